@@ -1,0 +1,19 @@
+// Custom search attributes set on every workflow so ops can filter runs by tenant in the Temporal UI, e.g.
+//   EntityId = "0193..." or OrganizationId = "0193..." AND ExecutionStatus = "Running"
+// `npm start` and the test setup register them on the server.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const SEARCH_ATTRIBUTES = {
+  OrganizationId: 'Keyword',
+  EntityId: 'Keyword',
+} as const;
+
+export const OrganizationIdKey = defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD);
+export const EntityIdKey = defineSearchAttributeKey('EntityId', SearchAttributeType.KEYWORD);
+
+export function tenantSearchAttributes(tenant: { organizationId: string; entityId?: string }) {
+  return [
+    { key: OrganizationIdKey, value: tenant.organizationId },
+    ...(tenant.entityId ? [{ key: EntityIdKey, value: tenant.entityId }] : []),
+  ];
+}
