@@ -1,8 +1,9 @@
 // `npm run db:migrate` (deploy), `npm run db:migrate:dev -- --name <name>`, `npm run db:generate`, and
 // `tsx scripts/migrate.ts <status|drift|diff ...>`. Without DATABASE_URL it uses (and starts, if needed) the local
 // cluster of `npm start` under .data/postgres.
-import { generatePrismaClient, migrate } from './lib/prismaCli.js';
+
 import { withDatabase } from './lib/devDatabase.js';
+import { generatePrismaClient, migrate } from './lib/prismaCli.js';
 
 const [command = 'deploy', ...rest] = process.argv.slice(2);
 

@@ -1,11 +1,11 @@
 // Registers the custom search attributes ops filter by in the Temporal UI, on a server we did not start ourselves
 // (TEMPORAL_ADDRESS). Already-registered attributes are fine: registration is idempotent.
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
 
 const INDEXED_VALUE_TYPE = {
-  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Keyword: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 } as const;
 
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {

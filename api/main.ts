@@ -1,0 +1,34 @@
+// API process entry point: `npm run api`. Stateless; run as many behind a load balancer as the load needs.
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../activities/config.js';
+import { createDb } from '../activities/db.js';
+import { createLogger } from '../activities/logger.js';
+import { createApp } from './app.js';
+import { connectTemporalClient } from './temporalClient.js';
+
+const config = loadConfig();
+const log = createLogger('api', config.LOG_LEVEL);
+const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+const app = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
+
+const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+  log.info({ url: `http://${config.HOST}:${info.port}` }, 'api listening');
+});
+
+// Graceful shutdown: stop accepting connections, let in-flight requests finish, then release the pools.
+let shuttingDown = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'api shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    server.close(async () => {
+      await Promise.allSettled([db.$disconnect(), temporal.connection.close()]);
+      clearTimeout(force);
+      log.info('api stopped');
+      process.exit(0);
+    });
+  });
+}

@@ -1,0 +1,47 @@
+// RFC 9457 problem details. Every failure the API returns is one of these, with a stable machine `code` that
+// clients branch on (the human `title`/`detail` may change; the code does not).
+
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://docs.billing.dev/problems/not-found' }),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ example: 'NOT_FOUND' }),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: Problem['errors'],
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const notFound = (what: string) => new ProblemError(404, 'NOT_FOUND', 'Not found', `${what} not found`);
+
+export function problemResponse(c: Context, p: ProblemError): Response {
+  const body: Problem = {
+    type: `https://docs.billing.dev/problems/${p.code.toLowerCase().replaceAll('_', '-')}`,
+    title: p.title,
+    status: p.status,
+    code: p.code,
+    ...(p.detail ? { detail: p.detail } : {}),
+    instance: c.req.path,
+    ...(p.errors ? { errors: p.errors } : {}),
+  };
+  return c.json(body, p.status, { 'Content-Type': 'application/problem+json' });
+}

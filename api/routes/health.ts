@@ -1,0 +1,56 @@
+// GET /health: is the API able to do its job right now? Checks a round trip to Postgres and to Temporal.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { type Db, pingDb } from '../../activities/db.js';
+
+const CheckSchema = z.object({
+  status: z.enum(['ok', 'error']),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+const HealthSchema = z
+  .object({ status: z.enum(['ok', 'degraded']), checks: z.object({ database: CheckSchema, temporal: CheckSchema }) })
+  .openapi('Health');
+
+const route = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['System'],
+  summary: 'Database and Temporal reachability',
+  responses: {
+    200: { description: 'Everything reachable', content: { 'application/json': { schema: HealthSchema } } },
+    503: { description: 'A dependency is unreachable', content: { 'application/json': { schema: HealthSchema } } },
+  },
+});
+
+async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<z.infer<typeof CheckSchema>> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'ok', latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { status: 'error', latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(deps: { db: Db; temporal: Client }) {
+  return new OpenAPIHono().openapi(route, async (c) => {
+    const [database, temporal] = await Promise.all([
+      check(() => pingDb(deps.db)),
+      check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+    ]);
+    const ok = database.status === 'ok' && temporal.status === 'ok';
+    return c.json(
+      { status: ok ? ('ok' as const) : ('degraded' as const), checks: { database, temporal } },
+      ok ? 200 : 503,
+    );
+  });
+}

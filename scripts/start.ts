@@ -1,0 +1,169 @@
+// `npm start`: the whole platform on one machine.
+//   Postgres      DATABASE_URL, or a local cluster under .data/postgres (started here, stopped on exit)
+//   Temporal      TEMPORAL_ADDRESS, or the dev server with its Web UI (state in .data/temporal.db)
+//   then          migrations, the demo seed on first run, the worker and the API as child processes
+// Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createDb } from '../activities/db.js';
+import { seedDemo } from '../prisma/seed.js';
+import { billingWorkflowId } from '../workflows/entityBillingWorkflow.js';
+import { tenantSearchAttributes } from '../workflows/searchAttributes.js';
+import { LOCAL_DB_NAME, LOCAL_PG_PORT, localDataDir } from './lib/devDatabase.js';
+import { startLocalPostgres } from './lib/localPostgres.js';
+import { applyMigrations, ensurePrismaClient, projectRoot } from './lib/prismaCli.js';
+import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
+import { findTemporalCli, startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
+
+const env = process.env;
+const apiPort = Number(env.PORT ?? 3000);
+const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
+const taskQueue = env.TEMPORAL_TASK_QUEUE ?? 'billing';
+const say = (msg: string) => console.log(`[start] ${msg}`);
+
+const cleanups: Array<() => Promise<void>> = [];
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping...');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error(err));
+    say('stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+function spawnService(name: string, entry: string, serviceEnv: NodeJS.ProcessEnv): ChildProcess {
+  // `node --import tsx`, not the tsx CLI: the CLI's signal relay SIGKILLs a child that is still shutting down when a
+  // second signal arrives (Ctrl-C reaches the whole process group, and we send SIGTERM as well).
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env: serviceEnv,
+    stdio: 'inherit',
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited unexpectedly (${signal ?? code}); stopping the platform`);
+      void shutdown(1);
+    }
+  });
+  cleanups.push(() => stopChild(child));
+  return child;
+}
+
+async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} did not report healthy within ${timeoutMs} ms`);
+}
+
+try {
+  await mkdir(localDataDir, { recursive: true });
+  await ensurePrismaClient();
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    say(`starting Postgres (data in .data/postgres, port ${LOCAL_PG_PORT})`);
+    const pg = await startLocalPostgres({
+      dataDir: path.join(localDataDir, 'postgres'),
+      port: LOCAL_PG_PORT,
+      database: LOCAL_DB_NAME,
+    });
+    if (pg.started) cleanups.push(() => pg.stop());
+    databaseUrl = pg.url;
+  }
+
+  let temporalAddress = env.TEMPORAL_ADDRESS;
+  let uiUrl = env.TEMPORAL_UI_URL;
+  if (temporalAddress) {
+    await waitForTemporal(temporalAddress, 30_000);
+    await registerSearchAttributes(temporalAddress, namespace);
+  } else {
+    if (!findTemporalCli() && existsSync('/usr/bin/env')) {
+      say('no Temporal CLI yet: running scripts/setup-tools.sh (builds it once when Go is installed)');
+      execFileSync('bash', [path.join(projectRoot, 'scripts/setup-tools.sh')], { stdio: 'inherit' });
+    }
+    const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
+    say(`starting the Temporal dev server (state in .data/temporal.db, UI on ${uiPort})`);
+    const server = await startTemporalDevServer({
+      port: Number(env.TEMPORAL_PORT ?? 7233),
+      uiPort,
+      dbFile: path.join(localDataDir, 'temporal.db'),
+      logFile: path.join(localDataDir, 'temporal.log'),
+      namespace,
+    });
+    cleanups.push(() => server.stop());
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl;
+  }
+
+  say('applying migrations');
+  await applyMigrations(databaseUrl);
+
+  const db = createDb(databaseUrl, 2);
+  const keyFile = path.join(localDataDir, 'demo-api-key');
+  const seeded = await seedDemo(db, { apiKey: env.DEMO_API_KEY });
+  if (seeded.apiKey) await writeFile(keyFile, `${seeded.apiKey}\n`, { mode: 0o600 });
+  const demoKey = seeded.apiKey ?? (existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined);
+  if (seeded.created) say(`seeded the demo organization ${seeded.organizationId}`);
+
+  const serviceEnv: NodeJS.ProcessEnv = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PORT: String(apiPort),
+  };
+  spawnService('worker', 'worker/main.ts', serviceEnv);
+  spawnService('api', 'api/main.ts', serviceEnv);
+
+  // Every active entity has its billing workflow (idempotent: a running one is kept).
+  const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace });
+  const entities = await db.entity.findMany({ where: { deletedAt: null }, select: { id: true, organizationId: true } });
+  for (const entity of entities) {
+    await client.workflow.start('entityBillingWorkflow', {
+      workflowId: billingWorkflowId(entity.id),
+      taskQueue,
+      args: [{ entityId: entity.id, organizationId: entity.organizationId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
+    });
+  }
+  await client.connection.close();
+  await db.$disconnect();
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await waitForHealthy(`${apiUrl}/health`, 120_000);
+  console.log(
+    [
+      '',
+      '  Marketplace billing is running',
+      `  API          ${apiUrl}`,
+      `  Health       ${apiUrl}/health`,
+      `  OpenAPI      ${apiUrl}/openapi.json`,
+      `  API docs     ${apiUrl}/docs`,
+      `  Temporal UI  ${uiUrl ?? '(external Temporal: see your cluster UI)'}`,
+      `  Demo key     ${demoKey ?? '(created on an earlier run; see its output or set DEMO_API_KEY)'}`,
+      '',
+      `  Try: curl -H "Authorization: Bearer ${demoKey ?? '<key>'}" ${apiUrl}/api/entities/${seeded.entityIds[0]}/billing-workflow`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  console.error(`[start] ${(err as Error).message}`);
+  await shutdown(1);
+}

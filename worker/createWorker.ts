@@ -1,0 +1,29 @@
+// Builds the billing worker: one task queue, every workflow and activity. Used by worker/main.ts and by tests, which
+// pass their own connection and database.
+import path from 'node:path';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Db } from '../activities/db.js';
+import { createActivities } from '../activities/index.js';
+
+export const workflowsPath = path.resolve(import.meta.dirname, '../workflows/index.ts');
+
+export interface BillingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ db: opts.db }),
+  });
+}

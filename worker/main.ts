@@ -1,0 +1,26 @@
+// Worker process entry point: `npm run worker`. Stateless; run as many as the load needs.
+// SIGINT/SIGTERM make the SDK drain in-flight tasks before run() returns.
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../activities/config.js';
+import { createDb } from '../activities/db.js';
+import { createLogger } from '../activities/logger.js';
+import { createBillingWorker } from './createWorker.js';
+
+const config = loadConfig();
+const log = createLogger('worker', config.LOG_LEVEL);
+const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+try {
+  const worker = await createBillingWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db,
+  });
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  await worker.run();
+  log.info('worker stopped');
+} finally {
+  await connection.close();
+  await db.$disconnect();
+}
