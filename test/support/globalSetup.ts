@@ -1,0 +1,100 @@
+// Real services for the whole test run, started once:
+//   Postgres   TEST_DATABASE_URL, or a throwaway cluster in a temp dir (removed afterwards), migrated
+//   Temporal   TEST_TEMPORAL_ADDRESS, or a headless in-memory dev server with our search attributes
+// plus the prebuilt workflow bundle and the time-skipping test server's path for workflow tests.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startLocalPostgres } from '../../scripts/lib/localPostgres.js';
+import { applyMigrations, ensurePrismaClient, projectRoot } from '../../scripts/lib/prismaCli.js';
+import { registerSearchAttributes } from '../../scripts/lib/searchAttributeRegistration.js';
+import { startTemporalDevServer, waitForTemporal } from '../../scripts/lib/temporalDevServer.js';
+import { workflowsPath } from '../../worker/createWorker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+    /** The time-skipping test server wrapper from scripts/setup-tools.sh; undefined = let the SDK download it. */
+    testServerPath: string | undefined;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const teardowns: Array<() => Promise<void>> = [];
+  await ensurePrismaClient();
+
+  let databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'billing-test-pg-'));
+    const pg = await startLocalPostgres({
+      dataDir: dir,
+      port: await freePort(),
+      database: 'billing_test',
+      ephemeral: true,
+    });
+    teardowns.push(async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    databaseUrl = pg.url;
+  }
+  await applyMigrations(databaseUrl);
+
+  let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  if (temporalAddress) {
+    await waitForTemporal(temporalAddress, 30_000);
+    await registerSearchAttributes(temporalAddress, 'default');
+  } else {
+    const server = await startTemporalDevServer({ port: await freePort() });
+    teardowns.push(() => server.stop());
+    temporalAddress = server.address;
+  }
+
+  // Bundling workflows takes seconds; do it once instead of once per test worker.
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundleDir = await mkdtemp(path.join(tmpdir(), 'billing-test-bundle-'));
+  const workflowBundlePath = path.join(bundleDir, 'workflows.js');
+  await writeFile(workflowBundlePath, code);
+  teardowns.push(() => rm(bundleDir, { recursive: true, force: true }));
+
+  const testServer = path.join(projectRoot, '.tools/bin/temporal-test-server');
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', temporalAddress);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('testServerPath', existsSync(testServer) ? testServer : undefined);
+
+  return async () => {
+    for (const teardown of teardowns.reverse()) await teardown();
+  };
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string, meta?: unknown) {
+    console.warn(message, meta ?? '');
+  },
+  error(message: string, meta?: unknown) {
+    console.error(message, meta ?? '');
+  },
+};

@@ -1,0 +1,53 @@
+// Connections to the real services started by globalSetup, for one test file.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../activities/db.js';
+import { createLogger } from '../../activities/logger.js';
+import { createApp } from '../../api/app.js';
+import { createBillingWorker } from '../../worker/createWorker.js';
+
+// Worker state changes and bundling chatter drown test output; keep warnings and errors.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this worker process
+}
+
+export const testDb = (poolSize = 5): Db => createDb(inject('databaseUrl'), poolSize);
+
+/** A task queue of its own per test file, so parallel files never steal each other's tasks. */
+export const uniqueTaskQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;
+
+export async function devServerClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return new Client({ connection });
+}
+
+export async function devServerWorker(
+  db: Db,
+  taskQueue: string,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await createBillingWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    db,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  return { worker, connection };
+}
+
+export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const path = inject('testServerPath');
+  return TestWorkflowEnvironment.createTimeSkipping(
+    path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
+  );
+}
+
+export function testApp(db: Db, temporal: Client, taskQueue: string) {
+  return createApp({ db, temporal, taskQueue, log: createLogger('api-test', 'silent') });
+}
