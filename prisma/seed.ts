@@ -32,184 +32,194 @@ const volumeMessageTiers = [
 ];
 
 export async function seedDemo(db: Db, opts: { apiKey?: string } = {}): Promise<SeedResult> {
-  const existing = await db.organization.findFirst({
-    where: { domain: DEMO_ORG_DOMAIN, deletedAt: null },
-    include: { entities: { orderBy: { createdAt: 'asc' } } },
-  });
-  if (existing) return { created: false, organizationId: existing.id, entityIds: existing.entities.map((e) => e.id) };
-
   const apiKey = opts.apiKey ?? generateApiKey();
-  return db.$transaction(async (tx) => {
-    const org = await tx.organization.create({
-      data: { name: 'Demo Marketplace', billingEmail: 'billing@demo.example', domain: DEMO_ORG_DOMAIN },
-    });
-    const us = await tx.entity.create({
-      data: {
-        organizationId: org.id,
-        name: 'Acme US',
-        currency: 'USD',
-        timeZone: 'America/New_York',
-        billingAnchorDay: 1,
-        overagePolicy: 'bill',
-        lowBalanceThreshold: '100.00',
-      },
-    });
-    const uk = await tx.entity.create({
-      data: {
-        organizationId: org.id,
-        name: 'Acme UK',
-        currency: 'GBP',
-        timeZone: 'Europe/London',
-        billingAnchorDay: 31,
-        overagePolicy: 'reject',
-        lowBalanceThreshold: '50.00',
-      },
-    });
+  return db.$transaction(
+    async (tx) => {
+      // Two launchers seeding at once (two `npm start`s on one database) must not create two demo organizations:
+      // the check and the inserts happen under one transaction-scoped advisory lock.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('seed-demo-organization'))`;
+      const existing = await tx.organization.findFirst({
+        where: { domain: DEMO_ORG_DOMAIN, deletedAt: null },
+        include: { entities: { orderBy: { createdAt: 'asc' } } },
+      });
+      if (existing)
+        return { created: false, organizationId: existing.id, entityIds: existing.entities.map((e) => e.id) };
 
-    const usEngineering = await tx.team.create({ data: { entityId: us.id, name: 'Engineering' } });
-    const usRecruiting = await tx.team.create({ data: { entityId: us.id, name: 'Recruiting' } });
-    const ukOperations = await tx.team.create({ data: { entityId: uk.id, name: 'Operations' } });
-
-    const alice = await tx.user.create({ data: { email: 'alice@demo.example', name: 'Alice Moreau' } });
-    const bob = await tx.user.create({ data: { email: 'bob@demo.example', name: 'Bob Okafor' } });
-    const carol = await tx.user.create({ data: { email: 'carol@demo.example', name: 'Carol Lindqvist' } });
-    await tx.entityUser.createMany({
-      data: [
-        // Alice works for both entities, with a different limit in each.
-        {
-          entityId: us.id,
-          userId: alice.id,
-          teamId: usEngineering.id,
-          role: 'admin',
-          creditLimit: '500.00',
-          seatAssigned: true,
-        },
-        {
-          entityId: uk.id,
-          userId: alice.id,
-          teamId: ukOperations.id,
-          role: 'member',
-          creditLimit: '200.00',
-          seatAssigned: true,
-        },
-        {
-          entityId: us.id,
-          userId: bob.id,
-          teamId: usRecruiting.id,
-          role: 'member',
-          creditLimit: '100.00',
-          seatAssigned: true,
-        },
-        // No limit: Carol may spend whatever the entity's credits and overage policy allow.
-        {
-          entityId: uk.id,
-          userId: carol.id,
-          teamId: ukOperations.id,
-          role: 'owner',
-          creditLimit: null,
-          seatAssigned: false,
-        },
-      ],
-    });
-
-    const orgBook = await tx.priceBook.create({
-      data: { organizationId: org.id, name: 'Marketplace standard (USD)', currency: 'USD' },
-    });
-    await tx.eventPrice.createMany({
-      data: [
-        { priceBookId: orgBook.id, eventType: 'project_posted', model: 'flat', currency: 'USD', unitPrice: '2.00' },
-        {
-          priceBookId: orgBook.id,
-          eventType: 'freelancer_hired',
-          model: 'graduated',
+      const org = await tx.organization.create({
+        data: { name: 'Demo Marketplace', billingEmail: 'billing@demo.example', domain: DEMO_ORG_DOMAIN },
+      });
+      const us = await tx.entity.create({
+        data: {
+          organizationId: org.id,
+          name: 'Acme US',
           currency: 'USD',
-          tiers: graduatedHireTiers,
+          timeZone: 'America/New_York',
+          billingAnchorDay: 1,
+          overagePolicy: 'bill',
+          lowBalanceThreshold: '100.00',
         },
-        {
-          priceBookId: orgBook.id,
-          eventType: 'message_sent',
-          model: 'volume',
-          currency: 'USD',
-          tiers: volumeMessageTiers,
-        },
-      ],
-    });
-    const ukBook = await tx.priceBook.create({
-      data: { organizationId: org.id, entityId: uk.id, name: 'Acme UK override (GBP)', currency: 'GBP' },
-    });
-    await tx.eventPrice.createMany({
-      data: [
-        { priceBookId: ukBook.id, eventType: 'project_posted', model: 'flat', currency: 'GBP', unitPrice: '1.60' },
-        {
-          priceBookId: ukBook.id,
-          eventType: 'freelancer_hired',
-          model: 'graduated',
+      });
+      const uk = await tx.entity.create({
+        data: {
+          organizationId: org.id,
+          name: 'Acme UK',
           currency: 'GBP',
-          tiers: [
-            { upTo: '10', unitPrice: '20.00' },
-            { upTo: null, unitPrice: '16.00', flatFee: '0' },
-          ],
+          timeZone: 'Europe/London',
+          billingAnchorDay: 31,
+          overagePolicy: 'reject',
+          lowBalanceThreshold: '50.00',
         },
-        {
-          priceBookId: ukBook.id,
-          eventType: 'message_sent',
-          model: 'volume',
-          currency: 'GBP',
-          tiers: volumeMessageTiers,
-        },
-      ],
-    });
+      });
 
-    await tx.creditPackage.createMany({
-      data: [
-        {
-          organizationId: org.id,
-          name: 'Starter: 1,000 credits',
-          credits: '1000.00',
-          price: '900.00',
-          currency: 'USD',
-          validityDays: 365,
-        },
-        {
-          organizationId: org.id,
-          name: 'Starter UK: 1,000 credits',
-          credits: '1000.00',
-          price: '900.00',
-          currency: 'GBP',
-          validityDays: 365,
-        },
-      ],
-    });
-    await tx.seatPlan.createMany({
-      data: [
-        {
-          organizationId: org.id,
-          name: 'Team seat (monthly)',
-          interval: 'month',
-          pricePerSeat: '15.00',
-          currency: 'USD',
-        },
-        {
-          organizationId: org.id,
-          name: 'Team seat (annual)',
-          interval: 'year',
-          pricePerSeat: '150.00',
-          currency: 'USD',
-        },
-      ],
-    });
+      const usEngineering = await tx.team.create({ data: { entityId: us.id, name: 'Engineering' } });
+      const usRecruiting = await tx.team.create({ data: { entityId: us.id, name: 'Recruiting' } });
+      const ukOperations = await tx.team.create({ data: { entityId: uk.id, name: 'Operations' } });
 
-    await tx.apiKey.create({
-      data: {
-        organizationId: org.id,
-        name: 'Demo admin key',
-        prefix: apiKeyDisplayPrefix(apiKey),
-        hash: hashApiKey(apiKey),
-        scopes: ['admin'],
-      },
-    });
-    return { created: true, organizationId: org.id, entityIds: [us.id, uk.id], apiKey };
-  });
+      // Users are global (one person, many organizations): reuse them if they exist.
+      const user = (email: string, name: string) =>
+        tx.user.upsert({ where: { email }, create: { email, name }, update: {} });
+      const alice = await user('alice@demo.example', 'Alice Moreau');
+      const bob = await user('bob@demo.example', 'Bob Okafor');
+      const carol = await user('carol@demo.example', 'Carol Lindqvist');
+      await tx.entityUser.createMany({
+        data: [
+          // Alice works for both entities, with a different limit in each.
+          {
+            entityId: us.id,
+            userId: alice.id,
+            teamId: usEngineering.id,
+            role: 'admin',
+            creditLimit: '500.00',
+            seatAssigned: true,
+          },
+          {
+            entityId: uk.id,
+            userId: alice.id,
+            teamId: ukOperations.id,
+            role: 'member',
+            creditLimit: '200.00',
+            seatAssigned: true,
+          },
+          {
+            entityId: us.id,
+            userId: bob.id,
+            teamId: usRecruiting.id,
+            role: 'member',
+            creditLimit: '100.00',
+            seatAssigned: true,
+          },
+          // No limit: Carol may spend whatever the entity's credits and overage policy allow.
+          {
+            entityId: uk.id,
+            userId: carol.id,
+            teamId: ukOperations.id,
+            role: 'owner',
+            creditLimit: null,
+            seatAssigned: false,
+          },
+        ],
+      });
+
+      const orgBook = await tx.priceBook.create({
+        data: { organizationId: org.id, name: 'Marketplace standard (USD)', currency: 'USD' },
+      });
+      await tx.eventPrice.createMany({
+        data: [
+          { priceBookId: orgBook.id, eventType: 'project_posted', model: 'flat', currency: 'USD', unitPrice: '2.00' },
+          {
+            priceBookId: orgBook.id,
+            eventType: 'freelancer_hired',
+            model: 'graduated',
+            currency: 'USD',
+            tiers: graduatedHireTiers,
+          },
+          {
+            priceBookId: orgBook.id,
+            eventType: 'message_sent',
+            model: 'volume',
+            currency: 'USD',
+            tiers: volumeMessageTiers,
+          },
+        ],
+      });
+      const ukBook = await tx.priceBook.create({
+        data: { organizationId: org.id, entityId: uk.id, name: 'Acme UK override (GBP)', currency: 'GBP' },
+      });
+      await tx.eventPrice.createMany({
+        data: [
+          { priceBookId: ukBook.id, eventType: 'project_posted', model: 'flat', currency: 'GBP', unitPrice: '1.60' },
+          {
+            priceBookId: ukBook.id,
+            eventType: 'freelancer_hired',
+            model: 'graduated',
+            currency: 'GBP',
+            tiers: [
+              { upTo: '10', unitPrice: '20.00' },
+              { upTo: null, unitPrice: '16.00', flatFee: '0' },
+            ],
+          },
+          {
+            priceBookId: ukBook.id,
+            eventType: 'message_sent',
+            model: 'volume',
+            currency: 'GBP',
+            tiers: volumeMessageTiers,
+          },
+        ],
+      });
+
+      await tx.creditPackage.createMany({
+        data: [
+          {
+            organizationId: org.id,
+            name: 'Starter: 1,000 credits',
+            credits: '1000.00',
+            price: '900.00',
+            currency: 'USD',
+            validityDays: 365,
+          },
+          {
+            organizationId: org.id,
+            name: 'Starter UK: 1,000 credits',
+            credits: '1000.00',
+            price: '900.00',
+            currency: 'GBP',
+            validityDays: 365,
+          },
+        ],
+      });
+      await tx.seatPlan.createMany({
+        data: [
+          {
+            organizationId: org.id,
+            name: 'Team seat (monthly)',
+            interval: 'month',
+            pricePerSeat: '15.00',
+            currency: 'USD',
+          },
+          {
+            organizationId: org.id,
+            name: 'Team seat (annual)',
+            interval: 'year',
+            pricePerSeat: '150.00',
+            currency: 'USD',
+          },
+        ],
+      });
+
+      await tx.apiKey.create({
+        data: {
+          organizationId: org.id,
+          name: 'Demo admin key',
+          prefix: apiKeyDisplayPrefix(apiKey),
+          hash: hashApiKey(apiKey),
+          scopes: ['admin'],
+        },
+      });
+      return { created: true, organizationId: org.id, entityIds: [us.id, uk.id], apiKey };
+    },
+    { timeout: 30_000 },
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

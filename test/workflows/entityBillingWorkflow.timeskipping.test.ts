@@ -1,0 +1,108 @@
+// entityBillingWorkflow on the time-skipping test server: a month passes in milliseconds, and the workflow moves
+// from one billing period to the next exactly at the entity's local-midnight boundary.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Db } from '../../activities/db.js';
+import { createBillingWorker } from '../../worker/createWorker.js';
+import { billingStateQuery, closeNowSignal, entityBillingWorkflow } from '../../workflows/entityBillingWorkflow.js';
+import { createTenant } from '../support/factories.js';
+import { testDb, timeSkippingEnvironment, uniqueTaskQueue } from '../support/services.js';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = uniqueTaskQueue('billing-timeskip');
+
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+  db = testDb();
+  worker = await createBillingWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    db,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.$disconnect();
+});
+
+describe('entityBillingWorkflow (time-skipping)', () => {
+  it('sleeps to the period boundary, then opens the next period in a new run', async () => {
+    const tenant = await createTenant(db, { timeZone: 'Europe/London', billingAnchorDay: 1 });
+    const handle = await env.client.workflow.start(entityBillingWorkflow, {
+      workflowId: `billing:${tenant.entityId}`,
+      taskQueue,
+      args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
+    });
+    const firstRunId = handle.firstExecutionRunId;
+
+    // Querying does not advance time; wait for the first period to be recorded.
+    let state = await handle.query(billingStateQuery);
+    for (let i = 0; state.phase !== 'waiting_for_period_end' && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await handle.query(billingStateQuery);
+    }
+    const firstEnd = Date.parse(state.periodEnd!);
+
+    // Skip to just past the boundary: the run continues as new and opens the following period.
+    await env.sleep(firstEnd - (await env.currentTimeMs()) + 60_000);
+    const periods = await waitForPeriods(db, tenant.entityId, 2);
+    expect(periods[1]!.periodStart.getTime()).toBe(periods[0]!.periodEnd.getTime());
+    expect(periods[0]!.periodEnd.getTime()).toBe(firstEnd);
+    // Local midnight in London on the 1st, whether GMT or BST.
+    for (const p of periods) {
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/London',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        hourCycle: 'h23',
+      }).format(p.periodStart);
+      expect(local).toBe('1, 00:00');
+    }
+    const latest = await env.client.workflow.getHandle(handle.workflowId).describe();
+    expect(latest.runId).not.toBe(firstRunId);
+    expect(latest.status.name).toBe('RUNNING');
+    await env.client.workflow.getHandle(handle.workflowId).terminate('test done');
+  });
+
+  it('a closeNow signal ends the wait early without opening a duplicate period', async () => {
+    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 15 });
+    const handle = await env.client.workflow.start(entityBillingWorkflow, {
+      workflowId: `billing:${tenant.entityId}`,
+      taskQueue,
+      args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
+    });
+    await waitForPeriods(db, tenant.entityId, 1);
+    await handle.signal(closeNowSignal);
+    // The run continues as new; the next run opens the same (still current) period and the upsert keeps one row.
+    const next = env.client.workflow.getHandle(handle.workflowId);
+    for (let i = 0; i < 100 && (await next.describe()).runId === handle.firstExecutionRunId; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 100 && (await next.query(billingStateQuery)).phase !== 'waiting_for_period_end'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await next.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    expect(await db.billingPeriod.count({ where: { entityId: tenant.entityId } })).toBe(1);
+    await env.client.workflow.getHandle(handle.workflowId).terminate('test done');
+  });
+});
+
+async function waitForPeriods(db: Db, entityId: string, count: number) {
+  for (let i = 0; i < 200; i++) {
+    const rows = await db.billingPeriod.findMany({ where: { entityId }, orderBy: { periodStart: 'asc' } });
+    if (rows.length >= count) return rows;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`expected ${count} billing periods for ${entityId}`);
+}
