@@ -1,0 +1,23 @@
+// The release step of a deployment (docker compose's `release` service, or a CI/CD job): apply database
+// migrations and register the Temporal search attributes, then exit. Idempotent; run it before new workers and API
+// processes start. SEED_DEMO=true also seeds the demo organization.
+import { loadConfig } from '../activities/config.js';
+import { createDb } from '../activities/db.js';
+import { seedDemo } from '../prisma/seed.js';
+import { applyMigrations } from './lib/prismaCli.js';
+import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
+import { waitForTemporal } from './lib/temporalDevServer.js';
+
+const config = loadConfig();
+console.log('[release] applying migrations');
+await applyMigrations(config.DATABASE_URL, false);
+console.log(`[release] registering search attributes on ${config.TEMPORAL_ADDRESS}`);
+await waitForTemporal(config.TEMPORAL_ADDRESS, 120_000);
+await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+if (process.env.SEED_DEMO === 'true') {
+  const db = createDb(config.DATABASE_URL, 2);
+  const result = await seedDemo(db, { apiKey: process.env.DEMO_API_KEY });
+  console.log(result.created ? `[release] seeded demo organization; admin key: ${result.apiKey}` : '[release] demo already seeded');
+  await db.$disconnect();
+}
+console.log('[release] done');
