@@ -17,7 +17,11 @@ await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPAC
 if (process.env.SEED_DEMO === 'true') {
   const db = createDb(config.DATABASE_URL, 2);
   const result = await seedDemo(db, { apiKey: process.env.DEMO_API_KEY });
-  console.log(result.created ? `[release] seeded demo organization; admin key: ${result.apiKey}` : '[release] demo already seeded');
+  console.log(
+    result.created
+      ? `[release] seeded demo organization; admin key: ${result.apiKey}`
+      : '[release] demo already seeded',
+  );
   await db.$disconnect();
 }
 console.log('[release] done');

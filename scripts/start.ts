@@ -154,7 +154,6 @@ try {
       `  API          ${apiUrl}`,
       `  Health       ${apiUrl}/health`,
       `  OpenAPI      ${apiUrl}/openapi.json`,
-      `  API docs     ${apiUrl}/docs`,
       `  Temporal UI  ${uiUrl ?? '(external Temporal: see your cluster UI)'}`,
       `  Demo key     ${demoKey ?? '(created on an earlier run; see its output or set DEMO_API_KEY)'}`,
       '',
