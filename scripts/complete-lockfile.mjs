@@ -11,7 +11,16 @@ const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const packages = lock.packages;
 
 const OS = ['android', 'darwin', 'linux', 'win32', 'freebsd', 'openbsd', 'sunos', 'aix', 'netbsd'];
-const CPU = { arm64: 'arm64', x64: 'x64', ia32: 'ia32', arm: 'arm', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+const CPU = {
+  arm64: 'arm64',
+  x64: 'x64',
+  ia32: 'ia32',
+  arm: 'arm',
+  ppc64: 'ppc64',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+};
 
 function platformOf(name) {
   const parts = name.split('/').pop().split('-');
@@ -29,10 +38,19 @@ for (const [location, pkg] of Object.entries(packages)) {
     if (packages[`${base}${dep}`] || packages[`node_modules/${dep}`]) continue;
     const platform = platformOf(dep);
     if (!platform || !/^\d+\.\d+\.\d+/.test(version)) continue;
-    packages[`node_modules/${dep}`] = { version, cpu: platform.cpu, ...(platform.libc ? { libc: platform.libc } : {}), license: pkg.license, optional: true, os: platform.os };
+    packages[`node_modules/${dep}`] = {
+      version,
+      cpu: platform.cpu,
+      ...(platform.libc ? { libc: platform.libc } : {}),
+      license: pkg.license,
+      optional: true,
+      os: platform.os,
+    };
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} platform entries`);
