@@ -1,0 +1,16 @@
+/**
+ * Public API of the billing domain: pure, deterministic billing math (no I/O, no clock, no randomness), safe to
+ * import from activities, the API and Temporal workflow code alike.
+ */
+
+export * from './billingPeriods.js';
+export * from './creditDrawdown.js';
+export * from './currencies.js';
+export * from './errors.js';
+export * from './eventPricer.js';
+export * from './invoiceComposition.js';
+export * from './money.js';
+export * from './proration.js';
+export * from './seatPricing.js';
+export * from './tieredPricing.js';
+export * from './zonedTime.js';
