@@ -1,6 +1,7 @@
 // API keys: shown to their owner once, stored only as a SHA-256 hash (a key is 256 random bits, so a plain fast
 // hash is enough: there is nothing to brute-force, unlike a password).
 import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from './db.js';
 
 const KEY_PREFIX = 'bk_';
 
@@ -15,4 +16,19 @@ export function hashApiKey(key: string): string {
 /** What listings show so a key can be recognised without being revealed. */
 export function apiKeyDisplayPrefix(key: string): string {
   return key.slice(0, KEY_PREFIX.length + 6);
+}
+
+export type ApiKeyScope = 'admin' | 'ingest' | 'read';
+
+export interface AuthenticatedKey {
+  apiKeyId: string;
+  organizationId: string;
+  scopes: ApiKeyScope[];
+}
+
+/** The key's organization and scopes, or null when the key is unknown, revoked or expired. */
+export async function authenticateApiKey(db: Db, key: string, now = new Date()): Promise<AuthenticatedKey | null> {
+  const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  return { apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes as ApiKeyScope[] };
 }

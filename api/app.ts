@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import { type AuthEnv, authenticate } from './auth.js';
+import { idempotency } from './idempotency.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
 
   app.use('/api/*', authenticate(deps.db));
+  app.use('/api/*', idempotency(deps.db));
   app.route('/', entityBillingWorkflowRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });

@@ -1,17 +1,12 @@
 // Bearer API keys. A key belongs to one organization and carries scopes; every query a route makes is scoped to
 // `c.var.auth.organizationId`, so another organization's ids simply do not exist for the caller (404, not 403).
 import type { MiddlewareHandler } from 'hono';
-import { hashApiKey } from '../activities/apiKeys.js';
+import { type ApiKeyScope, type AuthenticatedKey, authenticateApiKey } from '../activities/apiKeys.js';
 import type { Db } from '../activities/db.js';
 import { ProblemError } from './problem.js';
 
-export type Scope = 'admin' | 'ingest' | 'read';
-
-export interface AuthContext {
-  apiKeyId: string;
-  organizationId: string;
-  scopes: Scope[];
-}
+export type Scope = ApiKeyScope;
+export type AuthContext = AuthenticatedKey;
 
 export type AuthEnv = { Variables: { auth: AuthContext } };
 
@@ -21,11 +16,11 @@ export function authenticate(db: Db): MiddlewareHandler<AuthEnv> {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1])
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Missing API key', 'Send Authorization: Bearer <api key>');
-    const key = await db.apiKey.findUnique({ where: { hash: hashApiKey(match[1]) } });
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) {
+    const auth = await authenticateApiKey(db, match[1]);
+    if (!auth) {
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Invalid API key', 'The API key is unknown, revoked or expired');
     }
-    c.set('auth', { apiKeyId: key.id, organizationId: key.organizationId, scopes: key.scopes as Scope[] });
+    c.set('auth', auth);
     await next();
   };
 }

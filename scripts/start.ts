@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
+import { listActiveEntityRefs } from '../activities/entities.js';
 import { seedDemo } from '../prisma/seed.js';
 import { billingWorkflowId } from '../workflows/entityBillingWorkflow.js';
 import { tenantSearchAttributes } from '../workflows/searchAttributes.js';
@@ -132,7 +133,7 @@ try {
 
   // Every active entity has its billing workflow (idempotent: a running one is kept).
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace });
-  const entities = await db.entity.findMany({ where: { deletedAt: null }, select: { id: true, organizationId: true } });
+  const entities = await listActiveEntityRefs(db);
   for (const entity of entities) {
     await client.workflow.start('entityBillingWorkflow', {
       workflowId: billingWorkflowId(entity.id),

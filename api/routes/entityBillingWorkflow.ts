@@ -3,6 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../activities/db.js';
+import { findEntityInOrganization } from '../../activities/entities.js';
 import {
   billingStateQuery,
   billingWorkflowId,
@@ -74,7 +75,7 @@ const readRoute = createRoute({
 
 export function entityBillingWorkflowRoutes(deps: { db: Db; temporal: Client; taskQueue: string }) {
   const findEntity = async (organizationId: string, entityId: string) => {
-    const entity = await deps.db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
+    const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
     if (!entity) throw notFound('entity');
     return entity;
   };

@@ -1,0 +1,76 @@
+// Idempotency-Key on POST (Stripe's convention): the same key with the same request replays the stored response
+// (with `Idempotent-Replayed: true`); the same key with another request is a 409; a key whose first request is still
+// running is a 409 too. 5xx responses are not stored, so a retry after a server failure runs again.
+// Keys are scoped to the caller's organization and kept for 24 hours.
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Db } from '../activities/db.js';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+} from '../activities/idempotencyRecords.js';
+import type { AuthEnv } from './auth.js';
+import { ProblemError } from './problem.js';
+
+const MAX_KEY_LENGTH = 255;
+
+export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new ProblemError(
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Invalid Idempotency-Key',
+        `1 to ${MAX_KEY_LENGTH} characters`,
+      );
+    }
+    const scope = c.var.auth?.organizationId ?? 'bootstrap';
+    const body = await c.req.raw.clone().text();
+    const requestHash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n${body}`).digest('hex');
+    const claim = await claimIdempotencyKey(db, { scope, key, method: c.req.method, path: c.req.path, requestHash });
+
+    switch (claim.kind) {
+      case 'replay':
+        return c.json(claim.body as object, claim.statusCode as 200, { 'Idempotent-Replayed': 'true' });
+      case 'mismatch':
+        throw new ProblemError(
+          409,
+          'IDEMPOTENCY_KEY_REUSED',
+          'Idempotency key reused',
+          'This Idempotency-Key was used with a different request; use a new key for a new request',
+        );
+      case 'in_progress':
+        throw new ProblemError(
+          409,
+          'IDEMPOTENCY_IN_PROGRESS',
+          'Request in progress',
+          'A request with this key is still running; retry shortly',
+        );
+      case 'claimed':
+        break;
+    }
+
+    try {
+      await next();
+    } catch (err) {
+      await releaseIdempotencyKey(db, scope, key);
+      throw err;
+    }
+    const status = c.res.status;
+    if (status >= 500) {
+      await releaseIdempotencyKey(db, scope, key);
+      return;
+    }
+    const text = await c.res.clone().text();
+    let stored: unknown = null;
+    try {
+      stored = text ? JSON.parse(text) : null;
+    } catch {
+      stored = text;
+    }
+    await completeIdempotencyKey(db, scope, key, status, stored);
+  };
+}

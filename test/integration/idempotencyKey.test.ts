@@ -1,0 +1,86 @@
+// The Idempotency-Key convention every POST follows, exercised on a POST that exists from the start.
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../activities/db.js';
+import { bearer, createTenant, type TestTenant } from '../support/factories.js';
+import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+
+let db: Db;
+let client: Client;
+let app: ReturnType<typeof testApp>;
+let tenant: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  db = testDb();
+  client = await devServerClient();
+  // No worker: starting the workflow is enough for these assertions.
+  app = testApp(db, client, uniqueTaskQueue('idempotency'));
+  tenant = await createTenant(db);
+  other = await createTenant(db);
+});
+
+afterAll(async () => {
+  for (const t of [tenant, other]) {
+    await client?.workflow
+      .getHandle(`billing:${t.entityId}`)
+      .terminate('test done')
+      .catch(() => {});
+  }
+  await client?.connection.close();
+  await db?.$disconnect();
+});
+
+const post = (t: TestTenant, entityId: string, key: string) =>
+  app.request(`/api/entities/${entityId}/billing-workflow`, {
+    method: 'POST',
+    headers: { ...bearer(t.adminKey), 'Idempotency-Key': key },
+  });
+
+describe('Idempotency-Key', () => {
+  it('replays the stored response for the same key and request', async () => {
+    const first = await post(tenant, tenant.entityId, 'key-1');
+    const second = await post(tenant, tenant.entityId, 'key-1');
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(await second.json()).toEqual(await first.json());
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_REUSED for the same key with another request', async () => {
+    const res = await post(tenant, other.entityId, 'key-1');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('scopes keys to the organization', async () => {
+    const res = await post(other, other.entityId, 'key-1');
+    expect(res.status).toBe(202);
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('stores 4xx answers too, and runs concurrent duplicates once', async () => {
+    const missing = '00000000-0000-7000-8000-000000000000';
+    const a = await post(tenant, missing, 'key-404');
+    const b = await post(tenant, missing, 'key-404');
+    expect([a.status, b.status]).toEqual([404, 404]);
+    expect(b.headers.get('idempotent-replayed')).toBe('true');
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => post(tenant, tenant.entityId, 'key-concurrent')),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    // One ran; the others either replayed it or were told it was still running. None ran twice.
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
+    expect(await db.idempotencyRecord.count({ where: { scope: tenant.organizationId, key: 'key-concurrent' } })).toBe(
+      1,
+    );
+  });
+
+  it('rejects an empty or oversized key with 400', async () => {
+    const res = await post(tenant, tenant.entityId, 'x'.repeat(256));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('INVALID_IDEMPOTENCY_KEY');
+  });
+});
