@@ -7,6 +7,7 @@ import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { idempotency } from './idempotency.js';
+import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
 import { healthRoutes } from './routes/health.js';
@@ -18,7 +19,13 @@ export interface AppDeps {
   log: Logger;
 }
 
-export function createApp(deps: AppDeps) {
+/** What every route module may use: the app's dependencies plus services built from them. */
+export interface RouteDeps extends AppDeps {
+  outbox: OutboxDispatcher;
+}
+
+export function createApp(appDeps: AppDeps) {
+  const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
     defaultHook: (result, c) => {

@@ -16,8 +16,8 @@ export function listSchema<T extends z.ZodType>(item: T, name: string) {
     .object({
       object: z.literal('list'),
       data: z.array(item),
-      has_more: z.boolean(),
-      next_cursor: z.string().nullable().openapi({ description: 'Pass as starting_after for the next page' }),
+      hasMore: z.boolean(),
+      nextCursor: z.string().nullable().openapi({ description: 'Pass as starting_after for the next page' }),
     })
     .openapi(name);
 }
@@ -26,7 +26,7 @@ export function listResponse<T extends { id: string }, R>(page: Page<T>, present
   return {
     object: 'list' as const,
     data: page.items.map(present),
-    has_more: page.hasMore,
-    next_cursor: page.hasMore ? (page.items.at(-1)?.id ?? null) : null,
+    hasMore: page.hasMore,
+    nextCursor: page.hasMore ? (page.items.at(-1)?.id ?? null) : null,
   };
 }
