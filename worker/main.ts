@@ -1,6 +1,6 @@
 // Worker process entry point: `npm run worker`. Stateless; run as many as the load needs.
 // SIGINT/SIGTERM make the SDK drain in-flight tasks before run() returns.
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../activities/config.js';
 import { createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
@@ -8,6 +8,10 @@ import { createBillingWorker } from './createWorker.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
+// The SDK's own logs (worker state changes, webpack's bundle report) stay at warnings unless asked for.
+Runtime.install({
+  logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+});
 const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 try {
