@@ -13,6 +13,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Organization-less admin key that may create organizations and their first API keys. */
   BOOTSTRAP_ADMIN_KEY: z.string().min(16).optional(),
+  /** Per API key and per API process: sustained requests per second (token refill rate); 0 turns limiting off. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  /** Per API key and per API process: requests allowed in a burst (bucket size). */
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
 });
 
 export type Config = z.infer<typeof schema>;

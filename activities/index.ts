@@ -1,15 +1,52 @@
 // Every activity the worker registers. Activities are plain async functions closed over their dependencies
-// (the Prisma client), so tests and the API can build them against any database.
+// (the Prisma client, a Temporal client for starting workflows, the payment provider), so tests and the API can
+// build them against any database.
+import type { Client } from '@temporalio/client';
 import { createBillingPeriodActivities } from './billingPeriods.js';
+import { createCreditGrantExpiryActivities } from './creditGrants/creditGrantExpiry.js';
 import type { Db } from './db.js';
+import { createBillingCycleActivities } from './invoicing/billingCycle.js';
+import { createCloseBillingPeriodActivities } from './invoicing/closeBillingPeriod.js';
+import { createInvoiceCollectionActivities } from './payments/invoiceCollection.js';
+import type { PaymentProvider } from './payments/paymentProvider.js';
+import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
+import { createReconciliationActivities } from './reconciliation/reconcile.js';
+import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
+import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
+import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
 
 export interface ActivityDeps {
   db: Db;
+  /** Starts workflows from activities (webhook dispatch, reconciliation); the worker passes one. */
+  temporal?: Client;
+  /** Task queue for the workflows activities start; defaults to `billing`. */
+  taskQueue?: string;
+  /** Defaults to the built-in sandbox provider. */
+  paymentProvider?: PaymentProvider;
+  /** Per-attempt webhook HTTP timeout. */
+  webhookTimeoutMs?: number;
+  /** Set tenant search attributes on workflows started from activities; false for the time-skipping test server. */
+  searchAttributes?: boolean;
 }
 
-export function createActivities({ db }: ActivityDeps) {
+export function createActivities({
+  db,
+  temporal,
+  taskQueue = 'billing',
+  paymentProvider,
+  webhookTimeoutMs,
+  searchAttributes = true,
+}: ActivityDeps) {
   return {
     ...createBillingPeriodActivities(db),
+    ...createBillingCycleActivities(db),
+    ...createCloseBillingPeriodActivities(db),
+    ...createInvoiceCollectionActivities(db, paymentProvider ?? createSandboxPaymentProvider()),
+    ...createSubscriptionLifecycleActivities(db),
+    ...createCreditGrantExpiryActivities(db),
+    ...createWebhookDeliveryActivities(db, { timeoutMs: webhookTimeoutMs }),
+    ...createWebhookDispatchActivities(db, temporal, taskQueue, searchAttributes),
+    ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes),
   };
 }
 

@@ -6,17 +6,43 @@ import { requestId } from 'hono/request-id';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import { type AuthEnv, authenticate } from './auth.js';
+import { docsRoutes } from './docs.js';
+import { toProblem } from './errorMapping.js';
 import { idempotency } from './idempotency.js';
+import { withApiConventions } from './openapiKit.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { type RateLimitOptions, rateLimit } from './rateLimit.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { apiKeyRoutes } from './routes/apiKeys.js';
+import { auditLogRoutes } from './routes/auditLog.js';
+import { billingEventRoutes } from './routes/billingEvents.js';
+import { creditPackageRoutes } from './routes/creditPackages.js';
+import { creditRoutes } from './routes/credits.js';
+import { entityRoutes } from './routes/entities.js';
 import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
 import { healthRoutes } from './routes/health.js';
+import { invoiceRoutes } from './routes/invoices.js';
+import { legacyCustomerRoutes } from './routes/legacyCustomers.js';
+import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { outboxEventRoutes } from './routes/outboxEvents.js';
+import { priceBookRoutes } from './routes/priceBooks.js';
+import { seatPlanRoutes } from './routes/seatPlans.js';
+import { teamRoutes } from './routes/teams.js';
+import { userLimitRoutes } from './routes/userLimits.js';
+import { userRoutes } from './routes/users.js';
+import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  /** BOOTSTRAP_ADMIN_KEY: organization-less key that may only create organizations and their first keys. */
+  bootstrapAdminKey?: string | undefined;
+  /** Per-key, per-process token bucket (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); omitted = no limit. */
+  rateLimit?: RateLimitOptions | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
@@ -53,6 +79,8 @@ export function createApp(appDeps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problemResponse(c, err);
+    const mapped = toProblem(err);
+    if (mapped) return problemResponse(c, mapped);
     deps.log.error({ err, requestId: c.get('requestId') }, 'unhandled error');
     return problemResponse(
       c,
@@ -64,21 +92,81 @@ export function createApp(appDeps: AppDeps) {
   );
 
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes());
 
-  app.use('/api/*', authenticate(deps.db));
+  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey));
+  if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', idempotency(deps.db));
+
+  // Platform resources (issue 6).
+  app.route('/', organizationRoutes(deps));
+  app.route('/', apiKeyRoutes(deps));
+  app.route('/', entityRoutes(deps));
   app.route('/', entityBillingWorkflowRoutes(deps));
+  app.route('/', teamRoutes(deps));
+  app.route('/', userRoutes(deps));
+  app.route('/', priceBookRoutes(deps));
+  app.route('/', seatPlanRoutes(deps));
+  app.route('/', invoiceRoutes(deps));
+  app.route('/', webhookEndpointRoutes(deps));
+  app.route('/', auditLogRoutes(deps));
+  app.route('/', legacyCustomerRoutes(deps));
+  app.route('/', legacyInvoiceRoutes(deps));
+
+  // Metering and prepaid credits (issue 4).
+  app.route('/', billingEventRoutes(deps));
+  app.route('/', outboxEventRoutes(deps));
+  app.route('/', creditPackageRoutes(deps));
+  app.route('/', creditRoutes(deps));
+  app.route('/', userLimitRoutes(deps));
+  app.route('/', analyticsRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Marketplace Billing API',
-      version: '0.1.0',
-      description: 'Metering, prepaid credits, seat subscriptions and invoices for freelancer marketplaces.',
-    },
+  // The document is generated once, on first request, after every route module registered its routes.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= withApiConventions(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Marketplace Billing API', version: '0.1.0', description: API_DESCRIPTION },
+        tags: TAGS,
+      }),
+    );
+    return c.json(document);
   });
   return app;
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const TAGS = [
+  { name: 'Organizations', description: 'Tenants. Created with the bootstrap admin key.' },
+  { name: 'API keys', description: 'Keys of the caller organization: shown once, stored hashed; rotate and revoke.' },
+  { name: 'Entities', description: 'Billing units (currency, time zone, anchor day); each runs billing:<entityId>.' },
+  { name: 'Teams', description: 'Groups of members within an entity.' },
+  { name: 'Users', description: 'People and their entity memberships (role, credit limit, team, seat).' },
+  { name: 'Price books', description: 'Event prices: flat, graduated or volume tiers.' },
+  { name: 'Seat plans', description: 'Monthly or annual per-seat prices for subscriptions.' },
+  { name: 'Invoices', description: 'Consolidated period invoices: lines, void, mark paid, HTML rendering.' },
+  { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
+  { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
+  { name: 'Legacy', description: 'Pre-platform endpoints kept working for existing integrations. Deprecated.' },
+  { name: 'System', description: 'Health and readiness.' },
+];
+
+const API_DESCRIPTION = [
+  'Metering, prepaid credits, seat subscriptions and invoices for freelancer marketplaces.',
+  '',
+  '**Auth**: `Authorization: Bearer <api key>`. Keys belong to one organization and carry scopes: `admin` (everything),',
+  "`read` (read billing data), `ingest` (send events). Another organization's ids answer 404.",
+  '',
+  '**Errors**: RFC 9457 `application/problem+json` with a stable `code` (NOT_FOUND, VALIDATION_FAILED, UNAUTHENTICATED,',
+  'INSUFFICIENT_SCOPE, CONFLICT, IDEMPOTENCY_KEY_REUSED, RATE_LIMITED, INTERNAL, ...).',
+  '',
+  '**Lists**: `limit` (1-100) and `starting_after` (the last id of the previous page); the envelope is',
+  '`{object: "list", data, hasMore, nextCursor}`.',
+  '',
+  '**POST**: send an `Idempotency-Key`; a retry with the same key and body returns the stored response.',
+  '',
+  '**Money**: decimal strings with a `currency` next to them, never JSON numbers.',
+].join('\n');

@@ -1,21 +1,41 @@
 // Bearer API keys. A key belongs to one organization and carries scopes; every query a route makes is scoped to
 // `c.var.auth.organizationId`, so another organization's ids simply do not exist for the caller (404, not 403).
-import type { MiddlewareHandler } from 'hono';
+//
+// The bootstrap admin key (BOOTSTRAP_ADMIN_KEY) belongs to no organization and has no scope: it passes only the
+// routes guarded by `allowBootstrap()` (create an organization, mint an organization's first key) and is refused
+// everywhere else with 403 INSUFFICIENT_SCOPE.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { RequestIdVariables } from 'hono/request-id';
 import { type ApiKeyScope, type AuthenticatedKey, authenticateApiKey } from '../activities/apiKeys.js';
+import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
 import { ProblemError } from './problem.js';
 
 export type Scope = ApiKeyScope;
-export type AuthContext = AuthenticatedKey;
+export type AuthContext = AuthenticatedKey & {
+  /** True for the bootstrap admin key: apiKeyId is 'bootstrap', organizationId the nil UUID, scopes empty. */
+  bootstrap?: boolean;
+};
 
-export type AuthEnv = { Variables: { auth: AuthContext } };
+export type AuthEnv = { Variables: { auth: AuthContext } & RequestIdVariables };
 
-export function authenticate(db: Db): MiddlewareHandler<AuthEnv> {
+export const BOOTSTRAP_KEY_ID = 'bootstrap';
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function authenticate(db: Db, bootstrapAdminKey?: string): MiddlewareHandler<AuthEnv> {
+  const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1])
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Missing API key', 'Send Authorization: Bearer <api key>');
+    if (bootstrapDigest && timingSafeEqual(digest(match[1]), bootstrapDigest)) {
+      c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: NIL_UUID, scopes: [], bootstrap: true });
+      return next();
+    }
     const auth = await authenticateApiKey(db, match[1]);
     if (!auth) {
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Invalid API key', 'The API key is unknown, revoked or expired');
@@ -25,18 +45,35 @@ export function authenticate(db: Db): MiddlewareHandler<AuthEnv> {
   };
 }
 
+function insufficientScope(scope: string): ProblemError {
+  return new ProblemError(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `This operation needs the '${scope}' scope`);
+}
+
 /** admin implies every scope; read is implied by admin only (ingest keys cannot read billing data). */
 export function requireScope(scope: Scope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const { scopes } = c.var.auth;
-    if (!scopes.includes(scope) && !scopes.includes('admin')) {
-      throw new ProblemError(
-        403,
-        'INSUFFICIENT_SCOPE',
-        'Insufficient scope',
-        `This operation needs the '${scope}' scope`,
-      );
+    if (!scopes.includes(scope) && !scopes.includes('admin')) throw insufficientScope(scope);
+    await next();
+  };
+}
+
+/** For the few bootstrap operations: the bootstrap key, or (when `orAdmin`) an organization's admin key. */
+export function allowBootstrap(opts: { orAdmin: boolean }): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const { bootstrap, scopes } = c.var.auth;
+    if (!bootstrap && !(opts.orAdmin && scopes.includes('admin'))) {
+      throw insufficientScope(opts.orAdmin ? 'admin' : 'bootstrap');
     }
     await next();
   };
+}
+
+/** The audit actor of the request: the API key (or the bootstrap key) and the request id. */
+export function actorOf(c: Context<AuthEnv>): Actor {
+  const { auth } = c.var;
+  const requestId = c.get('requestId');
+  return auth.bootstrap
+    ? { actorType: 'bootstrap', actorId: null, requestId }
+    : { actorType: 'api_key', actorId: auth.apiKeyId, requestId };
 }

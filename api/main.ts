@@ -10,7 +10,14 @@ const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-const app = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
+const app = createApp({
+  db,
+  temporal,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  log,
+  bootstrapAdminKey: config.BOOTSTRAP_ADMIN_KEY,
+  rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+});
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
   log.info({ url: `http://${config.HOST}:${info.port}` }, 'api listening');

@@ -1,9 +1,10 @@
 // Builds the billing worker: one task queue, every workflow and activity. Used by worker/main.ts and by tests, which
 // pass their own connection and database.
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../activities/db.js';
-import { createActivities } from '../activities/index.js';
+import { type ActivityDeps, createActivities } from '../activities/index.js';
 
 export const workflowsPath = path.resolve(import.meta.dirname, '../workflows/index.ts');
 
@@ -15,6 +16,8 @@ export interface BillingWorkerOptions {
   /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Overrides for activity dependencies (payment provider, webhook timeout). */
+  activityDeps?: Partial<Omit<ActivityDeps, 'db'>>;
 }
 
 export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker> {
@@ -24,6 +27,12 @@ export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: opts.db }),
+    // Activities start workflows (webhook deliveries, reconciliation) through a client on the worker's connection.
+    activities: createActivities({
+      db: opts.db,
+      temporal: new Client({ connection: opts.connection, namespace: opts.namespace }),
+      taskQueue: opts.taskQueue,
+      ...opts.activityDeps,
+    }),
   });
 }

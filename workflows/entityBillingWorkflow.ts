@@ -1,18 +1,30 @@
 // billing:<entityId> — one per entity, for its whole life. Opens the entity's current billing period, sleeps to the
-// period boundary in the entity's time zone (or until asked to close now), then continues as new for the next period.
-//
-// Closing a period into its consolidated invoice and starting collection plug in at the marked step.
+// period boundary in the entity's time zone (or until asked to close now), closes the period into its one
+// consolidated invoice, starts that invoice's collection (invoice:<invoiceId>, which outlives this run) and
+// continues as new for the next period. `closeNow` (signal) closes the open period at once; `changeAnchorDay`
+// (update) moves the boundary of the open period and of every later one. Neither restarts the workflow.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
-const { openBillingPeriod } = wf.proxyActivities<Activities>({
+const { openNextBillingPeriod, changeBillingAnchor } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { closeBillingPeriod } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  summary: 'Close the period into its invoice',
+});
+const { dispatchWebhookEvents, startInvoiceCollection } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 export interface EntityBillingInput {
   entityId: string;
   organizationId: string;
+  /** Dunning schedule handed to each invoice's collection (days after the first attempt). */
+  dunningDays?: number[];
 }
 
 export interface EntityBillingState {
@@ -21,11 +33,15 @@ export interface EntityBillingState {
   periodStart: string | null;
   periodEnd: string | null;
   phase: 'opening' | 'waiting_for_period_end' | 'closing';
+  lastInvoiceId?: string | null;
 }
 
 export const billingWorkflowId = (entityId: string) => `billing:${entityId}`;
 
 export const closeNowSignal = wf.defineSignal('closeNow');
+export const changeAnchorDayUpdate = wf.defineUpdate<{ anchorDay: number; periodEnd: string }, [{ anchorDay: number }]>(
+  'changeAnchorDay',
+);
 export const billingStateQuery = wf.defineQuery<EntityBillingState>('state');
 
 export async function entityBillingWorkflow(input: EntityBillingInput): Promise<void> {
@@ -35,14 +51,36 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     periodStart: null,
     periodEnd: null,
     phase: 'opening',
+    lastInvoiceId: null,
   };
   let closeRequested = false;
   wf.setHandler(billingStateQuery, () => state);
   wf.setHandler(closeNowSignal, () => {
     closeRequested = true;
   });
+  wf.setHandler(
+    changeAnchorDayUpdate,
+    async ({ anchorDay }) => {
+      await wf.condition(() => state.phase === 'waiting_for_period_end' && state.billingPeriodId !== null);
+      const result = await changeBillingAnchor({
+        entityId: input.entityId,
+        billingPeriodId: state.billingPeriodId!,
+        anchorDay,
+        at: new Date(Date.now()).toISOString(),
+      });
+      state.periodEnd = result.periodEnd;
+      return result;
+    },
+    {
+      validator: ({ anchorDay }) => {
+        if (!Number.isInteger(anchorDay) || anchorDay < 1 || anchorDay > 31) {
+          throw new Error('anchorDay must be an integer 1..31');
+        }
+      },
+    },
+  );
 
-  const period = await openBillingPeriod({
+  const period = await openNextBillingPeriod({
     entityId: input.entityId,
     at: new Date(Date.now()).toISOString(),
     workflowId: wf.workflowInfo().workflowId,
@@ -54,11 +92,31 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     phase: 'waiting_for_period_end',
   });
 
-  const untilBoundary = Math.max(0, Date.parse(period.periodEnd) - Date.now());
-  await wf.condition(() => closeRequested, untilBoundary);
+  // The boundary can move (anchor change), so wait in steps until it is reached or a close is asked for.
+  while (!closeRequested && Date.now() < Date.parse(state.periodEnd!)) {
+    const end = state.periodEnd;
+    await wf.condition(() => closeRequested || state.periodEnd !== end, Date.parse(end!) - Date.now());
+  }
+  await wf.condition(wf.allHandlersFinished);
 
   state.phase = 'closing';
-  // Period close (invoice, collection) comes here.
+  const closeAt = Math.min(Date.now(), Date.parse(state.periodEnd!));
+  const closed = await closeBillingPeriod({
+    billingPeriodId: period.billingPeriodId,
+    at: new Date(closeAt).toISOString(),
+  });
+  state.lastInvoiceId = closed.invoiceId;
+  if (closed.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: closed.webhookEventIds });
+
+  if (closed.invoiceId && closed.status === 'open') {
+    // invoice:<invoiceId> outlives this run; a repeated start (retry, reconciliation) finds it and changes nothing.
+    await startInvoiceCollection({
+      invoiceId: closed.invoiceId,
+      organizationId: input.organizationId,
+      entityId: input.entityId,
+      ...(input.dunningDays ? { dunningDays: input.dunningDays } : {}),
+    });
+  }
 
   await wf.continueAsNew<typeof entityBillingWorkflow>(input);
 }

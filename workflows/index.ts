@@ -1,2 +1,7 @@
 // The workflow bundle's entry point: every workflow type the worker runs.
+export { creditGrantWorkflow } from './creditGrantWorkflow.js';
 export { entityBillingWorkflow } from './entityBillingWorkflow.js';
+export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
+export { reconciliationWorkflow } from './reconciliationWorkflow.js';
+export { subscriptionWorkflow } from './subscriptionWorkflow.js';
+export { webhookDeliveryWorkflow } from './webhookDeliveryWorkflow.js';

@@ -1,7 +1,10 @@
 // GET /health: is the API able to do its job right now? Checks a round trip to Postgres and to Temporal.
+// GET /ready: may this process take traffic? Health, plus every migration of this build applied (load balancers and
+// orchestrators gate on it; /health stays a liveness signal).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import { type Db, pingDb } from '../../activities/db.js';
+import { pendingMigrations } from '../../activities/readiness.js';
 
 const CheckSchema = z.object({
   status: z.enum(['ok', 'error']),
@@ -20,6 +23,25 @@ const route = createRoute({
   responses: {
     200: { description: 'Everything reachable', content: { 'application/json': { schema: HealthSchema } } },
     503: { description: 'A dependency is unreachable', content: { 'application/json': { schema: HealthSchema } } },
+  },
+});
+
+const ReadySchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({ database: CheckSchema, temporal: CheckSchema, migrations: CheckSchema }),
+    pendingMigrations: z.array(z.string()),
+  })
+  .openapi('Readiness');
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/ready',
+  tags: ['System'],
+  summary: 'Ready for traffic: database and Temporal reachable, all migrations applied',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
+    503: { description: 'Not ready', content: { 'application/json': { schema: ReadySchema } } },
   },
 });
 
@@ -42,15 +64,36 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<z
 }
 
 export function healthRoutes(deps: { db: Db; temporal: Client }) {
-  return new OpenAPIHono().openapi(route, async (c) => {
-    const [database, temporal] = await Promise.all([
-      check(() => pingDb(deps.db)),
-      check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
-    ]);
-    const ok = database.status === 'ok' && temporal.status === 'ok';
-    return c.json(
-      { status: ok ? ('ok' as const) : ('degraded' as const), checks: { database, temporal } },
-      ok ? 200 : 503,
-    );
-  });
+  return new OpenAPIHono()
+    .openapi(readyRoute, async (c) => {
+      let pending: string[] = [];
+      const [database, temporal, migrations] = await Promise.all([
+        check(() => pingDb(deps.db)),
+        check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+        check(async () => {
+          pending = await pendingMigrations(deps.db);
+          if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied`);
+        }),
+      ]);
+      const ready = [database, temporal, migrations].every((x) => x.status === 'ok');
+      return c.json(
+        {
+          status: ready ? ('ready' as const) : ('not_ready' as const),
+          checks: { database, temporal, migrations },
+          pendingMigrations: pending,
+        },
+        ready ? 200 : 503,
+      );
+    })
+    .openapi(route, async (c) => {
+      const [database, temporal] = await Promise.all([
+        check(() => pingDb(deps.db)),
+        check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+      ]);
+      const ok = database.status === 'ok' && temporal.status === 'ok';
+      return c.json(
+        { status: ok ? ('ok' as const) : ('degraded' as const), checks: { database, temporal } },
+        ok ? 200 : 503,
+      );
+    });
 }

@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../activities/db.js';
 import { createLogger } from '../../activities/logger.js';
-import { createApp } from '../../api/app.js';
+import { type AppDeps, createApp } from '../../api/app.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
 
 // Worker state changes and bundling chatter drown test output; keep warnings and errors.
@@ -48,6 +48,11 @@ export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   );
 }
 
-export function testApp(db: Db, temporal: Client, taskQueue: string) {
-  return createApp({ db, temporal, taskQueue, log: createLogger('api-test', 'silent') });
+export function testApp(
+  db: Db,
+  temporal: Client,
+  taskQueue: string,
+  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit'> = {},
+) {
+  return createApp({ db, temporal, taskQueue, log: createLogger('api-test', 'silent'), ...options });
 }

@@ -1,0 +1,106 @@
+// Per-user credit limits: what a member may spend per billing period in an entity (EntityUser.creditLimit, null = no
+// limit), what they spent in the current period (UserSpend, maintained by the metering path) and what remains.
+import { periodContaining } from '../../domain/billingPeriods.js';
+import { Money, toDecimal } from '../../domain/money.js';
+import type { Db } from '../db.js';
+import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+
+export interface UserSpendView {
+  entityId: string;
+  userId: string;
+  currency: string;
+  creditLimit: string | null;
+  spent: string;
+  remaining: string | null;
+  limitReached: boolean;
+  limitReachedAt: string | null;
+  periodStart: string;
+  periodEnd: string;
+}
+
+async function entityAndPeriod(db: Db, organizationId: string, entityId: string, now: Date) {
+  const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
+  if (!entity) throw new ResourceNotFoundError('entity');
+  const period = periodContaining(now, { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' });
+  return { entity, period };
+}
+
+function view(
+  entity: { id: string; currency: string },
+  period: { start: Date; end: Date },
+  member: { userId: string; creditLimit: { toString(): string } | null },
+  spend: { amount: { toString(): string }; limitReachedAt: Date | null } | undefined,
+): UserSpendView {
+  const spent = Money.of(spend?.amount.toString() ?? '0', entity.currency);
+  const limit = member.creditLimit === null ? null : Money.of(member.creditLimit.toString(), entity.currency);
+  const remaining = limit === null ? null : Money.max(limit.subtract(spent), Money.zero(entity.currency));
+  return {
+    entityId: entity.id,
+    userId: member.userId,
+    currency: entity.currency,
+    creditLimit: limit?.toString() ?? null,
+    spent: spent.toString(),
+    remaining: remaining?.toString() ?? null,
+    limitReached: spend?.limitReachedAt != null,
+    limitReachedAt: spend?.limitReachedAt?.toISOString() ?? null,
+    periodStart: period.start.toISOString(),
+    periodEnd: period.end.toISOString(),
+  };
+}
+
+export async function userSpend(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  userId: string,
+  now = new Date(),
+): Promise<UserSpendView> {
+  const { entity, period } = await entityAndPeriod(db, organizationId, entityId, now);
+  const member = await db.entityUser.findFirst({
+    where: { entityId: entity.id, userId, deletedAt: null },
+    include: { spends: { where: { periodStart: period.start } } },
+  });
+  if (!member) throw new ResourceNotFoundError('member');
+  return view(entity, period, member, member.spends[0]);
+}
+
+export async function listUserSpend(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  now = new Date(),
+): Promise<UserSpendView[]> {
+  const { entity, period } = await entityAndPeriod(db, organizationId, entityId, now);
+  const members = await db.entityUser.findMany({
+    where: { entityId: entity.id, deletedAt: null },
+    include: { spends: { where: { periodStart: period.start } } },
+    orderBy: { id: 'asc' },
+  });
+  return members.map((m) => view(entity, period, m, m.spends[0]));
+}
+
+/** Sets (or with null removes) a member's per-period credit limit; takes effect on the next event. */
+export async function setUserCreditLimit(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  userId: string,
+  creditLimit: string | null,
+  now = new Date(),
+): Promise<UserSpendView> {
+  const { entity } = await entityAndPeriod(db, organizationId, entityId, now);
+  let value: string | null = null;
+  if (creditLimit !== null) {
+    const d = toDecimal(creditLimit);
+    if (d.isNegative() || d.decimalPlaces() > 6) {
+      throw new UnprocessableError('INVALID_AMOUNT', 'creditLimit must be >= 0 with at most 6 decimals', 'creditLimit');
+    }
+    value = d.toFixed();
+  }
+  const updated = await db.entityUser.updateMany({
+    where: { entityId: entity.id, userId, deletedAt: null },
+    data: { creditLimit: value },
+  });
+  if (updated.count === 0) throw new ResourceNotFoundError('member');
+  return userSpend(db, organizationId, entityId, userId, now);
+}

@@ -1,0 +1,84 @@
+// What the hot path needs before it takes the entity lock: the entity (scoped to the caller's organization) and its
+// event prices, cached in-process for CACHE_TTL_MS so a stream of events does not reload the price book per event.
+//
+// Staleness is bounded and safe: the entity's status, overage policy, threshold, currency and billing schedule are
+// re-read under the row lock in the transaction (the cached copy only routes the request), and a price change takes
+// effect within CACHE_TTL_MS on every API process. `clearMeteringCache()` drops everything (tests, admin changes).
+import type { Tier } from '../../domain/tieredPricing.js';
+import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
+import type { Db } from '../db.js';
+
+export const CACHE_TTL_MS = 5_000;
+
+export interface CachedEntity {
+  id: string;
+  organizationId: string;
+  currency: string;
+  timeZone: string;
+  billingAnchorDay: number;
+}
+
+interface Cached<T> {
+  value: T;
+  expires: number;
+}
+
+const entities = new Map<string, Cached<CachedEntity | null>>();
+const pricers = new Map<string, Cached<EventPricer>>();
+
+export function clearMeteringCache(): void {
+  entities.clear();
+  pricers.clear();
+}
+
+export async function meteringEntity(db: Db, organizationId: string, entityId: string): Promise<CachedEntity | null> {
+  const key = `${organizationId}:${entityId}`;
+  const hit = entities.get(key);
+  const now = Date.now();
+  if (hit && hit.expires > now) return hit.value;
+  const row = await db.entity.findFirst({
+    where: { id: entityId, organizationId, deletedAt: null },
+    select: { id: true, organizationId: true, currency: true, timeZone: true, billingAnchorDay: true },
+  });
+  // Only found entities are cached: an entity created a moment after a miss must be usable at once.
+  if (row) entities.set(key, { value: row, expires: now + CACHE_TTL_MS });
+  return row;
+}
+
+function toDefinition(price: {
+  eventType: string;
+  currency: string;
+  model: 'flat' | 'graduated' | 'volume';
+  unitPrice: { toString(): string } | null;
+  tiers: unknown;
+}): EventPriceDefinition {
+  return {
+    eventType: price.eventType,
+    currency: price.currency,
+    model: price.model,
+    unitPrice: price.unitPrice === null ? null : price.unitPrice.toString(),
+    tiers: (price.tiers as Tier[] | null) ?? null,
+  };
+}
+
+/** The entity's pricer: its organization's active price books, overridden per event type by the entity's own. */
+export async function meteringPricer(db: Db, entity: CachedEntity): Promise<EventPricer> {
+  const key = `${entity.organizationId}:${entity.id}`;
+  const hit = pricers.get(key);
+  const now = Date.now();
+  if (hit && hit.expires > now) return hit.value;
+  const books = await db.priceBook.findMany({
+    where: {
+      organizationId: entity.organizationId,
+      active: true,
+      deletedAt: null,
+      OR: [{ entityId: null }, { entityId: entity.id }],
+    },
+    include: { prices: true },
+  });
+  const organizationPrices = books.filter((b) => b.entityId === null).flatMap((b) => b.prices.map(toDefinition));
+  const entityOverrides = books.filter((b) => b.entityId !== null).flatMap((b) => b.prices.map(toDefinition));
+  const pricer = new EventPricer({ organizationPrices, entityOverrides }, { currency: entity.currency });
+  pricers.set(key, { value: pricer, expires: now + CACHE_TTL_MS });
+  return pricer;
+}

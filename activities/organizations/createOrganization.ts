@@ -1,0 +1,30 @@
+// A new tenant and its first admin API key, in one transaction (what the bootstrap admin key is for).
+
+import { insertApiKey } from '../apiKeyLifecycle.js';
+import type { ApiKeyScope } from '../apiKeys.js';
+import { type Actor, recordAudit } from '../auditLog.js';
+import type { Db } from '../db.js';
+
+export interface NewOrganization {
+  name: string;
+  billingEmail: string;
+  domain?: string | null | undefined;
+  apiKey: { name: string; scopes: ApiKeyScope[] };
+}
+
+export async function createOrganization(db: Db, actor: Actor, input: NewOrganization) {
+  return db.$transaction(async (tx) => {
+    const organization = await tx.organization.create({
+      data: { name: input.name, billingEmail: input.billingEmail, domain: input.domain ?? null },
+    });
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'organization.create',
+      targetType: 'organization',
+      targetId: organization.id,
+      after: organization,
+    });
+    const key = await insertApiKey(tx, actor, organization.id, input.apiKey);
+    return { organization, apiKey: key.row, secret: key.secret };
+  });
+}

@@ -1,0 +1,36 @@
+// The activity workflows call after their writes commit: hand the outbox rows they produced to delivery.
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db.js';
+import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
+import { startInvoiceCollectionWorkflow } from '../reconciliation/workflowStarts.js';
+
+export function createWebhookDispatchActivities(
+  db: Db,
+  temporal: Client | undefined,
+  taskQueue: string,
+  searchAttributes = true,
+) {
+  return {
+    /** Starts invoice:<invoiceId> (fixed id; never a second run). */
+    async startInvoiceCollection(input: {
+      invoiceId: string;
+      organizationId: string;
+      entityId: string;
+      dunningDays?: number[];
+    }): Promise<{ started: boolean }> {
+      if (!temporal) throw new Error('starting collection needs a Temporal client');
+      const started = await startInvoiceCollectionWorkflow(
+        { temporal, taskQueue, searchAttributes },
+        { id: input.invoiceId, organizationId: input.organizationId, entityId: input.entityId },
+        input.dunningDays,
+      );
+      return { started };
+    },
+
+    async dispatchWebhookEvents(input: { webhookEventIds: string[] }): Promise<{ deliveryIds: string[] }> {
+      if (input.webhookEventIds.length === 0) return { deliveryIds: [] };
+      if (!temporal) throw new Error('webhook dispatch needs a Temporal client');
+      return { deliveryIds: await dispatchWebhookEvents({ db, temporal, taskQueue, searchAttributes }, input.webhookEventIds) };
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// One webhook delivery (an outbox event to one endpoint): Standard Webhooks signing, the HTTP POST, and the delivery
+// log. Every attempt is a WebhookAttempt row keyed by (delivery, attempt number), so a retried or re-executed
+// activity returns the recorded outcome instead of posting again. `webhook-id` is the WebhookEvent id: the same on
+// every attempt and every endpoint, so receivers deduplicate on it.
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../db.js';
+
+export interface WebhookHttpOptions {
+  /** Per-attempt HTTP timeout; default 10 s. */
+  timeoutMs?: number;
+}
+
+export type AttemptOutcome = 'delivered' | 'retry' | 'gone' | 'endpoint_disabled' | 'missing';
+
+export interface WebhookAttemptResult {
+  outcome: AttemptOutcome;
+  attemptNumber: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface PreparedDelivery {
+  deliveryId: string;
+  status: 'pending' | 'delivering' | 'delivered' | 'failed' | 'dead' | 'missing';
+  /** Attempts already made (the next attempt's number is this + 1). */
+  attemptCount: number;
+  webhookEventId: string | null;
+  endpointId: string | null;
+}
+
+/** The body POSTed: the Standard Webhooks envelope {type, timestamp, data}. */
+export function webhookBody(event: { id: string; type: string; payload: unknown; createdAt: Date }): string {
+  return JSON.stringify({ id: event.id, type: event.type, timestamp: event.createdAt.toISOString(), data: event.payload });
+}
+
+export function signWebhook(secret: string, msgId: string, at: Date, body: string): Record<string, string> {
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(msgId, at, body),
+  };
+}
+
+export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions = {}) {
+  return {
+    /** Reads the delivery; a redelivery request puts a finished delivery back to pending (attempt numbers go on). */
+    async prepareWebhookDelivery(input: { deliveryId: string; redelivery?: boolean }): Promise<PreparedDelivery> {
+      const row = await db.webhookDelivery.findUnique({ where: { id: input.deliveryId } });
+      if (!row) {
+        return { deliveryId: input.deliveryId, status: 'missing', attemptCount: 0, webhookEventId: null, endpointId: null };
+      }
+      let status = row.status;
+      if (input.redelivery && (status === 'delivered' || status === 'dead' || status === 'failed')) {
+        await db.webhookDelivery.update({
+          where: { id: row.id },
+          data: { status: 'pending', nextAttemptAt: null },
+        });
+        status = 'pending';
+      }
+      return {
+        deliveryId: row.id,
+        status,
+        attemptCount: row.attemptCount,
+        webhookEventId: row.webhookEventId,
+        endpointId: row.endpointId,
+      };
+    },
+
+    /** POSTs attempt `attemptNumber` (once: a repeat returns what the first recorded). */
+    async attemptWebhookDelivery(input: {
+      deliveryId: string;
+      attemptNumber: number;
+      /** When the workflow will try again if this attempt fails (ISO), or null when it is the last attempt. */
+      nextAttemptAt: string | null;
+    }): Promise<WebhookAttemptResult> {
+      const recorded = await db.webhookAttempt.findUnique({
+        where: { deliveryId_attemptNumber: { deliveryId: input.deliveryId, attemptNumber: input.attemptNumber } },
+      });
+      if (recorded) {
+        const code = recorded.statusCode;
+        const outcome: AttemptOutcome =
+          code !== null && code >= 200 && code < 300 ? 'delivered' : code === 410 ? 'gone' : 'retry';
+        return { outcome, attemptNumber: input.attemptNumber, statusCode: code, error: recorded.error };
+      }
+      const delivery = await db.webhookDelivery.findUnique({
+        where: { id: input.deliveryId },
+        include: { event: true, endpoint: true },
+      });
+      if (!delivery) return { outcome: 'missing', attemptNumber: input.attemptNumber, statusCode: null, error: null };
+      const { endpoint, event } = delivery;
+      if (!endpoint.enabled || endpoint.deletedAt) {
+        await db.webhookDelivery.update({
+          where: { id: delivery.id },
+          data: { status: 'dead', lastError: 'endpoint disabled', nextAttemptAt: null },
+        });
+        return {
+          outcome: 'endpoint_disabled',
+          attemptNumber: input.attemptNumber,
+          statusCode: null,
+          error: 'endpoint disabled',
+        };
+      }
+
+      const body = webhookBody(event);
+      const headers = signWebhook(endpoint.secret, event.id, new Date(), body);
+      const started = performance.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const res = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'marketplace-billing-webhooks/1', ...headers },
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(http.timeoutMs ?? 10_000),
+        });
+        statusCode = res.status;
+        await res.body?.cancel().catch(() => {});
+        if (!res.ok) error = `HTTP ${res.status}`;
+      } catch (err) {
+        const e = err as Error;
+        error = e.name === 'TimeoutError' ? 'timeout' : `${e.name}: ${e.message}`.slice(0, 500);
+      }
+      const durationMs = Math.round(performance.now() - started);
+      const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      const gone = statusCode === 410;
+      const outcome: AttemptOutcome = delivered ? 'delivered' : gone ? 'gone' : 'retry';
+
+      await db.$transaction(async (tx) => {
+        const inserted = await tx.webhookAttempt.createMany({
+          data: [{ deliveryId: delivery.id, attemptNumber: input.attemptNumber, statusCode, error, durationMs }],
+          skipDuplicates: true,
+        });
+        if (inserted.count === 0) return;
+        const now = new Date();
+        await tx.webhookDelivery.update({
+          where: { id: delivery.id },
+          data: {
+            attemptCount: { increment: 1 },
+            lastStatusCode: statusCode,
+            lastError: error,
+            status: delivered ? 'delivered' : gone ? 'dead' : input.nextAttemptAt ? 'failed' : 'dead',
+            deliveredAt: delivered ? now : undefined,
+            nextAttemptAt: delivered || gone || !input.nextAttemptAt ? null : new Date(input.nextAttemptAt),
+          },
+        });
+        if (gone) {
+          await tx.webhookEndpoint.update({
+            where: { id: endpoint.id },
+            data: { enabled: false, disabledReason: `410 Gone on delivery ${delivery.id}` },
+          });
+        }
+      });
+      return { outcome, attemptNumber: input.attemptNumber, statusCode, error };
+    },
+
+    /** Dead letter: retries are exhausted. */
+    async markWebhookDeliveryDead(input: { deliveryId: string; reason: string }): Promise<void> {
+      await db.webhookDelivery.updateMany({
+        where: { id: input.deliveryId, status: { not: 'delivered' } },
+        data: { status: 'dead', nextAttemptAt: null, lastError: input.reason },
+      });
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Errors from below the API (data layer, domain, Prisma) mapped onto problem+json, so routes can let them propagate
+// and every failure still carries a stable code. Anything unmapped is a 500 INTERNAL (logged, never leaked).
+import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../activities/resourceErrors.js';
+import { isBillingDomainError } from '../domain/errors.js';
+import { Prisma } from '../prisma/generated/client.js';
+import { ProblemError } from './problem.js';
+
+/** Column names of a unique violation, as far as the driver adapter reports them. */
+function uniqueFields(err: Prisma.PrismaClientKnownRequestError): string | undefined {
+  const meta = err.meta as
+    | { target?: string[] | string; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } }
+    | undefined;
+  const fields = meta?.driverAdapterError?.cause?.constraint?.fields ?? meta?.target;
+  if (!fields) return undefined;
+  return (Array.isArray(fields) ? fields : [fields]).map((f) => f.replaceAll('"', '')).join(', ');
+}
+
+export function toProblem(err: unknown): ProblemError | undefined {
+  if (err instanceof ResourceNotFoundError) return new ProblemError(404, 'NOT_FOUND', 'Not found', err.message);
+  if (err instanceof ResourceConflictError) return new ProblemError(409, err.code, 'Conflict', err.message);
+  if (err instanceof UnprocessableError) {
+    return new ProblemError(
+      422,
+      err.code,
+      'Unprocessable request',
+      err.message,
+      err.path ? [{ path: err.path, message: err.message }] : undefined,
+    );
+  }
+  if (isBillingDomainError(err)) return new ProblemError(422, err.code, 'Invalid request', err.message);
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    if (err.code === 'P2002') {
+      const fields = uniqueFields(err);
+      return new ProblemError(
+        409,
+        'CONFLICT',
+        'Already exists',
+        fields ? `A resource with the same ${fields} already exists` : 'A resource with the same key already exists',
+      );
+    }
+    if (err.code === 'P2025') return new ProblemError(404, 'NOT_FOUND', 'Not found', 'The resource no longer exists');
+  }
+  return undefined;
+}

@@ -1,0 +1,144 @@
+// Building blocks every route module shares, so each resource's OpenAPI looks like the last: bearer security, the
+// problem responses every authenticated route can give, path ids, money and timestamps on the wire.
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
+import { isSupportedCurrency, minorUnitDigits } from '../domain/currencies.js';
+import { BillingDecimal } from '../domain/money.js';
+import { isValidTimeZone } from '../domain/zonedTime.js';
+import { ProblemSchema } from './problem.js';
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+/** The failures any authenticated route may answer with; `code` tells them apart (see README "API"). */
+export const problemResponses = {
+  400: problem('Malformed request (INVALID_IDEMPOTENCY_KEY)'),
+  401: problem('Missing or invalid API key (UNAUTHENTICATED)'),
+  403: problem('The key lacks the scope this operation needs (INSUFFICIENT_SCOPE)'),
+  404: problem("Unknown id, or another organization's (NOT_FOUND)"),
+  409: problem('Conflicts with the current state or a reused Idempotency-Key (CONFLICT, IDEMPOTENCY_KEY_REUSED, ...)'),
+  422: problem('Invalid input (VALIDATION_FAILED and domain codes)'),
+  429: problem('Rate limit exceeded; see Retry-After (RATE_LIMITED)'),
+  500: problem('Internal error (INTERNAL)'),
+} as const;
+
+const IdempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description: 'Same key and body within 24 h replays the stored response; another body is 409',
+    }),
+});
+
+/**
+ * createRoute with the conventions filled in: bearer auth, every problem response, and on POST the documented
+ * Idempotency-Key header (the middleware in api/idempotency.ts does the work).
+ */
+export function apiRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R) {
+  const headers = config.method === 'post' && !config.request?.headers ? { headers: IdempotencyHeader } : {};
+  return createRoute({
+    ...config,
+    security: config.security ?? [{ bearerAuth: [] }],
+    request: { ...config.request, ...headers } as R['request'],
+    responses: { ...problemResponses, ...config.responses } as R['responses'] & typeof problemResponses,
+  });
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export function idParam<const N extends string>(name: N) {
+  return z.object({ [name]: z.uuid().openapi({ param: { name, in: 'path' } }) } as {
+    [K in N]: z.ZodUUID;
+  });
+}
+
+export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-01-31T23:00:00.000Z' });
+export const NullableTimestamp = Timestamp.nullable();
+export const iso = (d: Date) => d.toISOString();
+export const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export const CurrencyCode = z
+  .string()
+  .refine(isSupportedCurrency, { message: 'an upper-case ISO 4217 currency code, e.g. USD' })
+  .openapi({ example: 'USD', description: 'ISO 4217 currency code' });
+
+export const TimeZone = z
+  .string()
+  .refine(isValidTimeZone, { message: 'an IANA time zone, e.g. Europe/London' })
+  .openapi({ example: 'America/New_York' });
+
+/** A non-negative decimal amount as a string (never a JSON number: money is exact). */
+export const AmountString = z
+  .string()
+  .regex(/^\d{1,14}(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals, e.g. "12.50"')
+  .openapi({ example: '12.50' });
+
+/** A stored decimal on the wire: at least the currency's minor-unit digits ("12.50"), more only when it has them. */
+export function money(value: { toString(): string }, currency: string): string {
+  const d = new BillingDecimal(value.toString());
+  const digits = isSupportedCurrency(currency) ? minorUnitDigits(currency) : 2;
+  return d.toFixed(Math.max(digits, d.decimalPlaces()));
+}
+
+export const moneyOrNull = (value: { toString(): string } | null, currency: string) =>
+  value === null ? null : money(value, currency);
+
+/** Body of a DELETE: the removed resource's id and the fact. */
+export const Deleted = z.object({ id: z.uuid(), object: z.string(), deleted: z.literal(true) }).openapi('Deleted');
+
+type Operation = {
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+  parameters?: Array<{ name?: string; in?: string } | { $ref: string }>;
+};
+
+/**
+ * Holds every /api operation of the generated document to the conventions, whoever wrote the route: bearer
+ * security, the problem responses every authenticated route can give, and the Idempotency-Key header on POST.
+ * (Routes built with apiRoute() already have them; this covers routes declared with plain createRoute.)
+ */
+export function withApiConventions<D extends { paths?: Record<string, unknown> }>(doc: D): D {
+  const problemRef = {
+    description: '',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    if (!path.startsWith('/api/')) continue;
+    for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      op.security ??= [{ bearerAuth: [] }];
+      op.responses ??= {};
+      for (const [status, response] of Object.entries(problemResponses)) {
+        if (status === '400' && method !== 'post') continue;
+        op.responses[status] ??= { ...problemRef, description: response.description };
+      }
+      if (method === 'post') {
+        op.parameters ??= [];
+        const has = op.parameters.some((p) => 'name' in p && p.name?.toLowerCase() === 'idempotency-key');
+        if (!has) {
+          op.parameters.push({
+            name: 'idempotency-key',
+            in: 'header',
+            required: false,
+            description: 'Same key and body within 24 h replays the stored response; another body is 409',
+            schema: { type: 'string', minLength: 1, maxLength: 255 },
+          } as { name: string; in: string });
+        }
+      }
+    }
+  }
+  return doc;
+}

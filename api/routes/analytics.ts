@@ -1,0 +1,144 @@
+// /api/analytics: usage and spend by event type, user, team or day; top spenders; credit burn rate and projected
+// depletion. Read scope. Ranges default to the entity's current billing period.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
+import { topSpenders, usageReport } from '../../activities/analytics/usageAnalytics.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { problemResponses } from './billingEvents.js';
+
+const base = { tags: ['Analytics'], security: [{ bearerAuth: [] }] };
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const Range = z.object({
+  entityId: z.uuid(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: start of the current period' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exclusive; default: end of the period' }),
+});
+const date = (s: string | undefined) => (s ? new Date(s) : undefined);
+
+const UsageRow = z.object({
+  key: z.string(),
+  events: z.number().int(),
+  quantity: z.string(),
+  ratedAmount: z.string(),
+  creditsDrawn: z.string(),
+  billedLater: z.string(),
+});
+
+const usageRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/analytics/usage',
+  summary: 'Usage and spend of accepted events, grouped by event type, user, team or day',
+  middleware: [requireScope('read')] as const,
+  request: { query: Range.extend({ groupBy: z.enum(['eventType', 'user', 'team', 'day']).default('eventType') }) },
+  responses: {
+    200: json(
+      z
+        .object({
+          entityId: z.uuid(),
+          currency: z.string(),
+          groupBy: z.string(),
+          from: z.string(),
+          to: z.string(),
+          rows: z.array(UsageRow),
+          totals: UsageRow.omit({ key: true }),
+        })
+        .openapi('UsageReport'),
+      'Usage',
+    ),
+    ...problemResponses,
+  },
+});
+
+const topRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/analytics/top-spenders',
+  summary: 'Users who spent the most in the range',
+  middleware: [requireScope('read')] as const,
+  request: { query: Range.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
+  responses: {
+    200: json(
+      z
+        .object({
+          entityId: z.uuid(),
+          currency: z.string(),
+          from: z.string(),
+          to: z.string(),
+          spenders: z.array(
+            z.object({
+              userId: z.uuid(),
+              email: z.string(),
+              name: z.string(),
+              teamId: z.uuid().nullable(),
+              events: z.number().int(),
+              ratedAmount: z.string(),
+            }),
+          ),
+        })
+        .openapi('TopSpenders'),
+      'Top spenders',
+    ),
+    ...problemResponses,
+  },
+});
+
+const burnRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/analytics/credit-burn',
+  summary: 'Credit burn rate over the last windowDays and the projected depletion date',
+  middleware: [requireScope('read')] as const,
+  request: {
+    query: z.object({ entityId: z.uuid(), windowDays: z.coerce.number().int().min(1).max(365).default(30) }),
+  },
+  responses: {
+    200: json(
+      z
+        .object({
+          entityId: z.uuid(),
+          currency: z.string(),
+          windowDays: z.number().int(),
+          consumed: z.string(),
+          burnRatePerDay: z.string(),
+          balance: z.string(),
+          projectedDepletionAt: z.string().nullable(),
+          daysUntilDepletion: z.string().nullable(),
+          expiringBeforeDepletion: z.string(),
+          asOf: z.string(),
+        })
+        .openapi('CreditBurn'),
+      'Burn rate',
+    ),
+    ...problemResponses,
+  },
+});
+
+export function analyticsRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(usageRoute, async (c) => {
+      const q = c.req.valid('query');
+      const report = await usageReport(deps.db, c.var.auth.organizationId, {
+        entityId: q.entityId,
+        groupBy: q.groupBy,
+        from: date(q.from),
+        to: date(q.to),
+      });
+      return c.json(report, 200);
+    })
+    .openapi(topRoute, async (c) => {
+      const q = c.req.valid('query');
+      const report = await topSpenders(deps.db, c.var.auth.organizationId, {
+        entityId: q.entityId,
+        from: date(q.from),
+        to: date(q.to),
+        limit: q.limit,
+      });
+      return c.json(report, 200);
+    })
+    .openapi(burnRoute, async (c) => {
+      const q = c.req.valid('query');
+      return c.json(await creditBurnRate(deps.db, c.var.auth.organizationId, q), 200);
+    });
+}

@@ -1,0 +1,250 @@
+// The metering hot path over HTTP: POST /api/billing/events (one) and /api/billing/events/batch (up to 1,000, mixed
+// entities). Rating, limits and credit draw-down happen in activities/metering/ingestEvents.ts; this file validates,
+// maps outcomes to HTTP and hands committed outbox rows to webhook delivery.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import {
+  type EventOutcome,
+  type IngestEventInput,
+  ingestEvents,
+  invalid,
+  MAX_BATCH_SIZE,
+} from '../../activities/metering/ingestEvents.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { ProblemError, ProblemSchema } from '../problem.js';
+
+/**
+ * Malformed JSON is a 400 MALFORMED_JSON problem (the validator's own HTTPException would surface as a 500). Parsing
+ * here caches the body for the validator that runs next.
+ */
+export const jsonBody: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header('content-type') ?? '';
+  if (/^application\/([\w.-]+\+)?json/i.test(type)) {
+    try {
+      await c.req.json();
+    } catch {
+      throw new ProblemError(400, 'MALFORMED_JSON', 'Malformed JSON', 'The request body is not valid JSON');
+    }
+  }
+  await next();
+};
+
+const tooLarge = bodyLimit({
+  maxSize: 16 * 1024 * 1024,
+  onError: () => {
+    throw new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large', 'At most 16 MiB per request');
+  },
+});
+
+export const problemResponses = {
+  400: { description: 'Malformed JSON', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  401: { description: 'Missing or invalid API key', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  403: { description: 'Missing scope', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  404: { description: 'Unknown resource', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  409: { description: 'Conflict', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  422: { description: 'Invalid input', content: { 'application/problem+json': { schema: ProblemSchema } } },
+};
+
+const EventInput = z
+  .object({
+    entityId: z.uuid(),
+    userId: z.uuid(),
+    eventType: z.string().min(1).max(200).openapi({ example: 'project.posted' }),
+    quantity: z
+      .union([z.number(), z.string()])
+      .default(1)
+      .openapi({ description: 'Whole units, 1 .. 1,000,000,000 (INVALID_QUANTITY otherwise)', example: 1 }),
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      .openapi({ description: 'ISO 8601; at most 5 minutes ahead, not before the current billing period' }),
+    idempotencyKey: z.string().min(1).max(255).openapi({ description: 'Unique per entity; a repeat is a replay' }),
+    properties: z.record(z.string(), z.unknown()).default({}),
+  })
+  .openapi('BillingEventInput');
+
+const Draw = z.object({ grantId: z.uuid(), amount: z.string().openapi({ example: '2.50' }) }).openapi('CreditDraw');
+
+const EventResult = z
+  .object({
+    status: z.enum(['accepted', 'rejected']),
+    replayed: z.boolean(),
+    eventId: z.uuid(),
+    entityId: z.uuid(),
+    idempotencyKey: z.string(),
+    code: z
+      .enum(['ENTITY_SUSPENDED', 'INSUFFICIENT_CREDITS', 'USER_CREDIT_LIMIT_EXCEEDED'])
+      .nullable()
+      .openapi({ description: 'Why the event was rejected' }),
+    currency: z.string(),
+    ratedAmount: z.string().openapi({ example: '2.50' }),
+    creditsDrawn: z.string(),
+    draws: z.array(Draw),
+    billedLater: z.string(),
+    balanceAfter: z.string().nullable(),
+    periodStart: z.string(),
+    occurredAt: z.string(),
+  })
+  .openapi('BillingEventResult');
+
+const InvalidEventResult = z
+  .object({
+    status: z.literal('invalid'),
+    httpStatus: z.number().int(),
+    code: z.string().openapi({ example: 'NOT_A_MEMBER' }),
+    detail: z.string(),
+    entityId: z.string().nullable(),
+    idempotencyKey: z.string().nullable(),
+  })
+  .openapi('InvalidBillingEventResult');
+
+const BatchResult = z
+  .object({
+    results: z.array(z.union([EventResult, InvalidEventResult]).and(z.object({ index: z.number().int() }))),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    invalid: z.number().int(),
+    replayed: z.number().int(),
+  })
+  .openapi('BillingEventBatchResult');
+
+const ingestOne = createRoute({
+  method: 'post',
+  path: '/api/billing/events',
+  tags: ['Metering'],
+  summary: 'Record and rate one billable event (accepted or rejected, at once)',
+  description:
+    'Request errors (unknown entity, user not a member, unknown event type, invalid quantity, occurredAt in the ' +
+    'future or before the current period, reused idempotency key) are problems and write nothing. Business ' +
+    'rejections (ENTITY_SUSPENDED, INSUFFICIENT_CREDITS, USER_CREDIT_LIMIT_EXCEEDED) are 200 with status ' +
+    '`rejected` and are stored, so a repeat returns the same answer with `replayed: true`.',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope('ingest'), jsonBody] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: EventInput } } } },
+  responses: {
+    200: { description: 'Accepted or rejected', content: { 'application/json': { schema: EventResult } } },
+    ...problemResponses,
+  },
+});
+
+const ingestBatch = createRoute({
+  method: 'post',
+  path: '/api/billing/events/batch',
+  tags: ['Metering'],
+  summary: `Record up to ${MAX_BATCH_SIZE} events (mixed entities); each gets its own outcome`,
+  description:
+    'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
+    'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope('ingest'), tooLarge, jsonBody] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'One result per event, in order', content: { 'application/json': { schema: BatchResult } } },
+    ...problemResponses,
+    413: { description: 'Body too large', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  },
+});
+
+function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): ProblemError {
+  const titles: Record<string, string> = {
+    ENTITY_NOT_FOUND: 'Entity not found',
+    NOT_A_MEMBER: 'User is not a member of the entity',
+    UNKNOWN_EVENT_TYPE: 'Unknown event type',
+    INVALID_QUANTITY: 'Invalid quantity',
+    OCCURRED_AT_IN_FUTURE: 'occurredAt is in the future',
+    PERIOD_CLOSED: 'Billing period closed',
+    CURRENCY_MISMATCH: 'Currency mismatch',
+    INVALID_PRICE_DEFINITION: 'Invalid price definition',
+    IDEMPOTENCY_KEY_CONFLICT: 'Idempotency key reused with another payload',
+  };
+  return new ProblemError(outcome.httpStatus, outcome.code, titles[outcome.code] ?? 'Invalid event', outcome.detail);
+}
+
+export function billingEventRoutes(deps: RouteDeps) {
+  const dispatch = async (ids: string[]) => {
+    if (ids.length === 0) return;
+    try {
+      await deps.outbox.dispatch(ids);
+    } catch (err) {
+      // Committed rows stay pending; the reconciliation schedule dispatches them later.
+      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
+    }
+  };
+
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(ingestOne, async (c) => {
+      const input = c.req.valid('json') as IngestEventInput;
+      const { outcomes, webhookEventIds } = await ingestEvents(deps.db, c.var.auth.organizationId, [input]);
+      await dispatch(webhookEventIds);
+      const outcome = outcomes[0] as EventOutcome;
+      if (outcome.status === 'invalid') throw problemFor(outcome);
+      if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(outcome, 200);
+    })
+    .openapi(ingestBatch, async (c) => {
+      const { events } = c.req.valid('json');
+      if (events.length > MAX_BATCH_SIZE) {
+        throw new ProblemError(
+          422,
+          'BATCH_TOO_LARGE',
+          'Batch too large',
+          `At most ${MAX_BATCH_SIZE} events per batch, got ${events.length}`,
+        );
+      }
+      // Each element is validated on its own, so one bad event does not fail the batch.
+      const results: Array<EventOutcome | undefined> = new Array(events.length);
+      const valid: Array<{ index: number; input: IngestEventInput }> = [];
+      events.forEach((raw, index) => {
+        const parsed = EventInput.safeParse(raw);
+        if (parsed.success) {
+          valid.push({ index, input: parsed.data as IngestEventInput });
+          return;
+        }
+        const r = (raw ?? {}) as Record<string, unknown>;
+        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        results[index] = invalid(
+          {
+            entityId: typeof r.entityId === 'string' ? r.entityId : '',
+            idempotencyKey: typeof r.idempotencyKey === 'string' ? r.idempotencyKey : '',
+          },
+          422,
+          'VALIDATION_FAILED',
+          detail,
+        );
+      });
+      const { outcomes, webhookEventIds } = await ingestEvents(
+        deps.db,
+        c.var.auth.organizationId,
+        valid.map((v) => v.input),
+      );
+      await dispatch(webhookEventIds);
+      valid.forEach((v, i) => {
+        results[v.index] = outcomes[i];
+      });
+      const counts = { accepted: 0, rejected: 0, invalid: 0, replayed: 0 };
+      const body = results.map((r, index) => {
+        const outcome = r as EventOutcome;
+        counts[outcome.status] += 1;
+        if (outcome.status !== 'invalid' && outcome.replayed) counts.replayed += 1;
+        return outcome.status === 'invalid'
+          ? {
+              index,
+              ...outcome,
+              entityId: outcome.entityId || null,
+              idempotencyKey: outcome.idempotencyKey || null,
+            }
+          : { index, ...outcome };
+      });
+      return c.json({ results: body, ...counts }, 200);
+    });
+}

@@ -1,0 +1,283 @@
+// Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
+// transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { entityBalance } from '../../activities/credits/entityBalance.js';
+import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
+import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
+import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
+import { transferCredits } from '../../activities/credits/transferCredits.js';
+import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
+import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import { ProblemError, ProblemSchema } from '../problem.js';
+import { jsonBody, problemResponses } from './billingEvents.js';
+
+const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a positive decimal string with at most 6 decimals');
+const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const CreditGrant = z
+  .object({
+    id: z.uuid(),
+    entityId: z.uuid(),
+    source: z.enum(['purchase', 'promo', 'transfer', 'refund']),
+    packageId: z.uuid().nullable(),
+    sourceGrantId: z.uuid().nullable(),
+    original: z.string(),
+    remaining: z.string(),
+    currency: z.string(),
+    expiresAt: z.string().nullable(),
+    priority: z.number().int(),
+    createdAt: z.string(),
+  })
+  .openapi('CreditGrant');
+
+const Purchase = z
+  .object({
+    replayed: z.boolean(),
+    grant: CreditGrant,
+    packageId: z.uuid(),
+    price: z.string(),
+    currency: z.string(),
+    payment: z.enum(['invoice', 'immediate']),
+    invoiceItemId: z.uuid().nullable(),
+    paymentId: z.uuid().nullable(),
+  })
+  .openapi('CreditPurchase');
+
+const purchaseRoute = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/billing/credits/purchases',
+  summary: 'Buy a credit package for an entity',
+  description:
+    "payment 'invoice' (default): the price becomes a credit_purchase item on the entity's next invoice. " +
+    "payment 'immediate': the price is charged now through the payment provider with the entity's default payment " +
+    'method; a declined charge creates nothing (402 PAYMENT_FAILED). The grant expires validityDays after the ' +
+    'purchase. Idempotent on (entity, idempotencyKey).',
+  middleware: [requireScope('admin'), jsonBody] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              entityId: z.uuid(),
+              packageId: z.uuid(),
+              idempotencyKey: z.string().min(1).max(255),
+              payment: z.enum(['invoice', 'immediate']).default('invoice'),
+            })
+            .openapi('CreditPurchaseInput'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(Purchase, 'Replay of an earlier purchase'),
+    201: json(Purchase, 'Purchased'),
+    402: { description: 'Payment failed', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ...problemResponses,
+  },
+});
+
+const promoRoute = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/billing/credits/grants',
+  summary: 'Grant promotional credits to an entity',
+  middleware: [requireScope('admin'), jsonBody] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              entityId: z.uuid(),
+              amount: decimal.openapi({ example: '25.00' }),
+              expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+              priority: z.number().int().min(0).max(1000).optional(),
+              description: z.string().max(500).optional(),
+              idempotencyKey: z.string().min(1).max(255),
+            })
+            .openapi('PromotionalGrantInput'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(z.object({ replayed: z.boolean(), grant: CreditGrant }), 'Replay'),
+    201: json(z.object({ replayed: z.boolean(), grant: CreditGrant }).openapi('PromotionalGrant'), 'Granted'),
+    ...problemResponses,
+  },
+});
+
+const balanceRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/billing/credits/balances/{entityId}',
+  summary: "An entity's usable credit balance and its grants in draw order",
+  middleware: [requireScope('read')] as const,
+  request: { params: z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) }) },
+  responses: {
+    200: json(
+      z
+        .object({
+          entityId: z.uuid(),
+          currency: z.string(),
+          balance: z.string(),
+          lowBalanceThreshold: z.string(),
+          asOf: z.string(),
+          grants: z.array(CreditGrant),
+        })
+        .openapi('CreditBalance'),
+      'Balance',
+    ),
+    ...problemResponses,
+  },
+});
+
+const LedgerEntry = z
+  .object({
+    id: z.uuid(),
+    entityId: z.uuid(),
+    grantId: z.uuid().nullable(),
+    eventId: z.uuid().nullable(),
+    kind: z.string(),
+    amount: z.string(),
+    currency: z.string(),
+    description: z.string().nullable(),
+    idempotencyKey: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('LedgerEntry');
+
+const ledgerRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/billing/credits/ledger',
+  summary: 'Credit ledger entries (append-only), filtered',
+  middleware: [requireScope('read')] as const,
+  request: {
+    query: ListQuery.extend({
+      entityId: z.uuid().optional(),
+      grantId: z.uuid().optional(),
+      eventId: z.uuid().optional(),
+      kind: z.enum(['grant', 'consume', 'expire', 'transfer_out', 'transfer_in', 'refund', 'adjust']).optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
+  responses: { 200: json(listSchema(LedgerEntry, 'LedgerEntryList'), 'Entries'), ...problemResponses },
+});
+
+const Transfer = z
+  .object({
+    transferId: z.uuid(),
+    replayed: z.boolean(),
+    fromEntityId: z.uuid(),
+    toEntityId: z.uuid(),
+    amount: z.string(),
+    currency: z.string(),
+    legs: z.array(
+      z.object({
+        sourceGrantId: z.uuid(),
+        targetGrantId: z.uuid(),
+        amount: z.string(),
+        expiresAt: z.string().nullable(),
+      }),
+    ),
+    targetGrants: z.array(CreditGrant),
+    fromBalance: z.string(),
+    toBalance: z.string(),
+  })
+  .openapi('CreditTransfer');
+
+const transferRoute = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/billing/credits/transfers',
+  summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
+  middleware: [requireScope('admin'), jsonBody] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              fromEntityId: z.uuid(),
+              toEntityId: z.uuid(),
+              amount: decimal.openapi({ example: '40.00' }),
+              idempotencyKey: z.string().min(1).max(255),
+              description: z.string().max(500).optional(),
+            })
+            .openapi('CreditTransferInput'),
+        },
+      },
+    },
+  },
+  responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred'), ...problemResponses },
+});
+
+export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
+  // Immediate purchases charge through the PaymentProvider seam; the sandbox provider until a real one is wired in.
+  const provider = deps.paymentProvider ?? createSandboxPaymentProvider();
+  const dispatch = async (ids: string[]) => {
+    if (ids.length === 0) return;
+    try {
+      await deps.outbox.dispatch(ids);
+    } catch (err) {
+      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
+    }
+  };
+
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(purchaseRoute, async (c) => {
+      try {
+        const result = await purchaseCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
+          provider,
+        });
+        return c.json(result, result.replayed ? 200 : 201);
+      } catch (err) {
+        if (err instanceof PaymentFailedError) {
+          throw new ProblemError(402, 'PAYMENT_FAILED', 'Payment failed', `${err.providerCode}: ${err.message}`);
+        }
+        throw err;
+      }
+    })
+    .openapi(promoRoute, async (c) => {
+      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'));
+      return c.json(result, result.replayed ? 200 : 201);
+    })
+    .openapi(balanceRoute, async (c) =>
+      c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200),
+    )
+    .openapi(ledgerRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listLedgerEntries(
+        deps.db,
+        c.var.auth.organizationId,
+        {
+          entityId: q.entityId,
+          grantId: q.grantId,
+          eventId: q.eventId,
+          kind: q.kind,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+        },
+        pageRequest(q),
+      );
+      return c.json(listResponse(page, (e) => e), 200);
+    })
+    .openapi(transferRoute, async (c) => {
+      const { result, webhookEventIds } = await transferCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
+        actorId: c.var.auth.apiKeyId,
+      });
+      await dispatch(webhookEventIds);
+      return c.json(result, result.replayed ? 200 : 201);
+    });
+}

@@ -1,0 +1,159 @@
+// /api/entities: an organization's billing units. Creating one starts its billing workflow (billing:<entityId>);
+// should that start fail after the entity committed, the reconciliation schedule starts it later.
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { createEntity, listEntities, updateEntity } from '../../activities/entities/entityRecords.js';
+import { findEntityInOrganization } from '../../activities/entities.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import {
+  AmountString,
+  apiRoute,
+  CurrencyCode,
+  idParam,
+  iso,
+  isoOrNull,
+  json,
+  jsonBody,
+  money,
+  NullableTimestamp,
+  Timestamp,
+  TimeZone,
+} from '../openapiKit.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import { notFound } from '../problem.js';
+import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
+
+const OveragePolicy = z.enum(['reject', 'bill']).openapi({
+  description: 'reject: an event not covered by credits is rejected; bill: the shortfall is invoiced in arrears',
+});
+
+export const EntitySchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    name: z.string(),
+    currency: z.string().openapi({ example: 'USD' }),
+    timeZone: z.string().openapi({ example: 'America/New_York' }),
+    billingAnchorDay: z.number().int().openapi({ description: 'Day of month periods start (clamped to month end)' }),
+    status: z.enum(['active', 'suspended']),
+    overagePolicy: OveragePolicy,
+    lowBalanceThreshold: z.string().openapi({ example: '100.00', description: 'In the entity currency' }),
+    suspendedAt: NullableTimestamp,
+    billingWorkflowId: z.string().openapi({ example: 'billing:0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Entity');
+
+const NewEntitySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    currency: CurrencyCode,
+    timeZone: TimeZone.default('UTC'),
+    billingAnchorDay: z.number().int().min(1).max(31).default(1),
+    overagePolicy: OveragePolicy.default('reject'),
+    lowBalanceThreshold: AmountString.default('0'),
+  })
+  .openapi('NewEntity');
+
+const EntityPatchSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    overagePolicy: OveragePolicy.optional(),
+    lowBalanceThreshold: AmountString.optional(),
+  })
+  .openapi('EntityPatch', { description: 'Currency, time zone and anchor day are fixed at creation' });
+
+const tags = ['Entities'];
+const EntityParams = idParam('entityId');
+
+const createRoute = apiRoute({
+  method: 'post',
+  path: '/api/entities',
+  tags,
+  summary: 'Create an entity and start its billing workflow',
+  middleware: [requireScope('admin')],
+  request: { body: jsonBody(NewEntitySchema) },
+  responses: { 201: json(EntitySchema, 'Created; billing:<entityId> is running') },
+});
+
+const listRoute = apiRoute({
+  method: 'get',
+  path: '/api/entities',
+  tags,
+  summary: 'List entities',
+  middleware: [requireScope('read')],
+  request: { query: ListQuery.extend({ status: z.enum(['active', 'suspended']).optional() }) },
+  responses: { 200: json(listSchema(EntitySchema, 'EntityList'), 'Entities') },
+});
+
+const readRoute = apiRoute({
+  method: 'get',
+  path: '/api/entities/{entityId}',
+  tags,
+  summary: 'Read an entity',
+  middleware: [requireScope('read')],
+  request: { params: EntityParams },
+  responses: { 200: json(EntitySchema, 'The entity') },
+});
+
+const updateRoute = apiRoute({
+  method: 'patch',
+  path: '/api/entities/{entityId}',
+  tags,
+  summary: 'Update an entity',
+  middleware: [requireScope('admin')],
+  request: { params: EntityParams, body: jsonBody(EntityPatchSchema) },
+  responses: { 200: json(EntitySchema, 'Updated') },
+});
+
+type EntityRow = NonNullable<Awaited<ReturnType<typeof findEntityInOrganization>>>;
+export const presentEntity = (e: EntityRow) => ({
+  id: e.id,
+  organizationId: e.organizationId,
+  name: e.name,
+  currency: e.currency,
+  timeZone: e.timeZone,
+  billingAnchorDay: e.billingAnchorDay,
+  status: e.status,
+  overagePolicy: e.overagePolicy,
+  lowBalanceThreshold: money(e.lowBalanceThreshold, e.currency),
+  suspendedAt: isoOrNull(e.suspendedAt),
+  billingWorkflowId: `billing:${e.id}`,
+  createdAt: iso(e.createdAt),
+  updatedAt: iso(e.updatedAt),
+});
+
+export function entityRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(createRoute, async (c) => {
+      const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      try {
+        await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity);
+      } catch (err) {
+        // The entity exists; reconciliation will start its workflow. Answer with what is true now.
+        deps.log.error({ err, entityId: entity.id }, 'billing workflow start failed; reconciliation will retry');
+      }
+      return c.json(presentEntity(entity), 201);
+    })
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listEntities(deps.db, c.var.auth.organizationId, { status: q.status }, pageRequest(q));
+      return c.json(listResponse(page, presentEntity), 200);
+    })
+    .openapi(readRoute, async (c) => {
+      const entity = await findEntityInOrganization(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId);
+      if (!entity) throw notFound('entity');
+      return c.json(presentEntity(entity), 200);
+    })
+    .openapi(updateRoute, async (c) => {
+      const entity = await updateEntity(
+        deps.db,
+        actorOf(c),
+        c.var.auth.organizationId,
+        c.req.valid('param').entityId,
+        c.req.valid('json'),
+      );
+      return c.json(presentEntity(entity), 200);
+    });
+}

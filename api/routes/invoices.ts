@@ -1,0 +1,244 @@
+// /api/billing/invoices: the consolidated period invoices the billing workflow writes. List (filters), read, lines,
+// void, mark paid out of band, and an HTML rendering (print to PDF from a browser).
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  findInvoice,
+  invoiceDocument,
+  listInvoiceLines,
+  listInvoices,
+} from '../../activities/invoiceAdmin/invoiceQueries.js';
+import { markInvoicePaidOutOfBand, voidInvoice } from '../../activities/invoiceAdmin/invoiceStatusChanges.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import { renderInvoiceHtml } from '../invoiceHtml.js';
+import { apiRoute, iso, isoOrNull, json, money, moneyOrNull, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import { notFound } from '../problem.js';
+
+const Status = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
+
+export const InvoiceSchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    entityId: z.uuid().nullable(),
+    customerId: z.uuid().nullable().openapi({ description: 'Legacy customer, if any' }),
+    number: z.number().int().nullable().openapi({ description: 'Sequential per organization; null while draft' }),
+    status: Status,
+    currency: z.string(),
+    periodStart: Timestamp,
+    periodEnd: Timestamp,
+    subtotal: z.string().openapi({ example: '120.00' }),
+    creditsApplied: z.string().openapi({ example: '20.00' }),
+    total: z.string().openapi({ example: '100.00' }),
+    amountDue: z.string().openapi({ example: '100.00' }),
+    amountPaid: z.string().openapi({ example: '0.00' }),
+    issuedAt: NullableTimestamp,
+    dueAt: NullableTimestamp,
+    paidAt: NullableTimestamp,
+    voidedAt: NullableTimestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Invoice');
+
+const InvoiceLineSchema = z
+  .object({
+    id: z.uuid(),
+    invoiceId: z.uuid(),
+    position: z.number().int(),
+    kind: z.enum(['subscription_fee', 'proration', 'usage', 'credit_purchase', 'adjustment', 'credits_applied']),
+    description: z.string(),
+    quantity: z.string().openapi({ example: '3' }),
+    unitAmount: z.string().nullable(),
+    amount: z.string().openapi({ example: '36.00' }),
+    currency: z.string(),
+    periodStart: NullableTimestamp,
+    periodEnd: NullableTimestamp,
+    metadata: z.unknown().nullable(),
+  })
+  .openapi('InvoiceLine');
+
+const MarkPaidBody = z
+  .object({
+    paidAt: z.iso.datetime().optional().openapi({ description: 'When the money arrived (default: now)' }),
+    reference: z.string().max(200).optional().openapi({ example: 'WIRE-2026-0042' }),
+    method: z.string().max(50).optional().openapi({ example: 'wire_transfer' }),
+  })
+  .openapi('MarkInvoicePaid');
+
+const InvoiceParams = z.object({ invoiceId: z.uuid().openapi({ param: { name: 'invoiceId', in: 'path' } }) });
+const tags = ['Invoices'];
+const base = '/api/billing/invoices';
+
+const listRoute = apiRoute({
+  method: 'get',
+  path: base,
+  tags,
+  summary: 'List invoices',
+  middleware: [requireScope('read')],
+  request: {
+    query: ListQuery.extend({
+      entityId: z.uuid().optional(),
+      status: Status.optional(),
+      periodStartFrom: z.iso.datetime().optional().openapi({ description: 'Period starts at or after' }),
+      periodStartTo: z.iso.datetime().optional().openapi({ description: 'Period starts before' }),
+    }),
+  },
+  responses: { 200: json(listSchema(InvoiceSchema, 'InvoiceList'), 'Invoices') },
+});
+const readRoute = apiRoute({
+  method: 'get',
+  path: `${base}/{invoiceId}`,
+  tags,
+  summary: 'Read an invoice',
+  middleware: [requireScope('read')],
+  request: { params: InvoiceParams },
+  responses: { 200: json(InvoiceSchema, 'The invoice') },
+});
+const linesRoute = apiRoute({
+  method: 'get',
+  path: `${base}/{invoiceId}/lines`,
+  tags,
+  summary: "An invoice's lines, in order",
+  middleware: [requireScope('read')],
+  request: { params: InvoiceParams, query: ListQuery },
+  responses: { 200: json(listSchema(InvoiceLineSchema, 'InvoiceLineList'), 'Lines') },
+});
+const htmlRoute = apiRoute({
+  method: 'get',
+  path: `${base}/{invoiceId}/html`,
+  tags,
+  summary: 'The invoice as a printable HTML page',
+  middleware: [requireScope('read')],
+  request: { params: InvoiceParams },
+  responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+});
+const voidRoute = apiRoute({
+  method: 'post',
+  path: `${base}/{invoiceId}/void`,
+  tags,
+  summary: 'Void a draft, open or uncollectible invoice (409 INVOICE_NOT_VOIDABLE otherwise)',
+  middleware: [requireScope('admin')],
+  request: { params: InvoiceParams },
+  responses: { 200: json(InvoiceSchema, 'Voided') },
+});
+const markPaidRoute = apiRoute({
+  method: 'post',
+  path: `${base}/{invoiceId}/mark-paid`,
+  tags,
+  summary: 'Record an out-of-band payment of an open invoice (409 INVOICE_NOT_PAYABLE otherwise)',
+  middleware: [requireScope('admin')],
+  request: {
+    params: InvoiceParams,
+    body: { required: false, content: { 'application/json': { schema: MarkPaidBody } } },
+  },
+  responses: { 200: json(InvoiceSchema, 'Paid') },
+});
+
+type InvoiceRow = NonNullable<Awaited<ReturnType<typeof findInvoice>>>;
+export const presentInvoice = (i: InvoiceRow) => ({
+  id: i.id,
+  organizationId: i.organizationId,
+  entityId: i.entityId,
+  customerId: i.customerId,
+  number: i.number,
+  status: i.status,
+  currency: i.currency,
+  periodStart: iso(i.periodStart),
+  periodEnd: iso(i.periodEnd),
+  subtotal: money(i.subtotal, i.currency),
+  creditsApplied: money(i.creditsApplied, i.currency),
+  total: money(i.total, i.currency),
+  amountDue: money(i.amountDue, i.currency),
+  amountPaid: money(i.amountPaid, i.currency),
+  issuedAt: isoOrNull(i.issuedAt),
+  dueAt: isoOrNull(i.dueAt),
+  paidAt: isoOrNull(i.paidAt),
+  voidedAt: isoOrNull(i.voidedAt),
+  createdAt: iso(i.createdAt),
+  updatedAt: iso(i.updatedAt),
+});
+
+type LineRow = Awaited<ReturnType<typeof listInvoiceLines>>['page']['items'][number];
+const presentLine = (currency: string) => (l: LineRow) => ({
+  id: l.id,
+  invoiceId: l.invoiceId,
+  position: l.position,
+  kind: l.kind,
+  description: l.description,
+  quantity: l.quantity.toString(),
+  unitAmount: moneyOrNull(l.unitAmount, currency),
+  amount: money(l.amount, currency),
+  currency,
+  periodStart: isoOrNull(l.periodStart),
+  periodEnd: isoOrNull(l.periodEnd),
+  metadata: l.metadata ?? null,
+});
+
+export function invoiceRoutes(deps: RouteDeps) {
+  const dispatch = async (ids: string[]) => {
+    try {
+      await deps.outbox.dispatch(ids);
+    } catch (err) {
+      deps.log.error({ err, webhookEventIds: ids }, 'outbox dispatch failed; reconciliation will retry');
+    }
+  };
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listInvoices(
+        deps.db,
+        c.var.auth.organizationId,
+        {
+          entityId: q.entityId,
+          status: q.status,
+          periodStartFrom: q.periodStartFrom ? new Date(q.periodStartFrom) : undefined,
+          periodStartTo: q.periodStartTo ? new Date(q.periodStartTo) : undefined,
+        },
+        pageRequest(q),
+      );
+      return c.json(listResponse(page, presentInvoice), 200);
+    })
+    .openapi(readRoute, async (c) => {
+      const invoice = await findInvoice(deps.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
+      if (!invoice) throw notFound('invoice');
+      return c.json(presentInvoice(invoice), 200);
+    })
+    .openapi(linesRoute, async (c) => {
+      const { invoice, page } = await listInvoiceLines(
+        deps.db,
+        c.var.auth.organizationId,
+        c.req.valid('param').invoiceId,
+        pageRequest(c.req.valid('query')),
+      );
+      return c.json(listResponse(page, presentLine(invoice.currency)), 200);
+    })
+    .openapi(htmlRoute, async (c) => {
+      const doc = await invoiceDocument(deps.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
+      if (!doc) throw notFound('invoice');
+      return c.html(renderInvoiceHtml(doc), 200);
+    })
+    .openapi(voidRoute, async (c) => {
+      const { invoice, webhookEventIds } = await voidInvoice(
+        deps.db,
+        actorOf(c),
+        c.var.auth.organizationId,
+        c.req.valid('param').invoiceId,
+      );
+      await dispatch(webhookEventIds);
+      return c.json(presentInvoice(invoice), 200);
+    })
+    .openapi(markPaidRoute, async (c) => {
+      const body = c.req.valid('json') ?? {};
+      const { invoice, webhookEventIds } = await markInvoicePaidOutOfBand(
+        deps.db,
+        actorOf(c),
+        c.var.auth.organizationId,
+        c.req.valid('param').invoiceId,
+        { paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference, method: body.method },
+      );
+      await dispatch(webhookEventIds);
+      return c.json(presentInvoice(invoice), 200);
+    });
+}

@@ -1,0 +1,61 @@
+// GET /api/billing/outbox: the outbox rows (WebhookEvent) that metering and credits wrote, e.g. credits.low, pending
+// until webhook delivery takes them. Read-only.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { listOutboxEvents } from '../../activities/metering/listOutboxEvents.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import { problemResponses } from './billingEvents.js';
+
+const OutboxEvent = z
+  .object({
+    id: z.uuid(),
+    entityId: z.uuid().nullable(),
+    type: z.string().openapi({ example: 'credits.low' }),
+    payload: z.record(z.string(), z.unknown()),
+    idempotencyKey: z.string(),
+    status: z.enum(['pending', 'dispatched']),
+    dispatchedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('OutboxEvent');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/api/billing/outbox',
+  tags: ['Metering'],
+  summary: 'Outbox rows (webhook events) emitted by metering and credits',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope('read')] as const,
+  request: {
+    query: ListQuery.extend({
+      status: z.enum(['pending', 'dispatched']).optional(),
+      entityId: z.uuid().optional(),
+      type: z.string().optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'Outbox rows', content: { 'application/json': { schema: listSchema(OutboxEvent, 'OutboxEventList') } } },
+    ...problemResponses,
+  },
+});
+
+export function outboxEventRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<AuthEnv>().openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listOutboxEvents(deps.db, c.var.auth.organizationId, q, pageRequest(q));
+    return c.json(
+      listResponse(page, (r) => ({
+        id: r.id,
+        entityId: r.entityId,
+        type: r.type,
+        payload: r.payload as Record<string, unknown>,
+        idempotencyKey: r.idempotencyKey,
+        status: r.dispatchedAt ? ('dispatched' as const) : ('pending' as const),
+        dispatchedAt: r.dispatchedAt?.toISOString() ?? null,
+        createdAt: r.createdAt.toISOString(),
+      })),
+      200,
+    );
+  });
+}

@@ -1,0 +1,88 @@
+// Per-user credit limits per entity per billing period: read a member's limit, spend and remaining allowance (read),
+// list them for an entity (read), set or clear a limit (admin).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { listUserSpend, setUserCreditLimit, userSpend } from '../../activities/analytics/userSpend.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { jsonBody, problemResponses } from './billingEvents.js';
+
+const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const EntityParam = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
+const MemberParams = EntityParam.extend({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) });
+
+const UserSpend = z
+  .object({
+    entityId: z.uuid(),
+    userId: z.uuid(),
+    currency: z.string(),
+    creditLimit: z.string().nullable().openapi({ description: 'Per billing period; null = no limit' }),
+    spent: z.string(),
+    remaining: z.string().nullable(),
+    limitReached: z.boolean(),
+    limitReachedAt: z.string().nullable(),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+  })
+  .openapi('UserSpend');
+
+const listRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/billing/entities/{entityId}/user-limits',
+  summary: "Every member's credit limit, spend and remaining allowance in the current period",
+  middleware: [requireScope('read')] as const,
+  request: { params: EntityParam },
+  responses: { 200: json(z.object({ data: z.array(UserSpend) }), 'Members'), ...problemResponses },
+});
+
+const readRoute = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/billing/entities/{entityId}/user-limits/{userId}',
+  summary: "A member's credit limit, spend and remaining allowance in the current period",
+  middleware: [requireScope('read')] as const,
+  request: { params: MemberParams },
+  responses: { 200: json(UserSpend, 'Spend'), ...problemResponses },
+});
+
+const setRoute = createRoute({
+  ...base,
+  method: 'put',
+  path: '/api/billing/entities/{entityId}/user-limits/{userId}',
+  summary: "Set (or with null remove) a member's per-period credit limit",
+  middleware: [requireScope('admin'), jsonBody] as const,
+  request: {
+    params: MemberParams,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            creditLimit: z
+              .string()
+              .regex(/^\d+(\.\d{1,6})?$/)
+              .nullable(),
+          }),
+        },
+      },
+    },
+  },
+  responses: { 200: json(UserSpend, 'Updated'), ...problemResponses },
+});
+
+export function userLimitRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(listRoute, async (c) =>
+      c.json({ data: await listUserSpend(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId) }, 200),
+    )
+    .openapi(readRoute, async (c) => {
+      const { entityId, userId } = c.req.valid('param');
+      return c.json(await userSpend(deps.db, c.var.auth.organizationId, entityId, userId), 200);
+    })
+    .openapi(setRoute, async (c) => {
+      const { entityId, userId } = c.req.valid('param');
+      const { creditLimit } = c.req.valid('json');
+      return c.json(await setUserCreditLimit(deps.db, c.var.auth.organizationId, entityId, userId, creditLimit), 200);
+    });
+}

@@ -1,0 +1,247 @@
+// /api/users and /api/entities/{entityId}/members: people and their memberships (role, per-period credit limit in
+// the entity currency, team, seat). Users are global; an organization sees those who are members of its entities.
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  addMembership,
+  createUserWithMembership,
+  findMembership,
+  findUser,
+  listMemberships,
+  listUsers,
+  removeMembership,
+  updateMembership,
+} from '../../activities/users/userRecords.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import { AmountString, apiRoute, Deleted, iso, json, jsonBody, moneyOrNull, Timestamp } from '../openapiKit.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import { notFound } from '../problem.js';
+
+const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
+
+const MembershipSchema = z
+  .object({
+    id: z.uuid(),
+    entityId: z.uuid(),
+    userId: z.uuid(),
+    role: Role,
+    creditLimit: z.string().nullable().openapi({ description: 'Most the user may spend per period; null = no limit' }),
+    currency: z.string().openapi({ description: 'The entity currency, of creditLimit' }),
+    teamId: z.uuid().nullable(),
+    seatAssigned: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Membership');
+
+const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.email(),
+    name: z.string(),
+    memberships: z
+      .array(MembershipSchema)
+      .openapi({ description: "Memberships in the caller organization's entities" }),
+    createdAt: Timestamp,
+  })
+  .openapi('User');
+
+const MembershipFields = z.object({
+  role: Role.optional(),
+  creditLimit: AmountString.nullable().optional(),
+  teamId: z.uuid().nullable().optional(),
+  seatAssigned: z.boolean().optional(),
+});
+
+const NewUser = z
+  .object({
+    email: z.email(),
+    name: z.string().min(1).max(200),
+    membership: MembershipFields.extend({ entityId: z.uuid() }).openapi({ description: 'The first membership' }),
+  })
+  .openapi('NewUser');
+
+const NewMembership = MembershipFields.extend({ userId: z.uuid() }).openapi('NewMembership');
+const MembershipPatch = MembershipFields.openapi('MembershipPatch');
+
+const EntityParams = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
+const MemberParams = EntityParams.extend({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) });
+const tags = ['Users'];
+
+const createUserRoute = apiRoute({
+  method: 'post',
+  path: '/api/users',
+  tags,
+  summary: 'Create a user (or reuse one by email) with a membership in an entity',
+  middleware: [requireScope('admin')],
+  request: { body: jsonBody(NewUser) },
+  responses: { 201: json(UserSchema, 'Created') },
+});
+const listUsersRoute = apiRoute({
+  method: 'get',
+  path: '/api/users',
+  tags,
+  summary: "List the users of the organization's entities",
+  middleware: [requireScope('read')],
+  request: { query: ListQuery.extend({ entityId: z.uuid().optional(), email: z.email().optional() }) },
+  responses: { 200: json(listSchema(UserSchema, 'UserList'), 'Users') },
+});
+const readUserRoute = apiRoute({
+  method: 'get',
+  path: '/api/users/{userId}',
+  tags,
+  summary: 'Read a user and their memberships',
+  middleware: [requireScope('read')],
+  request: { params: z.object({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) }) },
+  responses: { 200: json(UserSchema, 'The user') },
+});
+const addMemberRoute = apiRoute({
+  method: 'post',
+  path: '/api/entities/{entityId}/members',
+  tags,
+  summary: 'Add a user of the organization to an entity',
+  middleware: [requireScope('admin')],
+  request: { params: EntityParams, body: jsonBody(NewMembership) },
+  responses: { 201: json(MembershipSchema, 'Added') },
+});
+const listMembersRoute = apiRoute({
+  method: 'get',
+  path: '/api/entities/{entityId}/members',
+  tags,
+  summary: 'List the members of an entity',
+  middleware: [requireScope('read')],
+  request: { params: EntityParams, query: ListQuery },
+  responses: { 200: json(listSchema(MembershipSchema, 'MembershipList'), 'Members') },
+});
+const readMemberRoute = apiRoute({
+  method: 'get',
+  path: '/api/entities/{entityId}/members/{userId}',
+  tags,
+  summary: 'Read a membership',
+  middleware: [requireScope('read')],
+  request: { params: MemberParams },
+  responses: { 200: json(MembershipSchema, 'The membership') },
+});
+const updateMemberRoute = apiRoute({
+  method: 'patch',
+  path: '/api/entities/{entityId}/members/{userId}',
+  tags,
+  summary: 'Change role, credit limit, team or seat',
+  middleware: [requireScope('admin')],
+  request: { params: MemberParams, body: jsonBody(MembershipPatch) },
+  responses: { 200: json(MembershipSchema, 'Updated') },
+});
+const removeMemberRoute = apiRoute({
+  method: 'delete',
+  path: '/api/entities/{entityId}/members/{userId}',
+  tags,
+  summary: 'Remove a user from an entity',
+  middleware: [requireScope('admin')],
+  request: { params: MemberParams },
+  responses: { 200: json(Deleted, 'Removed') },
+});
+
+interface MembershipRow {
+  id: string;
+  entityId: string;
+  userId: string;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  creditLimit: { toString(): string } | null;
+  teamId: string | null;
+  seatAssigned: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  entity: { currency: string };
+}
+
+const presentMembership = (m: MembershipRow) => ({
+  id: m.id,
+  entityId: m.entityId,
+  userId: m.userId,
+  role: m.role,
+  creditLimit: moneyOrNull(m.creditLimit, m.entity.currency),
+  currency: m.entity.currency,
+  teamId: m.teamId,
+  seatAssigned: m.seatAssigned,
+  createdAt: iso(m.createdAt),
+  updatedAt: iso(m.updatedAt),
+});
+
+const presentUser = (u: {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+  memberships: MembershipRow[];
+}) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  memberships: u.memberships.map(presentMembership),
+  createdAt: iso(u.createdAt),
+});
+
+export function userRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(createUserRoute, async (c) => {
+      const user = await createUserWithMembership(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      return c.json(presentUser(user), 201);
+    })
+    .openapi(listUsersRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listUsers(
+        deps.db,
+        c.var.auth.organizationId,
+        { entityId: q.entityId, email: q.email },
+        pageRequest(q),
+      );
+      return c.json(listResponse(page, presentUser), 200);
+    })
+    .openapi(readUserRoute, async (c) => {
+      const user = await findUser(deps.db, c.var.auth.organizationId, c.req.valid('param').userId);
+      if (!user) throw notFound('user');
+      return c.json(presentUser(user), 200);
+    })
+    .openapi(addMemberRoute, async (c) => {
+      const { entityId } = c.req.valid('param');
+      const { userId, ...fields } = c.req.valid('json');
+      const organizationId = c.var.auth.organizationId;
+      await addMembership(deps.db, actorOf(c), organizationId, entityId, userId, fields);
+      const membership = await findMembership(deps.db, organizationId, entityId, userId);
+      if (!membership) throw notFound('membership');
+      return c.json(presentMembership(membership), 201);
+    })
+    .openapi(listMembersRoute, async (c) => {
+      const { entityId } = c.req.valid('param');
+      const page = await listMemberships(
+        deps.db,
+        c.var.auth.organizationId,
+        entityId,
+        pageRequest(c.req.valid('query')),
+      );
+      return c.json(listResponse(page, presentMembership), 200);
+    })
+    .openapi(readMemberRoute, async (c) => {
+      const { entityId, userId } = c.req.valid('param');
+      const membership = await findMembership(deps.db, c.var.auth.organizationId, entityId, userId);
+      if (!membership) throw notFound('membership');
+      return c.json(presentMembership(membership), 200);
+    })
+    .openapi(updateMemberRoute, async (c) => {
+      const { entityId, userId } = c.req.valid('param');
+      const membership = await updateMembership(
+        deps.db,
+        actorOf(c),
+        c.var.auth.organizationId,
+        entityId,
+        userId,
+        c.req.valid('json'),
+      );
+      return c.json(presentMembership(membership), 200);
+    })
+    .openapi(removeMemberRoute, async (c) => {
+      const { entityId, userId } = c.req.valid('param');
+      const removed = await removeMembership(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId);
+      return c.json({ id: removed.id, object: 'membership', deleted: true as const }, 200);
+    });
+}

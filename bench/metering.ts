@@ -1,0 +1,249 @@
+// Metering hot-path benchmark: the real API over HTTP (a child process running createApp on @hono/node-server) against
+// a local Postgres, driven by autocannon from this process. Each scenario runs next to its baseline in the same run:
+// plain INSERTs of the same MarketplaceEvent rows through the same HTTP stack and driver, without pricing or ledger.
+//
+//   npm run bench:metering                      # defaults below; results printed as a markdown table
+//   BENCH_DURATION=60 BENCH_CONNECTIONS=32 BENCH_BATCH_DURATION=30 BENCH_BATCH_CONNECTIONS=4 BENCH_ENTITIES=100 \
+//   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/billing_bench npm run bench:metering
+//
+// The database named in BENCH_DATABASE_URL is created if missing, migrated, and filled with a fresh organization per
+// run (never point it at data you care about). Not part of `npm test`.
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+import { generateApiKey, hashApiKey } from '../activities/apiKeys.js';
+import { createDb } from '../activities/db.js';
+import { applyMigrations } from '../scripts/lib/prismaCli.js';
+
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_bench');
+const DURATION = Number(env('BENCH_DURATION', '60'));
+const CONNECTIONS = Number(env('BENCH_CONNECTIONS', '32'));
+const BATCH_DURATION = Number(env('BENCH_BATCH_DURATION', '30'));
+const BATCH_CONNECTIONS = Number(env('BENCH_BATCH_CONNECTIONS', '4'));
+const BATCH_SIZE = Number(env('BENCH_BATCH_SIZE', '500'));
+const ENTITIES = Number(env('BENCH_ENTITIES', '100'));
+const POOL = env('BENCH_POOL_SIZE', '16');
+const PORT = Number(env('BENCH_PORT', '3999'));
+const ONLY = env('BENCH_ONLY', 'single,batch').split(',');
+
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
+  await client.end();
+}
+
+interface Fixture {
+  organizationId: string;
+  apiKey: string;
+  members: Array<{ entityId: string; userId: string }>;
+}
+
+async function seed(): Promise<Fixture> {
+  const db = createDb(DATABASE_URL, 4);
+  const suffix = randomUUID().slice(0, 8);
+  const org = await db.organization.create({ data: { name: `Bench ${suffix}`, billingEmail: `bench-${suffix}@x.test` } });
+  await db.priceBook.create({
+    data: {
+      organizationId: org.id,
+      name: 'Bench prices',
+      currency: 'USD',
+      prices: { create: [{ eventType: 'project.posted', model: 'flat', currency: 'USD', unitPrice: '0.01' }] },
+    },
+  });
+  const members: Fixture['members'] = [];
+  for (let i = 0; i < ENTITIES; i += 1) {
+    const entity = await db.entity.create({
+      data: { organizationId: org.id, name: `Bench entity ${i}`, currency: 'USD', lowBalanceThreshold: '100' },
+    });
+    const user = await db.user.create({ data: { email: `bench-${suffix}-${i}@x.test`, name: `Bench user ${i}` } });
+    await db.entityUser.create({ data: { entityId: entity.id, userId: user.id, creditLimit: '100000000' } });
+    const grant = await db.creditGrant.create({
+      data: {
+        entityId: entity.id,
+        source: 'promo',
+        original: '100000000',
+        remaining: '100000000',
+        currency: 'USD',
+        idempotencyKey: `bench:${entity.id}`,
+      },
+    });
+    await db.ledgerEntry.create({
+      data: {
+        entityId: entity.id,
+        grantId: grant.id,
+        kind: 'grant',
+        amount: '100000000',
+        currency: 'USD',
+        idempotencyKey: `grant:${grant.id}`,
+      },
+    });
+    members.push({ entityId: entity.id, userId: user.id });
+  }
+  const apiKey = generateApiKey();
+  await db.apiKey.create({
+    data: { organizationId: org.id, name: 'bench', prefix: apiKey.slice(0, 9), hash: hashApiKey(apiKey), scopes: ['ingest'] },
+  });
+  await db.$disconnect();
+  return { organizationId: org.id, apiKey, members };
+}
+
+function startServer(): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(import.meta.dirname, 'meteringServer.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, DATABASE_URL, PORT: String(PORT), DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(String(m)))));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function eventFor(f: Fixture): Record<string, unknown> {
+  const m = f.members[Math.floor(Math.random() * f.members.length)] as Fixture['members'][number];
+  return {
+    entityId: m.entityId,
+    userId: m.userId,
+    eventType: 'project.posted',
+    quantity: 1,
+    occurredAt: new Date().toISOString(),
+    idempotencyKey: randomUUID(),
+    properties: { projectId: randomUUID(), category: 'design' },
+  };
+}
+
+async function run(f: Fixture, p: string, connections: number, duration: number, batch: number): Promise<Result> {
+  const headers = { authorization: `Bearer ${f.apiKey}`, 'content-type': 'application/json' };
+  return autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections,
+    duration,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: p,
+        headers,
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify(
+            batch === 1 ? eventFor(f) : { events: Array.from({ length: batch }, () => eventFor(f)) },
+          ),
+        }),
+      },
+    ],
+  });
+}
+
+interface Row {
+  scenario: string;
+  connections: number;
+  duration: number;
+  requests: number;
+  events: number;
+  eventsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  acceptedInDb?: number;
+}
+
+function summarize(scenario: string, r: Result, batch: number, connections: number): Row {
+  const ok = r['2xx'];
+  return {
+    scenario,
+    connections,
+    duration: r.duration,
+    requests: r.requests.total,
+    events: ok * batch,
+    eventsPerSec: Math.round((ok * batch) / r.duration),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+async function countAccepted(f: Fixture): Promise<number> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const res = await client.query(
+    `SELECT count(*)::int AS n FROM "MarketplaceEvent" e JOIN "Entity" en ON en.id = e."entityId"
+      WHERE en."organizationId" = $1 AND e.status = 'accepted' AND e."payloadHash" <> '-'`,
+    [f.organizationId],
+  );
+  await client.end();
+  return res.rows[0].n as number;
+}
+
+async function main() {
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
+  await ensureDatabase(DATABASE_URL);
+  await applyMigrations(DATABASE_URL);
+  const f = await seed();
+  const server = await startServer();
+  const rows: Row[] = [];
+  try {
+    // Warm up JIT, pools and caches.
+    await run(f, '/api/billing/events', CONNECTIONS, 5, 1);
+    let before = await countAccepted(f);
+    const measure = async (name: string, p: string, c: number, d: number, batch: number, metering: boolean) => {
+      const r = await run(f, p, c, d, batch);
+      const row = summarize(name, r, batch, c);
+      if (metering) {
+        const after = await countAccepted(f);
+        row.acceptedInDb = after - before;
+        before = after;
+      }
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    };
+    if (ONLY.includes('single')) {
+      await measure('single: metering', '/api/billing/events', CONNECTIONS, DURATION, 1, true);
+      await measure('single: baseline INSERT', '/api/bench/baseline/events', CONNECTIONS, DURATION, 1, false);
+    }
+    if (ONLY.includes('batch')) {
+      await measure(
+        `batch ${BATCH_SIZE}: metering`,
+        '/api/billing/events/batch',
+        BATCH_CONNECTIONS,
+        BATCH_DURATION,
+        BATCH_SIZE,
+        true,
+      );
+      await measure(
+        `batch ${BATCH_SIZE}: baseline INSERT`,
+        '/api/bench/baseline/events/batch',
+        BATCH_CONNECTIONS,
+        BATCH_DURATION,
+        BATCH_SIZE,
+        false,
+      );
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+  console.log('\n| scenario | conns | duration s | events/s | p50 ms | p99 ms | max ms | non-2xx | errors | accepted in DB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.scenario} | ${r.connections} | ${r.duration} | ${r.eventsPerSec} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.acceptedInDb ?? '-'} |`,
+    );
+  }
+}
+
+await main();
+process.exit(0);

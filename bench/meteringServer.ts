@@ -1,0 +1,56 @@
+// The API as the benchmark runs it: createApp (the production app, every middleware) on @hono/node-server, plus one
+// bench-only route pair under /api/bench that is the baseline: the same HTTP stack, auth and JSON parsing, then plain
+// INSERTs of the same MarketplaceEvent rows through the same driver and pool as the hot path (`pg`, see
+// activities/metering/meteringPool.ts), autocommit, with no pricing, locks, ledger or counters. Started as a child process by bench/metering.ts; never part of the product.
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { createDb } from '../activities/db.js';
+import { createLogger } from '../activities/logger.js';
+import { meteringPool } from '../activities/metering/meteringPool.js';
+import { uuidv7 } from '../activities/metering/uuidv7.js';
+import { createApp } from '../api/app.js';
+
+const databaseUrl = process.env.DATABASE_URL as string;
+const port = Number(process.env.PORT ?? 3999);
+const db = createDb(databaseUrl, Number(process.env.DATABASE_POOL_SIZE ?? 16));
+// No workflow is started on this path; a lazy connection keeps the benchmark independent of a Temporal server.
+const temporal = new Client({ connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }) });
+const pool = meteringPool(db);
+const app = createApp({ db, temporal, taskQueue: 'bench', log: createLogger('api', process.env.LOG_LEVEL ?? 'warn') });
+
+interface BaselineEvent {
+  entityId: string;
+  userId: string;
+  eventType: string;
+  quantity?: number;
+  occurredAt: string;
+  idempotencyKey: string;
+  properties?: Record<string, unknown>;
+}
+
+const INSERT = `
+  INSERT INTO "MarketplaceEvent" ("id", "entityId", "userId", "eventType", "quantity", "occurredAt", "idempotencyKey",
+    "payloadHash", "properties", "status", "currency", "ratedAmount", "creditsDrawn", "periodStart")
+  SELECT x.id, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", x."idempotencyKey", '-',
+    coalesce(x.properties, '{}'::jsonb), 'accepted', 'USD', 0.01, 0.01, date_trunc('month', x."occurredAt")
+  FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text, quantity numeric,
+    "occurredAt" timestamptz, "idempotencyKey" text, properties jsonb)`;
+
+const rows = (events: BaselineEvent[]) =>
+  JSON.stringify(events.map((e) => ({ ...e, id: uuidv7(), quantity: e.quantity ?? 1 })));
+
+app.post('/api/bench/baseline/events', async (c) => {
+  const event = (await c.req.json()) as BaselineEvent;
+  await pool.query(INSERT, [rows([event])]);
+  return c.json({ status: 'inserted' }, 200);
+});
+app.post('/api/bench/baseline/events/batch', async (c) => {
+  const { events } = (await c.req.json()) as { events: BaselineEvent[] };
+  await pool.query(INSERT, [rows(events)]);
+  return c.json({ inserted: events.length }, 200);
+});
+
+serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => {
+  process.send?.('ready');
+});
+process.on('SIGTERM', () => process.exit(0));

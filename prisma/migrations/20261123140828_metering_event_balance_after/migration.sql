@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "MarketplaceEvent" ADD COLUMN     "balanceAfter" DECIMAL(20,6);

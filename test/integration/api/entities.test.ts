@@ -1,0 +1,297 @@
+// Entities (creation starts billing:<entityId>), teams and users with memberships, through the API.
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../activities/db.js';
+import type { App } from '../../../api/app.js';
+import { EntityIdKey, OrganizationIdKey } from '../../../workflows/searchAttributes.js';
+import {
+  type Caller,
+  caller,
+  createEntityViaApi,
+  createUserViaApi,
+  expectProblem,
+  terminateBillingWorkflows,
+  UNKNOWN_ID,
+  uniqueEmail,
+} from '../../support/apiFactories.js';
+import { createTenant, type TestTenant } from '../../support/factories.js';
+import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+
+let db: Db;
+let client: Client;
+let app: App;
+let tenant: TestTenant;
+let other: TestTenant;
+let admin: Caller;
+let reader: Caller;
+let ingest: Caller;
+const startedEntities: string[] = [];
+
+beforeAll(async () => {
+  db = testDb();
+  client = await devServerClient();
+  app = testApp(db, client, uniqueTaskQueue('api-entities'));
+  tenant = await createTenant(db);
+  other = await createTenant(db);
+  admin = caller(app, tenant.adminKey);
+  reader = caller(app, tenant.readKey);
+  ingest = caller(app, tenant.ingestKey);
+});
+
+afterAll(async () => {
+  await terminateBillingWorkflows(client, startedEntities);
+  await client?.connection.close();
+  await db?.$disconnect();
+});
+
+describe('/api/entities', () => {
+  it('creates an entity with its settings and starts billing:<entityId> with tenant search attributes', async () => {
+    const res = await admin('POST', '/api/entities', {
+      name: 'Acme UK',
+      currency: 'GBP',
+      timeZone: 'Europe/London',
+      billingAnchorDay: 31,
+      overagePolicy: 'bill',
+      lowBalanceThreshold: '50',
+    });
+    expect(res.status).toBe(201);
+    startedEntities.push(res.body.id);
+    expect(res.body).toMatchObject({
+      organizationId: tenant.organizationId,
+      name: 'Acme UK',
+      currency: 'GBP',
+      timeZone: 'Europe/London',
+      billingAnchorDay: 31,
+      status: 'active',
+      overagePolicy: 'bill',
+      lowBalanceThreshold: '50.00',
+      suspendedAt: null,
+      billingWorkflowId: `billing:${res.body.id}`,
+    });
+    const description = await client.workflow.getHandle(`billing:${res.body.id}`).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.typedSearchAttributes.get(EntityIdKey)).toBe(res.body.id);
+    expect(description.typedSearchAttributes.get(OrganizationIdKey)).toBe(tenant.organizationId);
+
+    const audit = await db.auditLog.findFirstOrThrow({ where: { targetId: res.body.id } });
+    expect(audit).toMatchObject({
+      action: 'entity.create',
+      actorType: 'api_key',
+      organizationId: tenant.organizationId,
+    });
+  });
+
+  it('lists with cursor pagination, reads and updates', async () => {
+    const a = await createEntityViaApi(admin, { name: 'Page A' });
+    const b = await createEntityViaApi(admin, { name: 'Page B' });
+    startedEntities.push(a.id, b.id);
+    const first = await reader('GET', `/api/entities?limit=1&starting_after=${tenant.entityId}`);
+    expect(first.status).toBe(200);
+    expect(first.body.hasMore).toBe(true);
+    expect(first.body.data).toHaveLength(1);
+    const all: string[] = [];
+    let cursor: string | null = tenant.entityId;
+    while (cursor) {
+      const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await reader(
+        'GET',
+        `/api/entities?limit=2&starting_after=${cursor}`,
+      );
+      all.push(...page.body.data.map((e) => e.id));
+      cursor = page.body.nextCursor;
+    }
+    expect(all.slice(-2)).toEqual([a.id, b.id]);
+    expect(all).not.toContain(other.entityId);
+
+    const read = await reader('GET', `/api/entities/${a.id}`);
+    expect(read.body.name).toBe('Page A');
+    const updated = await admin('PATCH', `/api/entities/${a.id}`, { name: 'Page A2', lowBalanceThreshold: '10.5' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Page A2', lowBalanceThreshold: '10.50', currency: 'USD' });
+  });
+
+  it('rejects invalid currency, time zone and anchor day with every field named', async () => {
+    const res = await admin('POST', '/api/entities', {
+      name: 'Bad',
+      currency: 'usd',
+      timeZone: 'Mars/Olympus',
+      billingAnchorDay: 32,
+      lowBalanceThreshold: '-1',
+    });
+    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'billingAnchorDay',
+      'currency',
+      'lowBalanceThreshold',
+      'timeZone',
+    ]);
+    expect(await db.entity.count({ where: { organizationId: tenant.organizationId, name: 'Bad' } })).toBe(0);
+  });
+
+  it("answers 404 for unknown and other organizations' entities, 403 without the scope", async () => {
+    expectProblem(await reader('GET', `/api/entities/${other.entityId}`), 404, 'NOT_FOUND');
+    expectProblem(await admin('PATCH', `/api/entities/${other.entityId}`, { name: 'x' }), 404, 'NOT_FOUND');
+    expectProblem(await reader('GET', `/api/entities/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
+    expectProblem(await reader('POST', '/api/entities', { name: 'x', currency: 'USD' }), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await ingest('GET', '/api/entities'), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await caller(app)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('/api/teams', () => {
+  it('creates, lists by entity, renames and deletes a team (members keep their membership)', async () => {
+    const team = await admin('POST', '/api/teams', { entityId: tenant.entityId, name: 'Engineering' });
+    expect(team.status).toBe(201);
+    expect(team.body).toMatchObject({ entityId: tenant.entityId, name: 'Engineering' });
+    const user = await createUserViaApi(admin, tenant.entityId, uniqueEmail(), { teamId: team.body.id });
+
+    const list = await reader('GET', `/api/teams?entityId=${tenant.entityId}`);
+    expect(list.body.data.map((t: { name: string }) => t.name)).toContain('Engineering');
+    const renamed = await admin('PATCH', `/api/teams/${team.body.id}`, { name: 'Platform' });
+    expect(renamed.body.name).toBe('Platform');
+
+    const duplicate = await admin('POST', '/api/teams', { entityId: tenant.entityId, name: 'Platform' });
+    expectProblem(duplicate, 409, 'CONFLICT');
+
+    const deleted = await admin('DELETE', `/api/teams/${team.body.id}`);
+    expect(deleted.body).toEqual({ id: team.body.id, object: 'team', deleted: true });
+    expectProblem(await reader('GET', `/api/teams/${team.body.id}`), 404, 'NOT_FOUND');
+    const member = await reader('GET', `/api/entities/${tenant.entityId}/members/${user.id}`);
+    expect(member.body.teamId).toBeNull();
+  });
+
+  it("validates, scopes and hides another organization's teams", async () => {
+    const theirs = await caller(app, other.adminKey)('POST', '/api/teams', {
+      entityId: other.entityId,
+      name: 'Theirs',
+    });
+    expectProblem(await reader('GET', `/api/teams/${theirs.body.id}`), 404, 'NOT_FOUND');
+    expectProblem(await admin('DELETE', `/api/teams/${theirs.body.id}`), 404, 'NOT_FOUND');
+    expectProblem(await admin('POST', '/api/teams', { entityId: other.entityId, name: 'Sneaky' }), 404, 'NOT_FOUND');
+    expectProblem(await admin('POST', '/api/teams', { entityId: tenant.entityId, name: '' }), 422, 'VALIDATION_FAILED');
+    expectProblem(
+      await reader('POST', '/api/teams', { entityId: tenant.entityId, name: 'x' }),
+      403,
+      'INSUFFICIENT_SCOPE',
+    );
+    expect((await reader('GET', '/api/teams')).body.data.map((t: { id: string }) => t.id)).not.toContain(
+      theirs.body.id,
+    );
+  });
+});
+
+describe('/api/users and memberships', () => {
+  it('creates a user with a membership (credit limit in the entity currency) and adds them to another entity', async () => {
+    const email = uniqueEmail('Jane');
+    const created = await admin('POST', '/api/users', {
+      email,
+      name: 'Jane Doe',
+      membership: { entityId: tenant.entityId, role: 'admin', creditLimit: '250', seatAssigned: true },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ email: email.toLowerCase(), name: 'Jane Doe' });
+    expect(created.body.memberships).toEqual([
+      expect.objectContaining({
+        entityId: tenant.entityId,
+        userId: created.body.id,
+        role: 'admin',
+        creditLimit: '250.00',
+        currency: 'USD',
+        teamId: null,
+        seatAssigned: true,
+      }),
+    ]);
+
+    const eur = await createEntityViaApi(admin, { name: 'Acme EU', currency: 'EUR' });
+    startedEntities.push(eur.id);
+    const added = await admin('POST', `/api/entities/${eur.id}/members`, {
+      userId: created.body.id,
+      creditLimit: '99.9',
+    });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ role: 'member', creditLimit: '99.90', currency: 'EUR', seatAssigned: false });
+    expectProblem(await admin('POST', `/api/entities/${eur.id}/members`, { userId: created.body.id }), 409, 'CONFLICT');
+
+    const user = await reader('GET', `/api/users/${created.body.id}`);
+    expect(user.body.memberships.map((m: { entityId: string }) => m.entityId)).toEqual([tenant.entityId, eur.id]);
+
+    const patched = await admin('PATCH', `/api/entities/${eur.id}/members/${created.body.id}`, {
+      role: 'viewer',
+      creditLimit: null,
+    });
+    expect(patched.body).toMatchObject({ role: 'viewer', creditLimit: null });
+
+    const removed = await admin('DELETE', `/api/entities/${eur.id}/members/${created.body.id}`);
+    expect(removed.body.deleted).toBe(true);
+    expectProblem(await reader('GET', `/api/entities/${eur.id}/members/${created.body.id}`), 404, 'NOT_FOUND');
+    const members = await reader('GET', `/api/entities/${eur.id}/members`);
+    expect(members.body.data).toEqual([]);
+
+    // Re-adding restores the membership with the new settings.
+    const again = await admin('POST', `/api/entities/${eur.id}/members`, { userId: created.body.id, role: 'owner' });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ id: added.body.id, role: 'owner', creditLimit: null });
+  });
+
+  it("reuses a global user by email without renaming them, and keeps organizations' views apart", async () => {
+    const email = uniqueEmail('shared');
+    const mine = await createUserViaApi(admin, tenant.entityId, email);
+    const theirs = await caller(app, other.adminKey)('POST', '/api/users', {
+      email,
+      name: 'Somebody Else',
+      membership: { entityId: other.entityId },
+    });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).toBe(mine.id);
+    expect(theirs.body.name).toBe(email.split('@')[0]);
+    // Each organization sees only its own memberships of the shared user.
+    expect(theirs.body.memberships.map((m: { entityId: string }) => m.entityId)).toEqual([other.entityId]);
+    const mineRead = await reader('GET', `/api/users/${mine.id}`);
+    expect(mineRead.body.memberships.map((m: { entityId: string }) => m.entityId)).toEqual([tenant.entityId]);
+  });
+
+  it('answers 404 for users and entities of another organization, 422 for a foreign team, 403 without scope', async () => {
+    const stranger = await caller(app, other.adminKey)('POST', '/api/users', {
+      email: uniqueEmail('stranger'),
+      name: 'Stranger',
+      membership: { entityId: other.entityId },
+    });
+    expectProblem(await reader('GET', `/api/users/${stranger.body.id}`), 404, 'NOT_FOUND');
+    expectProblem(
+      await admin('POST', `/api/entities/${tenant.entityId}/members`, { userId: stranger.body.id }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(await reader('GET', `/api/entities/${other.entityId}/members`), 404, 'NOT_FOUND');
+    expectProblem(
+      await admin('POST', '/api/users', { email: uniqueEmail(), name: 'X', membership: { entityId: other.entityId } }),
+      404,
+      'NOT_FOUND',
+    );
+    const theirTeam = await caller(app, other.adminKey)('POST', '/api/teams', { entityId: other.entityId, name: 'T' });
+    const foreignTeam = await admin('POST', '/api/users', {
+      email: uniqueEmail(),
+      name: 'X',
+      membership: { entityId: tenant.entityId, teamId: theirTeam.body.id },
+    });
+    expectProblem(foreignTeam, 422, 'INVALID_TEAM');
+    const invalid = await admin('POST', '/api/users', {
+      email: 'nope',
+      name: 'X',
+      membership: { entityId: tenant.entityId, role: 'king' },
+    });
+    expectProblem(invalid, 422, 'VALIDATION_FAILED');
+    expect(invalid.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'membership.role']);
+    expectProblem(
+      await reader('POST', '/api/users', {
+        email: uniqueEmail(),
+        name: 'X',
+        membership: { entityId: tenant.entityId },
+      }),
+      403,
+      'INSUFFICIENT_SCOPE',
+    );
+    expect((await reader('GET', '/api/users')).body.data.map((u: { id: string }) => u.id)).not.toContain(
+      stranger.body.id,
+    );
+  });
+});

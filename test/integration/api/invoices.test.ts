@@ -1,0 +1,149 @@
+// /api/billing/invoices: list with filters, read, lines, HTML, void and mark paid out of band.
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../activities/db.js';
+import type { App } from '../../../api/app.js';
+import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
+import { createTenant, type TestTenant } from '../../support/factories.js';
+import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+
+let db: Db;
+let client: Client;
+let app: App;
+let tenant: TestTenant;
+let other: TestTenant;
+let admin: Caller;
+let reader: Caller;
+let ingest: Caller;
+
+beforeAll(async () => {
+  db = testDb();
+  client = await devServerClient();
+  app = testApp(db, client, uniqueTaskQueue('api-invoices'));
+  tenant = await createTenant(db);
+  other = await createTenant(db);
+  admin = caller(app, tenant.adminKey);
+  reader = caller(app, tenant.readKey);
+  ingest = caller(app, tenant.ingestKey);
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  await db?.$disconnect();
+});
+
+const base = '/api/billing/invoices';
+
+describe(base, () => {
+  it('reads an invoice with exact amounts and its lines in order', async () => {
+    const inv = await createFinalizedInvoice(db, tenant, { periodStart: new Date('2026-01-01T00:00:00Z') });
+    const res = await reader('GET', `${base}/${inv.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      id: inv.id,
+      entityId: tenant.entityId,
+      number: inv.number,
+      status: 'open',
+      currency: 'USD',
+      periodStart: '2026-01-01T00:00:00.000Z',
+      subtotal: '51.00',
+      creditsApplied: '5.00',
+      total: '46.00',
+      amountDue: '46.00',
+      amountPaid: '0.00',
+      paidAt: null,
+      voidedAt: null,
+    });
+    const lines = await reader('GET', `${base}/${inv.id}/lines`);
+    expect(
+      lines.body.data.map((l: Record<string, unknown>) => [l.position, l.kind, l.quantity, l.unitAmount, l.amount]),
+    ).toEqual([
+      [1, 'subscription_fee', '3', '12.00', '36.00'],
+      [2, 'usage', '150', '0.10', '15.00'],
+      [3, 'credits_applied', '1', null, '-5.00'],
+    ]);
+    const page = await reader('GET', `${base}/${inv.id}/lines?limit=2`);
+    expect(page.body.hasMore).toBe(true);
+    expect(page.body.data.map((l: { position: number }) => l.position)).toEqual([1, 2]);
+  });
+
+  it('filters the list by entity, status and period', async () => {
+    const jan = await createFinalizedInvoice(db, tenant, { periodStart: new Date('2025-01-01T00:00:00Z') });
+    const feb = await createFinalizedInvoice(db, tenant, {
+      periodStart: new Date('2025-02-01T00:00:00Z'),
+      status: 'paid',
+    });
+    const paid = await reader('GET', `${base}?status=paid&entityId=${tenant.entityId}`);
+    expect(paid.body.data.map((i: { id: string }) => i.id)).toEqual([feb.id]);
+    const window = await reader(
+      'GET',
+      `${base}?periodStartFrom=2025-01-01T00:00:00Z&periodStartTo=2025-02-01T00:00:00Z`,
+    );
+    expect(window.body.data.map((i: { id: string }) => i.id)).toEqual([jan.id]);
+  });
+
+  it('renders HTML with escaped content', async () => {
+    const inv = await createFinalizedInvoice(db, tenant);
+    const res = await reader('GET', `${base}/${inv.id}/html`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.body).toContain(`<h1>Invoice ${inv.number}</h1>`);
+    expect(res.body).toContain('project.posted &lt;b&gt;usage&lt;/b&gt;');
+    expect(res.body).toContain('<strong>46.00 USD</strong>');
+  });
+
+  it('voids an open invoice once, writing an invoice.voided outbox row', async () => {
+    const inv = await createFinalizedInvoice(db, tenant);
+    const res = await admin('POST', `${base}/${inv.id}/void`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('void');
+    expect(res.body.voidedAt).not.toBeNull();
+    expectProblem(await admin('POST', `${base}/${inv.id}/void`), 409, 'INVOICE_NOT_VOIDABLE');
+    const events = await db.webhookEvent.findMany({ where: { idempotencyKey: `invoice.voided:${inv.id}` } });
+    expect(events.map((e) => [e.type, (e.payload as { invoiceId: string }).invoiceId])).toEqual([
+      ['invoice.voided', inv.id],
+    ]);
+    const audit = await db.auditLog.findMany({ where: { targetId: inv.id } });
+    expect(audit.map((a) => a.action)).toEqual(['invoice.void']);
+  });
+
+  it('marks an open invoice paid out of band with a succeeded payment; a void one cannot be', async () => {
+    const inv = await createFinalizedInvoice(db, tenant);
+    const res = await admin('POST', `${base}/${inv.id}/mark-paid`, {
+      paidAt: '2026-02-03T10:00:00Z',
+      reference: 'WIRE-42',
+      method: 'wire_transfer',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'paid', amountPaid: '46.00', paidAt: '2026-02-03T10:00:00.000Z' });
+    const payments = await db.payment.findMany({ where: { invoiceId: inv.id } });
+    expect(payments.map((p) => [p.status, p.provider, p.providerRef, p.amount.toString()])).toEqual([
+      ['succeeded', 'out_of_band', 'WIRE-42', '46'],
+    ]);
+    expectProblem(await admin('POST', `${base}/${inv.id}/mark-paid`, {}), 409, 'INVOICE_NOT_PAYABLE');
+    expectProblem(await admin('POST', `${base}/${inv.id}/void`), 409, 'INVOICE_NOT_VOIDABLE');
+    const draft = await createFinalizedInvoice(db, tenant, { status: 'draft', number: null });
+    expectProblem(await admin('POST', `${base}/${draft.id}/mark-paid`), 409, 'INVOICE_NOT_PAYABLE');
+  });
+
+  it("answers 404 for another organization's invoice, 403 without scope, 422 for bad input", async () => {
+    const theirs = await createFinalizedInvoice(db, other);
+    expectProblem(await reader('GET', `${base}/${theirs.id}`), 404, 'NOT_FOUND');
+    expectProblem(await reader('GET', `${base}/${theirs.id}/lines`), 404, 'NOT_FOUND');
+    expectProblem(await reader('GET', `${base}/${theirs.id}/html`), 404, 'NOT_FOUND');
+    expectProblem(await admin('POST', `${base}/${theirs.id}/void`), 404, 'NOT_FOUND');
+    expectProblem(await admin('POST', `${base}/${theirs.id}/mark-paid`), 404, 'NOT_FOUND');
+    expect((await db.invoice.findUniqueOrThrow({ where: { id: theirs.id } })).status).toBe('open');
+    expect((await reader('GET', base)).body.data.map((i: { id: string }) => i.id)).not.toContain(theirs.id);
+    expectProblem(await reader('GET', `${base}/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
+    const mine = await createFinalizedInvoice(db, tenant);
+    expectProblem(await reader('POST', `${base}/${mine.id}/void`), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await ingest('GET', base), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await reader('GET', `${base}?status=unpaid`), 422, 'VALIDATION_FAILED');
+    expectProblem(
+      await admin('POST', `${base}/${mine.id}/mark-paid`, { paidAt: 'yesterday' }),
+      422,
+      'VALIDATION_FAILED',
+    );
+  });
+});

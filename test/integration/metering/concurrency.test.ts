@@ -1,0 +1,160 @@
+// The hot path under real concurrency: concurrent HTTP requests (in-process app.request, all in flight at once)
+// against the real database. These must pass every time.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../activities/db.js';
+import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import {
+  addEntity,
+  createMeteringTenant,
+  eventBody,
+  grantCredits,
+  jsonHeaders,
+  ledgerInvariantViolations,
+} from '../../support/meteringFactories.js';
+import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+
+let db: Db;
+let client: Client;
+let app: ReturnType<typeof testApp>;
+
+beforeAll(async () => {
+  db = testDb(10);
+  client = await devServerClient();
+  app = testApp(db, client, uniqueTaskQueue('metering-concurrency'));
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  if (db) await closeMeteringPool(db);
+  await db?.$disconnect();
+});
+
+type Outcome = { status: string; code: string | null; eventId: string; replayed: boolean } & Record<string, unknown>;
+
+async function send(key: string, body: unknown): Promise<{ status: number; body: Outcome }> {
+  const res = await app.request('/api/billing/events', {
+    method: 'POST',
+    headers: jsonHeaders(key),
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Outcome };
+}
+
+describe('metering under concurrency', () => {
+  it('200 concurrent events on credits that cover exactly K: K accepted, the rest INSUFFICIENT_CREDITS, balance 0', async () => {
+    const K = 37;
+    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.25' }] });
+    // Three grants that together hold exactly K events' worth (37 x 1.25 = 46.25).
+    await grantCredits(db, t.organizationId, t.entityId, '20.00', { expiresAt: new Date(Date.now() + 86_400_000) });
+    await grantCredits(db, t.organizationId, t.entityId, '16.25', { priority: 1 });
+    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+
+    const results = await Promise.all(Array.from({ length: 200 }, () => send(t.ingestKey, eventBody(t))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const accepted = results.filter((r) => r.body.status === 'accepted');
+    const rejected = results.filter((r) => r.body.status === 'rejected');
+    expect(accepted.length).toBe(K);
+    expect(rejected.length).toBe(200 - K);
+    expect(new Set(rejected.map((r) => r.body.code))).toEqual(new Set(['INSUFFICIENT_CREDITS']));
+
+    const grants = await db.creditGrant.findMany({ where: { entityId: t.entityId } });
+    const remaining = grants.reduce((s, g) => s + Number(g.remaining.toString()), 0);
+    expect(remaining).toBe(0);
+    const [sums] = await db.$queryRawUnsafe<Array<{ ledger: string; granted: string; remaining: string }>>(
+      `SELECT (SELECT sum(amount)::text FROM "LedgerEntry" WHERE "entityId" = $1::uuid) AS ledger,
+              (SELECT sum(original)::text FROM "CreditGrant" WHERE "entityId" = $1::uuid) AS granted,
+              (SELECT sum(remaining)::text FROM "CreditGrant" WHERE "entityId" = $1::uuid) AS remaining`,
+      t.entityId,
+    );
+    expect(sums).toEqual({ ledger: '0.000000', granted: '46.250000', remaining: '0.000000' });
+    const [consumed] = await db.$queryRawUnsafe<Array<{ total: string; n: number }>>(
+      `SELECT (-sum(amount))::text AS total, count(DISTINCT "eventId")::int AS n FROM "LedgerEntry"
+        WHERE "entityId" = $1::uuid AND kind = 'consume'`,
+      t.entityId,
+    );
+    expect(consumed).toEqual({ total: '46.250000', n: K });
+    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(200);
+    expect(await db.webhookEvent.count({ where: { entityId: t.entityId, type: 'credits.depleted' } })).toBe(1);
+  });
+
+  it('the same idempotency key 50 times at once: one event, one draw, 50 identical answers', async () => {
+    const t = await createMeteringTenant(db);
+    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    const event = eventBody(t, { idempotencyKey: randomUUID() });
+    const results = await Promise.all(Array.from({ length: 50 }, () => send(t.ingestKey, event)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const first = results.find((r) => !r.body.replayed);
+    expect(results.filter((r) => !r.body.replayed).length).toBe(1);
+    for (const r of results) expect({ ...r.body, replayed: false }).toEqual(first?.body);
+    expect(first?.body).toMatchObject({ status: 'accepted', ratedAmount: '2.50', balanceAfter: '97.50' });
+    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(1);
+    const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
+    expect(grant.remaining.toString()).toBe('97.5');
+  });
+
+  it("one user's concurrent events in two entities respect each entity's limit independently", async () => {
+    const t = await createMeteringTenant(db, {
+      creditLimit: '5.00',
+      prices: [{ eventType: 'project.posted', unitPrice: '1.00' }],
+    });
+    const user = t.userIds[0] as string;
+    const second = await addEntity(db, t.organizationId, { userIds: [user], creditLimit: '3.00' });
+    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    await grantCredits(db, t.organizationId, second, '100.00');
+    const sends = [
+      ...Array.from({ length: 20 }, () => send(t.ingestKey, eventBody(t))),
+      ...Array.from({ length: 20 }, () => send(t.ingestKey, eventBody(t, { entityId: second }))),
+    ];
+    const results = await Promise.all(sends);
+    const count = (entityId: string, status: string) =>
+      results.filter((r) => r.body.entityId === entityId && r.body.status === status).length;
+    expect([count(t.entityId, 'accepted'), count(t.entityId, 'rejected')]).toEqual([5, 15]);
+    expect([count(second, 'accepted'), count(second, 'rejected')]).toEqual([3, 17]);
+    expect(new Set(results.filter((r) => r.body.status === 'rejected').map((r) => r.body.code))).toEqual(
+      new Set(['USER_CREDIT_LIMIT_EXCEEDED']),
+    );
+    const spends = await db.userSpend.findMany({
+      where: { entityUser: { userId: user } },
+      include: { entityUser: true },
+    });
+    expect(spends.map((s) => [s.entityUser.entityId, s.amount.toString()]).sort()).toEqual(
+      [
+        [t.entityId, '5'],
+        [second, '3'],
+      ].sort(),
+    );
+    expect(await db.webhookEvent.count({ where: { type: 'user.credit_limit_reached', organizationId: t.organizationId } })).toBe(2);
+  });
+
+  it('concurrent batches and single events on one entity never overdraw', async () => {
+    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.00' }] });
+    await grantCredits(db, t.organizationId, t.entityId, '150.00');
+    const batch = async () => {
+      const r = await app.request('/api/billing/events/batch', {
+        method: 'POST',
+        headers: jsonHeaders(t.ingestKey),
+        body: JSON.stringify({ events: Array.from({ length: 40 }, () => eventBody(t)) }),
+      });
+      return (await r.json()) as { accepted: number };
+    };
+    const [b1, b2, b3, ...singles] = await Promise.all([
+      batch(),
+      batch(),
+      batch(),
+      ...Array.from({ length: 60 }, () => send(t.ingestKey, eventBody(t))),
+    ]);
+    const accepted =
+      (b1?.accepted ?? 0) +
+      (b2?.accepted ?? 0) +
+      (b3?.accepted ?? 0) +
+      (singles as Array<{ body: Outcome }>).filter((s) => s.body.status === 'accepted').length;
+    expect(accepted).toBe(150);
+    const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
+    expect(grant.remaining.toString()).toBe('0');
+    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+  });
+});

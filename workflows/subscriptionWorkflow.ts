@@ -1,0 +1,170 @@
+// subscription:<id> — one seat subscription's lifecycle. Updates `changeSeats`, `changePlan`, `pause`, `resume`,
+// `cancel` validate their input, apply the change and its proration in one idempotent activity keyed by the Update
+// id, and return what was charged or credited. Timers: a scheduled resume and the period end (renewal, cancel at
+// period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { ChangeRequest, ChangeResult, SubscriptionSnapshot } from '../activities/subscriptions/subscriptionLifecycle.js';
+
+const { createSubscription, loadSubscription, syncSubscription, applySubscriptionChange } =
+  wf.proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+
+export interface SubscriptionWorkflowInput {
+  subscriptionId: string;
+  organizationId: string;
+  entityId: string;
+  /** Present on the first run only: creates the subscription (idempotent on its id). */
+  create?: { planId: string; seats: number };
+  /** Continue as new after this many applied changes (tests); otherwise when Temporal suggests it. */
+  continueAsNewAfterChanges?: number;
+}
+
+export interface SubscriptionWorkflowState {
+  subscription: SubscriptionSnapshot | null;
+  changesApplied: number;
+  lastChange: ChangeResult | null;
+}
+
+export const subscriptionWorkflowId = (subscriptionId: string) => `subscription:${subscriptionId}`;
+
+export const subscriptionStateQuery = wf.defineQuery<SubscriptionWorkflowState>('state');
+/** Resolves once the subscription exists (the Update of an Update-with-Start create). */
+export const awaitCreatedUpdate = wf.defineUpdate<SubscriptionSnapshot>('awaitCreated');
+export const changeSeatsUpdate = wf.defineUpdate<ChangeResult, [{ seats: number }]>('changeSeats');
+export const changePlanUpdate = wf.defineUpdate<ChangeResult, [{ planId: string }]>('changePlan');
+export const pauseUpdate = wf.defineUpdate<ChangeResult, [{ resumeAt?: string | null }]>('pause');
+export const resumeUpdate = wf.defineUpdate<ChangeResult, []>('resume');
+export const cancelUpdate = wf.defineUpdate<ChangeResult, [{ atPeriodEnd: boolean }]>('cancel');
+
+export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionSnapshot | null> {
+  const state: SubscriptionWorkflowState = { subscription: null, changesApplied: 0, lastChange: null };
+  let busy = false;
+  let changed = false;
+  let createFailure: Error | null = null;
+  wf.setHandler(subscriptionStateQuery, () => state);
+
+  const live = () => {
+    if (createFailure) throw createFailure;
+    if (state.subscription?.status === 'canceled') throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
+  };
+  const apply = async (change: ChangeRequest['change']): Promise<ChangeResult> => {
+    await wf.condition(() => state.subscription !== null || createFailure !== null);
+    await wf.condition(() => !busy);
+    busy = true;
+    try {
+      live();
+      const result = await applySubscriptionChange({
+        subscriptionId: input.subscriptionId,
+        changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
+        at: new Date(Date.now()).toISOString(),
+        change,
+      });
+      state.subscription = result.subscription;
+      state.lastChange = result;
+      state.changesApplied += 1;
+      changed = true;
+      return result;
+    } finally {
+      busy = false;
+    }
+  };
+  const notCanceled = () => {
+    if (state.subscription?.status === 'canceled') throw new Error('the subscription is canceled');
+  };
+
+  wf.setHandler(awaitCreatedUpdate, async () => {
+    await wf.condition(() => state.subscription !== null || createFailure !== null);
+    if (createFailure) throw createFailure;
+    return state.subscription!;
+  });
+  wf.setHandler(changeSeatsUpdate, ({ seats }) => apply({ kind: 'seats', seats }), {
+    validator: ({ seats }) => {
+      notCanceled();
+      if (!Number.isSafeInteger(seats) || seats < 1 || seats > 1_000_000) throw new Error('seats must be an integer 1..1000000');
+    },
+  });
+  wf.setHandler(changePlanUpdate, ({ planId }) => apply({ kind: 'plan', planId }), {
+    validator: ({ planId }) => {
+      notCanceled();
+      if (typeof planId !== 'string' || planId.length === 0) throw new Error('planId is required');
+    },
+  });
+  wf.setHandler(pauseUpdate, (arg) => apply({ kind: 'pause', resumeAt: arg?.resumeAt ?? null }), {
+    validator: (arg) => {
+      notCanceled();
+      if (state.subscription?.status === 'paused') throw new Error('the subscription is already paused');
+      const resumeAt = arg?.resumeAt;
+      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now())) throw new Error('resumeAt must be a future instant');
+    },
+  });
+  wf.setHandler(resumeUpdate, () => apply({ kind: 'resume' }), {
+    validator: () => {
+      notCanceled();
+      if (state.subscription && state.subscription.status !== 'paused') throw new Error('the subscription is not paused');
+    },
+  });
+  wf.setHandler(cancelUpdate, (arg) => apply({ kind: 'cancel', atPeriodEnd: arg?.atPeriodEnd ?? false }), {
+    validator: (_arg) => notCanceled(),
+  });
+
+  try {
+    state.subscription = input.create
+      ? await createSubscription({
+          subscriptionId: input.subscriptionId,
+          organizationId: input.organizationId,
+          entityId: input.entityId,
+          planId: input.create.planId,
+          seats: input.create.seats,
+          at: new Date(Date.now()).toISOString(),
+        })
+      : await loadSubscription({ subscriptionId: input.subscriptionId });
+  } catch (err) {
+    createFailure = err instanceof Error ? err : new Error(String(err));
+    await wf.condition(wf.allHandlersFinished);
+    throw err;
+  }
+  if (!state.subscription) return null;
+
+  for (;;) {
+    const sub: SubscriptionSnapshot = state.subscription;
+    if (sub.status === 'canceled') break;
+    const changeLimit = input.continueAsNewAfterChanges;
+    if (wf.workflowInfo().continueAsNewSuggested || (changeLimit !== undefined && state.changesApplied >= changeLimit)) {
+      await wf.condition(() => !busy && wf.allHandlersFinished());
+      await wf.continueAsNew<typeof subscriptionWorkflow>({
+        subscriptionId: input.subscriptionId,
+        organizationId: input.organizationId,
+        entityId: input.entityId,
+        ...(changeLimit !== undefined ? { continueAsNewAfterChanges: changeLimit } : {}),
+      });
+    }
+    // Wake at the next thing due: a scheduled resume or the period end.
+    const wakeAt = Math.min(
+      Date.parse(sub.currentPeriodEnd),
+      sub.status === 'paused' && sub.resumeAt ? Date.parse(sub.resumeAt) : Number.POSITIVE_INFINITY,
+    );
+    changed = false;
+    const timedOut = !(await wf.condition(
+      () => changed || wf.workflowInfo().continueAsNewSuggested,
+      Math.max(0, wakeAt - Date.now()),
+    ));
+    if (timedOut) {
+      await wf.condition(() => !busy);
+      busy = true;
+      try {
+        const synced = await syncSubscription({
+          subscriptionId: input.subscriptionId,
+          at: new Date(Date.now()).toISOString(),
+        });
+        if (synced) state.subscription = synced;
+      } finally {
+        busy = false;
+      }
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  return state.subscription;
+}
