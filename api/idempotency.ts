@@ -27,7 +27,7 @@ export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
         `1 to ${MAX_KEY_LENGTH} characters`,
       );
     }
-    const scope = c.var.auth?.organizationId ?? 'bootstrap';
+    const scope = !c.var.auth || c.var.auth.bootstrap ? 'bootstrap' : c.var.auth.organizationId;
     const body = await c.req.raw.clone().text();
     const requestHash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n${body}`).digest('hex');
     const claim = await claimIdempotencyKey(db, { scope, key, method: c.req.method, path: c.req.path, requestHash });
@@ -71,6 +71,22 @@ export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
     } catch {
       stored = text;
     }
-    await completeIdempotencyKey(db, scope, key, status, stored);
+    await completeIdempotencyKey(db, scope, key, status, redactSecrets(stored));
   };
+}
+
+/**
+ * Secrets shown once (API keys, webhook signing secrets) are never stored: a replay returns the response with each
+ * `secret` field set to REDACTED_SECRET. A client that lost the original response rotates the key or secret.
+ */
+export const REDACTED_SECRET = '[redacted: shown once; rotate to get a new one]';
+
+function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'secret' ? REDACTED_SECRET : redactSecrets(v)]),
+    );
+  }
+  return value;
 }

@@ -1,22 +1,31 @@
 // Hands committed outbox rows (WebhookEvent) to webhook delivery. The metering path and other writers call
-// dispatch() after their transaction commits; a crash before that is covered by the reconciliation schedule, which
-// dispatches every row still pending. Dispatch is idempotent (fixed workflow ids).
+// dispatch() after their transaction commits: one WebhookDelivery per subscribed endpoint and one
+// webhook:<deliveryId> workflow each (fixed ids: a repeat starts nothing new), then dispatchedAt is set.
+// It never throws into the caller's response: a failure is logged and the reconciliation schedule dispatches every
+// row still pending a few minutes later.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
+import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEvents.js';
 
 export interface OutboxDispatcher {
   dispatch(webhookEventIds: string[]): Promise<void>;
 }
 
-export function createOutboxDispatcher(_deps: {
+export function createOutboxDispatcher(deps: {
   db: Db;
   temporal: Client;
   taskQueue: string;
   log: Logger;
 }): OutboxDispatcher {
   return {
-    // Until webhook delivery workflows exist, rows stay pending (dispatchedAt null) and are listed by the API.
-    async dispatch() {},
+    async dispatch(webhookEventIds) {
+      if (webhookEventIds.length === 0) return;
+      try {
+        await dispatchWebhookEvents(deps, webhookEventIds);
+      } catch (err) {
+        deps.log.warn({ err, webhookEventIds }, 'outbox dispatch failed; reconciliation will retry');
+      }
+    },
   };
 }

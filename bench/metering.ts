@@ -100,7 +100,7 @@ async function seed(): Promise<Fixture> {
 function startServer(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(import.meta.dirname, 'meteringServer.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       env: { ...process.env, DATABASE_URL, PORT: String(PORT), DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,8 +1,10 @@
 // The release step of a deployment (docker compose's `release` service, or a CI/CD job): apply database
 // migrations and register the Temporal search attributes, then exit. Idempotent; run it before new workers and API
 // processes start. SEED_DEMO=true also seeds the demo organization.
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../activities/config.js';
 import { createDb } from '../activities/db.js';
+import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
 import { seedDemo } from '../prisma/seed.js';
 import { applyMigrations } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
@@ -14,6 +16,15 @@ await applyMigrations(config.DATABASE_URL, false);
 console.log(`[release] registering search attributes on ${config.TEMPORAL_ADDRESS}`);
 await waitForTemporal(config.TEMPORAL_ADDRESS, 120_000);
 await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+{
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const created = await ensureReconcileSchedule(
+    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    config.TEMPORAL_TASK_QUEUE,
+  );
+  console.log(`[release] reconciliation schedule ${created ? 'created' : 'already present'}`);
+  await connection.close();
+}
 if (process.env.SEED_DEMO === 'true') {
   const db = createDb(config.DATABASE_URL, 2);
   const result = await seedDemo(db, { apiKey: process.env.DEMO_API_KEY });

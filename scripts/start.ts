@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { listActiveEntityRefs } from '../activities/entities.js';
+import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
 import { seedDemo } from '../prisma/seed.js';
 import { billingWorkflowId } from '../workflows/entityBillingWorkflow.js';
 import { tenantSearchAttributes } from '../workflows/searchAttributes.js';
@@ -143,6 +144,8 @@ try {
       typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
     });
   }
+  // Every few minutes: start any missing entity/subscription/grant/invoice workflow, dispatch pending outbox rows.
+  await ensureReconcileSchedule(client, taskQueue);
   await client.connection.close();
   await db.$disconnect();
 
@@ -154,6 +157,7 @@ try {
       '  Marketplace billing is running',
       `  API          ${apiUrl}`,
       `  Health       ${apiUrl}/health`,
+      `  API docs     ${apiUrl}/docs`,
       `  OpenAPI      ${apiUrl}/openapi.json`,
       `  Temporal UI  ${uiUrl ?? '(external Temporal: see your cluster UI)'}`,
       `  Demo key     ${demoKey ?? '(created on an earlier run; see its output or set DEMO_API_KEY)'}`,

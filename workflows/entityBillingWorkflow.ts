@@ -33,7 +33,6 @@ export interface EntityBillingState {
   periodStart: string | null;
   periodEnd: string | null;
   phase: 'opening' | 'waiting_for_period_end' | 'closing';
-  lastInvoiceId?: string | null;
 }
 
 export const billingWorkflowId = (entityId: string) => `billing:${entityId}`;
@@ -51,7 +50,6 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     periodStart: null,
     periodEnd: null,
     phase: 'opening',
-    lastInvoiceId: null,
   };
   let closeRequested = false;
   wf.setHandler(billingStateQuery, () => state);
@@ -105,7 +103,6 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     billingPeriodId: period.billingPeriodId,
     at: new Date(closeAt).toISOString(),
   });
-  state.lastInvoiceId = closed.invoiceId;
   if (closed.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: closed.webhookEventIds });
 
   if (closed.invoiceId && closed.status === 'open') {

@@ -1,22 +1,25 @@
 // The metering hot path: rate marketplace events, draw them from prepaid credits (or bill the shortfall later) and
 // answer at once. See "Hot path: metering" in ../shared/ARCHITECTURE.md and "Metering and credits" in README.md.
 //
-// One transaction per entity (a single event, or all of one entity's events in a batch), four round trips, on a
-// plain `pg` connection (see meteringPool.ts for why not Prisma):
-//   1. BEGIN; SELECT ... FROM "Entity" FOR UPDATE   serializes every balance change of the entity (and re-reads its status,
-//                                            policy, threshold, currency and schedule authoritatively)
-//   2. one SELECT of the state               stored events for the idempotency keys (with their draws), usable grants,
-//                                            the period's tier counters, the members and their period spend
+// One transaction per request (a single event, or a whole batch across its entities), four round trips on a plain
+// `pg` connection (see meteringPool.ts for why not Prisma):
+//   1. BEGIN; SELECT ... FROM "Entity" ... ORDER BY id FOR UPDATE
+//        locks the request's entities in id order (so two batches can never deadlock) and re-reads their status,
+//        overage policy, threshold, currency and schedule authoritatively; every balance change of an entity
+//        (events, purchases, grants, transfers) holds this row lock, so draws on one entity are serialized
+//   2. one SELECT of the state: stored events for the idempotency keys (with their draws), usable grants, the
+//        period's tier counters, the members and their period spend
 //   3. rating, limits and draw-down in memory, with domain/ (EventPricer, planDrawdown, periodContaining)
-//   4. one INSERT/UPDATE statement            events, ledger entries, grant balances, counters, spend, invoice items
-//                                            and outbox rows, as data-modifying CTEs fed with JSON
+//   4. one statement of data-modifying CTEs fed with JSON: events, ledger entries, grant balances, counters, spend,
+//        invoice items and outbox rows
 // plus COMMIT. The lock must be its own statement: in READ COMMITTED a statement's snapshot is taken when it
 // starts, so reading the state in the statement that waited for the lock could see balances from before the
-// previous holder committed.
+// previous holder committed. If a multi-entity transaction fails for a reason other than a retryable conflict,
+// each entity is retried in a transaction of its own, so one entity's failure cannot hold back the others.
 //
 // Idempotency: under the entity lock the stored event for (entity, idempotency key) is looked up first; a repeat with
 // the same payload hash returns the stored outcome (replayed: true), another payload is IDEMPOTENCY_KEY_CONFLICT.
-// The unique index on (entityId, idempotencyKey) stays the backstop: a violation aborts and the group is retried.
+// The unique index on (entityId, idempotencyKey) stays the backstop: a violation aborts and the request is retried.
 //
 // Every writer of CreditGrant.remaining must hold the entity's row lock (this file, activities/credits/*, the expiry
 // activity). Grant updates are relative and guarded (remaining >= drawn); a guard failure aborts and retries.
@@ -113,7 +116,7 @@ export interface IngestResult {
 
 export interface IngestOptions {
   now?: Date;
-  /** Entity groups of a batch processed at once (each holds one connection). */
+  /** Entity and price lookups (cache misses) made at once. */
   concurrency?: number;
 }
 
@@ -181,41 +184,98 @@ export async function ingestEvents(
   inputs: readonly IngestEventInput[],
   options: IngestOptions = {},
 ): Promise<IngestResult> {
+  const result = await ingestEventsOfOrganizations(
+    db,
+    inputs.map((input) => ({ organizationId, input })),
+    options,
+  );
+  const failed = result.outcomes.find((o): o is { failed: unknown } => 'failed' in o);
+  if (failed) throw failed.failed;
+  return { outcomes: result.outcomes as EventOutcome[], webhookEventIds: result.webhookEventIds };
+}
+
+export interface OrganizationEvent {
+  organizationId: string;
+  input: IngestEventInput;
+}
+
+/**
+ * The general form: events of any organizations (each scoped to its own), in one transaction. Used by ingestEvents
+ * and by the single-event coalescer (ingestCoalescer.ts), which commits concurrent requests together. An event whose
+ * entity could not be committed (an unexpected error even in a transaction of its own) gets `{ failed }`; everything
+ * else is committed.
+ */
+export async function ingestEventsOfOrganizations(
+  db: Db,
+  items: readonly OrganizationEvent[],
+  options: IngestOptions = {},
+): Promise<{ outcomes: Array<EventOutcome | { failed: unknown }>; webhookEventIds: string[] }> {
   const now = options.now ?? new Date();
-  const outcomes: EventOutcome[] = new Array(inputs.length);
-  const groups = new Map<string, PreparedEvent[]>();
-  inputs.forEach((input, index) => {
+  const outcomes: Array<EventOutcome | { failed: unknown }> = new Array(items.length);
+  const byEntity = new Map<string, { organizationId: string; entityId: string; events: PreparedEvent[] }>();
+  items.forEach(({ organizationId, input }, index) => {
     const prepared = prepare(input, index, now);
     if ('status' in prepared) {
       outcomes[index] = prepared;
       return;
     }
-    const group = groups.get(input.entityId);
-    if (group) group.push(prepared);
-    else groups.set(input.entityId, [prepared]);
+    const entityId = input.entityId.toLowerCase();
+    const key = `${organizationId}:${entityId}`;
+    const group = byEntity.get(key);
+    if (group) group.events.push(prepared);
+    else byEntity.set(key, { organizationId, entityId, events: [prepared] });
   });
 
-  const webhookEventIds: string[] = [];
+  // Entities and prices come from the in-process cache (meteringContext.ts); only misses touch the database.
+  const groups: EntityGroup[] = [];
   const limit = pLimit(options.concurrency ?? 4);
   await Promise.all(
-    [...groups.entries()].map(([entityId, events]) =>
+    [...byEntity.values()].map(({ organizationId, entityId, events }) =>
       limit(async () => {
-        const entity = await meteringEntity(db, organizationId, entityId);
+        const entity = UUID.test(entityId) ? await meteringEntity(db, organizationId, entityId) : null;
         if (!entity) {
           for (const e of events) outcomes[e.index] = invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found');
           return;
         }
-        const pricer = await meteringPricer(db, entity);
-        const result = await processEntityGroupWithRetry(meteringPool(db), entity, pricer, events, now);
-        for (const [index, outcome] of result.outcomes) outcomes[index] = outcome;
-        webhookEventIds.push(...result.webhookEventIds);
+        groups.push({ entity, pricer: await meteringPricer(db, entity), events });
       }),
     ),
   );
+  if (groups.length === 0) return { outcomes, webhookEventIds: [] };
+
+  const pool = meteringPool(db);
+  const apply = (result: GroupResult) => {
+    for (const [index, outcome] of result.outcomes) outcomes[index] = outcome;
+    return result.webhookEventIds;
+  };
+  try {
+    return { outcomes, webhookEventIds: apply(await processWithRetry(pool, groups, now)) };
+  } catch (error) {
+    if (groups.length === 1) {
+      for (const e of (groups[0] as EntityGroup).events) outcomes[e.index] = { failed: error };
+      return { outcomes, webhookEventIds: [] };
+    }
+  }
+  // Isolate: one transaction per entity, so every entity that can be committed is (a retried request replays the
+  // committed events and redoes the rest).
+  const webhookEventIds: string[] = [];
+  for (const group of groups) {
+    try {
+      webhookEventIds.push(...apply(await processWithRetry(pool, [group], now)));
+    } catch (error) {
+      for (const e of group.events) outcomes[e.index] = { failed: error };
+    }
+  }
   return { outcomes, webhookEventIds };
 }
 
-// ───────────────────────────── one entity's events, under its lock ─────────────────────────────
+// ───────────────────────────── the transaction ─────────────────────────────
+
+interface EntityGroup {
+  entity: CachedEntity;
+  pricer: EventPricer;
+  events: PreparedEvent[];
+}
 
 interface GroupResult {
   outcomes: Map<number, EventOutcome>;
@@ -231,24 +291,22 @@ function isRetryable(error: unknown): boolean {
   return code === '23505' || code === '40001' || code === '40P01';
 }
 
-/** Runs parameterized SQL on the transaction's connection and returns the rows. */
-type Sql = <T>(text: string, params: unknown[]) => Promise<T[]>;
+/**
+ * Runs a named prepared statement on the transaction's connection and returns the rows. Named, so Postgres parses
+ * and plans the two large statements once per connection instead of once per request.
+ */
+type Sql = <T>(name: string, text: string, params: unknown[]) => Promise<T[]>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function processEntityGroupWithRetry(
-  pool: MeteringPool,
-  entity: CachedEntity,
-  pricer: EventPricer,
-  events: PreparedEvent[],
-  now: Date,
-): Promise<GroupResult> {
+async function processWithRetry(pool: MeteringPool, groups: EntityGroup[], now: Date): Promise<GroupResult> {
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     let broken = false;
     try {
-      const sql: Sql = async <T>(text: string, params: unknown[]) => (await client.query(text, params)).rows as T[];
-      const result = await processEntityGroup(client, sql, entity, pricer, events, now);
+      const sql: Sql = async <T>(name: string, text: string, values: unknown[]) =>
+        (await client.query({ name, text, values })).rows as T[];
+      const result = await processGroups(client, sql, groups, now);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -277,6 +335,7 @@ interface LockedEntity {
 
 interface StoredEventRow {
   id: string;
+  entityId: string;
   idempotencyKey: string;
   payloadHash: string;
   status: 'accepted' | 'rejected';
@@ -292,10 +351,18 @@ interface StoredEventRow {
 }
 
 interface StateRow {
-  grants: Array<{ id: string; remaining: string; expiresAt: string | null; priority: number; createdAt: string }>;
-  counters: Array<{ eventType: string; periodStart: string; quantity: string }>;
+  grants: Array<{
+    id: string;
+    entityId: string;
+    remaining: string;
+    expiresAt: string | null;
+    priority: number;
+    createdAt: string;
+  }>;
+  counters: Array<{ entityId: string; eventType: string; periodStart: string; quantity: string }>;
   members: Array<{
     id: string;
+    entityId: string;
     userId: string;
     creditLimit: string | null;
     spends: Array<{ periodStart: string; amount: string; limitReachedAt: string | null }>;
@@ -303,43 +370,50 @@ interface StateRow {
   existing: StoredEventRow[];
 }
 
-const LOCK_ENTITY_SQL = `
+// Ids are inlined (simple protocol, one round trip with BEGIN): every one is checked against UUID first.
+const lockEntitiesSql = (ids: string[]) => `
   SELECT id::text AS id, "organizationId"::text AS "organizationId", status::text AS status,
          "overagePolicy"::text AS "overagePolicy", "lowBalanceThreshold"::text AS "lowBalanceThreshold",
          currency, "timeZone", "billingAnchorDay"
-  FROM "Entity" WHERE id = $1::uuid AND "organizationId" = $2::uuid AND "deletedAt" IS NULL
+  FROM "Entity"
+  WHERE id IN (${ids.map((id) => `'${id}'::uuid`).join(', ')}) AND "deletedAt" IS NULL
+  ORDER BY id
   FOR UPDATE`;
 
 const STATE_SQL = `
   SELECT
-    (SELECT coalesce(json_agg(json_build_object('id', g.id, 'remaining', g.remaining::text, 'expiresAt', g."expiresAt",
-              'priority', g.priority, 'createdAt', g."createdAt")), '[]'::json)
+    (SELECT coalesce(json_agg(json_build_object('id', g.id, 'entityId', g."entityId", 'remaining', g.remaining::text,
+              'expiresAt', g."expiresAt", 'priority', g.priority, 'createdAt', g."createdAt")), '[]'::json)
        FROM "CreditGrant" g
-      WHERE g."entityId" = $1::uuid AND g.remaining > 0 AND (g."expiresAt" IS NULL OR g."expiresAt" > $2::timestamptz)
+      WHERE g."entityId" = ANY($1::uuid[]) AND g.remaining > 0
+        AND (g."expiresAt" IS NULL OR g."expiresAt" > $2::timestamptz)
     ) AS grants,
-    (SELECT coalesce(json_agg(json_build_object('eventType', u."eventType", 'periodStart', u."periodStart",
-              'quantity', u.quantity::text)), '[]'::json)
+    (SELECT coalesce(json_agg(json_build_object('entityId', u."entityId", 'eventType', u."eventType",
+              'periodStart', u."periodStart", 'quantity', u.quantity::text)), '[]'::json)
        FROM "UsageCounter" u
-      WHERE u."entityId" = $1::uuid AND u."periodStart" = ANY($3::timestamptz[]) AND u."eventType" = ANY($4::text[])
+      WHERE u."entityId" = ANY($1::uuid[]) AND u."periodStart" = ANY($3::timestamptz[])
+        AND u."eventType" = ANY($4::text[])
     ) AS counters,
-    (SELECT coalesce(json_agg(json_build_object('id', m.id, 'userId', m."userId", 'creditLimit', m."creditLimit"::text,
+    (SELECT coalesce(json_agg(json_build_object('id', m.id, 'entityId', m."entityId", 'userId', m."userId",
+              'creditLimit', m."creditLimit"::text,
               'spends', (SELECT coalesce(json_agg(json_build_object('periodStart', s."periodStart",
                                   'amount', s.amount::text, 'limitReachedAt', s."limitReachedAt")), '[]'::json)
                            FROM "UserSpend" s
                           WHERE s."entityUserId" = m.id AND s."periodStart" = ANY($3::timestamptz[])))), '[]'::json)
        FROM "EntityUser" m
-      WHERE m."entityId" = $1::uuid AND m."userId" = ANY($5::uuid[]) AND m."deletedAt" IS NULL
+      WHERE m."entityId" = ANY($1::uuid[]) AND m."userId" = ANY($5::uuid[]) AND m."deletedAt" IS NULL
     ) AS members,
-    (SELECT coalesce(json_agg(json_build_object('id', e.id, 'idempotencyKey', e."idempotencyKey",
-              'payloadHash', e."payloadHash", 'status', e.status, 'reasonCode', e."reasonCode", 'currency', e.currency,
-              'ratedAmount', e."ratedAmount"::text, 'creditsDrawn', e."creditsDrawn"::text,
-              'billedLater', e."billedLater"::text, 'balanceAfter', e."balanceAfter"::text,
-              'periodStart', e."periodStart", 'occurredAt', e."occurredAt",
+    (SELECT coalesce(json_agg(json_build_object('id', e.id, 'entityId', e."entityId",
+              'idempotencyKey', e."idempotencyKey", 'payloadHash', e."payloadHash", 'status', e.status,
+              'reasonCode', e."reasonCode", 'currency', e.currency, 'ratedAmount', e."ratedAmount"::text,
+              'creditsDrawn', e."creditsDrawn"::text, 'billedLater', e."billedLater"::text,
+              'balanceAfter', e."balanceAfter"::text, 'periodStart', e."periodStart", 'occurredAt', e."occurredAt",
               'draws', (SELECT coalesce(json_agg(json_build_object('grantId', l."grantId", 'amount', (-l.amount)::text)
                                                  ORDER BY l.id), '[]'::json)
                           FROM "LedgerEntry" l WHERE l."eventId" = e.id AND l.kind = 'consume'))), '[]'::json)
        FROM "MarketplaceEvent" e
-      WHERE e."entityId" = $1::uuid AND e."idempotencyKey" = ANY($6::text[])
+       JOIN unnest($6::uuid[], $7::text[]) AS k("entityId", key)
+         ON e."entityId" = k."entityId" AND e."idempotencyKey" = k.key
     ) AS existing`;
 
 const WRITE_SQL = `
@@ -348,32 +422,32 @@ const WRITE_SQL = `
     INSERT INTO "MarketplaceEvent" ("id", "entityId", "userId", "eventType", "quantity", "occurredAt", "receivedAt",
       "idempotencyKey", "payloadHash", "properties", "status", "reasonCode", "currency", "ratedAmount", "creditsDrawn",
       "billedLater", "balanceAfter", "periodStart", "createdAt")
-    SELECT x.id, $1::uuid, x."userId", x."eventType", x.quantity, x."occurredAt", $2::timestamptz, x."idempotencyKey",
-      x."payloadHash", x.properties, x.status::"EventStatus", x."reasonCode", $3, x."ratedAmount", x."creditsDrawn",
-      x."billedLater", x."balanceAfter", x."periodStart", $2::timestamptz
-    FROM jsonb_to_recordset($4::jsonb) AS x(id uuid, "userId" uuid, "eventType" text, quantity numeric,
-      "occurredAt" timestamptz, "idempotencyKey" text, "payloadHash" text, properties jsonb, status text,
-      "reasonCode" text, "ratedAmount" numeric, "creditsDrawn" numeric, "billedLater" numeric, "balanceAfter" numeric,
-      "periodStart" timestamptz)
+    SELECT x.id, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", $1::timestamptz,
+      x."idempotencyKey", x."payloadHash", x.properties, x.status::"EventStatus", x."reasonCode", x.currency,
+      x."ratedAmount", x."creditsDrawn", x."billedLater", x."balanceAfter", x."periodStart", $1::timestamptz
+    FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text,
+      quantity numeric, "occurredAt" timestamptz, "idempotencyKey" text, "payloadHash" text, properties jsonb,
+      status text, "reasonCode" text, currency text, "ratedAmount" numeric, "creditsDrawn" numeric,
+      "billedLater" numeric, "balanceAfter" numeric, "periodStart" timestamptz)
     RETURNING 1),
   le AS (
     INSERT INTO "LedgerEntry" ("id", "entityId", "grantId", "eventId", "kind", "amount", "currency", "description",
       "idempotencyKey", "createdAt")
-    SELECT x.id, $1::uuid, x."grantId", x."eventId", 'consume'::"LedgerKind", x.amount, $3, x.description,
-      x."idempotencyKey", $2::timestamptz
-    FROM jsonb_to_recordset($5::jsonb) AS x(id uuid, "grantId" uuid, "eventId" uuid, amount numeric, description text,
-      "idempotencyKey" text)
+    SELECT x.id, x."entityId", x."grantId", x."eventId", 'consume'::"LedgerKind", x.amount, x.currency,
+      x.description, x."idempotencyKey", $1::timestamptz
+    FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, "entityId" uuid, "grantId" uuid, "eventId" uuid,
+      amount numeric, currency text, description text, "idempotencyKey" text)
     RETURNING 1),
   gu AS (
-    UPDATE "CreditGrant" g SET remaining = g.remaining - x.drawn, "updatedAt" = $2::timestamptz
-    FROM jsonb_to_recordset($6::jsonb) AS x(id uuid, drawn numeric)
-    WHERE g.id = x.id AND g."entityId" = $1::uuid AND g.remaining >= x.drawn
+    UPDATE "CreditGrant" g SET remaining = g.remaining - x.drawn, "updatedAt" = $1::timestamptz
+    FROM jsonb_to_recordset($4::jsonb) AS x(id uuid, drawn numeric)
+    WHERE g.id = x.id AND g.remaining >= x.drawn
     RETURNING 1),
   uc AS (
     INSERT INTO "UsageCounter" ("id", "entityId", "eventType", "periodStart", "periodEnd", "quantity", "amount",
       "updatedAt")
-    SELECT x.id, $1::uuid, x."eventType", x."periodStart", x."periodEnd", x.quantity, x.amount, $2::timestamptz
-    FROM jsonb_to_recordset($7::jsonb) AS x(id uuid, "eventType" text, "periodStart" timestamptz,
+    SELECT x.id, x."entityId", x."eventType", x."periodStart", x."periodEnd", x.quantity, x.amount, $1::timestamptz
+    FROM jsonb_to_recordset($5::jsonb) AS x(id uuid, "entityId" uuid, "eventType" text, "periodStart" timestamptz,
       "periodEnd" timestamptz, quantity numeric, amount numeric)
     ON CONFLICT ("entityId", "eventType", "periodStart") DO UPDATE
       SET quantity = "UsageCounter".quantity + EXCLUDED.quantity, amount = "UsageCounter".amount + EXCLUDED.amount,
@@ -381,8 +455,8 @@ const WRITE_SQL = `
     RETURNING 1),
   us AS (
     INSERT INTO "UserSpend" ("id", "entityUserId", "periodStart", "periodEnd", "amount", "limitReachedAt", "updatedAt")
-    SELECT x.id, x."entityUserId", x."periodStart", x."periodEnd", x.amount, x."limitReachedAt", $2::timestamptz
-    FROM jsonb_to_recordset($8::jsonb) AS x(id uuid, "entityUserId" uuid, "periodStart" timestamptz,
+    SELECT x.id, x."entityUserId", x."periodStart", x."periodEnd", x.amount, x."limitReachedAt", $1::timestamptz
+    FROM jsonb_to_recordset($6::jsonb) AS x(id uuid, "entityUserId" uuid, "periodStart" timestamptz,
       "periodEnd" timestamptz, amount numeric, "limitReachedAt" timestamptz)
     ON CONFLICT ("entityUserId", "periodStart") DO UPDATE
       SET amount = "UserSpend".amount + EXCLUDED.amount,
@@ -392,15 +466,16 @@ const WRITE_SQL = `
   ii AS (
     INSERT INTO "InvoiceItem" ("id", "entityId", "eventId", "kind", "description", "quantity", "amount", "currency",
       "periodStart", "periodEnd", "idempotencyKey", "createdAt")
-    SELECT x.id, $1::uuid, x."eventId", 'usage'::"InvoiceItemKind", x.description, x.quantity, x.amount, $3,
-      x."periodStart", x."periodEnd", x."idempotencyKey", $2::timestamptz
-    FROM jsonb_to_recordset($9::jsonb) AS x(id uuid, "eventId" uuid, description text, quantity numeric,
-      amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz, "idempotencyKey" text)
+    SELECT x.id, x."entityId", x."eventId", 'usage'::"InvoiceItemKind", x.description, x.quantity, x.amount,
+      x.currency, x."periodStart", x."periodEnd", x."idempotencyKey", $1::timestamptz
+    FROM jsonb_to_recordset($7::jsonb) AS x(id uuid, "entityId" uuid, "eventId" uuid, description text,
+      quantity numeric, amount numeric, currency text, "periodStart" timestamptz, "periodEnd" timestamptz,
+      "idempotencyKey" text)
     RETURNING 1),
   wh AS (
     INSERT INTO "WebhookEvent" ("id", "organizationId", "entityId", "type", "payload", "idempotencyKey", "createdAt")
-    SELECT x.id, x."organizationId", x."entityId", x.type, x.payload, x."idempotencyKey", $2::timestamptz
-    FROM jsonb_to_recordset($10::jsonb) AS x(id uuid, "organizationId" uuid, "entityId" uuid, type text,
+    SELECT x.id, x."organizationId", x."entityId", x.type, x.payload, x."idempotencyKey", $1::timestamptz
+    FROM jsonb_to_recordset($8::jsonb) AS x(id uuid, "organizationId" uuid, "entityId" uuid, type text,
       payload jsonb, "idempotencyKey" text)
     ON CONFLICT ("idempotencyKey") DO NOTHING
     RETURNING id)
@@ -433,15 +508,36 @@ interface MemberState {
   spends: Map<number, SpendState>;
 }
 
-const iso = (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString();
+/** What one entity's events see and change during the transaction. */
+interface EntityState {
+  locked: LockedEntity;
+  grants: CreditGrantBalance[];
+  counters: Map<string, CounterState>;
+  members: Map<string, MemberState>;
+  existing: Map<string, StoredEventRow>;
+  periods: Map<number, BillingPeriod>;
+}
 
-function replayOutcome(row: StoredEventRow, entityId: string): StoredEventOutcome {
+/** Rows the one write statement inserts or updates, across all entities of the transaction. */
+interface Writes {
+  events: unknown[];
+  ledger: unknown[];
+  drawnByGrant: Map<string, Decimal>;
+  invoiceItems: unknown[];
+  outbox: OutboxRow[];
+  outboxKeys: Set<string>;
+}
+
+const iso = (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString();
+const zero = () => new BillingDecimal(0);
+
+function replayOutcome(row: StoredEventRow): StoredEventOutcome {
   const m = (v: string) => Money.of(v, row.currency).toString();
   return {
     status: row.status,
     replayed: true,
     eventId: row.id,
-    entityId,
+    entityId: row.entityId,
     idempotencyKey: row.idempotencyKey,
     code: row.reasonCode as RejectionCode | null,
     currency: row.currency,
@@ -469,140 +565,223 @@ function priceError(error: unknown): { code: InvalidEventCode; detail: string } 
   }
 }
 
-async function processEntityGroup(
+async function processGroups(
   client: { query(text: string): Promise<unknown> },
   sql: Sql,
-  cached: CachedEntity,
-  pricer: EventPricer,
-  events: PreparedEvent[],
+  groups: EntityGroup[],
   now: Date,
 ): Promise<GroupResult> {
   const outcomes = new Map<number, EventOutcome>();
-  // BEGIN and the lock in one round trip (simple protocol, so the ids are inlined: both are UUIDs read from the
-  // database, checked again here).
-  if (!UUID.test(cached.id) || !UUID.test(cached.organizationId)) throw new Error('metering: malformed entity id');
-  const begun = (await client.query(
-    `BEGIN; ${LOCK_ENTITY_SQL.replace('$1', `'${cached.id}'`).replace('$2', `'${cached.organizationId}'`)}`,
-  )) as Array<{ rows: LockedEntity[] }>;
-  const locked = begun[1]?.rows[0];
-  if (!locked) {
-    for (const e of events) outcomes.set(e.index, invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found'));
-    return { outcomes, webhookEventIds: [] };
+  const ids = [...new Set(groups.map((g) => g.entity.id))].sort();
+  if (!ids.every((id) => UUID.test(id))) throw new Error('metering: malformed id');
+
+  // 1. BEGIN and lock the entities, in id order.
+  const begun = (await client.query(`BEGIN; ${lockEntitiesSql(ids)}`)) as Array<{
+    rows: LockedEntity[];
+  }>;
+  const lockedById = new Map((begun[1]?.rows ?? []).map((row) => [row.id, row]));
+
+  // Periods: the entity's monthly period containing each event (usually its current one).
+  const active: Array<{ group: EntityGroup; locked: LockedEntity; current: BillingPeriod; eventPeriods: BillingPeriod[] }> =
+    [];
+  const periodStarts = new Map<number, Date>();
+  for (const group of groups) {
+    const locked = lockedById.get(group.entity.id);
+    // Deleted, or (never, with the organization-scoped cache) another organization's: not found either way.
+    if (!locked || locked.organizationId !== group.entity.organizationId) {
+      for (const e of group.events) outcomes.set(e.index, invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found'));
+      continue;
+    }
+    const schedule = { anchorDay: locked.billingAnchorDay, timeZone: locked.timeZone, interval: 'month' as const };
+    const current = periodContaining(now, schedule);
+    const eventPeriods = group.events.map((e) =>
+      e.occurredAt >= current.start && e.occurredAt < current.end ? current : periodContaining(e.occurredAt, schedule),
+    );
+    for (const p of eventPeriods) if (p.start >= current.start) periodStarts.set(p.start.getTime(), p.start);
+    active.push({ group, locked, current, eventPeriods });
   }
-  const currency = locked.currency;
-  const schedule = { anchorDay: locked.billingAnchorDay, timeZone: locked.timeZone, interval: 'month' as const };
-  const current = periodContaining(now, schedule);
-  const periodOf = (at: Date): BillingPeriod =>
-    at >= current.start && at < current.end ? current : periodContaining(at, schedule);
+  if (active.length === 0) return { outcomes, webhookEventIds: [] };
 
-  const periods = new Map<number, BillingPeriod>();
-  const eventPeriods = events.map((e) => {
-    const p = periodOf(e.occurredAt);
-    if (p.start >= current.start) periods.set(p.start.getTime(), p);
-    return p;
-  });
-
+  // 2. The state of every locked entity, in one query.
+  const allEvents = active.flatMap((a) => a.group.events);
   const state = (
-    await sql<StateRow>(STATE_SQL, [
-      locked.id,
+    await sql<StateRow>('metering_state_v1', STATE_SQL, [
+      active.map((a) => a.locked.id),
       now,
-      [...periods.values()].map((p) => p.start),
-      [...new Set(events.map((e) => e.input.eventType))],
-      [...new Set(events.map((e) => e.input.userId.toLowerCase()))],
-      [...new Set(events.map((e) => e.input.idempotencyKey))],
+      [...periodStarts.values()],
+      [...new Set(allEvents.map((e) => e.input.eventType))],
+      [...new Set(allEvents.map((e) => e.input.userId.toLowerCase()))],
+      active.flatMap((a) => a.group.events.map(() => a.locked.id)),
+      active.flatMap((a) => a.group.events.map((e) => e.input.idempotencyKey)),
     ])
   )[0] as StateRow;
 
-  // In-memory state, updated event by event in input order.
-  let grants: CreditGrantBalance[] = state.grants.map((g) => ({
-    id: g.id,
-    remaining: new BillingDecimal(g.remaining),
-    expiresAt: g.expiresAt === null ? null : new Date(g.expiresAt),
-    priority: g.priority,
-    createdAt: new Date(g.createdAt),
-  }));
-  const drawnByGrant = new Map<string, Decimal>();
-  const counters = new Map<string, CounterState>();
+  const states = new Map<string, EntityState>();
+  for (const a of active) {
+    const periods = new Map<number, BillingPeriod>();
+    for (const p of a.eventPeriods) if (p.start >= a.current.start) periods.set(p.start.getTime(), p);
+    states.set(a.locked.id, {
+      locked: a.locked,
+      grants: [],
+      counters: new Map(),
+      members: new Map(),
+      existing: new Map(),
+      periods,
+    });
+  }
+  for (const g of state.grants) {
+    states.get(g.entityId)?.grants.push({
+      id: g.id,
+      remaining: new BillingDecimal(g.remaining),
+      expiresAt: g.expiresAt === null ? null : new Date(g.expiresAt),
+      priority: g.priority,
+      createdAt: new Date(g.createdAt),
+    });
+  }
   for (const c of state.counters) {
-    const start = new Date(c.periodStart);
-    const period = periods.get(start.getTime());
-    if (!period) continue;
-    counters.set(`${c.eventType}\u0000${start.getTime()}`, {
+    const s = states.get(c.entityId);
+    const start = new Date(c.periodStart).getTime();
+    const period = s?.periods.get(start);
+    if (!s || !period) continue;
+    s.counters.set(`${c.eventType}\u0000${start}`, {
       id: uuidv7(),
       eventType: c.eventType,
       period,
       quantity: new BillingDecimal(c.quantity),
-      deltaQuantity: new BillingDecimal(0),
-      deltaAmount: new BillingDecimal(0),
+      deltaQuantity: zero(),
+      deltaAmount: zero(),
     });
   }
-  const members = new Map<string, MemberState>();
   for (const m of state.members) {
+    const s = states.get(m.entityId);
+    if (!s) continue;
     const spends = new Map<number, SpendState>();
-    for (const s of m.spends) {
-      const start = new Date(s.periodStart);
-      const period = periods.get(start.getTime());
+    for (const sp of m.spends) {
+      const start = new Date(sp.periodStart).getTime();
+      const period = s.periods.get(start);
       if (!period) continue;
-      spends.set(start.getTime(), {
+      spends.set(start, {
         id: uuidv7(),
         entityUserId: m.id,
         period,
-        amount: new BillingDecimal(s.amount),
-        delta: new BillingDecimal(0),
-        limitReachedAt: s.limitReachedAt === null ? null : new Date(s.limitReachedAt),
+        amount: new BillingDecimal(sp.amount),
+        delta: zero(),
+        limitReachedAt: sp.limitReachedAt === null ? null : new Date(sp.limitReachedAt),
         newLimitReachedAt: null,
       });
     }
-    members.set(m.userId.toLowerCase(), {
+    s.members.set(m.userId.toLowerCase(), {
       id: m.id,
       userId: m.userId,
       creditLimit: m.creditLimit === null ? null : new BillingDecimal(m.creditLimit),
       spends,
     });
   }
-  const existing = new Map(state.existing.map((row) => [row.idempotencyKey, row]));
-  const seen = new Map<string, { hash: string; outcome: StoredEventOutcome }>();
+  for (const row of state.existing) states.get(row.entityId)?.existing.set(row.idempotencyKey, row);
 
-  const eventRows: unknown[] = [];
-  const ledgerRows: unknown[] = [];
-  const invoiceRows: unknown[] = [];
-  const outbox: OutboxRow[] = [];
-  const outboxKeys = new Set<string>();
-  const emit = (row: OutboxRow) => {
-    if (outboxKeys.has(row.idempotencyKey)) return;
-    outboxKeys.add(row.idempotencyKey);
-    outbox.push(row);
+  // 3. Rate, limit and draw, event by event in input order, per entity.
+  const writes: Writes = {
+    events: [],
+    ledger: [],
+    drawnByGrant: new Map(),
+    invoiceItems: [],
+    outbox: [],
+    outboxKeys: new Set(),
   };
+  for (const a of active) {
+    rateEntityEvents(a.group, states.get(a.locked.id) as EntityState, a.current, a.eventPeriods, now, writes, outcomes);
+  }
+  if (writes.events.length === 0) return { outcomes, webhookEventIds: [] };
+
+  // 4. Write everything in one statement.
+  const grantUpdates = [...writes.drawnByGrant.entries()].map(([id, d]) => ({ id, drawn: d.toFixed() }));
+  const counterRows: unknown[] = [];
+  const spendRows: unknown[] = [];
+  for (const s of states.values()) {
+    for (const c of s.counters.values()) {
+      if (c.deltaQuantity.isZero()) continue;
+      counterRows.push({
+        id: c.id,
+        entityId: s.locked.id,
+        eventType: c.eventType,
+        periodStart: c.period.start.toISOString(),
+        periodEnd: c.period.end.toISOString(),
+        quantity: c.deltaQuantity.toFixed(),
+        amount: c.deltaAmount.toFixed(),
+      });
+    }
+    for (const m of s.members.values()) {
+      for (const sp of m.spends.values()) {
+        if (sp.delta.isZero() && sp.newLimitReachedAt === null) continue;
+        spendRows.push({
+          id: sp.id,
+          entityUserId: sp.entityUserId,
+          periodStart: sp.period.start.toISOString(),
+          periodEnd: sp.period.end.toISOString(),
+          amount: sp.delta.toFixed(),
+          limitReachedAt: sp.newLimitReachedAt?.toISOString() ?? null,
+        });
+      }
+    }
+  }
+  const written = (
+    await sql<{ grantsUpdated: number; webhookEventIds: string[] }>('metering_write_v1', WRITE_SQL, [
+      now,
+      JSON.stringify(writes.events),
+      JSON.stringify(writes.ledger),
+      JSON.stringify(grantUpdates),
+      JSON.stringify(counterRows),
+      JSON.stringify(spendRows),
+      JSON.stringify(writes.invoiceItems),
+      JSON.stringify(writes.outbox),
+    ])
+  )[0];
+  if (!written || written.grantsUpdated !== grantUpdates.length) {
+    throw new GrantChangedError('a credit grant changed outside the entity lock; retrying');
+  }
+  return { outcomes, webhookEventIds: written.webhookEventIds };
+}
+
+function rateEntityEvents(
+  group: EntityGroup,
+  s: EntityState,
+  current: BillingPeriod,
+  eventPeriods: BillingPeriod[],
+  now: Date,
+  writes: Writes,
+  outcomes: Map<number, EventOutcome>,
+): void {
+  const { locked } = s;
+  const { pricer } = group;
+  const currency = locked.currency;
   const money = (d: Decimal) => Money.of(d, currency).toString();
   const threshold = new BillingDecimal(locked.lowBalanceThreshold);
+  const seen = new Map<string, { hash: string; outcome: StoredEventOutcome }>();
+  const emit = (row: OutboxRow) => {
+    if (writes.outboxKeys.has(row.idempotencyKey)) return;
+    writes.outboxKeys.add(row.idempotencyKey);
+    writes.outbox.push(row);
+  };
+  const conflict = (input: IngestEventInput) =>
+    invalid(input, 409, 'IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used with another payload');
 
-  events.forEach((event, i) => {
+  group.events.forEach((event, i) => {
     const { input, quantity, occurredAt, hash } = event;
     const key = input.idempotencyKey;
 
-    // 1. Idempotency: a stored event (or an earlier one of this batch) answers for its key.
+    // Idempotency: a stored event (or an earlier one of this batch) answers for its key.
     const previous = seen.get(key);
     if (previous) {
-      outcomes.set(
-        event.index,
-        previous.hash === hash
-          ? { ...previous.outcome, replayed: true }
-          : invalid(input, 409, 'IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used with another payload'),
-      );
+      outcomes.set(event.index, previous.hash === hash ? { ...previous.outcome, replayed: true } : conflict(input));
       return;
     }
-    const stored = existing.get(key);
+    const stored = s.existing.get(key);
     if (stored) {
-      outcomes.set(
-        event.index,
-        stored.payloadHash === hash
-          ? replayOutcome(stored, locked.id)
-          : invalid(input, 409, 'IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used with another payload'),
-      );
+      outcomes.set(event.index, stored.payloadHash === hash ? replayOutcome(stored) : conflict(input));
       return;
     }
 
-    // 2. Request errors: nothing is written for these.
+    // Request errors: nothing is written for these.
     const period = eventPeriods[i] as BillingPeriod;
     if (period.start < current.start) {
       outcomes.set(
@@ -611,7 +790,7 @@ async function processEntityGroup(
       );
       return;
     }
-    const member = members.get(input.userId.toLowerCase());
+    const member = s.members.get(input.userId.toLowerCase());
     if (!member) {
       outcomes.set(event.index, invalid(input, 422, 'NOT_A_MEMBER', 'the user is not a member of the entity'));
       return;
@@ -625,22 +804,21 @@ async function processEntityGroup(
       return;
     }
 
-    // 3. Rating, limits, draw-down.
     const eventId = uuidv7();
     const asOf = occurredAt > now ? occurredAt : now;
-    const balanceBefore = availableCredits(grants, asOf);
+    const balanceBefore = availableCredits(s.grants, asOf);
     const counterKey = `${input.eventType}\u0000${period.start.getTime()}`;
-    let counter = counters.get(counterKey);
+    let counter = s.counters.get(counterKey);
     if (!counter) {
       counter = {
         id: uuidv7(),
         eventType: input.eventType,
         period,
-        quantity: new BillingDecimal(0),
-        deltaQuantity: new BillingDecimal(0),
-        deltaAmount: new BillingDecimal(0),
+        quantity: zero(),
+        deltaQuantity: zero(),
+        deltaAmount: zero(),
       };
-      counters.set(counterKey, counter);
+      s.counters.set(counterKey, counter);
     }
     let spend = member.spends.get(period.start.getTime());
     if (!spend) {
@@ -648,16 +826,16 @@ async function processEntityGroup(
         id: uuidv7(),
         entityUserId: member.id,
         period,
-        amount: new BillingDecimal(0),
-        delta: new BillingDecimal(0),
+        amount: zero(),
+        delta: zero(),
         limitReachedAt: null,
         newLimitReachedAt: null,
       };
       member.spends.set(period.start.getTime(), spend);
     }
-    const limitReached = (s: SpendState) => {
-      if (s.limitReachedAt !== null || s.newLimitReachedAt !== null || member.creditLimit === null) return;
-      s.newLimitReachedAt = now;
+    const limitReached = (sp: SpendState) => {
+      if (sp.limitReachedAt !== null || sp.newLimitReachedAt !== null || member.creditLimit === null) return;
+      sp.newLimitReachedAt = now;
       emit({
         id: uuidv7(),
         organizationId: locked.organizationId,
@@ -670,7 +848,7 @@ async function processEntityGroup(
           organizationId: locked.organizationId,
           userId: member.userId,
           creditLimit: money(member.creditLimit),
-          spent: money(s.amount),
+          spent: money(sp.amount),
           currency,
           periodStart: period.start.toISOString(),
           periodEnd: period.end.toISOString(),
@@ -682,22 +860,23 @@ async function processEntityGroup(
 
     let status: 'accepted' | 'rejected' = 'accepted';
     let code: RejectionCode | null = null;
-    let rated = new BillingDecimal(0);
+    let rated = zero();
     let draws: Array<{ grantId: string; amount: Decimal }> = [];
-    let drawn = new BillingDecimal(0);
-    let billedLater = new BillingDecimal(0);
+    let drawn = zero();
+    let billedLater = zero();
 
     if (locked.status === 'suspended') {
       status = 'rejected';
       code = 'ENTITY_SUSPENDED';
     } else {
       rated = pricer.rate(input.eventType, quantity, counter.quantity).amount.amount;
-      if (member.creditLimit !== null && rated.greaterThan(0) && spend.amount.plus(rated).greaterThan(member.creditLimit)) {
+      const limit = member.creditLimit;
+      if (limit !== null && rated.greaterThan(0) && spend.amount.plus(rated).greaterThan(limit)) {
         status = 'rejected';
         code = 'USER_CREDIT_LIMIT_EXCEEDED';
         limitReached(spend);
       } else if (rated.greaterThan(0)) {
-        const plan = planDrawdown(grants, rated, asOf);
+        const plan = planDrawdown(s.grants, rated, asOf);
         if (plan.shortfall.greaterThan(0) && locked.overagePolicy === 'reject') {
           status = 'rejected';
           code = 'INSUFFICIENT_CREDITS';
@@ -706,7 +885,7 @@ async function processEntityGroup(
           drawn = plan.drawn;
           billedLater = plan.shortfall;
           const after = new Map(plan.draws.map((d) => [d.grantId, d.remainingAfter]));
-          grants = grants.map((g) => (after.has(g.id) ? { ...g, remaining: after.get(g.id) as Decimal } : g));
+          s.grants = s.grants.map((g) => (after.has(g.id) ? { ...g, remaining: after.get(g.id) as Decimal } : g));
         }
       } else if (rated.lessThan(0)) {
         // Volume pricing: crossing into a cheaper tier lowers the period's total; the difference is credited on the
@@ -723,25 +902,29 @@ async function processEntityGroup(
       spend.delta = spend.delta.plus(rated);
       if (member.creditLimit !== null && spend.amount.greaterThanOrEqualTo(member.creditLimit)) limitReached(spend);
       for (const d of draws) {
-        drawnByGrant.set(d.grantId, (drawnByGrant.get(d.grantId) ?? new BillingDecimal(0)).plus(d.amount));
-        ledgerRows.push({
+        writes.drawnByGrant.set(d.grantId, (writes.drawnByGrant.get(d.grantId) ?? zero()).plus(d.amount));
+        writes.ledger.push({
           id: uuidv7(),
+          entityId: locked.id,
           grantId: d.grantId,
           eventId,
           amount: d.amount.negated().toFixed(),
+          currency,
           description: `${input.eventType} x ${quantity.toFixed()}`,
           idempotencyKey: `consume:${eventId}:${d.grantId}`,
         });
       }
       if (!billedLater.isZero()) {
-        invoiceRows.push({
+        writes.invoiceItems.push({
           id: uuidv7(),
+          entityId: locked.id,
           eventId,
           description: billedLater.isNegative()
             ? `${input.eventType}: volume tier adjustment`
             : `${input.eventType} x ${quantity.toFixed()} not covered by credits`,
           quantity: quantity.toFixed(),
           amount: billedLater.toFixed(),
+          currency,
           periodStart: period.start.toISOString(),
           periodEnd: period.end.toISOString(),
           idempotencyKey: `usage:${eventId}`,
@@ -769,8 +952,8 @@ async function processEntityGroup(
       }
     }
 
-    const balanceAfter = availableCredits(grants, asOf);
-    for (const row of balanceCrossings(
+    const balanceAfter = availableCredits(s.grants, asOf);
+    const crossings = balanceCrossings(
       {
         organizationId: locked.organizationId,
         entityId: locked.id,
@@ -783,12 +966,12 @@ async function processEntityGroup(
         details: { eventId },
       },
       uuidv7,
-    )) {
-      emit(row);
-    }
+    );
+    for (const row of crossings) emit(row);
 
-    eventRows.push({
+    writes.events.push({
       id: eventId,
+      entityId: locked.id,
       userId: member.userId,
       eventType: input.eventType,
       quantity: quantity.toFixed(),
@@ -798,6 +981,7 @@ async function processEntityGroup(
       properties: input.properties ?? {},
       status,
       reasonCode: code,
+      currency,
       ratedAmount: rated.toFixed(),
       creditsDrawn: drawn.toFixed(),
       billedLater: billedLater.toFixed(),
@@ -823,48 +1007,4 @@ async function processEntityGroup(
     seen.set(key, { hash, outcome });
     outcomes.set(event.index, outcome);
   });
-
-  if (eventRows.length === 0) return { outcomes, webhookEventIds: [] };
-
-  const grantUpdates = [...drawnByGrant.entries()].map(([id, d]) => ({ id, drawn: d.toFixed() }));
-  const counterRows = [...counters.values()]
-    .filter((c) => !c.deltaQuantity.isZero())
-    .map((c) => ({
-      id: c.id,
-      eventType: c.eventType,
-      periodStart: c.period.start.toISOString(),
-      periodEnd: c.period.end.toISOString(),
-      quantity: c.deltaQuantity.toFixed(),
-      amount: c.deltaAmount.toFixed(),
-    }));
-  const spendRows = [...members.values()].flatMap((m) =>
-    [...m.spends.values()]
-      .filter((s) => !s.delta.isZero() || s.newLimitReachedAt !== null)
-      .map((s) => ({
-        id: s.id,
-        entityUserId: s.entityUserId,
-        periodStart: s.period.start.toISOString(),
-        periodEnd: s.period.end.toISOString(),
-        amount: s.delta.toFixed(),
-        limitReachedAt: s.newLimitReachedAt?.toISOString() ?? null,
-      })),
-  );
-  const written = (
-    await sql<{ grantsUpdated: number; webhookEventIds: string[] }>(WRITE_SQL, [
-      locked.id,
-      now,
-      currency,
-      JSON.stringify(eventRows),
-      JSON.stringify(ledgerRows),
-      JSON.stringify(grantUpdates),
-      JSON.stringify(counterRows),
-      JSON.stringify(spendRows),
-      JSON.stringify(invoiceRows),
-      JSON.stringify(outbox),
-    ])
-  )[0];
-  if (!written || written.grantsUpdated !== grantUpdates.length) {
-    throw new GrantChangedError('a credit grant changed outside the entity lock; retrying');
-  }
-  return { outcomes, webhookEventIds: written.webhookEventIds };
 }

@@ -21,6 +21,7 @@ export async function redeliverWebhook(
   client: Client,
   taskQueue: string,
   delivery: DeliveryRef,
+  options: { searchAttributes?: boolean } = {},
 ): Promise<{ workflowId: string; runId: string }> {
   const handle = await client.workflow.signalWithStart<typeof webhookDeliveryWorkflow, []>('webhookDeliveryWorkflow', {
     workflowId: webhookWorkflowId(delivery.id),
@@ -29,10 +30,14 @@ export async function redeliverWebhook(
     signal: redeliverSignal,
     signalArgs: [],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    typedSearchAttributes: tenantSearchAttributes({
-      organizationId: delivery.organizationId,
-      entityId: delivery.entityId ?? undefined,
-    }),
+    ...(options.searchAttributes === false
+      ? {}
+      : {
+          typedSearchAttributes: tenantSearchAttributes({
+            organizationId: delivery.organizationId,
+            entityId: delivery.entityId ?? undefined,
+          }),
+        }),
     staticSummary: `Webhook delivery ${delivery.id} (redelivery)`,
   });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };

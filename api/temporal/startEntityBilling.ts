@@ -18,13 +18,16 @@ export async function startEntityBillingWorkflow(
   client: Client,
   taskQueue: string,
   entity: EntityRef,
+  options: { searchAttributes?: boolean } = {},
 ): Promise<StartedWorkflow> {
   const handle = await client.workflow.start<typeof entityBillingWorkflow>('entityBillingWorkflow', {
     workflowId: billingWorkflowId(entity.id),
     taskQueue,
     args: [{ entityId: entity.id, organizationId: entity.organizationId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
+    ...(options.searchAttributes === false
+      ? {}
+      : { typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }) }),
     staticSummary: `Billing cycle of entity ${entity.id}`,
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };

@@ -1,8 +1,8 @@
 // Test data for metering, credits and analytics: a tenant (createTenant) with a price book, members with optional
 // credit limits and teams, and credit grants issued through the real activity (so the ledger invariant holds).
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../activities/db.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
+import type { Db } from '../../activities/db.js';
 import type { Tier } from '../../domain/tieredPricing.js';
 import { bearer, createTenant, type TestTenant } from './factories.js';
 
@@ -36,7 +36,13 @@ export async function createMeteringTenant(
     where: { id: tenant.entityId },
     data: { overagePolicy: opts.overagePolicy ?? 'reject', lowBalanceThreshold: opts.lowBalanceThreshold ?? '0' },
   });
-  await addPrices(db, tenant.organizationId, null, opts.prices ?? [{ eventType: 'project.posted', unitPrice: '2.50' }], opts.currency);
+  await addPrices(
+    db,
+    tenant.organizationId,
+    null,
+    opts.prices ?? [{ eventType: 'project.posted', unitPrice: '2.50' }],
+    opts.currency,
+  );
   const team = await db.team.create({ data: { entityId: tenant.entityId, name: `Team ${randomUUID().slice(0, 6)}` } });
   const userIds: string[] = [];
   for (let i = 0; i < (opts.members ?? 1); i += 1) {

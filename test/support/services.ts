@@ -1,13 +1,14 @@
 // Connections to the real services started by globalSetup, for one test file.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../activities/db.js';
 import { createLogger } from '../../activities/logger.js';
 import { type AppDeps, createApp } from '../../api/app.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
+import { startTimeSkippingEnvironment } from './timeSkippingServer.js';
 
 // Worker state changes and bundling chatter drown test output; keep warnings and errors.
 try {
@@ -42,10 +43,7 @@ export async function devServerWorker(
 }
 
 export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  const path = inject('testServerPath');
-  return TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-  );
+  return startTimeSkippingEnvironment(inject('testServerPath'));
 }
 
 export function testApp(

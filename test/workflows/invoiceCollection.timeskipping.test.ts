@@ -50,7 +50,7 @@ describe('invoiceCollectionWorkflow', () => {
     const attempts = () =>
       db.paymentAttempt.findMany({ where: { payment: { invoiceId: invoice.id } }, orderBy: { attemptNumber: 'asc' } });
     await eventually(async () => ((await attempts()).length === 1 ? true : undefined));
-    expect((await handle.query(collectionStateQuery)).status).toBe('dunning');
+    await eventually(async () => ((await handle.query(collectionStateQuery)).status === 'dunning' ? true : undefined));
 
     await skipTo(env, t0 + DAY + 60_000);
     await eventually(async () => ((await attempts()).length === 2 ? true : undefined));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../activities/apiKeys.js';
 import type { Db } from '../../../activities/db.js';
 import type { App } from '../../../api/app.js';
+import { REDACTED_SECRET } from '../../../api/idempotency.js';
 import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
 import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
@@ -69,6 +70,24 @@ describe('bootstrap admin key', () => {
       ['organization.create', 'bootstrap', null],
       ['api_key.create', 'bootstrap', null],
     ]);
+  });
+
+  it('replays a retried creation with the same Idempotency-Key without ever storing the key', async () => {
+    const body = { name: 'Retry Co', billingEmail: 'billing@retry.example' };
+    const headers = { 'Idempotency-Key': 'create-retry-co' };
+    const first = await bootstrap('POST', '/api/organizations', body, headers);
+    const second = await bootstrap('POST', '/api/organizations', body, headers);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.body.organization.id).toBe(first.body.organization.id);
+    expect(second.body.apiKey.id).toBe(first.body.apiKey.id);
+    expect(second.body.apiKey.secret).toBe(REDACTED_SECRET);
+    expect(await db.organization.count({ where: { billingEmail: 'billing@retry.example' } })).toBe(1);
+    const record = await db.idempotencyRecord.findUniqueOrThrow({
+      where: { scope_key: { scope: 'bootstrap', key: 'create-retry-co' } },
+    });
+    expect(JSON.stringify(record.responseBody)).not.toContain(first.body.apiKey.secret);
   });
 
   it('may mint a key only for an organization without an active key', async () => {

@@ -157,4 +157,32 @@ describe('metering under concurrency', () => {
     expect(grant.remaining.toString()).toBe('0');
     expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
   });
+  it('concurrent batches spanning the same entities in opposite orders never deadlock and never overdraw', async () => {
+    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.00' }] });
+    const user = t.userIds[0] as string;
+    const b = await addEntity(db, t.organizationId, { userIds: [user] });
+    const c = await addEntity(db, t.organizationId, { userIds: [user] });
+    const entities = [t.entityId, b, c];
+    for (const id of entities) await grantCredits(db, t.organizationId, id, '30.00');
+    const batch = async (order: string[]) => {
+      const events = Array.from({ length: 30 }, (_, i) => eventBody(t, { entityId: order[i % order.length] }));
+      const r = await app.request('/api/billing/events/batch', {
+        method: 'POST',
+        headers: jsonHeaders(t.ingestKey),
+        body: JSON.stringify({ events }),
+      });
+      return { status: r.status, body: (await r.json()) as { accepted: number; rejected: number } };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => batch(i % 2 === 0 ? entities : [...entities].reverse())),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    expect(results.reduce((n, r) => n + r.body.accepted, 0)).toBe(90);
+    expect(results.reduce((n, r) => n + r.body.rejected, 0)).toBe(12 * 30 - 90);
+    for (const id of entities) {
+      const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: id } });
+      expect(grant.remaining.toString()).toBe('0');
+      expect(await ledgerInvariantViolations(db, id)).toEqual([]);
+    }
+  });
 });

@@ -1,0 +1,66 @@
+// Messages to an entity's billing cycle (billing:<entityId>): close the open period now, change the anchor day.
+// Neither restarts the workflow.
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { findEntityInOrganization } from '../../activities/entities.js';
+import { billingWorkflowId, changeAnchorDayUpdate, closeNowSignal } from '../../workflows/entityBillingWorkflow.js';
+import type { RouteDeps } from '../app.js';
+import { type AuthEnv, requireScope } from '../auth.js';
+import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
+import { notFound, ProblemError } from '../problem.js';
+
+const tags = ['Entities'];
+const Params = idParam('entityId');
+
+const closeNow = apiRoute({
+  method: 'post',
+  path: '/api/entities/{entityId}/billing-workflow/close-now',
+  tags,
+  summary: 'Close the open billing period now (invoice and collection follow)',
+  middleware: [requireScope('admin')] as const,
+  request: { params: Params },
+  responses: { 202: json(z.object({ workflowId: z.string(), accepted: z.literal(true) }).openapi('CloseNowAccepted'), 'Signalled') },
+});
+
+const anchor = apiRoute({
+  method: 'post',
+  path: '/api/entities/{entityId}/billing-workflow/anchor-day',
+  tags,
+  summary: 'Change the billing anchor day; the open period ends at the first new boundary',
+  middleware: [requireScope('admin')] as const,
+  request: { params: Params, body: jsonBody(z.object({ anchorDay: z.number().int().min(1).max(31) }).openapi('AnchorDayChange')) },
+  responses: {
+    200: json(z.object({ anchorDay: z.number().int(), periodEnd: z.string() }).openapi('AnchorDayChanged'), 'Changed'),
+  },
+});
+
+export function billingCycleRoutes(deps: RouteDeps) {
+  const handleFor = async (organizationId: string, entityId: string) => {
+    const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
+    if (!entity) throw notFound('entity');
+    return deps.temporal.workflow.getHandle(billingWorkflowId(entity.id));
+  };
+  const notRunning = (err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) {
+      return new ProblemError(409, 'BILLING_WORKFLOW_NOT_RUNNING', 'Conflict', 'start the billing workflow first');
+    }
+    return err;
+  };
+  return new OpenAPIHono<AuthEnv>()
+    .openapi(closeNow, async (c) => {
+      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      await handle.signal(closeNowSignal).catch((err) => {
+        throw notRunning(err);
+      });
+      return c.json({ workflowId: handle.workflowId, accepted: true as const }, 202);
+    })
+    .openapi(anchor, async (c) => {
+      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const result = await handle
+        .executeUpdate(changeAnchorDayUpdate, { args: [{ anchorDay: c.req.valid('json').anchorDay }] })
+        .catch((err) => {
+          throw notRunning(err);
+        });
+      return c.json(result, 200);
+    });
+}

@@ -1,0 +1,65 @@
+// The time-skipping test server, one per test file. The SDK's createTimeSkipping() gives the server it spawns only
+// 5 s to open its port; a JVM on a busy 2-core machine (parallel test files) sometimes needs more. So with our own
+// binary we spawn it ourselves, wait as long as it takes (up to 60 s), and attach the SDK to it.
+import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+// TestWorkflowEnvironment.create is private in the SDK's typings but is what createTimeSkipping() calls with the
+// server it started; calling it with server 'existing' and supportsTimeSkipping keeps env.sleep() skipping time.
+// Checked against @temporalio/testing 1.24.0 (pinned).
+type CreateOptions = { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: true };
+const createEnvironment = (
+  TestWorkflowEnvironment as unknown as { create(o: CreateOptions): Promise<TestWorkflowEnvironment> }
+).create.bind(TestWorkflowEnvironment);
+
+export async function startTimeSkippingEnvironment(
+  testServerPath: string | undefined,
+): Promise<TestWorkflowEnvironment> {
+  if (!testServerPath) return TestWorkflowEnvironment.createTimeSkipping();
+  const port = await freePort();
+  const child = spawn(testServerPath, [String(port), '--enable-time-skipping'], { stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null) throw new Error(`time-skipping test server exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('time-skipping test server did not open its port within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const env = await createEnvironment({
+    server: { type: 'existing' },
+    address: `127.0.0.1:${port}`,
+    namespace: 'default',
+    supportsTimeSkipping: true,
+  });
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await teardown();
+    child.kill('SIGTERM');
+  };
+  return env;
+}
