@@ -51,7 +51,9 @@ interface Fixture {
 async function seed(): Promise<Fixture> {
   const db = createDb(DATABASE_URL, 4);
   const suffix = randomUUID().slice(0, 8);
-  const org = await db.organization.create({ data: { name: `Bench ${suffix}`, billingEmail: `bench-${suffix}@x.test` } });
+  const org = await db.organization.create({
+    data: { name: `Bench ${suffix}`, billingEmail: `bench-${suffix}@x.test` },
+  });
   await db.priceBook.create({
     data: {
       organizationId: org.id,
@@ -91,7 +93,13 @@ async function seed(): Promise<Fixture> {
   }
   const apiKey = generateApiKey();
   await db.apiKey.create({
-    data: { organizationId: org.id, name: 'bench', prefix: apiKey.slice(0, 9), hash: hashApiKey(apiKey), scopes: ['ingest'] },
+    data: {
+      organizationId: org.id,
+      name: 'bench',
+      prefix: apiKey.slice(0, 9),
+      hash: hashApiKey(apiKey),
+      scopes: ['ingest'],
+    },
   });
   await db.$disconnect();
   return { organizationId: org.id, apiKey, members };
@@ -100,7 +108,11 @@ async function seed(): Promise<Fixture> {
 function startServer(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(import.meta.dirname, 'meteringServer.ts'), [], {
-      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ],
       env: { ...process.env, DATABASE_URL, PORT: String(PORT), DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -109,8 +121,10 @@ function startServer(): Promise<ChildProcess> {
   });
 }
 
-function eventFor(f: Fixture): Record<string, unknown> {
-  const m = f.members[Math.floor(Math.random() * f.members.length)] as Fixture['members'][number];
+const pick = (f: Fixture) => f.members[Math.floor(Math.random() * f.members.length)] as Fixture['members'][number];
+
+function eventFor(f: Fixture, member: Fixture['members'][number] = pick(f)): Record<string, unknown> {
+  const m = member;
   return {
     entityId: m.entityId,
     userId: m.userId,
@@ -122,7 +136,15 @@ function eventFor(f: Fixture): Record<string, unknown> {
   };
 }
 
-async function run(f: Fixture, p: string, connections: number, duration: number, batch: number): Promise<Result> {
+/** batch > 1: `spread` = events over random entities (every batch touches most entities), else one entity each. */
+async function run(
+  f: Fixture,
+  p: string,
+  connections: number,
+  duration: number,
+  batch: number,
+  spread = true,
+): Promise<Result> {
   const headers = { authorization: `Bearer ${f.apiKey}`, 'content-type': 'application/json' };
   return autocannon({
     url: `http://127.0.0.1:${PORT}`,
@@ -137,7 +159,11 @@ async function run(f: Fixture, p: string, connections: number, duration: number,
         setupRequest: (req) => ({
           ...req,
           body: JSON.stringify(
-            batch === 1 ? eventFor(f) : { events: Array.from({ length: batch }, () => eventFor(f)) },
+            batch === 1
+              ? eventFor(f)
+              : spread
+                ? { events: Array.from({ length: batch }, () => eventFor(f)) }
+                : ((m) => ({ events: Array.from({ length: batch }, () => eventFor(f, m)) }))(pick(f)),
           ),
         }),
       },
@@ -200,8 +226,16 @@ async function main() {
     // Warm up JIT, pools and caches.
     await run(f, '/api/billing/events', CONNECTIONS, 5, 1);
     let before = await countAccepted(f);
-    const measure = async (name: string, p: string, c: number, d: number, batch: number, metering: boolean) => {
-      const r = await run(f, p, c, d, batch);
+    const measure = async (
+      name: string,
+      p: string,
+      c: number,
+      d: number,
+      batch: number,
+      metering: boolean,
+      spread = true,
+    ) => {
+      const r = await run(f, p, c, d, batch, spread);
       const row = summarize(name, r, batch, c);
       if (metering) {
         const after = await countAccepted(f);
@@ -217,7 +251,25 @@ async function main() {
     }
     if (ONLY.includes('batch')) {
       await measure(
-        `batch ${BATCH_SIZE}: metering`,
+        `batch ${BATCH_SIZE}, one entity per batch: metering`,
+        '/api/billing/events/batch',
+        BATCH_CONNECTIONS,
+        BATCH_DURATION,
+        BATCH_SIZE,
+        true,
+        false,
+      );
+      await measure(
+        `batch ${BATCH_SIZE}, one entity per batch: baseline INSERT`,
+        '/api/bench/baseline/events/batch',
+        BATCH_CONNECTIONS,
+        BATCH_DURATION,
+        BATCH_SIZE,
+        false,
+        false,
+      );
+      await measure(
+        `batch ${BATCH_SIZE}, spread over all ${ENTITIES} entities: metering`,
         '/api/billing/events/batch',
         BATCH_CONNECTIONS,
         BATCH_DURATION,
@@ -225,7 +277,7 @@ async function main() {
         true,
       );
       await measure(
-        `batch ${BATCH_SIZE}: baseline INSERT`,
+        `batch ${BATCH_SIZE}, spread over all ${ENTITIES} entities: baseline INSERT`,
         '/api/bench/baseline/events/batch',
         BATCH_CONNECTIONS,
         BATCH_DURATION,
@@ -236,7 +288,9 @@ async function main() {
   } finally {
     server.kill('SIGTERM');
   }
-  console.log('\n| scenario | conns | duration s | events/s | p50 ms | p99 ms | max ms | non-2xx | errors | accepted in DB |');
+  console.log(
+    '\n| scenario | conns | duration s | events/s | p50 ms | p99 ms | max ms | non-2xx | errors | accepted in DB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(

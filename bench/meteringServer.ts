@@ -14,7 +14,9 @@ const databaseUrl = process.env.DATABASE_URL as string;
 const port = Number(process.env.PORT ?? 3999);
 const db = createDb(databaseUrl, Number(process.env.DATABASE_POOL_SIZE ?? 16));
 // No workflow is started on this path; a lazy connection keeps the benchmark independent of a Temporal server.
-const temporal = new Client({ connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }) });
+const temporal = new Client({
+  connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }),
+});
 const pool = meteringPool(db);
 const app = createApp({ db, temporal, taskQueue: 'bench', log: createLogger('api', process.env.LOG_LEVEL ?? 'warn') });
 

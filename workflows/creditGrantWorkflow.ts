@@ -43,7 +43,7 @@ export async function creditGrantWorkflow(input: CreditGrantWorkflowInput): Prom
   wf.setHandler(creditGrantStateQuery, () => state);
 
   const grant = await getCreditGrant({ grantId: input.grantId });
-  if (!grant || !grant.expiresAt) {
+  if (!grant?.expiresAt) {
     state.phase = 'no_expiry';
     return state;
   }

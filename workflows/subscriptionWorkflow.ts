@@ -4,7 +4,11 @@
 // period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ChangeRequest, ChangeResult, SubscriptionSnapshot } from '../activities/subscriptions/subscriptionLifecycle.js';
+import type {
+  ChangeRequest,
+  ChangeResult,
+  SubscriptionSnapshot,
+} from '../activities/subscriptions/subscriptionLifecycle.js';
 
 const { createSubscription, loadSubscription, syncSubscription, applySubscriptionChange } =
   wf.proxyActivities<Activities>({
@@ -48,7 +52,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   const live = () => {
     if (createFailure) throw createFailure;
-    if (state.subscription?.status === 'canceled') throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
+    if (state.subscription?.status === 'canceled')
+      throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
   };
   const apply = async (change: ChangeRequest['change']): Promise<ChangeResult> => {
     await wf.condition(() => state.subscription !== null || createFailure !== null);
@@ -83,7 +88,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   wf.setHandler(changeSeatsUpdate, ({ seats }) => apply({ kind: 'seats', seats }), {
     validator: ({ seats }) => {
       notCanceled();
-      if (!Number.isSafeInteger(seats) || seats < 1 || seats > 1_000_000) throw new Error('seats must be an integer 1..1000000');
+      if (!Number.isSafeInteger(seats) || seats < 1 || seats > 1_000_000)
+        throw new Error('seats must be an integer 1..1000000');
     },
   });
   wf.setHandler(changePlanUpdate, ({ planId }) => apply({ kind: 'plan', planId }), {
@@ -97,13 +103,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       notCanceled();
       if (state.subscription?.status === 'paused') throw new Error('the subscription is already paused');
       const resumeAt = arg?.resumeAt;
-      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now())) throw new Error('resumeAt must be a future instant');
+      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now()))
+        throw new Error('resumeAt must be a future instant');
     },
   });
   wf.setHandler(resumeUpdate, () => apply({ kind: 'resume' }), {
     validator: () => {
       notCanceled();
-      if (state.subscription && state.subscription.status !== 'paused') throw new Error('the subscription is not paused');
+      if (state.subscription && state.subscription.status !== 'paused')
+        throw new Error('the subscription is not paused');
     },
   });
   wf.setHandler(cancelUpdate, (arg) => apply({ kind: 'cancel', atPeriodEnd: arg?.atPeriodEnd ?? false }), {
@@ -132,7 +140,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const sub: SubscriptionSnapshot = state.subscription;
     if (sub.status === 'canceled') break;
     const changeLimit = input.continueAsNewAfterChanges;
-    if (wf.workflowInfo().continueAsNewSuggested || (changeLimit !== undefined && state.changesApplied >= changeLimit)) {
+    if (
+      wf.workflowInfo().continueAsNewSuggested ||
+      (changeLimit !== undefined && state.changesApplied >= changeLimit)
+    ) {
       await wf.condition(() => !busy && wf.allHandlersFinished());
       await wf.continueAsNew<typeof subscriptionWorkflow>({
         subscriptionId: input.subscriptionId,

@@ -69,7 +69,10 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     redeliverRequested = true;
   });
 
-  const prepared = await prepareWebhookDelivery({ deliveryId: input.deliveryId, redelivery: input.redelivery ?? false });
+  const prepared = await prepareWebhookDelivery({
+    deliveryId: input.deliveryId,
+    redelivery: input.redelivery ?? false,
+  });
   if (prepared.status === 'missing' || prepared.status === 'dead' || prepared.status === 'delivered') {
     state.status = 'skipped';
     return { status: 'skipped', attempts: 0 };

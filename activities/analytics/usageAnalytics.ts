@@ -44,7 +44,11 @@ const KEY: Record<UsageDimension, string> = {
 async function rangeFor(db: Db, organizationId: string, entityId: string, from?: Date, to?: Date, now = new Date()) {
   const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
-  const period = periodContaining(now, { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' });
+  const period = periodContaining(now, {
+    anchorDay: entity.billingAnchorDay,
+    timeZone: entity.timeZone,
+    interval: 'month',
+  });
   const range = { from: from ?? period.start, to: to ?? period.end };
   if (range.to <= range.from) throw new UnprocessableError('INVALID_RANGE', 'to must be after from', 'to');
   return { entity, ...range };
@@ -59,7 +63,12 @@ interface SumRow {
   later: string | null;
 }
 
-export async function usageReport(db: Db, organizationId: string, q: UsageQuery, now = new Date()): Promise<UsageReport> {
+export async function usageReport(
+  db: Db,
+  organizationId: string,
+  q: UsageQuery,
+  now = new Date(),
+): Promise<UsageReport> {
   const { entity, from, to } = await rangeFor(db, organizationId, q.entityId, q.from, q.to, now);
   const rows = await db.$queryRawUnsafe<SumRow[]>(
     `SELECT ${KEY[q.groupBy]} AS key, count(*)::int AS events, sum(e.quantity)::text AS quantity,

@@ -21,7 +21,11 @@ export interface UserSpendView {
 async function entityAndPeriod(db: Db, organizationId: string, entityId: string, now: Date) {
   const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
-  const period = periodContaining(now, { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' });
+  const period = periodContaining(now, {
+    anchorDay: entity.billingAnchorDay,
+    timeZone: entity.timeZone,
+    interval: 'month',
+  });
   return { entity, period };
 }
 

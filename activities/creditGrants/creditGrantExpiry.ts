@@ -35,7 +35,10 @@ export function createCreditGrantExpiryActivities(db: Db) {
     },
 
     /** Writes credits.expiring once (if credits remain); returns the outbox ids to dispatch. */
-    async noticeCreditGrantExpiring(input: { grantId: string; daysBefore: number }): Promise<{ webhookEventIds: string[] }> {
+    async noticeCreditGrantExpiring(input: {
+      grantId: string;
+      daysBefore: number;
+    }): Promise<{ webhookEventIds: string[] }> {
       return db.$transaction(async (tx) => {
         const grant = await tx.creditGrant.findUnique({ where: { id: input.grantId }, include: { entity: true } });
         if (!grant || grant.expiredAt || grant.remaining.lessThanOrEqualTo(0)) return { webhookEventIds: [] };
@@ -64,7 +67,10 @@ export function createCreditGrantExpiryActivities(db: Db) {
     }): Promise<{ expired: string; currency: string; webhookEventIds: string[] }> {
       return db.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM "CreditGrant" WHERE id = ${input.grantId}::uuid FOR UPDATE`;
-        const grant = await tx.creditGrant.findUniqueOrThrow({ where: { id: input.grantId }, include: { entity: true } });
+        const grant = await tx.creditGrant.findUniqueOrThrow({
+          where: { id: input.grantId },
+          include: { entity: true },
+        });
         if (grant.expiredAt) {
           const entry = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: `expire:${grant.id}` } });
           const ev = await tx.webhookEvent.findUnique({ where: { idempotencyKey: `credits.expired:${grant.id}` } });

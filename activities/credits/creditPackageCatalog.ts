@@ -61,7 +61,11 @@ function checkAmount(value: string, path: string, positive: boolean): string {
     throw new UnprocessableError('INVALID_AMOUNT', `${path} must be a decimal string`, path);
   }
   if (d.isNegative() || (positive && d.isZero()) || d.decimalPlaces() > 6 || d.abs().greaterThanOrEqualTo('1e14')) {
-    throw new UnprocessableError('INVALID_AMOUNT', `${path} must be ${positive ? '> 0' : '>= 0'}, at most 6 decimals`, path);
+    throw new UnprocessableError(
+      'INVALID_AMOUNT',
+      `${path} must be ${positive ? '> 0' : '>= 0'}, at most 6 decimals`,
+      path,
+    );
   }
   return d.toFixed();
 }

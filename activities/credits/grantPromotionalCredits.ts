@@ -50,7 +50,10 @@ export async function grantPromotionalCredits(
             existing.original.toString() === amount.toFixed(6) ||
             toDecimal(existing.original.toString()).equals(amount);
           if (!same || (existing.expiresAt?.getTime() ?? null) !== (expiresAt?.getTime() ?? null)) {
-            throw new ResourceConflictError('IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used for another grant');
+            throw new ResourceConflictError(
+              'IDEMPOTENCY_KEY_CONFLICT',
+              'this idempotency key was used for another grant',
+            );
           }
           return { replayed: true, grant: creditGrantView(existing) };
         }

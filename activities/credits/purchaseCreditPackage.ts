@@ -98,7 +98,8 @@ export async function purchaseCreditPackage(
   const price = Money.of(pkg.price.toString(), pkg.currency);
   let charge: { providerRef: string; provider: string; paymentMethod: string } | null = null;
   if (payment === 'immediate') {
-    if (!deps.provider) throw new UnprocessableError('PAYMENT_UNAVAILABLE', 'no payment provider is configured', 'payment');
+    if (!deps.provider)
+      throw new UnprocessableError('PAYMENT_UNAVAILABLE', 'no payment provider is configured', 'payment');
     const paymentMethod = entity.defaultPaymentMethod ?? 'pm_card_ok';
     const result = await deps.provider.charge({
       idempotencyKey: chargeKey,

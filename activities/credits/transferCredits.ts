@@ -77,7 +77,10 @@ export async function transferCredits(
       if (recorded) {
         const before = recorded.before as { requestHash?: string } | null;
         if (before?.requestHash !== requestHash) {
-          throw new ResourceConflictError('IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used for another transfer');
+          throw new ResourceConflictError(
+            'IDEMPOTENCY_KEY_CONFLICT',
+            'this idempotency key was used for another transfer',
+          );
         }
         return { result: { ...(recorded.after as unknown as TransferResult), replayed: true }, webhookEventIds: [] };
       }
@@ -93,7 +96,10 @@ export async function transferCredits(
       const from = locked.get(input.fromEntityId) as LockedCreditEntity;
       const to = locked.get(input.toEntityId) as LockedCreditEntity;
       if (from.currency !== to.currency) {
-        throw new UnprocessableError('CURRENCY_MISMATCH', `cannot transfer ${from.currency} credits to a ${to.currency} entity`);
+        throw new UnprocessableError(
+          'CURRENCY_MISMATCH',
+          `cannot transfer ${from.currency} credits to a ${to.currency} entity`,
+        );
       }
 
       const sourceGrants = await usableGrants(tx, from.id, now);

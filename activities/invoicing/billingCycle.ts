@@ -77,7 +77,8 @@ export function createBillingCycleActivities(db: Db) {
           data: { billingAnchorDay: input.anchorDay },
         });
         const period = await tx.billingPeriod.findUnique({ where: { id: input.billingPeriodId } });
-        if (!period || period.status !== 'open') return { periodEnd: period?.periodEnd.toISOString() ?? input.at, anchorDay: entity.billingAnchorDay };
+        if (period?.status !== 'open')
+          return { periodEnd: period?.periodEnd.toISOString() ?? input.at, anchorDay: entity.billingAnchorDay };
         const at = new Date(Math.max(Date.parse(input.at), period.periodStart.getTime()));
         const end = periodContaining(at, monthlySchedule(entity)).end;
         const updated = await tx.billingPeriod.update({ where: { id: period.id }, data: { periodEnd: end } });

@@ -251,7 +251,13 @@ function existingResult(
     id: string;
     entityId: string;
     entity: { organizationId: string };
-    invoice: { id: string; number: number | null; status: string; total: Prisma.Decimal; amountDue: Prisma.Decimal } | null;
+    invoice: {
+      id: string;
+      number: number | null;
+      status: string;
+      total: Prisma.Decimal;
+      amountDue: Prisma.Decimal;
+    } | null;
   },
   currency: string,
 ): ClosedPeriod {

@@ -31,8 +31,8 @@ import { isBillingDomainError } from '../../domain/errors.js';
 import type { EventPricer } from '../../domain/eventPricer.js';
 import { BillingDecimal, Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
-import { type CachedEntity, meteringEntity, meteringPricer } from './meteringContext.js';
 import { eventPayloadHash } from './eventPayloadHash.js';
+import { type CachedEntity, meteringEntity, meteringPricer } from './meteringContext.js';
 import { type MeteringPool, meteringPool } from './meteringPool.js';
 import { balanceCrossings, type OutboxRow } from './outboxRows.js';
 import { uuidv7 } from './uuidv7.js';
@@ -582,14 +582,19 @@ async function processGroups(
   const lockedById = new Map((begun[1]?.rows ?? []).map((row) => [row.id, row]));
 
   // Periods: the entity's monthly period containing each event (usually its current one).
-  const active: Array<{ group: EntityGroup; locked: LockedEntity; current: BillingPeriod; eventPeriods: BillingPeriod[] }> =
-    [];
+  const active: Array<{
+    group: EntityGroup;
+    locked: LockedEntity;
+    current: BillingPeriod;
+    eventPeriods: BillingPeriod[];
+  }> = [];
   const periodStarts = new Map<number, Date>();
   for (const group of groups) {
     const locked = lockedById.get(group.entity.id);
     // Deleted, or (never, with the organization-scoped cache) another organization's: not found either way.
     if (!locked || locked.organizationId !== group.entity.organizationId) {
-      for (const e of group.events) outcomes.set(e.index, invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found'));
+      for (const e of group.events)
+        outcomes.set(e.index, invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found'));
       continue;
     }
     const schedule = { anchorDay: locked.billingAnchorDay, timeZone: locked.timeZone, interval: 'month' as const };
@@ -952,7 +957,8 @@ function rateEntityEvents(
       }
     }
 
-    const balanceAfter = availableCredits(s.grants, asOf);
+    // Draws come only from grants usable at asOf and never exceed what they hold.
+    const balanceAfter = balanceBefore.minus(drawn);
     const crossings = balanceCrossings(
       {
         organizationId: locked.organizationId,

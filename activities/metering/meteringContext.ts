@@ -4,8 +4,9 @@
 // Staleness is bounded and safe: the entity's status, overage policy, threshold, currency and billing schedule are
 // re-read under the row lock in the transaction (the cached copy only routes the request), and a price change takes
 // effect within CACHE_TTL_MS on every API process. `clearMeteringCache()` drops everything (tests, admin changes).
-import type { Tier } from '../../domain/tieredPricing.js';
+
 import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
+import type { Tier } from '../../domain/tieredPricing.js';
 import type { Db } from '../db.js';
 
 export const CACHE_TTL_MS = 5_000;

@@ -46,7 +46,11 @@ export function meteringPool(db: Db): pg.Pool {
 export async function closeMeteringPool(db: Db): Promise<void> {
   const pool = pools.get(db);
   pools.delete(db);
-  if (pool && pool !== (db as unknown as { _engineConfig?: { adapter?: AdapterFactoryShape } })._engineConfig?.adapter?.externalPool) {
+  if (
+    pool &&
+    pool !==
+      (db as unknown as { _engineConfig?: { adapter?: AdapterFactoryShape } })._engineConfig?.adapter?.externalPool
+  ) {
     await pool.end();
   }
 }

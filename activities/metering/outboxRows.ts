@@ -46,7 +46,11 @@ export function balanceCrossings(input: BalanceCrossingInput, newId: () => strin
     occurredAt: input.occurredAt.toISOString(),
     ...input.details,
   };
-  if (input.threshold.greaterThan(0) && input.before.greaterThanOrEqualTo(input.threshold) && input.after.lessThan(input.threshold)) {
+  if (
+    input.threshold.greaterThan(0) &&
+    input.before.greaterThanOrEqualTo(input.threshold) &&
+    input.after.lessThan(input.threshold)
+  ) {
     rows.push({
       id: newId(),
       organizationId: input.organizationId,

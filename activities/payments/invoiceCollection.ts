@@ -180,7 +180,11 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
             }),
           );
         }
-        return { status: outcome.ok ? ('succeeded' as const) : ('failed' as const), errorCode: outcome.ok ? null : outcome.code, webhookEventIds: ids };
+        return {
+          status: outcome.ok ? ('succeeded' as const) : ('failed' as const),
+          errorCode: outcome.ok ? null : outcome.code,
+          webhookEventIds: ids,
+        };
       });
     },
 
@@ -221,7 +225,12 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               ...base,
               type: 'entity.suspended',
               idempotencyKey: `entity.suspended:${entity.id}:${invoice.id}`,
-              payload: { entityId: entity.id, invoiceId: invoice.id, reason: 'invoice_past_due', suspendedAt: at.toISOString() },
+              payload: {
+                entityId: entity.id,
+                invoiceId: invoice.id,
+                reason: 'invoice_past_due',
+                suspendedAt: at.toISOString(),
+              },
             }),
           );
         }

@@ -32,7 +32,9 @@ export function sandboxOutcome(paymentMethod: string, attempt: number): ChargeRe
   const m = /^pm_card_fail_(?:(\d+)_)?then_ok$/.exec(paymentMethod);
   if (m) {
     const failures = m[1] === undefined ? 1 : Number(m[1]);
-    return attempt <= failures ? fail('card_declined', 'The card was declined.') : { status: 'succeeded', providerRef: ref('ok') };
+    return attempt <= failures
+      ? fail('card_declined', 'The card was declined.')
+      : { status: 'succeeded', providerRef: ref('ok') };
   }
   return fail('invalid_payment_method', `Unknown sandbox payment method ${paymentMethod}.`);
 }

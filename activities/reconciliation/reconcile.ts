@@ -75,7 +75,10 @@ export function createReconciliationActivities(
         orderBy: { createdAt: 'asc' },
         take,
       });
-      await dispatchWebhookEvents({ db, ...d }, rows.map((r) => r.id));
+      await dispatchWebhookEvents(
+        { db, ...d },
+        rows.map((r) => r.id),
+      );
       return {
         entities: entities.length,
         subscriptions: subs.length,

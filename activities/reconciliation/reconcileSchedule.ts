@@ -4,7 +4,11 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@tem
 
 export const RECONCILE_SCHEDULE_ID = 'reconcile';
 
-export async function ensureReconcileSchedule(client: Client, taskQueue: string, every = '5 minutes'): Promise<boolean> {
+export async function ensureReconcileSchedule(
+  client: Client,
+  taskQueue: string,
+  every = '5 minutes',
+): Promise<boolean> {
   try {
     await client.schedule.create({
       scheduleId: RECONCILE_SCHEDULE_ID,

@@ -89,7 +89,12 @@ export const startInvoiceCollectionWorkflow = (
     deps,
     'invoiceCollectionWorkflow',
     `invoice:${i.id}`,
-    { invoiceId: i.id, organizationId: i.organizationId, entityId: i.entityId, ...(dunningDays ? { dunningDays } : {}) },
+    {
+      invoiceId: i.id,
+      organizationId: i.organizationId,
+      entityId: i.entityId,
+      ...(dunningDays ? { dunningDays } : {}),
+    },
     { organizationId: i.organizationId, entityId: i.entityId },
     `Collection of invoice ${i.id}`,
     'REJECT_DUPLICATE',

@@ -18,8 +18,8 @@ import {
   type LockedSubscription,
   lockSubscription,
   renewIfDue,
-  toSeatPlan,
   type Tx,
+  toSeatPlan,
 } from './subscriptionPeriods.js';
 
 export type SubscriptionStatus = 'active' | 'paused' | 'past_due' | 'canceled';
@@ -90,7 +90,9 @@ export const SUBSCRIPTION_ERRORS = {
 
 const reject = (code: string, message: string) => ApplicationFailure.nonRetryable(message, code);
 
-export function toSnapshot(sub: LockedSubscription | NonNullable<Awaited<ReturnType<typeof loadRow>>>): SubscriptionSnapshot {
+export function toSnapshot(
+  sub: LockedSubscription | NonNullable<Awaited<ReturnType<typeof loadRow>>>,
+): SubscriptionSnapshot {
   return {
     id: sub.id,
     entityId: sub.entityId,
@@ -125,7 +127,8 @@ export interface NewSubscription {
 
 /** Checks a new subscription's references before its workflow starts; returns an error code or null. */
 export async function validateNewSubscription(db: Db, input: Omit<NewSubscription, 'subscriptionId'>) {
-  if (!Number.isSafeInteger(input.seats) || input.seats < 1) return { code: SUBSCRIPTION_ERRORS.INVALID_SEATS, path: 'seats' };
+  if (!Number.isSafeInteger(input.seats) || input.seats < 1)
+    return { code: SUBSCRIPTION_ERRORS.INVALID_SEATS, path: 'seats' };
   const entity = await db.entity.findFirst({
     where: { id: input.entityId, organizationId: input.organizationId, deletedAt: null },
   });
@@ -298,7 +301,12 @@ async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> 
       at,
       timeZone: sub.entity.timeZone,
     };
-    const before = { status: sub.status, seats: sub.seats, planId: sub.planId, cancelAtPeriodEnd: sub.cancelAtPeriodEnd };
+    const before = {
+      status: sub.status,
+      seats: sub.seats,
+      planId: sub.planId,
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+    };
     let proration: Proration | null = null;
     let data: Prisma.EntitySubscriptionUpdateInput = {};
     const { change } = input;
@@ -325,7 +333,10 @@ async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> 
             'a plan change keeps the currency and interval; cancel and subscribe to switch intervals',
           );
         }
-        proration = prorateChange({ kind: 'update', from: state, to: { plan: toSeatPlan(next), seats: sub.seats } }, context);
+        proration = prorateChange(
+          { kind: 'update', from: state, to: { plan: toSeatPlan(next), seats: sub.seats } },
+          context,
+        );
         data = { plan: { connect: { id: next.id } } };
         break;
       }

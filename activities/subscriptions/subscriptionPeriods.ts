@@ -14,13 +14,13 @@ import {
   type BillingPeriod,
   type BillingSchedule,
   describePeriod,
+  describeSeats,
   type Money,
   periodContaining,
   proratedLineAmount,
   type SeatPlan,
-  segmentFraction,
   seatFee,
-  describeSeats,
+  segmentFraction,
   toLocalDate,
 } from '../../domain/index.js';
 import type { Prisma } from '../db.js';
@@ -70,7 +70,11 @@ export function subscriptionSchedule(
 }
 
 /** The first period of a subscription created at `at`. */
-export function firstSubscriptionPeriod(entity: EntityScheduleRow, interval: 'month' | 'year', at: Date): BillingPeriod {
+export function firstSubscriptionPeriod(
+  entity: EntityScheduleRow,
+  interval: 'month' | 'year',
+  at: Date,
+): BillingPeriod {
   const month = periodContaining(at, monthlySchedule(entity));
   return periodContaining(at, subscriptionSchedule(entity, interval, month.start));
 }
@@ -97,7 +101,10 @@ export function feeFor(
   }
   // A share of the period: measured against the whole schedule period the span lies in.
   const base = periodContaining(from, schedule);
-  const amount = proratedLineAmount(full, segmentFraction(base, from, period.end.getTime() <= base.end.getTime() ? period.end : base.end));
+  const amount = proratedLineAmount(
+    full,
+    segmentFraction(base, from, period.end.getTime() <= base.end.getTime() ? period.end : base.end),
+  );
   return {
     amount,
     description: `${describeSeats(state)}, ${describePeriod({ start: from, end: period.end }, schedule.timeZone)} (partial period)`,

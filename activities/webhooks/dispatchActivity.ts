@@ -1,8 +1,8 @@
 // The activity workflows call after their writes commit: hand the outbox rows they produced to delivery.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db.js';
-import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 import { startInvoiceCollectionWorkflow } from '../reconciliation/workflowStarts.js';
+import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
 export function createWebhookDispatchActivities(
   db: Db,
@@ -30,7 +30,9 @@ export function createWebhookDispatchActivities(
     async dispatchWebhookEvents(input: { webhookEventIds: string[] }): Promise<{ deliveryIds: string[] }> {
       if (input.webhookEventIds.length === 0) return { deliveryIds: [] };
       if (!temporal) throw new Error('webhook dispatch needs a Temporal client');
-      return { deliveryIds: await dispatchWebhookEvents({ db, temporal, taskQueue, searchAttributes }, input.webhookEventIds) };
+      return {
+        deliveryIds: await dispatchWebhookEvents({ db, temporal, taskQueue, searchAttributes }, input.webhookEventIds),
+      };
     },
   };
 }

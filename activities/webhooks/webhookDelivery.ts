@@ -30,7 +30,12 @@ export interface PreparedDelivery {
 
 /** The body POSTed: the Standard Webhooks envelope {type, timestamp, data}. */
 export function webhookBody(event: { id: string; type: string; payload: unknown; createdAt: Date }): string {
-  return JSON.stringify({ id: event.id, type: event.type, timestamp: event.createdAt.toISOString(), data: event.payload });
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.createdAt.toISOString(),
+    data: event.payload,
+  });
 }
 
 export function signWebhook(secret: string, msgId: string, at: Date, body: string): Record<string, string> {
@@ -47,7 +52,13 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
     async prepareWebhookDelivery(input: { deliveryId: string; redelivery?: boolean }): Promise<PreparedDelivery> {
       const row = await db.webhookDelivery.findUnique({ where: { id: input.deliveryId } });
       if (!row) {
-        return { deliveryId: input.deliveryId, status: 'missing', attemptCount: 0, webhookEventId: null, endpointId: null };
+        return {
+          deliveryId: input.deliveryId,
+          status: 'missing',
+          attemptCount: 0,
+          webhookEventId: null,
+          endpointId: null,
+        };
       }
       let status = row.status;
       if (input.redelivery && (status === 'delivered' || status === 'dead' || status === 'failed')) {

@@ -19,7 +19,9 @@ const closeNow = apiRoute({
   summary: 'Close the open billing period now (invoice and collection follow)',
   middleware: [requireScope('admin')] as const,
   request: { params: Params },
-  responses: { 202: json(z.object({ workflowId: z.string(), accepted: z.literal(true) }).openapi('CloseNowAccepted'), 'Signalled') },
+  responses: {
+    202: json(z.object({ workflowId: z.string(), accepted: z.literal(true) }).openapi('CloseNowAccepted'), 'Signalled'),
+  },
 });
 
 const anchor = apiRoute({
@@ -28,7 +30,10 @@ const anchor = apiRoute({
   tags,
   summary: 'Change the billing anchor day; the open period ends at the first new boundary',
   middleware: [requireScope('admin')] as const,
-  request: { params: Params, body: jsonBody(z.object({ anchorDay: z.number().int().min(1).max(31) }).openapi('AnchorDayChange')) },
+  request: {
+    params: Params,
+    body: jsonBody(z.object({ anchorDay: z.number().int().min(1).max(31) }).openapi('AnchorDayChange')),
+  },
   responses: {
     200: json(z.object({ anchorDay: z.number().int(), periodEnd: z.string() }).openapi('AnchorDayChanged'), 'Changed'),
   },

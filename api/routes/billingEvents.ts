@@ -4,6 +4,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
   type EventOutcome,
   type IngestEventInput,
@@ -40,7 +41,10 @@ const tooLarge = bodyLimit({
 
 export const problemResponses = {
   400: { description: 'Malformed JSON', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  401: { description: 'Missing or invalid API key', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  401: {
+    description: 'Missing or invalid API key',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
   403: { description: 'Missing scope', content: { 'application/problem+json': { schema: ProblemSchema } } },
   404: { description: 'Unknown resource', content: { 'application/problem+json': { schema: ProblemSchema } } },
   409: { description: 'Conflict', content: { 'application/problem+json': { schema: ProblemSchema } } },
@@ -181,12 +185,13 @@ export function billingEventRoutes(deps: RouteDeps) {
     }
   };
 
+  // Concurrent single events are committed together (application-level group commit, see ingestCoalescer.ts).
+  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void dispatch(ids) });
+
   return new OpenAPIHono<AuthEnv>()
     .openapi(ingestOne, async (c) => {
       const input = c.req.valid('json') as IngestEventInput;
-      const { outcomes, webhookEventIds } = await ingestEvents(deps.db, c.var.auth.organizationId, [input]);
-      await dispatch(webhookEventIds);
-      const outcome = outcomes[0] as EventOutcome;
+      const outcome = await coalescer.ingest(c.var.auth.organizationId, input);
       if (outcome.status === 'invalid') throw problemFor(outcome);
       if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(outcome, 200);

@@ -105,7 +105,10 @@ export function creditPackageRoutes(deps: RouteDeps) {
       const q = c.req.valid('query');
       const active = q.active === undefined ? undefined : q.active === 'true';
       const page = await listCreditPackages(deps.db, c.var.auth.organizationId, { active }, pageRequest(q));
-      return c.json(listResponse(page, (p) => p), 200);
+      return c.json(
+        listResponse(page, (p) => p),
+        200,
+      );
     })
     .openapi(getPackage, async (c) =>
       c.json(await getCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('param').packageId), 200),

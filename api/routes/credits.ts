@@ -271,12 +271,20 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
         },
         pageRequest(q),
       );
-      return c.json(listResponse(page, (e) => e), 200);
+      return c.json(
+        listResponse(page, (e) => e),
+        200,
+      );
     })
     .openapi(transferRoute, async (c) => {
-      const { result, webhookEventIds } = await transferCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
-        actorId: c.var.auth.apiKeyId,
-      });
+      const { result, webhookEventIds } = await transferCredits(
+        deps.db,
+        c.var.auth.organizationId,
+        c.req.valid('json'),
+        {
+          actorId: c.var.auth.apiKeyId,
+        },
+      );
       await dispatch(webhookEventIds);
       return c.json(result, result.replayed ? 200 : 201);
     });

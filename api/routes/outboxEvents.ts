@@ -35,7 +35,10 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'Outbox rows', content: { 'application/json': { schema: listSchema(OutboxEvent, 'OutboxEventList') } } },
+    200: {
+      description: 'Outbox rows',
+      content: { 'application/json': { schema: listSchema(OutboxEvent, 'OutboxEventList') } },
+    },
     ...problemResponses,
   },
 });

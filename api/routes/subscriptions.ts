@@ -6,8 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { findSubscription, listSubscriptions, subscriptionUtilization } from '../../activities/subscriptions/subscriptionRecords.js';
 import { SUBSCRIPTION_ERRORS, validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
+import {
+  findSubscription,
+  listSubscriptions,
+  subscriptionUtilization,
+} from '../../activities/subscriptions/subscriptionRecords.js';
 import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
 import {
   awaitCreatedUpdate,
@@ -193,14 +197,20 @@ export function subscriptionRoutes(deps: RouteDeps) {
     if (!sub) throw notFound('subscription');
     return sub;
   };
-  const handleFor = (id: string) => deps.temporal.workflow.getHandle<typeof subscriptionWorkflow>(subscriptionWorkflowId(id));
+  const handleFor = (id: string) =>
+    deps.temporal.workflow.getHandle<typeof subscriptionWorkflow>(subscriptionWorkflowId(id));
   const updateId = (header: string | undefined) => (header ? `idem:${header}` : undefined);
   const change = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        throw new ProblemError(409, SUBSCRIPTION_ERRORS.CANCELED, 'Subscription change rejected', 'the subscription has ended');
+        throw new ProblemError(
+          409,
+          SUBSCRIPTION_ERRORS.CANCELED,
+          'Subscription change rejected',
+          'the subscription has ended',
+        );
       }
       throw updateProblem(err);
     }
@@ -222,7 +232,14 @@ export function subscriptionRoutes(deps: RouteDeps) {
         workflowId: subscriptionWorkflowId(subscriptionId),
         taskQueue: deps.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{ subscriptionId, organizationId, entityId: body.entityId, create: { planId: body.planId, seats: body.seats } }],
+        args: [
+          {
+            subscriptionId,
+            organizationId,
+            entityId: body.entityId,
+            create: { planId: body.planId, seats: body.seats },
+          },
+        ],
         typedSearchAttributes: tenantSearchAttributes({ organizationId, entityId: body.entityId }),
         staticSummary: `Subscription ${subscriptionId}: ${body.seats} seats`,
       });
@@ -233,8 +250,13 @@ export function subscriptionRoutes(deps: RouteDeps) {
     })
     .openapi(listSubs, async (c) => {
       const q = c.req.valid('query');
-      const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), { entityId: q.entityId });
-      return c.json(listResponse(page, (s) => s), 200);
+      const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), {
+        entityId: q.entityId,
+      });
+      return c.json(
+        listResponse(page, (s) => s),
+        200,
+      );
     })
     .openapi(readSub, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -252,7 +274,11 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json({ ...sub, workflowId: subscriptionWorkflowId(sub.id), workflow }, 200);
     })
     .openapi(utilization, async (c) => {
-      const result = await subscriptionUtilization(deps.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const result = await subscriptionUtilization(
+        deps.db,
+        c.var.auth.organizationId,
+        c.req.valid('param').subscriptionId,
+      );
       if (!result) throw notFound('subscription');
       return c.json(result, 200);
     })
@@ -289,7 +315,9 @@ export function subscriptionRoutes(deps: RouteDeps) {
     .openapi(resumeRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const id = updateId(c.req.header('idempotency-key'));
-      const result = await change(() => handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }));
+      const result = await change(() =>
+        handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }),
+      );
       return c.json(result, 200);
     })
     .openapi(cancelRoute, async (c) => {

@@ -27,7 +27,9 @@ export async function startEntityBillingWorkflow(
     workflowIdConflictPolicy: 'USE_EXISTING',
     ...(options.searchAttributes === false
       ? {}
-      : { typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }) }),
+      : {
+          typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
+        }),
     staticSummary: `Billing cycle of entity ${entity.id}`,
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };

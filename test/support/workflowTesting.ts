@@ -20,6 +20,9 @@ export async function startTimeSkippingHarness(
   activityDeps: Partial<Omit<ActivityDeps, 'db'>> = {},
 ): Promise<TimeSkippingHarness> {
   const env = await timeSkippingEnvironment();
+  // Keep the clock still unless a test skips it (env.sleep, handle.result()): otherwise the server jumps to the next
+  // timer whenever it is idle, and a test could not write rows "inside" a period before it closes.
+  await env.connection.testService?.lockTimeSkipping({});
   const db = testDb();
   const taskQueue = uniqueTaskQueue(name);
   const worker = await createBillingWorker({
@@ -50,4 +53,31 @@ export async function startTimeSkippingHarness(
 export async function skipTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
   const now = await env.currentTimeMs();
   if (at > now) await env.sleep(at - now);
+}
+
+/**
+ * With RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's latest run history as
+ * test/fixtures/histories/<name>.json for the replay test.
+ */
+export async function recordHistory(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  name: string,
+  options: { previousRun?: boolean } = {},
+): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  let history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  if (options.previousRun) {
+    // The run before the latest one (the one that continued as new), e.g. a billing run that closed its period.
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const previous = started?.continuedExecutionRunId;
+    if (!previous) throw new Error(`${workflowId} has no previous run`);
+    history = await env.client.workflow.getHandle(workflowId, previous).fetchHistory();
+  }
+  const dir = path.resolve(import.meta.dirname, '../fixtures/histories');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `${name}.json`), `${historyToJSON(history)}\n`);
 }

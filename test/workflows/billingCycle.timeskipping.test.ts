@@ -11,7 +11,12 @@ import {
   createSeatPlan,
   eventually,
 } from '../support/workflowFactories.js';
-import { skipTo, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import {
+  recordHistory,
+  skipTo,
+  startTimeSkippingHarness,
+  type TimeSkippingHarness,
+} from '../support/workflowTesting.js';
 
 let h: TimeSkippingHarness;
 beforeAll(async () => {
@@ -28,7 +33,12 @@ async function periodsOf(entityId: string, count: number) {
   });
 }
 
-const lineView = (l: { kind: string; description: string; quantity: { toString(): string }; amount: { toString(): string } }) => ({
+const lineView = (l: {
+  kind: string;
+  description: string;
+  quantity: { toString(): string };
+  amount: { toString(): string };
+}) => ({
   kind: l.kind,
   description: l.description,
   quantity: l.quantity.toString(),
@@ -62,7 +72,13 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
       const common = { entityId: tenant.entityId, userId: member.userId, periodStart: period.periodStart };
       const occurredAt = new Date(period.periodStart.getTime() + 3_600_000);
       // Fully paid by credits, half paid by credits (the other half billed later), and one free-standing type.
-      await createRatedEvent(db, { ...common, occurredAt, eventType: 'project.posted', ratedAmount: '5', creditsDrawn: '5' });
+      await createRatedEvent(db, {
+        ...common,
+        occurredAt,
+        eventType: 'project.posted',
+        ratedAmount: '5',
+        creditsDrawn: '5',
+      });
       await createRatedEvent(db, {
         ...common,
         occurredAt,
@@ -98,9 +114,7 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
           quantity: '3',
           amount: '30',
         },
-        ...(hired
-          ? [{ kind: 'usage', description: 'freelancer.hired (1 events)', quantity: '2', amount: '40' }]
-          : []),
+        ...(hired ? [{ kind: 'usage', description: 'freelancer.hired (1 events)', quantity: '2', amount: '40' }] : []),
         { kind: 'usage', description: 'project.posted (2 events)', quantity: '2', amount: '7.5' },
         { kind: 'credits_applied', description: 'Prepaid credits applied to usage', quantity: '1', amount: '-6.25' },
       ]);
@@ -122,8 +136,17 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
       return n === 12 ? n : undefined;
     });
     expect(paid).toBe(12);
-    const periods = await db.billingPeriod.findMany({ where: { entityId: tenant.entityId }, orderBy: { periodStart: 'asc' } });
+    await recordHistory(
+      env,
+      `invoice:${(await db.invoice.findFirstOrThrow({ where: { entityId: tenant.entityId, number: 12 } })).id}`,
+      'invoiceCollectionWorkflow-paid',
+    );
+    const periods = await db.billingPeriod.findMany({
+      where: { entityId: tenant.entityId },
+      orderBy: { periodStart: 'asc' },
+    });
     for (let i = 1; i < periods.length; i++) expect(periods[i]!.periodStart).toEqual(periods[i - 1]!.periodEnd);
+    await recordHistory(env, handle.workflowId, 'entityBillingWorkflow-close', { previousRun: true });
     await handle.terminate('test done');
   }, 240_000);
 
@@ -133,21 +156,35 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
     const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Team', pricePerSeat: '7' });
     const schedule = { anchorDay: 31, timeZone: 'America/New_York', interval: 'month' as const };
     const p0 = periodContaining(new Date(await env.currentTimeMs()), schedule);
-    await createBilledSubscription(db, { entityId: tenant.entityId, planId: plan.id, seats: 2, periodStart: p0.start, periodEnd: p0.end });
+    await createBilledSubscription(db, {
+      entityId: tenant.entityId,
+      planId: plan.id,
+      seats: 2,
+      periodStart: p0.start,
+      periodEnd: p0.end,
+    });
     const handle = await env.client.workflow.start(entityBillingWorkflow, {
       workflowId: `billing:${tenant.entityId}`,
       taskQueue: h.taskQueue,
       args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
     });
     const local = (d: Date) =>
-      new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23' }).format(d);
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: 'America/New_York',
+        dateStyle: 'short',
+        timeStyle: 'short',
+        hourCycle: 'h23',
+      }).format(d);
     // Walk until a period starting in March has been opened.
     for (let i = 0; i < 8; i++) {
       const period = (await periodsOf(tenant.entityId, i + 1))[i]!;
       if (local(period.periodStart).includes('-03-')) break;
       await skipTo(env, period.periodEnd.getTime() + 1_000);
     }
-    const periods = await h.db.billingPeriod.findMany({ where: { entityId: tenant.entityId }, orderBy: { periodStart: 'asc' } });
+    const periods = await h.db.billingPeriod.findMany({
+      where: { entityId: tenant.entityId },
+      orderBy: { periodStart: 'asc' },
+    });
     const starts = periods.map((p) => local(p.periodStart));
     const feb = starts.findIndex((s) => s.includes('-02-'));
     expect(starts[feb]).toMatch(/^\d{4}-02-(28|29), 00:00$/);

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditGrantStateQuery, creditGrantWorkflow } from '../../workflows/creditGrantWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { createExpiringGrant, eventually } from '../support/workflowFactories.js';
-import { skipTo, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import {
+  recordHistory,
+  skipTo,
+  startTimeSkippingHarness,
+  type TimeSkippingHarness,
+} from '../support/workflowTesting.js';
 
 let h: TimeSkippingHarness;
 beforeAll(async () => {
@@ -22,7 +27,12 @@ describe('creditGrantWorkflow', () => {
     const tenant = await createTenant(db);
     const t0 = await env.currentTimeMs();
     const expiresAt = new Date(t0 + 10 * DAY);
-    const grant = await createExpiringGrant(db, { entityId: tenant.entityId, amount: '100', remaining: '60.5', expiresAt });
+    const grant = await createExpiringGrant(db, {
+      entityId: tenant.entityId,
+      amount: '100',
+      remaining: '60.5',
+      expiresAt,
+    });
     const handle = await env.client.workflow.start(creditGrantWorkflow, {
       workflowId: `credit-grant:${grant.id}`,
       taskQueue: h.taskQueue,
@@ -32,7 +42,9 @@ describe('creditGrantWorkflow', () => {
       (await db.webhookEvent.findMany({ where: { entityId: tenant.entityId }, orderBy: { createdAt: 'asc' } })).map(
         (e) => e.type,
       );
-    await eventually(async () => ((await handle.query(creditGrantStateQuery)).phase === 'waiting_for_notice' ? true : undefined));
+    await eventually(async () =>
+      (await handle.query(creditGrantStateQuery)).phase === 'waiting_for_notice' ? true : undefined,
+    );
     await skipTo(env, t0 + 3 * DAY - 60_000);
     expect(await types()).toEqual([]);
     await skipTo(env, t0 + 3 * DAY + 60_000);
@@ -55,6 +67,7 @@ describe('creditGrantWorkflow', () => {
       ['consume', '-39.5'],
       ['expire', '-60.5'],
     ]);
+    await recordHistory(env, handle.workflowId, 'creditGrantWorkflow-expiry');
     // Invariant: original + sum of entries after the grant entry = remaining.
     const sum = entries.reduce((acc, e) => acc + Number(e.amount), 0);
     expect(sum).toBe(0);

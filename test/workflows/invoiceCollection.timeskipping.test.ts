@@ -1,10 +1,19 @@
 // Dunning on the time-skipping server: a declined card is retried 1, 3 and 7 days after the first attempt, then the
 // invoice is past due and the entity suspended; a later successful payment reactivates it. Webhooks at each step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionStateQuery, invoiceCollectionWorkflow, retryPaymentSignal } from '../../workflows/invoiceCollectionWorkflow.js';
+import {
+  collectionStateQuery,
+  invoiceCollectionWorkflow,
+  retryPaymentSignal,
+} from '../../workflows/invoiceCollectionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { createOpenInvoice, eventually } from '../support/workflowFactories.js';
-import { skipTo, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import {
+  recordHistory,
+  skipTo,
+  startTimeSkippingHarness,
+  type TimeSkippingHarness,
+} from '../support/workflowTesting.js';
 
 let h: TimeSkippingHarness;
 beforeAll(async () => {
@@ -25,9 +34,17 @@ describe('invoiceCollectionWorkflow', () => {
       data: {
         id: crypto.randomUUID(),
         entityId: tenant.entityId,
-        planId: (await db.seatPlan.create({
-          data: { organizationId: tenant.organizationId, name: 'Pro', interval: 'month', pricePerSeat: '49', currency: 'USD' },
-        })).id,
+        planId: (
+          await db.seatPlan.create({
+            data: {
+              organizationId: tenant.organizationId,
+              name: 'Pro',
+              interval: 'month',
+              pricePerSeat: '49',
+              currency: 'USD',
+            },
+          })
+        ).id,
         seats: 1,
         currentPeriodStart: new Date('2026-11-01T00:00:00Z'),
         currentPeriodEnd: new Date('2099-12-01T00:00:00Z'),
@@ -72,7 +89,9 @@ describe('invoiceCollectionWorkflow', () => {
       return e.status === 'suspended' ? e : undefined;
     });
     expect(suspended.suspendedAt).not.toBeNull();
-    expect((await db.entitySubscription.findFirstOrThrow({ where: { entityId: tenant.entityId } })).status).toBe('past_due');
+    expect((await db.entitySubscription.findFirstOrThrow({ where: { entityId: tenant.entityId } })).status).toBe(
+      'past_due',
+    );
     expect((await db.invoice.findUniqueOrThrow({ where: { id: invoice.id } })).status).toBe('open');
 
     // The customer adds a working card; the retry succeeds and the entity is active again.
@@ -85,11 +104,16 @@ describe('invoiceCollectionWorkflow', () => {
     const entity = await db.entity.findUniqueOrThrow({ where: { id: tenant.entityId } });
     expect(entity.status).toBe('active');
     expect(entity.suspendedAt).toBeNull();
-    expect((await db.entitySubscription.findFirstOrThrow({ where: { entityId: tenant.entityId } })).status).toBe('active');
+    expect((await db.entitySubscription.findFirstOrThrow({ where: { entityId: tenant.entityId } })).status).toBe(
+      'active',
+    );
     const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: invoice.id } });
     expect([payment.status, payment.attemptCount, payment.paymentMethod]).toEqual(['succeeded', 5, 'pm_card_ok']);
 
-    const events = await db.webhookEvent.findMany({ where: { entityId: tenant.entityId }, orderBy: { createdAt: 'asc' } });
+    const events = await db.webhookEvent.findMany({
+      where: { entityId: tenant.entityId },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(events.map((e) => e.type)).toEqual([
       'invoice.payment_failed',
       'invoice.payment_failed',
@@ -101,18 +125,27 @@ describe('invoiceCollectionWorkflow', () => {
       'entity.reactivated',
     ]);
     // The first failure announces the next attempt one day later; the last one none.
-    const failed = events.filter((e) => e.type === 'invoice.payment_failed').map((e) => e.payload as { nextAttemptAt: string | null });
+    const failed = events
+      .filter((e) => e.type === 'invoice.payment_failed')
+      .map((e) => e.payload as { nextAttemptAt: string | null });
     expect(Date.parse(failed[0]!.nextAttemptAt!) - t0).toBeGreaterThanOrEqual(DAY - 5_000);
     expect(Date.parse(failed[0]!.nextAttemptAt!) - t0).toBeLessThanOrEqual(DAY + 5_000);
     expect(failed[3]!.nextAttemptAt).toBeNull();
     // Every outbox row was handed to delivery.
     expect(events.every((e) => e.dispatchedAt !== null)).toBe(true);
+    await recordHistory(env, handle.workflowId, 'invoiceCollectionWorkflow-dunning');
   }, 120_000);
 
   it('pm_card_fail_then_ok pays on the first dunning retry; a timeout counts as a failed attempt', async () => {
     const { db, env } = h;
     for (const [method, expected] of [
-      ['pm_card_fail_then_ok', [[1, 'failed', 'card_declined'], [2, 'succeeded', null]]],
+      [
+        'pm_card_fail_then_ok',
+        [
+          [1, 'failed', 'card_declined'],
+          [2, 'succeeded', null],
+        ],
+      ],
       ['pm_card_timeout', [[1, 'failed', 'processing_timeout']]],
     ] as const) {
       const tenant = await createTenant(db);

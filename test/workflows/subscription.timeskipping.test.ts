@@ -13,7 +13,12 @@ import {
 } from '../../workflows/subscriptionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { createSeatPlan, eventually } from '../support/workflowFactories.js';
-import { skipTo, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import {
+  recordHistory,
+  skipTo,
+  startTimeSkippingHarness,
+  type TimeSkippingHarness,
+} from '../support/workflowTesting.js';
 
 let h: TimeSkippingHarness;
 beforeAll(async () => {
@@ -58,7 +63,9 @@ describe('subscriptionWorkflow', () => {
         },
       ],
     });
-    const created = await env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start });
+    const created = await env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
+      startWorkflowOperation: start,
+    });
     expect(created).toMatchObject({ seats: 5, status: 'active', currentPeriodStart: next.start.toISOString() });
     const handle = await start.workflowHandle();
     const firstFee = await db.invoiceItem.findUniqueOrThrow({
@@ -108,5 +115,6 @@ describe('subscriptionWorkflow', () => {
     expect(final?.status).toBe('canceled');
     expect(final?.canceledAt).toBe(next.end.toISOString());
     expect(await db.invoiceItem.count({ where: { subscriptionId, kind: 'subscription_fee' } })).toBe(1);
+    await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-lifecycle');
   }, 120_000);
 });

@@ -8,8 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { redeliverWebhook } from '../../api/temporal/redeliverWebhook.js';
 import { createTenant } from '../support/factories.js';
-import { createOutboxEvent, createWebhookEndpoint, eventually, TEST_WEBHOOK_SECRET } from '../support/workflowFactories.js';
-import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import {
+  createOutboxEvent,
+  createWebhookEndpoint,
+  eventually,
+  TEST_WEBHOOK_SECRET,
+} from '../support/workflowFactories.js';
+import { recordHistory, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
 
 let h: TimeSkippingHarness;
 let server: Server;
@@ -38,7 +43,12 @@ afterAll(async () => {
 });
 
 function dispatch(ids: string[]) {
-  const activities = createActivities({ db: h.db, temporal: h.env.client, taskQueue: h.taskQueue, searchAttributes: false });
+  const activities = createActivities({
+    db: h.db,
+    temporal: h.env.client,
+    taskQueue: h.taskQueue,
+    searchAttributes: false,
+  });
   return activities.dispatchWebhookEvents({ webhookEventIds: ids });
 }
 
@@ -55,7 +65,11 @@ describe('webhookDeliveryWorkflow', () => {
     const tenant = await createTenant(db);
     const endpoint = await createWebhookEndpoint(db, tenant.organizationId, `${baseUrl}/flaky`);
     plan.set('/flaky', [500, 500, 503, 500, 429]);
-    const event = await createOutboxEvent(db, { organizationId: tenant.organizationId, entityId: tenant.entityId, type: 'credits.low' });
+    const event = await createOutboxEvent(db, {
+      organizationId: tenant.organizationId,
+      entityId: tenant.entityId,
+      type: 'credits.low',
+    });
     const { deliveryIds } = await dispatch([event.id]);
     expect(deliveryIds).toHaveLength(1);
     const result = await env.client.workflow.getHandle(`webhook:${deliveryIds[0]}`).result();
@@ -94,6 +108,7 @@ describe('webhookDeliveryWorkflow', () => {
     }
     // Backoff: the workflow waited 1 min, 5 min, 30 min, 2 h and 5 h between attempts.
     expect(await timerSeconds(deliveryIds[0]!)).toEqual([60, 300, 1800, 7200, 18000]);
+    await recordHistory(env, `webhook:${deliveryIds[0]}`, 'webhookDeliveryWorkflow-retries');
 
     // Dispatching the same row again changes nothing.
     await dispatch([event.id]);

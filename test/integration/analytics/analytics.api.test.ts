@@ -51,7 +51,8 @@ describe('usage analytics', () => {
       eventBody(t, { userId: u1, eventType: 'freelancer.hired' }),
       eventBody(t, { userId: u2, eventType: 'project.posted' }),
     ];
-    for (const e of events) expect((await call('POST', '/api/billing/events', t.ingestKey, e)).body.status).toBe('accepted');
+    for (const e of events)
+      expect((await call('POST', '/api/billing/events', t.ingestKey, e)).body.status).toBe('accepted');
     // A rejected event is not usage.
     await db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended' } });
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.code).toBe('ENTITY_SUSPENDED');
@@ -59,8 +60,22 @@ describe('usage analytics', () => {
     const byType = await call('GET', `/api/analytics/usage?entityId=${t.entityId}&groupBy=eventType`, t.readKey);
     expect(byType.status).toBe(200);
     expect(byType.body.rows).toEqual([
-      { key: 'freelancer.hired', events: 1, quantity: '1', ratedAmount: '10.00', creditsDrawn: '7.00', billedLater: '3.00' },
-      { key: 'project.posted', events: 2, quantity: '3', ratedAmount: '7.50', creditsDrawn: '5.00', billedLater: '2.50' },
+      {
+        key: 'freelancer.hired',
+        events: 1,
+        quantity: '1',
+        ratedAmount: '10.00',
+        creditsDrawn: '7.00',
+        billedLater: '3.00',
+      },
+      {
+        key: 'project.posted',
+        events: 2,
+        quantity: '3',
+        ratedAmount: '7.50',
+        creditsDrawn: '5.00',
+        billedLater: '2.50',
+      },
     ]);
     expect(byType.body.totals).toEqual({
       events: 3,
@@ -138,7 +153,11 @@ describe('per-user limits', () => {
     expect(raised.body).toMatchObject({ creditLimit: '10.00', remaining: '5.00' });
     const second = await call('POST', '/api/billing/events', t.ingestKey, eventBody(t, { userId: u1, quantity: 2 }));
     expect(second.body.status).toBe('accepted');
-    expect((await call('GET', path, t.readKey)).body).toMatchObject({ spent: '10.00', remaining: '0.00', limitReached: true });
+    expect((await call('GET', path, t.readKey)).body).toMatchObject({
+      spent: '10.00',
+      remaining: '0.00',
+      limitReached: true,
+    });
     const cleared = await call('PUT', path, t.adminKey, { creditLimit: null });
     expect(cleared.body).toMatchObject({ creditLimit: null, remaining: null });
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t, { userId: u1 }))).body.status).toBe(

@@ -56,7 +56,13 @@ describe('credit packages', () => {
       validityDays: 30,
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Starter', credits: '100.00', price: '90.00', validityDays: 30, active: true });
+    expect(created.body).toMatchObject({
+      name: 'Starter',
+      credits: '100.00',
+      price: '90.00',
+      validityDays: 30,
+      active: true,
+    });
     const id = created.body.id as string;
 
     const denied = await call('POST', '/api/billing/credits/packages', t.readKey, { ...created.body });
@@ -111,7 +117,13 @@ describe('purchases', () => {
       idempotencyKey: key,
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ replayed: false, payment: 'invoice', price: '450.00', currency: 'USD', paymentId: null });
+    expect(res.body).toMatchObject({
+      replayed: false,
+      payment: 'invoice',
+      price: '450.00',
+      currency: 'USD',
+      paymentId: null,
+    });
     const grant = res.body.grant as Json;
     expect(grant).toMatchObject({ source: 'purchase', original: '500.00', remaining: '500.00', packageId });
     const expires = new Date(grant.expiresAt as string).getTime();
@@ -264,7 +276,9 @@ describe('credit transfers', () => {
       [g2, '15.00', e2.toISOString()],
     ]);
     const targetGrants = await db.creditGrant.findMany({ where: { entityId: target }, orderBy: { expiresAt: 'asc' } });
-    expect(targetGrants.map((g) => [g.source, g.remaining.toString(), g.expiresAt?.toISOString(), g.sourceGrantId])).toEqual([
+    expect(
+      targetGrants.map((g) => [g.source, g.remaining.toString(), g.expiresAt?.toISOString(), g.sourceGrantId]),
+    ).toEqual([
       ['transfer', '10', e1.toISOString(), g1],
       ['transfer', '15', e2.toISOString(), g2],
     ]);

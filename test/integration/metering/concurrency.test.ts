@@ -127,7 +127,9 @@ describe('metering under concurrency', () => {
         [second, '3'],
       ].sort(),
     );
-    expect(await db.webhookEvent.count({ where: { type: 'user.credit_limit_reached', organizationId: t.organizationId } })).toBe(2);
+    expect(
+      await db.webhookEvent.count({ where: { type: 'user.credit_limit_reached', organizationId: t.organizationId } }),
+    ).toBe(2);
   });
 
   it('concurrent batches and single events on one entity never overdraw', async () => {

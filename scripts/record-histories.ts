@@ -1,0 +1,17 @@
+// `npm run histories:record`: re-runs the time-skipping workflow scenarios with RECORD_HISTORIES=1, which saves one
+// history per workflow type into test/fixtures/histories/ for test/workflows/replay.test.ts. Run it after a
+// deliberate, versioned (wf.patched) change to a workflow, and commit the new fixtures next to the old ones.
+import { spawnSync } from 'node:child_process';
+
+const files = [
+  'test/workflows/billingCycle.timeskipping.test.ts',
+  'test/workflows/invoiceCollection.timeskipping.test.ts',
+  'test/workflows/subscription.timeskipping.test.ts',
+  'test/workflows/creditGrant.timeskipping.test.ts',
+  'test/workflows/webhookDelivery.timeskipping.test.ts',
+];
+const result = spawnSync('npx', ['vitest', 'run', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, RECORD_HISTORIES: '1' },
+});
+process.exit(result.status ?? 1);
