@@ -11,16 +11,25 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { hc } from 'hono/client';
 import type { RouteDeps } from './app.js';
 import type { AuthEnv } from './auth.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';
+import { billingCycleRoutes } from './routes/billingCycle.js';
+import { billingEventRoutes } from './routes/billingEvents.js';
+import { creditPackageRoutes } from './routes/creditPackages.js';
+import { creditRoutes } from './routes/credits.js';
 import { entityRoutes } from './routes/entities.js';
+import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { legacyCustomerRoutes } from './routes/legacyCustomers.js';
 import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
 import { organizationRoutes } from './routes/organizations.js';
+import { outboxEventRoutes } from './routes/outboxEvents.js';
 import { priceBookRoutes } from './routes/priceBooks.js';
 import { seatPlanRoutes } from './routes/seatPlans.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
+import { userLimitRoutes } from './routes/userLimits.js';
 import { userRoutes } from './routes/users.js';
 import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
 
@@ -39,7 +48,16 @@ function typedRoutes(deps: RouteDeps) {
     .route('/', webhookEndpointRoutes(deps))
     .route('/', auditLogRoutes(deps))
     .route('/', legacyCustomerRoutes(deps))
-    .route('/', legacyInvoiceRoutes(deps));
+    .route('/', legacyInvoiceRoutes(deps))
+    .route('/', entityBillingWorkflowRoutes(deps))
+    .route('/', billingCycleRoutes(deps))
+    .route('/', subscriptionRoutes(deps))
+    .route('/', billingEventRoutes(deps))
+    .route('/', outboxEventRoutes(deps))
+    .route('/', creditPackageRoutes(deps))
+    .route('/', creditRoutes(deps))
+    .route('/', userLimitRoutes(deps))
+    .route('/', analyticsRoutes(deps));
 }
 
 export type AppType = ReturnType<typeof typedRoutes>;
