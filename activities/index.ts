@@ -7,6 +7,9 @@ import { createCreditGrantExpiryActivities } from './creditGrants/creditGrantExp
 import type { Db } from './db.js';
 import { createBillingCycleActivities } from './invoicing/billingCycle.js';
 import { createCloseBillingPeriodActivities } from './invoicing/closeBillingPeriod.js';
+import { createBatchImportActivities } from './jobs/batchImport.js';
+import { createBillingJobActivities } from './jobs/billingJobRecords.js';
+import { createEventReplayActivities } from './jobs/eventReplay.js';
 import { createInvoiceCollectionActivities } from './payments/invoiceCollection.js';
 import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
@@ -47,6 +50,9 @@ export function createActivities({
     ...createWebhookDeliveryActivities(db, { timeoutMs: webhookTimeoutMs }),
     ...createWebhookDispatchActivities(db, temporal, taskQueue, searchAttributes),
     ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes),
+    ...createBillingJobActivities(db),
+    ...createEventReplayActivities(db),
+    ...createBatchImportActivities(db),
   };
 }
 

@@ -18,6 +18,7 @@ import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';
 import { billingCycleRoutes } from './routes/billingCycle.js';
 import { billingEventRoutes } from './routes/billingEvents.js';
+import { billingJobRoutes } from './routes/billingJobs.js';
 import { creditPackageRoutes } from './routes/creditPackages.js';
 import { creditRoutes } from './routes/credits.js';
 import { entityRoutes } from './routes/entities.js';
@@ -106,6 +107,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', entityRoutes(deps));
   app.route('/', entityBillingWorkflowRoutes(deps));
   app.route('/', billingCycleRoutes(deps));
+  app.route('/', billingJobRoutes(deps));
   app.route('/', subscriptionRoutes(deps));
   app.route('/', teamRoutes(deps));
   app.route('/', userRoutes(deps));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../activities/db.js';
-import { type ActivityDeps, createActivities } from '../activities/index.js';
+import { type Activities, type ActivityDeps, createActivities } from '../activities/index.js';
 
 export const workflowsPath = path.resolve(import.meta.dirname, '../workflows/index.ts');
 
@@ -18,6 +18,8 @@ export interface BillingWorkerOptions {
   identity?: string;
   /** Overrides for activity dependencies (payment provider, webhook timeout). */
   activityDeps?: Partial<Omit<ActivityDeps, 'db'>>;
+  /** Wraps the activities before registration (tests pause an activity mid-flight to kill the process there). */
+  decorateActivities?: (activities: Activities) => Activities;
 }
 
 export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker> {
@@ -28,11 +30,13 @@ export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker>
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     // Activities start workflows (webhook deliveries, reconciliation) through a client on the worker's connection.
-    activities: createActivities({
-      db: opts.db,
-      temporal: new Client({ connection: opts.connection, namespace: opts.namespace }),
-      taskQueue: opts.taskQueue,
-      ...opts.activityDeps,
-    }),
+    activities: (opts.decorateActivities ?? ((a) => a))(
+      createActivities({
+        db: opts.db,
+        temporal: new Client({ connection: opts.connection, namespace: opts.namespace }),
+        taskQueue: opts.taskQueue,
+        ...opts.activityDeps,
+      }),
+    ),
   });
 }

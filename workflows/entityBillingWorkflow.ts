@@ -10,11 +10,14 @@ const { openNextBillingPeriod, changeBillingAnchor } = wf.proxyActivities<Activi
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-const { closeBillingPeriod } = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+const closeActivityOptions = (startToCloseTimeout: string | number): wf.ActivityOptions => ({
+  startToCloseTimeout,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   summary: 'Close the period into its invoice',
 });
+const { closeBillingPeriod: closeBillingPeriodDefault } = wf.proxyActivities<Activities>(
+  closeActivityOptions('2 minutes'),
+);
 const { dispatchWebhookEvents, startInvoiceCollection } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -25,6 +28,11 @@ export interface EntityBillingInput {
   organizationId: string;
   /** Dunning schedule handed to each invoice's collection (days after the first attempt). */
   dunningDays?: number[];
+  /**
+   * startToClose timeout of the close activity (ms); default 2 minutes. A close whose worker died is retried only
+   * after this timeout, so crash tests (and ops wanting faster failover) shorten it.
+   */
+  closeTimeoutMs?: number;
 }
 
 export interface EntityBillingState {
@@ -98,6 +106,9 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
   await wf.condition(wf.allHandlersFinished);
 
   state.phase = 'closing';
+  const closeBillingPeriod = input.closeTimeoutMs
+    ? wf.proxyActivities<Activities>(closeActivityOptions(input.closeTimeoutMs)).closeBillingPeriod
+    : closeBillingPeriodDefault;
   const closeAt = Math.min(Date.now(), Date.parse(state.periodEnd!));
   const closed = await closeBillingPeriod({
     billingPeriodId: period.billingPeriodId,

@@ -5,3 +5,5 @@ export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
 export { reconciliationWorkflow } from './reconciliationWorkflow.js';
 export { subscriptionWorkflow } from './subscriptionWorkflow.js';
 export { webhookDeliveryWorkflow } from './webhookDeliveryWorkflow.js';
+export { batchImportWorkflow } from './batchImportWorkflow.js';
+export { eventReplayWorkflow } from './eventReplayWorkflow.js';

@@ -66,7 +66,17 @@ export function createCloseBillingPeriodActivities(db: Db) {
           });
           const { entity } = period;
           const currency = entity.currency;
-          if (period.status === 'closed') return existingResult(period, currency);
+          if (period.status === 'closed') {
+            // A retry after a crash between commit and completion: hand back the invoice's outbox row too while it is
+            // undispatched, so the workflow still dispatches it (dispatch is idempotent).
+            const pending = period.invoice
+              ? await tx.webhookEvent.findMany({
+                  where: { idempotencyKey: `invoice.finalized:${period.invoice.id}`, dispatchedAt: null },
+                  select: { id: true },
+                })
+              : [];
+            return { ...existingResult(period, currency), webhookEventIds: pending.map((e) => e.id) };
+          }
 
           // Roll every subscription over to the close instant (fees of periods begun, cancel at period end).
           const subs = await tx.entitySubscription.findMany({

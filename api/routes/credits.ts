@@ -8,6 +8,7 @@ import { PaymentFailedError, purchaseCreditPackage } from '../../activities/cred
 import { transferCredits } from '../../activities/credits/transferCredits.js';
 import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
+import { startCreditGrantWorkflow } from '../../activities/reconciliation/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
@@ -234,6 +235,24 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
     }
   };
+  // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
+  // A failed start never fails the request: the reconciliation schedule starts the workflow later.
+  const startGrantWorkflows = async (
+    organizationId: string,
+    grants: Array<{ id: string; entityId: string; expiresAt: string | null }>,
+  ) => {
+    for (const g of grants) {
+      if (g.expiresAt === null) continue;
+      try {
+        await startCreditGrantWorkflow(
+          { temporal: deps.temporal, taskQueue: deps.taskQueue },
+          { id: g.id, entityId: g.entityId, organizationId },
+        );
+      } catch (err) {
+        deps.log.warn({ err, grantId: g.id }, 'credit grant workflow start failed; reconciliation will retry');
+      }
+    }
+  };
 
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
@@ -241,6 +260,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
         const result = await purchaseCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
           provider,
         });
+        await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         return c.json(result, result.replayed ? 200 : 201);
       } catch (err) {
         if (err instanceof PaymentFailedError) {
@@ -251,6 +271,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
     })
     .openapi(promoRoute, async (c) => {
       const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'));
+      await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       return c.json(result, result.replayed ? 200 : 201);
     })
     .openapi(balanceRoute, async (c) =>
@@ -286,6 +307,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
         },
       );
       await dispatch(webhookEventIds);
+      await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       return c.json(result, result.replayed ? 200 : 201);
     });
 }

@@ -1,0 +1,182 @@
+// Re-rating an entity's accepted events over [from, to) with the CURRENT price book, after a price change. Each
+// event is rated the way the metering path rates it (EventPricer: the entity's overrides over the organization's
+// active price books; incremental against the period's counter), with the counter recomputed from the stored events:
+// the quantity of the same type's accepted events of the same period that occurred before it (occurredAt, then id).
+// The difference to what the event was charged so far (its ratedAmount plus earlier replay adjustments of it) becomes
+// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, billed on the entity's next invoice.
+// Events, the ledger, counters and issued invoices are never changed. Chunks go by id cursor; each chunk writes its
+// adjustments and the job's progress in one transaction, and a retried chunk inserts nothing twice (unique key).
+import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
+import { Money } from '../../domain/money.js';
+import type { Tier } from '../../domain/tieredPricing.js';
+import type { Db } from '../db.js';
+
+export interface ReplayProgress {
+  processed: number;
+  total: number;
+  adjustments: number;
+  /** Sum of the adjustments written (decimal string, the entity's currency). */
+  adjustedAmount: string;
+  /** Events that could not be rated with the current prices (e.g. their price was removed). */
+  skipped: number;
+  currency: string;
+  status: 'running' | 'completed' | 'canceled' | 'failed';
+}
+
+export interface ReplayRange {
+  jobId: string;
+  entityId: string;
+  from: string;
+  to: string;
+}
+
+interface ChunkRow {
+  id: string;
+  eventType: string;
+  quantity: string;
+  charged: string;
+  alreadyUsed: string;
+  periodStart: Date;
+}
+
+/** The entity's current pricer, uncached (the metering cache may hold prices up to 5 s old). */
+async function currentPricer(db: Db, entityId: string): Promise<{ pricer: EventPricer; currency: string }> {
+  const entity = await db.entity.findUniqueOrThrow({
+    where: { id: entityId },
+    select: { id: true, organizationId: true, currency: true },
+  });
+  const books = await db.priceBook.findMany({
+    where: {
+      organizationId: entity.organizationId,
+      active: true,
+      deletedAt: null,
+      OR: [{ entityId: null }, { entityId: entity.id }],
+    },
+    include: { prices: true },
+  });
+  const toDefinition = (p: (typeof books)[number]['prices'][number]): EventPriceDefinition => ({
+    eventType: p.eventType,
+    currency: p.currency,
+    model: p.model,
+    unitPrice: p.unitPrice === null ? null : p.unitPrice.toString(),
+    tiers: (p.tiers as Tier[] | null) ?? null,
+  });
+  const organizationPrices = books.filter((b) => b.entityId === null).flatMap((b) => b.prices.map(toDefinition));
+  const entityOverrides = books.filter((b) => b.entityId !== null).flatMap((b) => b.prices.map(toDefinition));
+  return {
+    pricer: new EventPricer({ organizationPrices, entityOverrides }, { currency: entity.currency }),
+    currency: entity.currency,
+  };
+}
+
+export function createEventReplayActivities(db: Db) {
+  return {
+    /** Marks the job running and counts the events in range. */
+    async startEventReplay(input: ReplayRange): Promise<ReplayProgress> {
+      const [total, entity] = await Promise.all([
+        db.marketplaceEvent.count({
+          where: {
+            entityId: input.entityId,
+            status: 'accepted',
+            occurredAt: { gte: new Date(input.from), lt: new Date(input.to) },
+          },
+        }),
+        db.entity.findUniqueOrThrow({ where: { id: input.entityId }, select: { currency: true } }),
+      ]);
+      const progress: ReplayProgress = {
+        processed: 0,
+        total,
+        adjustments: 0,
+        adjustedAmount: Money.zero(entity.currency).toString(),
+        skipped: 0,
+        currency: entity.currency,
+        status: 'running',
+      };
+      await db.billingJob.updateMany({
+        where: { id: input.jobId, status: { in: ['pending', 'running'] } },
+        data: { status: 'running', progress: { ...progress } },
+      });
+      return progress;
+    },
+
+    /** Re-rates the next chunk after `after` (an event id); returns the progress including it. */
+    async reRateEventChunk(
+      input: ReplayRange & { after: string | null; limit: number; progress: ReplayProgress },
+    ): Promise<{ progress: ReplayProgress; lastId: string | null; done: boolean }> {
+      const { pricer, currency } = await currentPricer(db, input.entityId);
+      const after = input.after ?? '00000000-0000-0000-0000-000000000000';
+      const rows = await db.$queryRaw<ChunkRow[]>`
+        SELECT e.id::text AS id, e."eventType", e.quantity::text AS quantity, e."periodStart",
+               (e."ratedAmount" + COALESCE((
+                  SELECT sum(i.amount) FROM "InvoiceItem" i
+                  WHERE i."eventId" = e.id AND i.kind = 'adjustment' AND i."idempotencyKey" LIKE 'replay:%'
+                    AND i."idempotencyKey" <> 'replay:' || ${input.jobId} || ':' || e.id::text), 0))::text AS charged,
+               COALESCE((
+                  SELECT sum(p.quantity) FROM "MarketplaceEvent" p
+                  WHERE p."entityId" = e."entityId" AND p."eventType" = e."eventType"
+                    AND p."periodStart" = e."periodStart" AND p.status = 'accepted'
+                    AND (p."occurredAt", p.id) < (e."occurredAt", e.id)), 0)::text AS "alreadyUsed"
+        FROM "MarketplaceEvent" e
+        WHERE e."entityId" = ${input.entityId}::uuid AND e.status = 'accepted'
+          AND e."occurredAt" >= ${new Date(input.from)} AND e."occurredAt" < ${new Date(input.to)}
+          AND e.id > ${after}::uuid
+        ORDER BY e.id
+        LIMIT ${input.limit}`;
+
+      let adjustments = 0;
+      let adjusted = Money.of(input.progress.adjustedAmount, currency);
+      let skipped = 0;
+      const items: Array<{
+        entityId: string;
+        eventId: string;
+        kind: 'adjustment';
+        description: string;
+        quantity: string;
+        amount: string;
+        currency: string;
+        idempotencyKey: string;
+        metadata: { jobId: string; previous: string; current: string };
+      }> = [];
+      for (const row of rows) {
+        let current: Money;
+        try {
+          current = pricer.rate(row.eventType, row.quantity, row.alreadyUsed).amount;
+        } catch {
+          skipped += 1;
+          continue;
+        }
+        const charged = Money.of(row.charged, currency);
+        const diff = current.subtract(charged);
+        if (diff.isZero()) continue;
+        adjustments += 1;
+        adjusted = adjusted.add(diff);
+        items.push({
+          entityId: input.entityId,
+          eventId: row.id,
+          kind: 'adjustment',
+          description: `Re-rated ${row.eventType} event ${row.id}`,
+          quantity: row.quantity,
+          amount: diff.toString(),
+          currency,
+          idempotencyKey: `replay:${input.jobId}:${row.id}`,
+          metadata: { jobId: input.jobId, previous: charged.toString(), current: current.toString() },
+        });
+      }
+      const progress: ReplayProgress = {
+        ...input.progress,
+        processed: input.progress.processed + rows.length,
+        adjustments: input.progress.adjustments + adjustments,
+        adjustedAmount: adjusted.toString(),
+        skipped: input.progress.skipped + skipped,
+      };
+      await db.$transaction(async (tx) => {
+        if (items.length > 0) await tx.invoiceItem.createMany({ data: items, skipDuplicates: true });
+        await tx.billingJob.updateMany({
+          where: { id: input.jobId, status: 'running' },
+          data: { progress: { ...progress } },
+        });
+      });
+      return { progress, lastId: rows.at(-1)?.id ?? input.after, done: rows.length < input.limit };
+    },
+  };
+}

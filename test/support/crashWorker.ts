@@ -1,0 +1,46 @@
+// A billing worker in a process of its own, for crash tests that SIGKILL it mid-activity (test/integration/workflows/
+// crashSafety.test.ts). Built with createBillingWorker against the environment:
+//   DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE   the services and queue to work on
+//   WORKFLOW_BUNDLE_PATH                                   the prebuilt bundle (no re-bundling per process)
+//   CRASH_GATE_DIR                                         when set, closeBillingPeriod runs for real (commits), then
+//                                                          writes <dir>/close-committed and never returns, so the test
+//                                                          can kill the process between commit and completion
+// Prints `ready` on stdout once the worker is polling.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createDb } from '../../activities/db.js';
+import { createBillingWorker } from '../../worker/createWorker.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const db = createDb(env('DATABASE_URL'), 3);
+const gateDir = process.env.CRASH_GATE_DIR;
+const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+const worker = await createBillingWorker({
+  connection,
+  namespace: 'default',
+  taskQueue: env('TEMPORAL_TASK_QUEUE'),
+  db,
+  identity: `crash-worker-${process.pid}`,
+  workflowBundle: { codePath: env('WORKFLOW_BUNDLE_PATH') },
+  decorateActivities: (activities) =>
+    gateDir
+      ? {
+          ...activities,
+          async closeBillingPeriod(input) {
+            const closed = await activities.closeBillingPeriod(input);
+            await writeFile(path.join(gateDir, 'close-committed'), JSON.stringify(closed));
+            return new Promise<never>(() => {});
+          },
+        }
+      : activities,
+});
+const running = worker.run();
+process.stdout.write('ready\n');
+await running;
