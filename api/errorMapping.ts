@@ -1,5 +1,8 @@
 // Errors from below the API (data layer, domain, Prisma) mapped onto problem+json, so routes can let them propagate
 // and every failure still carries a stable code. Anything unmapped is a 500 INTERNAL (logged, never leaked).
+
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../activities/resourceErrors.js';
 import { isBillingDomainError } from '../domain/errors.js';
 import { Prisma } from '../prisma/generated/client.js';
@@ -16,6 +19,12 @@ function uniqueFields(err: Prisma.PrismaClientKnownRequestError): string | undef
 }
 
 export function toProblem(err: unknown): ProblemError | undefined {
+  // Hono's own validators and limits (a body that is not JSON, a body over the limit).
+  if (err instanceof HTTPException && err.status < 500) {
+    if (/json/i.test(err.message)) return new ProblemError(400, 'MALFORMED_JSON', 'Malformed JSON', err.message);
+    if (err.status === 413) return new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', err.message);
+    return new ProblemError(err.status as ContentfulStatusCode, 'BAD_REQUEST', 'Bad request', err.message || undefined);
+  }
   if (err instanceof ResourceNotFoundError) return new ProblemError(404, 'NOT_FOUND', 'Not found', err.message);
   if (err instanceof ResourceConflictError) return new ProblemError(409, err.code, 'Conflict', err.message);
   if (err instanceof UnprocessableError) {
