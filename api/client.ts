@@ -16,6 +16,7 @@ import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';
 import { billingCycleRoutes } from './routes/billingCycle.js';
 import { billingEventRoutes } from './routes/billingEvents.js';
+import { billingJobRoutes } from './routes/billingJobs.js';
 import { creditPackageRoutes } from './routes/creditPackages.js';
 import { creditRoutes } from './routes/credits.js';
 import { entityRoutes } from './routes/entities.js';
@@ -57,7 +58,8 @@ function typedRoutes(deps: RouteDeps) {
     .route('/', creditPackageRoutes(deps))
     .route('/', creditRoutes(deps))
     .route('/', userLimitRoutes(deps))
-    .route('/', analyticsRoutes(deps));
+    .route('/', analyticsRoutes(deps))
+    .route('/', billingJobRoutes(deps));
 }
 
 export type AppType = ReturnType<typeof typedRoutes>;

@@ -1,9 +1,10 @@
 // The workflow bundle's entry point: every workflow type the worker runs.
+
+export { batchImportWorkflow } from './batchImportWorkflow.js';
 export { creditGrantWorkflow } from './creditGrantWorkflow.js';
 export { entityBillingWorkflow } from './entityBillingWorkflow.js';
+export { eventReplayWorkflow } from './eventReplayWorkflow.js';
 export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
 export { reconciliationWorkflow } from './reconciliationWorkflow.js';
 export { subscriptionWorkflow } from './subscriptionWorkflow.js';
 export { webhookDeliveryWorkflow } from './webhookDeliveryWorkflow.js';
-export { batchImportWorkflow } from './batchImportWorkflow.js';
-export { eventReplayWorkflow } from './eventReplayWorkflow.js';

@@ -3,6 +3,7 @@
 // imports ingest a posted event file (up to MAX_IMPORT_EVENTS events) through the metering path. Reading a running
 // job asks its workflow for live progress; cancel stops it after the chunk in flight.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { MAX_IMPORT_EVENTS } from '../../activities/jobs/batchImport.js';
 import {
   type BillingJobRow,
@@ -205,7 +206,13 @@ export function billingJobRoutes(deps: RouteDeps) {
       if (job.status !== 'running' && job.status !== 'pending') {
         throw new ProblemError(409, 'JOB_FINISHED', 'Job already finished', `The job is ${job.status}`);
       }
-      await deps.temporal.workflow.getHandle(job.workflowId).signal('cancel');
+      try {
+        await deps.temporal.workflow.getHandle(job.workflowId).signal('cancel');
+      } catch (err) {
+        // The workflow ended between the read and the signal.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        throw new ProblemError(409, 'JOB_FINISHED', 'Job already finished', 'The job is no longer running');
+      }
       return c.json(present(job), 202);
     });
 }

@@ -41,13 +41,27 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
+interface Body {
+  id: string;
+  kind: string;
+  status: string;
+  entityId: string | null;
+  workflowId: string;
+  progress: Record<string, unknown> | null;
+  finishedAt: string | null;
+  code?: string;
+  data: Array<{ id: string }>;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
 async function call(method: string, path: string, key: string, body?: unknown) {
   const res = await app.request(path, {
     method,
     headers: { ...bearer(key), 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Body };
 }
 
 async function finished(key: string, jobId: string) {
@@ -270,9 +284,9 @@ describe('jobs API', () => {
     }
     for (const id of ids) await finished(t.readKey, id);
     const page1 = await call('GET', '/api/billing/jobs?limit=2', t.readKey);
-    expect([page1.body.data.map((j: { id: string }) => j.id), page1.body.hasMore]).toEqual([ids.slice(0, 2), true]);
+    expect([page1.body.data.map((j) => j.id), page1.body.hasMore]).toEqual([ids.slice(0, 2), true]);
     const page2 = await call('GET', `/api/billing/jobs?limit=2&starting_after=${page1.body.nextCursor}`, t.readKey);
-    expect([page2.body.data.map((j: { id: string }) => j.id), page2.body.hasMore]).toEqual([ids.slice(2), false]);
+    expect([page2.body.data.map((j) => j.id), page2.body.hasMore]).toEqual([ids.slice(2), false]);
     expect((await call('GET', '/api/billing/jobs?kind=batch_import', t.readKey)).body.data).toEqual([]);
 
     expect((await call('GET', `/api/billing/jobs/${ids[0]}`, other.readKey)).status).toBe(404);
