@@ -15,7 +15,7 @@ const ALLOWED = [
   /^\.\.\/domain\/[\w./-]+\.js$/,
 ];
 
-export function runtimeImportViolations(source: string): string[] {
+function runtimeImportViolations(source: string): string[] {
   const violations: string[] = [];
   const importRe = /^\s*(import|export)\s+(type\s+)?([^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
   for (const m of source.matchAll(importRe)) {
