@@ -16,6 +16,11 @@ const schema = z.object({
   /** Per API key and per API process: sustained requests per second (token refill rate); 0 turns limiting off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   /** Per API key and per API process: requests allowed in a burst (bucket size). */
+  /** Dev mode only: accept webhook endpoints on loopback/private addresses. `npm start` sets it; production must not. */
+  WEBHOOK_ALLOW_INTERNAL_URLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
 });
 

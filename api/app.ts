@@ -46,6 +46,8 @@ export interface AppDeps {
   bootstrapAdminKey?: string | undefined;
   /** Per-key, per-process token bucket (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); omitted = no limit. */
   rateLimit?: RateLimitOptions | undefined;
+  /** Dev mode: webhook endpoints may point at loopback/private addresses (never in production). */
+  allowInternalWebhookUrls?: boolean | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */

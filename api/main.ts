@@ -17,6 +17,7 @@ const app = createApp({
   log,
   bootstrapAdminKey: config.BOOTSTRAP_ADMIN_KEY,
   rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+  allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {

@@ -128,6 +128,8 @@ try {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PORT: String(apiPort),
+    // One machine, local receivers: the dev launcher allows webhook endpoints on loopback addresses.
+    WEBHOOK_ALLOW_INTERNAL_URLS: env.WEBHOOK_ALLOW_INTERNAL_URLS ?? 'true',
   };
   spawnService('worker', 'worker/main.ts', serviceEnv);
   spawnService('api', 'api/main.ts', serviceEnv);

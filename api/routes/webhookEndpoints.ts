@@ -13,6 +13,7 @@ import {
   updateWebhookEndpoint,
 } from '../../activities/webhookEndpoints/endpointRecords.js';
 import { startDeliveryWorkflow } from '../../activities/webhooks/dispatchWebhookEvents.js';
+import { assertWebhookUrlAllowed, WebhookUrlNotAllowedError } from '../../activities/webhooks/webhookUrlPolicy.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
@@ -27,7 +28,7 @@ import {
   Timestamp,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
-import { notFound } from '../problem.js';
+import { notFound, ProblemError } from '../problem.js';
 import { redeliverWebhook } from '../temporal/redeliverWebhook.js';
 
 const HttpUrl = z
@@ -243,9 +244,24 @@ const presentDelivery = (d: DeliveryRow) => ({
   updatedAt: iso(d.updatedAt),
 });
 
+/** Refuses URLs of internal addresses unless the API runs in dev mode (WEBHOOK_ALLOW_INTERNAL_URLS). */
+async function allowedUrl(deps: RouteDeps, url: string): Promise<void> {
+  try {
+    await assertWebhookUrlAllowed(url, { allowInternal: deps.allowInternalWebhookUrls ?? false });
+  } catch (err) {
+    if (err instanceof WebhookUrlNotAllowedError) {
+      throw new ProblemError(422, err.code, 'Webhook URL not allowed', err.message, [
+        { path: 'url', message: err.message },
+      ]);
+    }
+    throw err;
+  }
+}
+
 export function webhookEndpointRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
+      await allowedUrl(deps, c.req.valid('json').url);
       const endpoint = await createWebhookEndpoint(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json({ ...presentEndpoint(endpoint), secret: endpoint.secret }, 201);
     })
@@ -259,6 +275,8 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       return c.json(presentEndpoint(endpoint), 200);
     })
     .openapi(updateRoute, async (c) => {
+      const { url } = c.req.valid('json');
+      if (url) await allowedUrl(deps, url);
       const endpoint = await updateWebhookEndpoint(
         deps.db,
         actorOf(c),

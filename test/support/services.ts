@@ -50,7 +50,15 @@ export function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit'> = {},
+  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls'> = {},
 ) {
-  return createApp({ db, temporal, taskQueue, log: createLogger('api-test', 'silent'), ...options });
+  // Tests deliver to local receivers: dev mode for webhook URLs unless a test asks otherwise.
+  return createApp({
+    db,
+    temporal,
+    taskQueue,
+    log: createLogger('api-test', 'silent'),
+    allowInternalWebhookUrls: true,
+    ...options,
+  });
 }
