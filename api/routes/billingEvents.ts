@@ -2,7 +2,6 @@
 // entities). Rating, limits and credit draw-down happen in activities/metering/ingestEvents.ts; this file validates,
 // maps outcomes to HTTP and hands committed outbox rows to webhook delivery.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
@@ -15,22 +14,6 @@ import {
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
-
-/**
- * Malformed JSON is a 400 MALFORMED_JSON problem (the validator's own HTTPException would surface as a 500). Parsing
- * here caches the body for the validator that runs next.
- */
-export const jsonBody: MiddlewareHandler = async (c, next) => {
-  const type = c.req.header('content-type') ?? '';
-  if (/^application\/([\w.-]+\+)?json/i.test(type)) {
-    try {
-      await c.req.json();
-    } catch {
-      throw new ProblemError(400, 'MALFORMED_JSON', 'Malformed JSON', 'The request body is not valid JSON');
-    }
-  }
-  await next();
-};
 
 const tooLarge = bodyLimit({
   maxSize: 16 * 1024 * 1024,
@@ -124,7 +107,7 @@ const ingestOne = createRoute({
     'rejections (ENTITY_SUSPENDED, INSUFFICIENT_CREDITS, USER_CREDIT_LIMIT_EXCEEDED) are 200 with status ' +
     '`rejected` and are stored, so a repeat returns the same answer with `replayed: true`.',
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest'), jsonBody] as const,
+  middleware: [requireScope('ingest')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: EventInput } } } },
   responses: {
     200: { description: 'Accepted or rejected', content: { 'application/json': { schema: EventResult } } },
@@ -141,7 +124,7 @@ const ingestBatch = createRoute({
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest'), tooLarge, jsonBody] as const,
+  middleware: [requireScope('ingest'), tooLarge] as const,
   request: {
     body: {
       required: true,

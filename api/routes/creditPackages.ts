@@ -10,7 +10,7 @@ import {
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
-import { jsonBody, problemResponses } from './billingEvents.js';
+import { problemResponses } from './billingEvents.js';
 
 const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals');
 
@@ -48,7 +48,7 @@ const createPackage = createRoute({
   method: 'post',
   path: '/api/billing/credits/packages',
   summary: 'Create a credit package',
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreditPackageInput } } } },
   responses: { 201: json(CreditPackage, 'Created'), ...problemResponses },
 });
@@ -78,7 +78,7 @@ const updatePackage = createRoute({
   method: 'patch',
   path: '/api/billing/credits/packages/{packageId}',
   summary: 'Change a credit package (existing grants are not affected)',
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: {
     params: IdParam,
     body: { required: true, content: { 'application/json': { schema: CreditPackageInput.partial() } } },

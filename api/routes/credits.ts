@@ -13,7 +13,7 @@ import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
-import { jsonBody, problemResponses } from './billingEvents.js';
+import { problemResponses } from './billingEvents.js';
 
 const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a positive decimal string with at most 6 decimals');
 const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
@@ -58,7 +58,7 @@ const purchaseRoute = createRoute({
     "payment 'immediate': the price is charged now through the payment provider with the entity's default payment " +
     'method; a declined charge creates nothing (402 PAYMENT_FAILED). The grant expires validityDays after the ' +
     'purchase. Idempotent on (entity, idempotencyKey).',
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: {
     body: {
       required: true,
@@ -89,7 +89,7 @@ const promoRoute = createRoute({
   method: 'post',
   path: '/api/billing/credits/grants',
   summary: 'Grant promotional credits to an entity',
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: {
     body: {
       required: true,
@@ -202,7 +202,7 @@ const transferRoute = createRoute({
   method: 'post',
   path: '/api/billing/credits/transfers',
   summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: {
     body: {
       required: true,

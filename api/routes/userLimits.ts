@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { listUserSpend, setUserCreditLimit, userSpend } from '../../activities/analytics/userSpend.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { jsonBody, problemResponses } from './billingEvents.js';
+import { problemResponses } from './billingEvents.js';
 
 const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -51,7 +51,7 @@ const setRoute = createRoute({
   method: 'put',
   path: '/api/billing/entities/{entityId}/user-limits/{userId}',
   summary: "Set (or with null remove) a member's per-period credit limit",
-  middleware: [requireScope('admin'), jsonBody] as const,
+  middleware: [requireScope('admin')] as const,
   request: {
     params: MemberParams,
     body: {
