@@ -1,5 +1,6 @@
 // Issuing, listing, rotating and revoking an organization's API keys. The key itself exists only in the response
 // that issued it; the table keeps its SHA-256 and a display prefix. Every write is audited in its transaction.
+import { forgetApiKey } from './apiKeyAuthCache.js';
 import { type ApiKeyScope, apiKeyDisplayPrefix, generateApiKey, hashApiKey } from './apiKeys.js';
 import { type Actor, recordAudit } from './auditLog.js';
 import type { Db, Prisma } from './db.js';
@@ -105,7 +106,7 @@ async function lockKey(tx: Prisma.TransactionClient, organizationId: string, id:
 }
 
 export async function revokeApiKey(db: Db, actor: Actor, organizationId: string, id: string, now = new Date()) {
-  return db.$transaction(async (tx) => {
+  const revoked = await db.$transaction(async (tx) => {
     const before = await lockKey(tx, organizationId, id);
     const after = await tx.apiKey.update({ where: { id }, data: { revokedAt: now } });
     await recordAudit(tx, actor, {
@@ -118,6 +119,8 @@ export async function revokeApiKey(db: Db, actor: Actor, organizationId: string,
     });
     return after;
   });
+  forgetApiKey(db, id);
+  return revoked;
 }
 
 /**
@@ -132,7 +135,7 @@ export async function rotateApiKey(
   opts: { oldKeyExpiresInSeconds: number },
   now = new Date(),
 ) {
-  return db.$transaction(async (tx) => {
+  const rotated = await db.$transaction(async (tx) => {
     const before = await lockKey(tx, organizationId, id);
     const old =
       opts.oldKeyExpiresInSeconds > 0
@@ -163,4 +166,6 @@ export async function rotateApiKey(
     });
     return { old, ...created };
   });
+  forgetApiKey(db, id);
+  return rotated;
 }

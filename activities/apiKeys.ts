@@ -26,9 +26,21 @@ export interface AuthenticatedKey {
   scopes: ApiKeyScope[];
 }
 
-/** The key's organization and scopes, or null when the key is unknown, revoked or expired. */
-export async function authenticateApiKey(db: Db, key: string, now = new Date()): Promise<AuthenticatedKey | null> {
+/** An active key's authentication and its expiry (null: never expires), or null when unknown, revoked or expired. */
+export async function findActiveApiKey(
+  db: Db,
+  key: string,
+  now = new Date(),
+): Promise<{ auth: AuthenticatedKey; expiresAt: Date | null } | null> {
   const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
-  return { apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes as ApiKeyScope[] };
+  return {
+    auth: { apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes as ApiKeyScope[] },
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** The key's organization and scopes, or null when the key is unknown, revoked or expired. */
+export async function authenticateApiKey(db: Db, key: string, now = new Date()): Promise<AuthenticatedKey | null> {
+  return (await findActiveApiKey(db, key, now))?.auth ?? null;
 }

@@ -16,12 +16,14 @@ const schema = z.object({
   /** Per API key and per API process: sustained requests per second (token refill rate); 0 turns limiting off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   /** Per API key and per API process: requests allowed in a burst (bucket size). */
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** Per API process: how long a successful API-key lookup is reused (ms); 0 = a database query per request. */
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   /** Dev mode only: accept webhook endpoints on loopback/private addresses. `npm start` sets it; production must not. */
   WEBHOOK_ALLOW_INTERNAL_URLS: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
-  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -48,6 +48,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions | undefined;
   /** Dev mode: webhook endpoints may point at loopback/private addresses (never in production). */
   allowInternalWebhookUrls?: boolean | undefined;
+  /** API_KEY_CACHE_TTL_MS: reuse a successful API-key lookup this long in this process; omitted or 0 = no cache. */
+  apiKeyCacheTtlMs?: number | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
@@ -99,7 +101,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
 
-  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey));
+  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', idempotency(deps.db));
 

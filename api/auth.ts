@@ -7,7 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
-import { type ApiKeyScope, type AuthenticatedKey, authenticateApiKey } from '../activities/apiKeys.js';
+import { authenticateApiKeyCached } from '../activities/apiKeyAuthCache.js';
+import type { ApiKeyScope, AuthenticatedKey } from '../activities/apiKeys.js';
 import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
 import { ProblemError } from './problem.js';
@@ -25,7 +26,8 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function authenticate(db: Db, bootstrapAdminKey?: string): MiddlewareHandler<AuthEnv> {
+/** `cacheTtlMs`: how long a successful key lookup is reused in this process (activities/apiKeyAuthCache.ts). */
+export function authenticate(db: Db, bootstrapAdminKey?: string, cacheTtlMs = 0): MiddlewareHandler<AuthEnv> {
   const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -36,7 +38,7 @@ export function authenticate(db: Db, bootstrapAdminKey?: string): MiddlewareHand
       c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: NIL_UUID, scopes: [], bootstrap: true });
       return next();
     }
-    const auth = await authenticateApiKey(db, match[1]);
+    const auth = await authenticateApiKeyCached(db, match[1], cacheTtlMs);
     if (!auth) {
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Invalid API key', 'The API key is unknown, revoked or expired');
     }

@@ -1,7 +1,7 @@
 // API process entry point: `npm run api`. Stateless; run as many behind a load balancer as the load needs.
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
-import { createDb } from '../activities/db.js';
+import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
@@ -18,6 +18,7 @@ const app = createApp({
   bootstrapAdminKey: config.BOOTSTRAP_ADMIN_KEY,
   rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
   allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
+  apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
@@ -33,7 +34,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'api shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([db.$disconnect(), temporal.connection.close()]);
+      await Promise.allSettled([closeDb(db), temporal.connection.close()]);
       clearTimeout(force);
       log.info('api stopped');
       process.exit(0);

@@ -18,7 +18,14 @@ const temporal = new Client({
   connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }),
 });
 const pool = meteringPool(db);
-const app = createApp({ db, temporal, taskQueue: 'bench', log: createLogger('api', process.env.LOG_LEVEL ?? 'warn') });
+// As production runs it (activities/config.ts defaults): API-key lookups cached for 5 s per process.
+const app = createApp({
+  db,
+  temporal,
+  taskQueue: 'bench',
+  log: createLogger('api', process.env.LOG_LEVEL ?? 'warn'),
+  apiKeyCacheTtlMs: Number(process.env.API_KEY_CACHE_TTL_MS ?? 5000),
+});
 
 interface BaselineEvent {
   entityId: string;

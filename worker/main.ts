@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM make the SDK drain in-flight tasks before run() returns.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../activities/config.js';
-import { createDb } from '../activities/db.js';
+import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createBillingWorker } from './createWorker.js';
 
@@ -26,5 +26,5 @@ try {
   log.info('worker stopped');
 } finally {
   await connection.close();
-  await db.$disconnect();
+  await closeDb(db);
 }

@@ -50,7 +50,7 @@ export function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls'> = {},
+  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls' | 'apiKeyCacheTtlMs'> = {},
 ) {
   // Tests deliver to local receivers: dev mode for webhook URLs unless a test asks otherwise.
   return createApp({
