@@ -1,8 +1,9 @@
 // The metering hot path: rate marketplace events, draw them from prepaid credits (or bill the shortfall later) and
 // answer at once. See "Hot path: metering" in ../shared/ARCHITECTURE.md and "Metering and credits" in README.md.
 //
-// One transaction per request (a single event, or a whole batch across its entities), four round trips on a plain
-// `pg` connection (see meteringPool.ts for why not Prisma):
+// One transaction per request (a single event, or a batch across its entities; a batch spread over many entities is
+// split into transactions of BATCH_ENTITIES_PER_TRANSACTION entities committed side by side), four round trips on a
+// plain `pg` connection (see meteringPool.ts for why not Prisma):
 //   1. BEGIN; SELECT ... FROM "Entity" ... ORDER BY id FOR UPDATE
 //        locks the request's entities in id order (so two batches can never deadlock) and re-reads their status,
 //        overage policy, threshold, currency and schedule authoritatively; every balance change of an entity
@@ -38,6 +39,11 @@ import { balanceCrossings, type OutboxRow } from './outboxRows.js';
 import { uuidv7 } from './uuidv7.js';
 
 export const MAX_BATCH_SIZE = 1000;
+/**
+ * A batch spread over more entities than this is committed in several transactions side by side (see
+ * ingestEventsOfOrganizations); bench/README.md has the measurement behind the number.
+ */
+export const BATCH_ENTITIES_PER_TRANSACTION = 25;
 /** occurredAt may be at most this far ahead of the server clock. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 /** Quantities are whole units, 1 .. MAX_QUANTITY (NUMERIC(20,6) holds 14 integer digits). */
@@ -118,6 +124,8 @@ export interface IngestOptions {
   now?: Date;
   /** Entity and price lookups (cache misses) made at once. */
   concurrency?: number;
+  /** Split a request over more entities into transactions of this many, committed side by side (default: one). */
+  entitiesPerTransaction?: number;
 }
 
 interface PreparedEvent {
@@ -243,21 +251,41 @@ export async function ingestEventsOfOrganizations(
   );
   if (groups.length === 0) return { outcomes, webhookEventIds: [] };
 
+  // Committed in transactions of at most `entitiesPerTransaction` entities (contiguous in id order), run side by side:
+  // a transaction holds its entities' locks until COMMIT, so one transaction over a batch spread across many entities
+  // would make every concurrent batch touching any of them wait for all of it.
   const pool = meteringPool(db);
+  const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
+  const sorted = groups.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
+  const chunks: EntityGroup[][] = [];
+  for (let i = 0; i < sorted.length; i += perTransaction) chunks.push(sorted.slice(i, i + perTransaction));
+  const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk, now, outcomes)));
+  return { outcomes, webhookEventIds: committed.flat() };
+}
+
+/**
+ * Commits the groups in one transaction, or, when that fails for a reason other than a retryable conflict, one
+ * transaction per entity, so every entity that can be committed is (a retried request replays the committed events
+ * and redoes the rest). Writes each event's outcome (or `{ failed }`) into `outcomes`.
+ */
+async function commitGroups(
+  pool: MeteringPool,
+  groups: EntityGroup[],
+  now: Date,
+  outcomes: Array<EventOutcome | { failed: unknown }>,
+): Promise<string[]> {
   const apply = (result: GroupResult) => {
     for (const [index, outcome] of result.outcomes) outcomes[index] = outcome;
     return result.webhookEventIds;
   };
   try {
-    return { outcomes, webhookEventIds: apply(await processWithRetry(pool, groups, now)) };
+    return apply(await processWithRetry(pool, groups, now));
   } catch (error) {
     if (groups.length === 1) {
       for (const e of (groups[0] as EntityGroup).events) outcomes[e.index] = { failed: error };
-      return { outcomes, webhookEventIds: [] };
+      return [];
     }
   }
-  // Isolate: one transaction per entity, so every entity that can be committed is (a retried request replays the
-  // committed events and redoes the rest).
   const webhookEventIds: string[] = [];
   for (const group of groups) {
     try {
@@ -266,7 +294,7 @@ export async function ingestEventsOfOrganizations(
       for (const e of group.events) outcomes[e.index] = { failed: error };
     }
   }
-  return { outcomes, webhookEventIds };
+  return webhookEventIds;
 }
 
 // ───────────────────────────── the transaction ─────────────────────────────

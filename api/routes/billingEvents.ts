@@ -5,6 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
+  BATCH_ENTITIES_PER_TRANSACTION,
   type EventOutcome,
   type IngestEventInput,
   ingestEvents,
@@ -214,6 +215,7 @@ export function billingEventRoutes(deps: RouteDeps) {
         deps.db,
         c.var.auth.organizationId,
         valid.map((v) => v.input),
+        { entitiesPerTransaction: BATCH_ENTITIES_PER_TRANSACTION },
       );
       await dispatch(webhookEventIds);
       valid.forEach((v, i) => {

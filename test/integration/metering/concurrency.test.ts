@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
+import { type IngestEventInput, ingestEvents } from '../../../activities/metering/ingestEvents.js';
 import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import {
   addEntity,
@@ -184,6 +185,36 @@ describe('metering under concurrency', () => {
     for (const id of entities) {
       const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: id } });
       expect(grant.remaining.toString()).toBe('0');
+      expect(await ledgerInvariantViolations(db, id)).toEqual([]);
+    }
+  });
+
+  it('a batch split into per-entity-range transactions, run side by side, is still exact and never overdraws', async () => {
+    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.00' }] });
+    const user = t.userIds[0] as string;
+    const entities = [t.entityId];
+    for (let i = 0; i < 4; i += 1) entities.push(await addEntity(db, t.organizationId, { userIds: [user] }));
+    for (const id of entities) await grantCredits(db, t.organizationId, id, '20.00');
+    const batch = (order: string[], entitiesPerTransaction: number) =>
+      ingestEvents(
+        db,
+        t.organizationId,
+        Array.from(
+          { length: 25 },
+          (_, i) => eventBody(t, { entityId: order[i % order.length] }) as unknown as IngestEventInput,
+        ),
+        { entitiesPerTransaction },
+      );
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => batch(i % 2 === 0 ? entities : [...entities].reverse(), 1 + (i % 3))),
+    );
+    const statuses = results.flatMap((r) => r.outcomes.map((o) => o.status));
+    expect(statuses.filter((s) => s === 'accepted')).toHaveLength(100);
+    expect(statuses.filter((s) => s === 'rejected')).toHaveLength(250 - 100);
+    for (const id of entities) {
+      const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: id } });
+      expect(grant.remaining.toString()).toBe('0');
+      expect(await db.marketplaceEvent.count({ where: { entityId: id, status: 'accepted' } })).toBe(20);
       expect(await ledgerInvariantViolations(db, id)).toEqual([]);
     }
   });
