@@ -22,6 +22,8 @@ const schema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
