@@ -32,7 +32,7 @@ describe('metering when the database connection dies mid-request', () => {
   it('fails the request in flight without crashing the process; the retry is accepted exactly once', async () => {
     const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.25' }] });
     await grantCredits(db, t.organizationId, t.entityId, '10.00');
-    const event = eventBody(t) as Parameters<typeof ingestEvents>[2][number];
+    const event = eventBody(t) as unknown as Parameters<typeof ingestEvents>[2][number];
 
     // Hold the entity's row lock so the ingest waits, with its connection checked out, where we can find it.
     const blocker = new pg.Client({ connectionString: inject('databaseUrl') });
