@@ -46,16 +46,19 @@ export class FaultInjector {
       const serverDown = this.services.some(
         (s) => (s.kind === 'temporal' || s.kind === 'postgres') && s.state !== 'up',
       );
-      const candidates = this.services.filter(
-        (s) => s.kind === kind && s.state === 'up' && !((kind === 'temporal' || kind === 'postgres') && serverDown),
-      );
+      const killable = (s: ManagedService) =>
+        s.state === 'up' && !((s.kind === 'temporal' || s.kind === 'postgres') && serverDown);
+      let candidates = this.services.filter((s) => s.kind === kind && killable(s));
       if (candidates.length === 0) {
-        if (this.firstKinds.length < 4 && !this.kills[kind]) this.firstKinds.unshift(kind); // try it again next time
-        continue;
+        if (!this.kills[kind]) this.firstKinds.unshift(kind); // still owed its first kill: next time
+        // Processes restart slowly on a busy machine: kill whatever else is up rather than skip the slot.
+        candidates = this.services.filter(killable);
+        if (candidates.length === 0) continue;
       }
       const target = rng.pick(candidates);
-      const outage = kind === 'temporal' || kind === 'postgres' ? rng.int(500, 3000) : rng.int(200, 2500);
-      this.kills[kind] += 1;
+      const server = target.kind === 'temporal' || target.kind === 'postgres';
+      const outage = server ? rng.int(500, 3000) : rng.int(200, 2500);
+      this.kills[target.kind] += 1;
       const restart = target.killAndRestart(outage).catch((err) => this.opts.log(`restart of ${target.name}: ${err}`));
       this.restarts.add(restart);
       void restart.finally(() => this.restarts.delete(restart));
