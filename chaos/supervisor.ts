@@ -88,6 +88,7 @@ export class ManagedService {
     if (!proc || this.state !== 'up') return;
     this.kills += 1;
     this.killedByUs = true;
+    this.state = 'down'; // at once: a second kill drawn before the exit must not kill (and restart) it twice
     this.log(`SIGKILL ${this.name} (pid ${proc.pid}); down for ${outageMs} ms`);
     proc.kill();
     await proc.exited;
