@@ -331,6 +331,13 @@ async function processWithRetry(pool: MeteringPool, groups: EntityGroup[], now: 
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     let broken = false;
+    // While checked out, the pool no longer listens for the client's errors: a connection dying under us (Postgres
+    // restarted, backend terminated) would be an unhandled 'error' event and kill the whole process. The query in
+    // flight rejects on its own; here the client is only marked broken so the pool discards it.
+    const onConnectionError = () => {
+      broken = true;
+    };
+    client.on('error', onConnectionError);
     try {
       const sql: Sql = async <T>(name: string, text: string, values: unknown[]) =>
         (await client.query({ name, text, values })).rows as T[];
@@ -345,6 +352,7 @@ async function processWithRetry(pool: MeteringPool, groups: EntityGroup[], now: 
       }
       if (attempt >= 3 || !isRetryable(error)) throw error;
     } finally {
+      client.removeListener('error', onConnectionError);
       client.release(broken);
     }
   }

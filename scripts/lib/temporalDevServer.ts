@@ -21,6 +21,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server process when we spawned the CLI ourselves (the fault-injection run SIGKILLs it). */
+  child?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    child,
     stop: () => stopChild(child),
   };
 }

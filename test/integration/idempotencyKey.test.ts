@@ -1,4 +1,5 @@
 // The Idempotency-Key convention every POST follows, exercised on a POST that exists from the start.
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
@@ -82,5 +83,42 @@ describe('Idempotency-Key', () => {
     const res = await post(tenant, tenant.entityId, 'x'.repeat(256));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('INVALID_IDEMPOTENCY_KEY');
+  });
+
+  it('lets a retry take over the claim of a request whose process died (no IDEMPOTENCY_IN_PROGRESS forever)', async () => {
+    // What a SIGKILLed API process leaves behind: a claim (statusCode 0) that is never completed nor released.
+    const path = `/api/entities/${tenant.entityId}/billing-workflow`;
+    const requestHash = createHash('sha256').update(`POST\n${path}\n`).digest('hex');
+    const claim = (key: string, ageMs: number) =>
+      db.idempotencyRecord.create({
+        data: {
+          scope: tenant.organizationId,
+          key,
+          method: 'POST',
+          path,
+          requestHash,
+          statusCode: 0,
+          responseBody: 'null',
+          createdAt: new Date(Date.now() - ageMs),
+        },
+      });
+    await claim('key-abandoned', 5 * 60_000);
+    await claim('key-running', 1_000);
+
+    const retried = await post(tenant, tenant.entityId, 'key-abandoned');
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    const replayed = await post(tenant, tenant.entityId, 'key-abandoned');
+    expect(replayed.status).toBe(202);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    const stored = await db.idempotencyRecord.findUniqueOrThrow({
+      where: { scope_key: { scope: tenant.organizationId, key: 'key-abandoned' } },
+    });
+    expect(stored.statusCode).toBe(202);
+
+    // A fresh claim still protects a request that may be running.
+    const concurrent = await post(tenant, tenant.entityId, 'key-running');
+    expect(concurrent.status).toBe(409);
+    expect(((await concurrent.json()) as { code: string }).code).toBe('IDEMPOTENCY_IN_PROGRESS');
   });
 });

@@ -1,0 +1,407 @@
+// The seeded random workload: a marketplace with two organizations, each with a signed webhook endpoint, a price
+// book, a seat plan, a credit package and two entities (one billing overage later, one rejecting it) of three users
+// and a seat subscription. Then `concurrency` clients loop until the deadline over: single events, batches, credit
+// purchases, credit transfers, seat changes, pauses and resumes, and period closes (the billing workflow's
+// closeNow, through the API: time compressed). Every answer the client got is recorded for the verifier.
+import { GaveUpError, type MarketplaceClient } from './marketplaceClient.js';
+import type { Rng } from './random.js';
+import { seededRng } from './random.js';
+import type { WebhookReceiver } from './webhookReceiver.js';
+
+export interface EntityRef {
+  id: string;
+  organizationId: string;
+  userIds: string[];
+  subscriptionId: string;
+  paused: boolean;
+}
+
+export interface OrgRef {
+  id: string;
+  client: MarketplaceClient;
+  packageId: string;
+  entities: EntityRef[];
+}
+
+/** What the marketplace was told about one event. */
+export interface EventRecord {
+  entityId: string;
+  key: string;
+  status: 'accepted' | 'rejected' | 'invalid' | 'unknown';
+  code?: string;
+  ratedAmount?: string;
+  creditsDrawn?: string;
+  billedLater?: string;
+}
+
+export interface WorkloadCounts {
+  eventsSent: number;
+  eventsAccepted: number;
+  eventsRejected: number;
+  eventsInvalid: number;
+  eventsUnknown: number;
+  batches: number;
+  purchases: number;
+  transfers: number;
+  transfersRefused: number;
+  seatChanges: number;
+  seatChangesRefused: number;
+  pauses: number;
+  resumes: number;
+  closes: number;
+  gaveUp: number;
+}
+
+export interface WorkloadRecord {
+  orgs: OrgRef[];
+  events: Map<string, EventRecord>;
+  /** Purchase idempotency key -> the grant the client was told about. */
+  purchases: Map<string, { entityId: string; grantId: string }>;
+  /** Transfer idempotency key -> the transfer the client was told about. */
+  transfers: Map<string, { fromEntityId: string; toEntityId: string; amount: string }>;
+  counts: WorkloadCounts;
+  /** Refusals by operation and code (INSUFFICIENT_CREDITS, a seat change on a paused subscription, ...). */
+  refusals: Map<string, number>;
+  errors: string[];
+}
+
+const EVENT_TYPES = ['project.posted', 'freelancer.hired'] as const;
+
+function expectStatus(res: { status: number; body: unknown }, ok: number[], what: string) {
+  if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function setUpMarketplace(
+  bootstrap: MarketplaceClient,
+  receiver: WebhookReceiver,
+  receiverUrl: string,
+  seed: number,
+): Promise<OrgRef[]> {
+  const orgs: OrgRef[] = [];
+  const key = (what: string) => `chaos-${seed}-setup-${what}`;
+  for (let o = 0; o < 2; o++) {
+    const created = expectStatus(
+      await bootstrap.request(
+        'POST',
+        '/api/organizations',
+        { name: `Chaos Marketplace ${o}`, billingEmail: `billing-${o}@chaos.example` },
+        key(`org-${o}`),
+      ),
+      [201],
+      'organization',
+    ) as { organization: { id: string }; apiKey: { secret: string } };
+    const client = bootstrap.withKey(created.apiKey.secret);
+    const endpoint = expectStatus(
+      await client.request(
+        'POST',
+        '/api/webhooks/endpoints',
+        { url: `${receiverUrl}/hooks/org${o}` },
+        key(`hook-${o}`),
+      ),
+      [201],
+      'webhook endpoint',
+    ) as { secret: string };
+    receiver.register(`org${o}`, endpoint.secret);
+    expectStatus(
+      await client.request(
+        'POST',
+        '/api/billing/price-books',
+        {
+          name: 'Chaos prices',
+          currency: 'USD',
+          prices: [
+            { eventType: 'project.posted', model: 'flat', unitPrice: '1.25' },
+            { eventType: 'freelancer.hired', model: 'flat', unitPrice: '4.00' },
+          ],
+        },
+        key(`prices-${o}`),
+      ),
+      [201],
+      'price book',
+    );
+    const plan = expectStatus(
+      await client.request(
+        'POST',
+        '/api/billing/seat-plans',
+        { name: 'Chaos seat', interval: 'month', pricePerSeat: '10.00', currency: 'USD' },
+        key(`plan-${o}`),
+      ),
+      [201],
+      'seat plan',
+    ) as { id: string };
+    const pkg = expectStatus(
+      await client.request(
+        'POST',
+        '/api/billing/credits/packages',
+        { name: '20 credits', credits: '20.00', price: '15.00', currency: 'USD', validityDays: 30 },
+        key(`package-${o}`),
+      ),
+      [201],
+      'credit package',
+    ) as { id: string };
+    const org: OrgRef = { id: created.organization.id, client, packageId: pkg.id, entities: [] };
+    for (let e = 0; e < 2; e++) {
+      const entity = expectStatus(
+        await client.request(
+          'POST',
+          '/api/entities',
+          {
+            name: `Chaos ${o}-${e}`,
+            currency: 'USD',
+            timeZone: 'UTC',
+            overagePolicy: e === 0 ? 'bill' : 'reject',
+            lowBalanceThreshold: '5.00',
+          },
+          key(`entity-${o}-${e}`),
+        ),
+        [201],
+        'entity',
+      ) as { id: string };
+      const userIds: string[] = [];
+      for (let u = 0; u < 3; u++) {
+        const user = expectStatus(
+          await client.request(
+            'POST',
+            '/api/users',
+            {
+              email: `u${u}-${o}-${e}-${seed}@chaos.example`,
+              name: `User ${u}`,
+              membership: { entityId: entity.id, creditLimit: u === 0 ? '40.00' : null, seatAssigned: u < 2 },
+            },
+            key(`user-${o}-${e}-${u}`),
+          ),
+          [201],
+          'user',
+        ) as { id: string };
+        userIds.push(user.id);
+      }
+      const sub = expectStatus(
+        await client.request(
+          'POST',
+          '/api/billing/subscriptions',
+          { entityId: entity.id, planId: plan.id, seats: 2 },
+          key(`sub-${o}-${e}`),
+        ),
+        [201],
+        'subscription',
+      ) as { id: string };
+      org.entities.push({ id: entity.id, organizationId: org.id, userIds, subscriptionId: sub.id, paused: false });
+    }
+    orgs.push(org);
+  }
+  return orgs;
+}
+
+export function newWorkloadRecord(orgs: OrgRef[]): WorkloadRecord {
+  return {
+    orgs,
+    events: new Map(),
+    purchases: new Map(),
+    transfers: new Map(),
+    counts: {
+      eventsSent: 0,
+      eventsAccepted: 0,
+      eventsRejected: 0,
+      eventsInvalid: 0,
+      eventsUnknown: 0,
+      batches: 0,
+      purchases: 0,
+      transfers: 0,
+      transfersRefused: 0,
+      seatChanges: 0,
+      seatChangesRefused: 0,
+      pauses: 0,
+      resumes: 0,
+      closes: 0,
+      gaveUp: 0,
+    },
+    refusals: new Map(),
+    errors: [],
+  };
+}
+
+function refuse(rec: WorkloadRecord, op: string, res: { status: number; body: unknown }) {
+  const key = `${op} ${(res.body as { code?: string } | null)?.code ?? res.status}`;
+  rec.refusals.set(key, (rec.refusals.get(key) ?? 0) + 1);
+}
+
+type EventOutcome = {
+  status: 'accepted' | 'rejected' | 'invalid';
+  code?: string | null;
+  ratedAmount?: string;
+  creditsDrawn?: string;
+  billedLater?: string;
+};
+
+function recordEvent(rec: WorkloadRecord, entityId: string, key: string, outcome: EventOutcome | undefined) {
+  const status = outcome?.status ?? 'unknown';
+  const event: EventRecord = { entityId, key, status };
+  if (outcome?.code) event.code = outcome.code;
+  if (outcome && outcome.status !== 'invalid') {
+    event.ratedAmount = outcome.ratedAmount!;
+    event.creditsDrawn = outcome.creditsDrawn!;
+    event.billedLater = outcome.billedLater!;
+  }
+  rec.events.set(`${entityId}/${key}`, event);
+  const c = rec.counts;
+  if (status === 'accepted') c.eventsAccepted += 1;
+  else if (status === 'rejected') c.eventsRejected += 1;
+  else if (status === 'invalid') c.eventsInvalid += 1;
+  else c.eventsUnknown += 1;
+}
+
+/** One marketplace client's loop; `stop()` true ends it after the operation in flight. */
+async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop: () => boolean) {
+  const rng: Rng = seededRng(seed * 1000 + loop);
+  let n = 0;
+  const k = (what: string) => `chaos-${seed}-${loop}-${what}-${++n}`;
+  while (!stop()) {
+    const org = rng.pick(rec.orgs);
+    const entity = rng.pick(org.entities);
+    const op = rng.weighted({ event: 40, batch: 12, purchase: 12, transfer: 8, seats: 10, pause: 4, close: 4 });
+    const newEvent = () => ({
+      entityId: entity.id,
+      userId: rng.pick(entity.userIds),
+      eventType: rng.pick(EVENT_TYPES),
+      quantity: rng.int(1, 2),
+      occurredAt: new Date().toISOString(),
+      idempotencyKey: k('event'),
+    });
+    try {
+      switch (op) {
+        case 'event': {
+          const ev = newEvent();
+          rec.counts.eventsSent += 1;
+          // Half the time with an Idempotency-Key header as well: both layers must agree.
+          const res = await org.client
+            .request<EventOutcome & { code?: string }>(
+              'POST',
+              '/api/billing/events',
+              ev,
+              rng.chance(0.5) ? `h-${ev.idempotencyKey}` : undefined,
+            )
+            .catch((err) => {
+              if (err instanceof GaveUpError) return undefined;
+              throw err;
+            });
+          if (!res) recordEvent(rec, entity.id, ev.idempotencyKey, undefined);
+          else if (res.status === 200) recordEvent(rec, entity.id, ev.idempotencyKey, res.body);
+          else
+            recordEvent(rec, entity.id, ev.idempotencyKey, {
+              status: 'invalid',
+              code: res.body?.code ?? String(res.status),
+            });
+          break;
+        }
+        case 'batch': {
+          const events = Array.from({ length: rng.int(2, 20) }, newEvent);
+          rec.counts.eventsSent += events.length;
+          rec.counts.batches += 1;
+          const res = await org.client
+            .request<{ results: Array<EventOutcome & { index: number }> }>('POST', '/api/billing/events/batch', {
+              events,
+            })
+            .catch((err) => {
+              if (err instanceof GaveUpError) return undefined;
+              throw err;
+            });
+          events.forEach((ev, i) => {
+            const outcome =
+              res?.status === 200
+                ? res.body.results.find((r) => r.index === i)
+                : res
+                  ? { status: 'invalid' as const }
+                  : undefined;
+            recordEvent(rec, entity.id, ev.idempotencyKey, outcome);
+          });
+          break;
+        }
+        case 'purchase': {
+          const idempotencyKey = k('purchase');
+          const res = await org.client.request<{ grant: { id: string } }>(
+            'POST',
+            '/api/billing/credits/purchases',
+            { entityId: entity.id, packageId: org.packageId, idempotencyKey },
+            rng.chance(0.5) ? `h-${idempotencyKey}` : undefined,
+          );
+          expectStatus(res, [200, 201], 'purchase');
+          rec.purchases.set(idempotencyKey, { entityId: entity.id, grantId: res.body.grant.id });
+          rec.counts.purchases += 1;
+          break;
+        }
+        case 'transfer': {
+          const to = org.entities.find((e) => e.id !== entity.id)!;
+          const idempotencyKey = k('transfer');
+          const amount = rng.pick(['1.00', '2.50', '5.00']);
+          const res = await org.client.request(
+            'POST',
+            '/api/billing/credits/transfers',
+            { fromEntityId: entity.id, toEntityId: to.id, amount, idempotencyKey },
+            `h-${idempotencyKey}`,
+          );
+          if (res.status === 200 || res.status === 201) {
+            rec.transfers.set(idempotencyKey, { fromEntityId: entity.id, toEntityId: to.id, amount });
+            rec.counts.transfers += 1;
+          } else if (res.status >= 400 && res.status < 500 && res.status !== 404) {
+            rec.counts.transfersRefused += 1;
+            refuse(rec, 'transfer', res);
+          } else expectStatus(res, [201], 'transfer');
+          break;
+        }
+        case 'seats': {
+          const res = await org.client.request(
+            'POST',
+            `/api/billing/subscriptions/${entity.subscriptionId}/seats`,
+            { seats: rng.int(1, 8) },
+            k('seats'),
+          );
+          if (res.status === 200) rec.counts.seatChanges += 1;
+          else if (res.status === 409 || res.status === 422) {
+            rec.counts.seatChangesRefused += 1;
+            refuse(rec, 'seats', res);
+          } else expectStatus(res, [200], 'seat change');
+          break;
+        }
+        case 'pause': {
+          const action = entity.paused ? 'resume' : 'pause';
+          const res = await org.client.request(
+            'POST',
+            `/api/billing/subscriptions/${entity.subscriptionId}/${action}`,
+            {},
+            k(action),
+          );
+          if (res.status === 200) {
+            entity.paused = !entity.paused;
+            if (action === 'pause') rec.counts.pauses += 1;
+            else rec.counts.resumes += 1;
+          } else if (res.status === 409 || res.status === 422) {
+            entity.paused = !entity.paused; // out of step with the subscription: flip
+            refuse(rec, action, res);
+          } else expectStatus(res, [200], action);
+          break;
+        }
+        case 'close': {
+          const res = await org.client.request(
+            'POST',
+            `/api/entities/${entity.id}/billing-workflow/close-now`,
+            undefined,
+            k('close'),
+          );
+          expectStatus(res, [202], 'close now');
+          rec.counts.closes += 1;
+          break;
+        }
+      }
+    } catch (err) {
+      if (err instanceof GaveUpError) rec.counts.gaveUp += 1;
+      if (rec.errors.length < 50) rec.errors.push(`${op}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Drives the workload until `deadline`; resolves when every client finished its operation in flight. */
+export async function driveWorkload(rec: WorkloadRecord, seed: number, concurrency: number, deadline: number) {
+  const stop = () => Date.now() >= deadline;
+  await Promise.all(Array.from({ length: concurrency }, (_, loop) => clientLoop(rec, seed, loop, stop)));
+}
