@@ -139,10 +139,10 @@ describe.skipIf(process.env.SKIP_SCHEMATHESIS === '1')('schemathesis against /op
     expect(file, `schemathesis wrote no report (exit ${code}):\n${output}`).toBeDefined();
     const report = JSON.parse(await readFile(path.join(reportDir, file as string), 'utf8')) as Report;
 
-    // It really ran: every selected operation tested, thousands of requests.
+    // It really ran: every selected operation tested, hundreds of requests (about 600 with the defaults).
     expect(report.operations.tested, output).toBe(report.operations.selected);
     expect(report.operations.tested, output).toBeGreaterThanOrEqual(100);
-    expect(report.test_cases.generated, output).toBeGreaterThanOrEqual(1000);
+    expect(report.test_cases.generated, output).toBeGreaterThanOrEqual(500);
     // Nothing failed, nothing errored (a network error is a hung or crashed request).
     expect({ failures: report.failures, errors: report.errors, exit: code }, output).toEqual({
       failures: [],
