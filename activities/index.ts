@@ -17,6 +17,7 @@ import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
 import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
+import type { ResolveHost } from './webhooks/webhookUrlPolicy.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -28,6 +29,10 @@ export interface ActivityDeps {
   paymentProvider?: PaymentProvider;
   /** Per-attempt webhook HTTP timeout. */
   webhookTimeoutMs?: number;
+  /** Dev mode: deliver webhooks to loopback/private addresses (WEBHOOK_ALLOW_INTERNAL_URLS). Default false. */
+  allowInternalWebhookUrls?: boolean;
+  /** Host resolution for the delivery-time URL check (default: the system resolver). */
+  resolveWebhookHost?: ResolveHost;
   /** Set tenant search attributes on workflows started from activities; false for the time-skipping test server. */
   searchAttributes?: boolean;
 }
@@ -38,6 +43,8 @@ export function createActivities({
   taskQueue = 'billing',
   paymentProvider,
   webhookTimeoutMs,
+  allowInternalWebhookUrls = false,
+  resolveWebhookHost,
   searchAttributes = true,
 }: ActivityDeps) {
   return {
@@ -47,7 +54,11 @@ export function createActivities({
     ...createInvoiceCollectionActivities(db, paymentProvider ?? createSandboxPaymentProvider()),
     ...createSubscriptionLifecycleActivities(db),
     ...createCreditGrantExpiryActivities(db),
-    ...createWebhookDeliveryActivities(db, { timeoutMs: webhookTimeoutMs }),
+    ...createWebhookDeliveryActivities(db, {
+      timeoutMs: webhookTimeoutMs,
+      allowInternal: allowInternalWebhookUrls,
+      resolve: resolveWebhookHost,
+    }),
     ...createWebhookDispatchActivities(db, temporal, taskQueue, searchAttributes),
     ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes),
     ...createBillingJobActivities(db),

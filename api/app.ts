@@ -9,6 +9,7 @@ import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
 import { idempotency } from './idempotency.js';
+import { bodySizeLimit, storableInput } from './inputGuards.js';
 import { withApiConventions } from './openapiKit.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
@@ -101,8 +102,11 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
 
+  // Size first: nothing (auth, idempotency, validation) reads a body over the limit.
+  app.use('/api/*', bodySizeLimit());
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
+  app.use('/api/*', storableInput());
   app.use('/api/*', idempotency(deps.db));
 
   // Platform resources (issue 6).

@@ -18,6 +18,26 @@ function uniqueFields(err: Prisma.PrismaClientKnownRequestError): string | undef
   return (Array.isArray(fields) ? fields : [fields]).map((f) => f.replaceAll('"', '')).join(', ');
 }
 
+/**
+ * Postgres data exceptions (class 22) that only bad input can cause: text it cannot store (NUL, bytes outside UTF-8),
+ * a number beyond a column's NUMERIC(20,6), a malformed value. api/inputGuards.ts and the zod schemas keep such input
+ * out; this is the net under them, so it is still a 422 and never a 500.
+ */
+const INPUT_DATA_ERRORS: Record<string, string> = {
+  '22P05': 'text the database cannot store (e.g. U+0000)',
+  '22021': 'text that is not valid UTF-8',
+  '22003': 'a number out of the supported range',
+  '22P02': 'a malformed value',
+  '22007': 'a malformed date or time',
+  '22008': 'a date or time out of range',
+};
+
+function postgresCode(err: unknown): string | undefined {
+  const e = err as { meta?: { driverAdapterError?: { cause?: { code?: unknown } } }; cause?: { code?: unknown } };
+  const code = e?.meta?.driverAdapterError?.cause?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 export function toProblem(err: unknown): ProblemError | undefined {
   // Hono's own validators and limits (a body that is not JSON, a body over the limit).
   if (err instanceof HTTPException && err.status < 500) {
@@ -48,6 +68,15 @@ export function toProblem(err: unknown): ProblemError | undefined {
       );
     }
     if (err.code === 'P2025') return new ProblemError(404, 'NOT_FOUND', 'Not found', 'The resource no longer exists');
+  }
+  const pgCode = postgresCode(err);
+  if (pgCode && INPUT_DATA_ERRORS[pgCode]) {
+    return new ProblemError(
+      422,
+      'VALIDATION_FAILED',
+      'Invalid request',
+      `The request contains ${INPUT_DATA_ERRORS[pgCode]}`,
+    );
   }
   return undefined;
 }

@@ -34,7 +34,11 @@ export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
 
     switch (claim.kind) {
       case 'replay':
-        return c.json(claim.body as object, claim.statusCode as 200, { 'Idempotent-Replayed': 'true' });
+        // Every stored 4xx is a problem document; it replays with the media type it was first sent with.
+        return c.json(claim.body as object, claim.statusCode as 200, {
+          'Idempotent-Replayed': 'true',
+          ...(claim.statusCode >= 400 ? { 'Content-Type': 'application/problem+json' } : {}),
+        });
       case 'mismatch':
         throw new ProblemError(
           409,

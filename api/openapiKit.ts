@@ -1,7 +1,7 @@
 // Building blocks every route module shares, so each resource's OpenAPI looks like the last: bearer security, the
 // problem responses every authenticated route can give, path ids, money and timestamps on the wire.
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
-import { isSupportedCurrency, minorUnitDigits } from '../domain/currencies.js';
+import { isSupportedCurrency, minorUnitDigits, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
 import { BillingDecimal } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
 import { ProblemSchema } from './problem.js';
@@ -22,6 +22,13 @@ export const problemResponses = {
   429: problem('Rate limit exceeded; see Retry-After (RATE_LIMITED)'),
   500: problem('Internal error (INTERNAL)'),
 } as const;
+
+/** What every route with a request body may also answer (api/inputGuards.ts). */
+export const bodyProblemResponses = {
+  413: problem('Request body over the limit: 1 MiB, 16 MiB for bulk routes (PAYLOAD_TOO_LARGE)'),
+} as const;
+
+const hasBody = (method: string) => ['post', 'put', 'patch'].includes(method);
 
 const IdempotencyHeader = z.object({
   'idempotency-key': z
@@ -45,7 +52,11 @@ export function apiRoute<P extends string, R extends Omit<RouteConfig, 'path'> &
     ...config,
     security: config.security ?? [{ bearerAuth: [] }],
     request: { ...config.request, ...headers } as R['request'],
-    responses: { ...problemResponses, ...config.responses } as R['responses'] & typeof problemResponses,
+    responses: {
+      ...problemResponses,
+      ...(hasBody(config.method) ? bodyProblemResponses : {}),
+      ...config.responses,
+    } as R['responses'] & typeof problemResponses,
   });
 }
 
@@ -65,6 +76,15 @@ export function idParam<const N extends string>(name: N) {
   });
 }
 
+/**
+ * An ISO 8601 date-time input (`Z`, or with `offset: true` also `+hh:mm`). The document carries the exact pattern zod
+ * validates with (ASCII digits spelled [0-9], which is what \d means in JavaScript but not in every regex dialect), so
+ * generated clients and fuzzers send only what is accepted.
+ */
+export function isoDateTime(opts: { offset?: boolean } = {}) {
+  return z.iso.datetime(opts).openapi({ pattern: z.regexes.datetime(opts).source.replaceAll('\\d', '[0-9]') });
+}
+
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-01-31T23:00:00.000Z' });
 export const NullableTimestamp = Timestamp.nullable();
 export const iso = (d: Date) => d.toISOString();
@@ -73,7 +93,17 @@ export const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : 
 export const CurrencyCode = z
   .string()
   .refine(isSupportedCurrency, { message: 'an upper-case ISO 4217 currency code, e.g. USD' })
-  .openapi({ example: 'USD', description: 'ISO 4217 currency code' });
+  .openapi({ example: 'USD', description: 'ISO 4217 currency code', enum: [...SUPPORTED_CURRENCIES] });
+
+/**
+ * An email address on input; the pattern is the one zod validates with, so the document promises no more than is
+ * accepted. Responses type stored addresses as plain strings: what zod accepted is not always what every `email`
+ * format checker accepts (a 64+ character local part, say).
+ */
+export const EmailAddress = z
+  .email()
+  .max(254)
+  .openapi({ pattern: z.regexes.email.source, example: 'billing@example.com' });
 
 export const TimeZone = z
   .string()
@@ -83,7 +113,7 @@ export const TimeZone = z
 /** A non-negative decimal amount as a string (never a JSON number: money is exact). */
 export const AmountString = z
   .string()
-  .regex(/^\d{1,14}(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals, e.g. "12.50"')
+  .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a non-negative decimal string with at most 6 decimals, e.g. "12.50"')
   .openapi({ example: '12.50' });
 
 /** A stored decimal on the wire: at least the currency's minor-unit digits ("12.50"), more only when it has them. */
@@ -121,7 +151,8 @@ export function withApiConventions<D extends { paths?: Record<string, unknown> }
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       op.security ??= [{ bearerAuth: [] }];
       op.responses ??= {};
-      for (const [status, response] of Object.entries(problemResponses)) {
+      const responses = { ...problemResponses, ...(hasBody(method) ? bodyProblemResponses : {}) };
+      for (const [status, response] of Object.entries(responses)) {
         if (status === '400' && method !== 'post') continue;
         op.responses[status] ??= { ...problemRef, description: response.description };
       }

@@ -32,6 +32,9 @@ const MINOR_UNITS: ReadonlyMap<string, number> = new Map<string, number>([
   ...FOUR_DECIMAL.map((code): [string, number] => [code, 4]),
 ]);
 
+/** Every supported code, sorted (the API documents them as the currency fields' enum). */
+export const SUPPORTED_CURRENCIES: readonly string[] = [...MINOR_UNITS.keys()].sort();
+
 /** An upper-case ISO 4217 alphabetic code known to this module. */
 export type CurrencyCode = string;
 

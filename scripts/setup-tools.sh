@@ -3,12 +3,15 @@
 # package registries:
 #   .tools/bin/temporal               the Temporal CLI (dev server + Web UI), for `npm start` and integration tests
 #   .tools/bin/temporal-test-server   the time-skipping test server (Java), for month-long workflow tests
+#   .tools/bin/schemathesis           the OpenAPI fuzzer (PyPI, in its own venv), for test/hostile/schemathesis.test.ts
 #
 # Order of preference for the CLI: $TEMPORAL_CLI_PATH, `temporal` on PATH, a cached build, `go install` when Go is
 # present. With none of these, nothing is installed and the TypeScript launcher lets @temporalio/testing download the
 # server (which works wherever the internet is reachable).
 # The test server comes from Maven Central (io.temporal:temporal-test-server) when Java and Maven are present;
 # otherwise @temporalio/testing downloads it.
+# Schemathesis is pip-installed (pinned) into a venv when Python 3 with venv is present; without it the schemathesis
+# test fails with a message saying so (set SKIP_SCHEMATHESIS=1 to skip it deliberately).
 #
 # Builds are cached outside the work tree (TOOLS_CACHE, default ~/.cache/marketplace-billing) so a fresh clone on the
 # same machine, and every later run, takes seconds.
@@ -19,6 +22,7 @@ BIN="$ROOT/.tools/bin"
 CACHE="${TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/marketplace-billing}"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
 TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 mkdir -p "$BIN" "$CACHE"
 
 log() { printf '[setup-tools] %s\n' "$*" >&2; }
@@ -89,6 +93,24 @@ EOF
   log "temporal-test-server -> $dir"
 }
 
+setup_schemathesis() {
+  local target="$BIN/schemathesis"
+  local venv="$CACHE/schemathesis-$SCHEMATHESIS_VERSION"
+  if [[ ! -f "$venv/.complete" ]]; then
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -m venv --help >/dev/null 2>&1; then
+      log "no python3 with venv: schemathesis is not installed (test/hostile/schemathesis.test.ts will fail)"
+      rm -f "$target"; return 0
+    fi
+    log "installing schemathesis==$SCHEMATHESIS_VERSION from PyPI into $venv (once)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    touch "$venv/.complete"
+  fi
+  link "$venv/bin/schemathesis" "$target"
+}
+
 setup_temporal_cli
 setup_test_server
+setup_schemathesis
 log "done"

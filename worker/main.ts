@@ -22,6 +22,7 @@ try {
     db,
     // A restarted worker with a prebuilt bundle polls in seconds instead of re-running webpack.
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    activityDeps: { allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS },
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
   await worker.run();

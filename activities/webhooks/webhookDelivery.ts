@@ -4,13 +4,28 @@
 // every attempt and every endpoint, so receivers deduplicate on it.
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db.js';
+import { postWebhook } from './webhookHttp.js';
+import { type ResolveHost, resolveWebhookTarget, WebhookUrlNotAllowedError } from './webhookUrlPolicy.js';
 
 export interface WebhookHttpOptions {
   /** Per-attempt HTTP timeout; default 10 s. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
+  /**
+   * Dev mode (WEBHOOK_ALLOW_INTERNAL_URLS): deliver to loopback/private addresses. Otherwise every attempt resolves
+   * the endpoint's host, refuses internal addresses and connects to the address it checked. Default false.
+   */
+  allowInternal?: boolean | undefined;
+  /** Host resolution for that check (default: the system resolver); tests inject one. */
+  resolve?: ResolveHost | undefined;
 }
 
-export type AttemptOutcome = 'delivered' | 'retry' | 'gone' | 'endpoint_disabled' | 'missing';
+/**
+ * `refused`: the URL policy refused the endpoint's address at delivery time (e.g. its name now resolves to an internal
+ * address). Recorded as a failed attempt with REFUSED_PREFIX in its error; not retried, the delivery is dead.
+ */
+export type AttemptOutcome = 'delivered' | 'retry' | 'gone' | 'refused' | 'endpoint_disabled' | 'missing';
+
+export const REFUSED_PREFIX = 'WEBHOOK_URL_NOT_ALLOWED: ';
 
 export interface WebhookAttemptResult {
   outcome: AttemptOutcome;
@@ -90,7 +105,13 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
       if (recorded) {
         const code = recorded.statusCode;
         const outcome: AttemptOutcome =
-          code !== null && code >= 200 && code < 300 ? 'delivered' : code === 410 ? 'gone' : 'retry';
+          code !== null && code >= 200 && code < 300
+            ? 'delivered'
+            : code === 410
+              ? 'gone'
+              : recorded.error?.startsWith(REFUSED_PREFIX)
+                ? 'refused'
+                : 'retry';
         return { outcome, attemptNumber: input.attemptNumber, statusCode: code, error: recorded.error };
       }
       const delivery = await db.webhookDelivery.findUnique({
@@ -117,25 +138,32 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
-        const res = await fetch(endpoint.url, {
-          method: 'POST',
+        const pinned = await resolveWebhookTarget(endpoint.url, {
+          allowInternal: http.allowInternal ?? false,
+          resolve: http.resolve,
+        });
+        statusCode = await postWebhook(endpoint.url, {
           headers: { 'content-type': 'application/json', 'user-agent': 'marketplace-billing-webhooks/1', ...headers },
           body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(http.timeoutMs ?? 10_000),
+          timeoutMs: http.timeoutMs ?? 10_000,
+          pinned,
         });
-        statusCode = res.status;
-        await res.body?.cancel().catch(() => {});
-        if (!res.ok) error = `HTTP ${res.status}`;
+        if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
       } catch (err) {
         const e = err as Error;
-        error = e.name === 'TimeoutError' ? 'timeout' : `${e.name}: ${e.message}`.slice(0, 500);
+        if (e instanceof WebhookUrlNotAllowedError) {
+          refused = true;
+          error = `${REFUSED_PREFIX}${e.message}`.slice(0, 500);
+        } else {
+          error = e.name === 'TimeoutError' ? 'timeout' : `${e.name}: ${e.message}`.slice(0, 500);
+        }
       }
       const durationMs = Math.round(performance.now() - started);
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
       const gone = statusCode === 410;
-      const outcome: AttemptOutcome = delivered ? 'delivered' : gone ? 'gone' : 'retry';
+      const outcome: AttemptOutcome = delivered ? 'delivered' : gone ? 'gone' : refused ? 'refused' : 'retry';
 
       await db.$transaction(async (tx) => {
         const inserted = await tx.webhookAttempt.createMany({
@@ -150,9 +178,9 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
             attemptCount: { increment: 1 },
             lastStatusCode: statusCode,
             lastError: error,
-            status: delivered ? 'delivered' : gone ? 'dead' : input.nextAttemptAt ? 'failed' : 'dead',
+            status: delivered ? 'delivered' : gone || refused ? 'dead' : input.nextAttemptAt ? 'failed' : 'dead',
             deliveredAt: delivered ? now : undefined,
-            nextAttemptAt: delivered || gone || !input.nextAttemptAt ? null : new Date(input.nextAttemptAt),
+            nextAttemptAt: delivered || gone || refused || !input.nextAttemptAt ? null : new Date(input.nextAttemptAt),
           },
         });
         if (gone) {

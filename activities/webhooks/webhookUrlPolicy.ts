@@ -45,32 +45,49 @@ export function isInternalAddress(address: string): boolean {
   return false;
 }
 
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+const systemResolve: ResolveHost = async (h) => (await lookup(h, { all: true, verbatim: true })).map((a) => a.address);
+
 /**
- * Throws WebhookUrlNotAllowedError unless the URL may receive webhooks. With allowInternal (dev mode) anything
- * http(s) goes. Otherwise literal internal addresses and `localhost` are refused, and a host name is resolved and
- * refused if any of its addresses is internal. A name that does not resolve is refused too: it cannot be delivered to.
+ * Checks a webhook URL and returns the address to connect to. With allowInternal (dev mode) anything http(s) goes and
+ * no address is pinned (null: connect by name). Otherwise literal internal addresses and `localhost` are refused, and
+ * a host name is resolved and refused if any of its addresses is internal; the first address is returned so the
+ * caller connects to exactly the address that was checked (a second DNS answer cannot differ: no rebinding). A name
+ * that does not resolve is refused too: it cannot be delivered to. Throws WebhookUrlNotAllowedError.
  */
-export async function assertWebhookUrlAllowed(
+export async function resolveWebhookTarget(
   url: string,
-  opts: { allowInternal: boolean; resolve?: (host: string) => Promise<string[]> },
-): Promise<void> {
-  if (opts.allowInternal) return;
+  opts: { allowInternal: boolean; resolve?: ResolveHost | undefined },
+): Promise<{ address: string; family: 4 | 6 } | null> {
+  if (opts.allowInternal) return null;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
     throw new WebhookUrlNotAllowedError(`webhook URLs may not point at ${host}`);
   }
-  if (isIP(host)) {
+  const literal = isIP(host);
+  if (literal) {
     if (isInternalAddress(host))
       throw new WebhookUrlNotAllowedError(`webhook URLs may not point at the internal address ${host}`);
-    return;
+    return { address: host, family: literal as 4 | 6 };
   }
-  const resolve = opts.resolve ?? (async (h: string) => (await lookup(h, { all: true })).map((a) => a.address));
   let addresses: string[];
   try {
-    addresses = await resolve(host);
+    addresses = await (opts.resolve ?? systemResolve)(host);
   } catch {
     throw new WebhookUrlNotAllowedError(`the webhook host ${host} does not resolve`);
   }
   const bad = addresses.find(isInternalAddress);
   if (bad) throw new WebhookUrlNotAllowedError(`the webhook host ${host} resolves to the internal address ${bad}`);
+  const first = addresses.find((a) => isIP(a) !== 0);
+  if (!first) throw new WebhookUrlNotAllowedError(`the webhook host ${host} does not resolve`);
+  return { address: first, family: isIP(first) as 4 | 6 };
+}
+
+/** Throws WebhookUrlNotAllowedError unless the URL may receive webhooks (see resolveWebhookTarget). */
+export async function assertWebhookUrlAllowed(
+  url: string,
+  opts: { allowInternal: boolean; resolve?: ResolveHost | undefined },
+): Promise<void> {
+  await resolveWebhookTarget(url, opts);
 }

@@ -5,14 +5,15 @@ import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { topSpenders, usageReport } from '../../activities/analytics/usageAnalytics.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { isoDateTime } from '../openapiKit.js';
 import { problemResponses } from './billingEvents.js';
 
 const base = { tags: ['Analytics'], security: [{ bearerAuth: [] }] };
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const Range = z.object({
   entityId: z.uuid(),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: start of the current period' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exclusive; default: end of the period' }),
+  from: isoDateTime({ offset: true }).optional().openapi({ description: 'Default: start of the current period' }),
+  to: isoDateTime({ offset: true }).optional().openapi({ description: 'Exclusive; default: end of the period' }),
 });
 const date = (s: string | undefined) => (s ? new Date(s) : undefined);
 

@@ -1,6 +1,6 @@
 // Wire shapes of API keys, shared by the organization (bootstrap) and API key routes.
 import { z } from '@hono/zod-openapi';
-import { iso, isoOrNull, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import { iso, isoDateTime, isoOrNull, NullableTimestamp, Timestamp } from '../openapiKit.js';
 
 export const ScopeSchema = z.enum(['admin', 'ingest', 'read']).openapi({
   description: 'admin: everything; read: read billing data; ingest: send events',
@@ -27,7 +27,7 @@ export const NewApiKeySchema = z
   .object({
     name: z.string().min(1).max(200),
     scopes: z.array(ScopeSchema).min(1).max(3),
-    expiresAt: z.iso.datetime().optional().openapi({ description: 'Optional expiry (ISO 8601)' }),
+    expiresAt: isoDateTime().optional().openapi({ description: 'Optional expiry (ISO 8601)' }),
   })
   .openapi('NewApiKey');
 

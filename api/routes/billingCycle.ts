@@ -39,6 +39,19 @@ const anchor = apiRoute({
   },
 });
 
+/** The run the update reached finished (continued as new, or completed) before the update did. */
+function isRunCompleted(err: unknown): boolean {
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    const message = typeof e.message === 'string' ? e.message.toLowerCase() : '';
+    if (
+      message.includes('workflow execution already completed') ||
+      message.includes('workflow completed before the update completed')
+    )
+      return true;
+  }
+  return false;
+}
+
 export function billingCycleRoutes(deps: RouteDeps) {
   const handleFor = async (organizationId: string, entityId: string) => {
     const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
@@ -61,11 +74,26 @@ export function billingCycleRoutes(deps: RouteDeps) {
     })
     .openapi(anchor, async (c) => {
       const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
-      const result = await handle
-        .executeUpdate(changeAnchorDayUpdate, { args: [{ anchorDay: c.req.valid('json').anchorDay }] })
-        .catch((err) => {
-          throw notRunning(err);
-        });
-      return c.json(result, 200);
+      const args = [{ anchorDay: c.req.valid('json').anchorDay }] as [{ anchorDay: number }];
+      // An update that arrives while a period is closing waits for the next period; if the run continues as new
+      // first, the update fails ("the Workflow completed before the Update completed", or "workflow execution already
+      // completed" when it arrives just after). The handle follows the workflow id, so sending it again reaches the
+      // new run (Temporal's advice for updates across continue-as-new).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return c.json(await handle.executeUpdate(changeAnchorDayUpdate, { args }), 200);
+        } catch (err) {
+          if (!isRunCompleted(err)) throw notRunning(err);
+          if (attempt >= 5) {
+            throw new ProblemError(
+              409,
+              'BILLING_WORKFLOW_NOT_RUNNING',
+              'Conflict',
+              'the billing workflow is not accepting changes; retry shortly',
+            );
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
     });
 }

@@ -2,7 +2,6 @@
 // entities). Rating, limits and credit draw-down happen in activities/metering/ingestEvents.ts; this file validates,
 // maps outcomes to HTTP and hands committed outbox rows to webhook delivery.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
   BATCH_ENTITIES_PER_TRANSACTION,
@@ -14,14 +13,8 @@ import {
 } from '../../activities/metering/ingestEvents.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { isoDateTime } from '../openapiKit.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
-
-const tooLarge = bodyLimit({
-  maxSize: 16 * 1024 * 1024,
-  onError: () => {
-    throw new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large', 'At most 16 MiB per request');
-  },
-});
 
 export const problemResponses = {
   400: { description: 'Malformed JSON', content: { 'application/problem+json': { schema: ProblemSchema } } },
@@ -43,10 +36,17 @@ const EventInput = z
     quantity: z
       .union([z.number(), z.string()])
       .default(1)
-      .openapi({ description: 'Whole units, 1 .. 1,000,000,000 (INVALID_QUANTITY otherwise)', example: 1 }),
-    occurredAt: z.iso
-      .datetime({ offset: true })
-      .openapi({ description: 'ISO 8601; at most 5 minutes ahead, not before the current billing period' }),
+      .openapi({
+        description: 'Whole units, 1 .. 1,000,000,000 (INVALID_QUANTITY otherwise)',
+        example: 1,
+        anyOf: [
+          { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+          { type: 'string', pattern: '^(?=[0-9]{1,10}$)0*(?:[1-9][0-9]{0,8}|1000000000)$' },
+        ],
+      }),
+    occurredAt: isoDateTime({ offset: true }).openapi({
+      description: 'ISO 8601; at most 5 minutes ahead, not before the current billing period',
+    }),
     idempotencyKey: z.string().min(1).max(255).openapi({ description: 'Unique per entity; a repeat is a replay' }),
     properties: z.record(z.string(), z.unknown()).default({}),
   })
@@ -125,7 +125,7 @@ const ingestBatch = createRoute({
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest'), tooLarge] as const,
+  middleware: [requireScope('ingest')] as const,
   request: {
     body: {
       required: true,

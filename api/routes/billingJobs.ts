@@ -16,7 +16,17 @@ import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
 import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, iso, isoOrNull, json, jsonBody, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import {
+  apiRoute,
+  idParam,
+  iso,
+  isoDateTime,
+  isoOrNull,
+  json,
+  jsonBody,
+  NullableTimestamp,
+  Timestamp,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 
@@ -47,8 +57,8 @@ const BillingJob = z
 const NewReplay = z
   .object({
     entityId: z.uuid(),
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: isoDateTime({ offset: true }),
+    to: isoDateTime({ offset: true }),
   })
   .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] })
   .openapi('NewEventReplay');
@@ -58,7 +68,7 @@ const ImportEvent = z.object({
   userId: z.uuid(),
   eventType: z.string().min(1).max(200),
   quantity: z.union([z.number().int(), z.string()]).default(1),
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: isoDateTime({ offset: true }),
   idempotencyKey: z.string().min(1).max(255),
   properties: z.record(z.string(), z.unknown()).default({}),
 });

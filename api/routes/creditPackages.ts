@@ -12,7 +12,9 @@ import { type AuthEnv, requireScope } from '../auth.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { problemResponses } from './billingEvents.js';
 
-const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals');
+const decimal = z
+  .string()
+  .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a non-negative decimal string with at most 6 decimals');
 
 const CreditPackageInput = z
   .object({

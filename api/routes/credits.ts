@@ -11,11 +11,12 @@ import { createSandboxPaymentProvider } from '../../activities/payments/sandboxP
 import { startCreditGrantWorkflow } from '../../activities/reconciliation/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { isoDateTime } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 import { problemResponses } from './billingEvents.js';
 
-const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a positive decimal string with at most 6 decimals');
+const decimal = z.string().regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a positive decimal string with at most 6 decimals');
 const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
@@ -99,7 +100,7 @@ const promoRoute = createRoute({
             .object({
               entityId: z.uuid(),
               amount: decimal.openapi({ example: '25.00' }),
-              expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+              expiresAt: isoDateTime({ offset: true }).nullable().optional(),
               priority: z.number().int().min(0).max(1000).optional(),
               description: z.string().max(500).optional(),
               idempotencyKey: z.string().min(1).max(255),
@@ -168,8 +169,8 @@ const ledgerRoute = createRoute({
       grantId: z.uuid().optional(),
       eventId: z.uuid().optional(),
       kind: z.enum(['grant', 'consume', 'expire', 'transfer_out', 'transfer_in', 'refund', 'adjust']).optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
+      from: isoDateTime({ offset: true }).optional(),
+      to: isoDateTime({ offset: true }).optional(),
     }),
   },
   responses: { 200: json(listSchema(LedgerEntry, 'LedgerEntryList'), 'Entries'), ...problemResponses },

@@ -11,7 +11,17 @@ import { markInvoicePaidOutOfBand, voidInvoice } from '../../activities/invoiceA
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { renderInvoiceHtml } from '../invoiceHtml.js';
-import { apiRoute, iso, isoOrNull, json, money, moneyOrNull, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import {
+  apiRoute,
+  iso,
+  isoDateTime,
+  isoOrNull,
+  json,
+  money,
+  moneyOrNull,
+  NullableTimestamp,
+  Timestamp,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 
@@ -61,7 +71,7 @@ const InvoiceLineSchema = z
 
 const MarkPaidBody = z
   .object({
-    paidAt: z.iso.datetime().optional().openapi({ description: 'When the money arrived (default: now)' }),
+    paidAt: isoDateTime().optional().openapi({ description: 'When the money arrived (default: now)' }),
     reference: z.string().max(200).optional().openapi({ example: 'WIRE-2026-0042' }),
     method: z.string().max(50).optional().openapi({ example: 'wire_transfer' }),
   })
@@ -81,8 +91,8 @@ const listRoute = apiRoute({
     query: ListQuery.extend({
       entityId: z.uuid().optional(),
       status: Status.optional(),
-      periodStartFrom: z.iso.datetime().optional().openapi({ description: 'Period starts at or after' }),
-      periodStartTo: z.iso.datetime().optional().openapi({ description: 'Period starts before' }),
+      periodStartFrom: isoDateTime().optional().openapi({ description: 'Period starts at or after' }),
+      periodStartTo: isoDateTime().optional().openapi({ description: 'Period starts before' }),
     }),
   },
   responses: { 200: json(listSchema(InvoiceSchema, 'InvoiceList'), 'Invoices') },

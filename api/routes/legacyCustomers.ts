@@ -10,7 +10,17 @@ import {
 } from '../../activities/legacy/customerRecords.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { apiRoute, CurrencyCode, Deleted, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
+import {
+  apiRoute,
+  CurrencyCode,
+  Deleted,
+  EmailAddress,
+  idParam,
+  iso,
+  json,
+  jsonBody,
+  Timestamp,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 
@@ -31,7 +41,7 @@ const LegacyCustomer = z
 
 const Fields = {
   name: z.string().min(1).max(200),
-  email: z.email().nullable().optional(),
+  email: EmailAddress.nullable().optional(),
   external_id: z.string().min(1).max(200).nullable().optional(),
   currency: CurrencyCode.optional(),
   entity_id: z.uuid().nullable().optional(),

@@ -6,7 +6,7 @@ import { createOrganization } from '../../activities/organizations/createOrganiz
 import { findOrganization, updateOrganization } from '../../activities/organizations/organizationRecords.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, allowBootstrap, requireScope } from '../auth.js';
-import { apiRoute, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
+import { apiRoute, EmailAddress, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
 import { ListQuery, listSchema } from '../pagination.js';
 import { notFound } from '../problem.js';
 import { ApiKeyWithSecretSchema, NewApiKeySchema, presentApiKey, ScopeSchema } from './apiKeySchemas.js';
@@ -15,7 +15,7 @@ const OrganizationSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
-    billingEmail: z.email(),
+    billingEmail: z.string(),
     domain: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -25,7 +25,7 @@ const OrganizationSchema = z
 const NewOrganization = z
   .object({
     name: z.string().min(1).max(200),
-    billingEmail: z.email(),
+    billingEmail: EmailAddress,
     domain: z.string().min(1).max(253).nullable().optional(),
     apiKey: z
       .object({
@@ -44,7 +44,7 @@ const CreatedOrganization = z
 const OrganizationPatch = z
   .object({
     name: z.string().min(1).max(200).optional(),
-    billingEmail: z.email().optional(),
+    billingEmail: EmailAddress.optional(),
     domain: z.string().min(1).max(253).nullable().optional(),
   })
   .openapi('OrganizationPatch');

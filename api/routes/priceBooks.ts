@@ -2,6 +2,7 @@
 // cumulative quantity (graduated: each unit at its tier's price; volume: all units at the reached tier's price).
 // Schemes are validated by the domain (422 INVALID_PRICE_DEFINITION); an entity's book overrides the organization's.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { SchemaObject } from 'openapi3-ts/oas31';
 import {
   addEventPrice,
   createPriceBook,
@@ -36,7 +37,7 @@ const TierSchema = z
   .object({
     upTo: z
       .string()
-      .regex(/^\d+(\.\d+)?$/)
+      .regex(/^[0-9]+(\.[0-9]+)?$/)
       .nullable()
       .openapi({ description: 'Inclusive upper bound of cumulative quantity; null for the open last tier' }),
     unitPrice: AmountString,
@@ -46,11 +47,39 @@ const TierSchema = z
 
 const PriceModel = z.enum(['flat', 'graduated', 'volume']);
 
-const PriceScheme = z.object({
-  model: PriceModel,
-  unitPrice: AmountString.nullable().optional().openapi({ description: 'For model flat: the price of one unit' }),
-  tiers: z.array(TierSchema).max(50).nullable().optional().openapi({ description: 'For graduated and volume' }),
-});
+/**
+ * Which fields each model takes, as the document states it (the domain checks it at run time, with the tiers' order,
+ * and answers 422 INVALID_PRICE_DEFINITION): flat takes a unitPrice and no tiers, graduated and volume take tiers and
+ * no unitPrice.
+ */
+const modelRules: { oneOf: SchemaObject[] } = {
+  oneOf: [
+    {
+      properties: {
+        model: { const: 'flat' },
+        unitPrice: { type: 'string' },
+        tiers: { type: ['array', 'null'], maxItems: 0 },
+      },
+      required: ['model', 'unitPrice'],
+    },
+    {
+      properties: {
+        model: { enum: ['graduated', 'volume'] },
+        unitPrice: { type: 'null' },
+        tiers: { type: 'array', minItems: 1 },
+      },
+      required: ['model', 'tiers'],
+    },
+  ],
+};
+
+const PriceScheme = z
+  .object({
+    model: PriceModel,
+    unitPrice: AmountString.nullable().optional().openapi({ description: 'For model flat: the price of one unit' }),
+    tiers: z.array(TierSchema).max(50).nullable().optional().openapi({ description: 'For graduated and volume' }),
+  })
+  .openapi(modelRules);
 
 const NewEventPrice = PriceScheme.extend({
   eventType: z
@@ -59,7 +88,9 @@ const NewEventPrice = PriceScheme.extend({
     .max(100)
     .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : -')
     .openapi({ example: 'project.posted' }),
-}).openapi('NewEventPrice');
+})
+  .openapi(modelRules)
+  .openapi('NewEventPrice');
 
 const EventPriceSchema = z
   .object({

@@ -26,7 +26,7 @@ import {
 } from '../../workflows/subscriptionWorkflow.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 
@@ -150,7 +150,7 @@ const planRoute = changeRoute(
 const pauseRoute = changeRoute(
   'pause',
   'Pause now (unused time credited), optionally resuming automatically at resumeAt',
-  z.object({ resumeAt: z.iso.datetime().nullable().optional() }).openapi('PauseRequest'),
+  z.object({ resumeAt: isoDateTime().nullable().optional() }).openapi('PauseRequest'),
 );
 const resumeRoute = changeRoute('resume', 'Resume now (remaining time charged)', z.object({}).openapi('ResumeRequest'));
 const cancelRoute = changeRoute(

@@ -61,7 +61,7 @@ const setRoute = createRoute({
           schema: z.object({
             creditLimit: z
               .string()
-              .regex(/^\d+(\.\d{1,6})?$/)
+              .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/)
               .nullable(),
           }),
         },

@@ -13,7 +13,17 @@ import {
 } from '../../activities/users/userRecords.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { AmountString, apiRoute, Deleted, iso, json, jsonBody, moneyOrNull, Timestamp } from '../openapiKit.js';
+import {
+  AmountString,
+  apiRoute,
+  Deleted,
+  EmailAddress,
+  iso,
+  json,
+  jsonBody,
+  moneyOrNull,
+  Timestamp,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 
@@ -37,7 +47,7 @@ const MembershipSchema = z
 const UserSchema = z
   .object({
     id: z.uuid(),
-    email: z.email(),
+    email: z.string(),
     name: z.string(),
     memberships: z
       .array(MembershipSchema)
@@ -55,7 +65,7 @@ const MembershipFields = z.object({
 
 const NewUser = z
   .object({
-    email: z.email(),
+    email: EmailAddress,
     name: z.string().min(1).max(200),
     membership: MembershipFields.extend({ entityId: z.uuid() }).openapi({ description: 'The first membership' }),
   })
@@ -83,7 +93,7 @@ const listUsersRoute = apiRoute({
   tags,
   summary: "List the users of the organization's entities",
   middleware: [requireScope('read')],
-  request: { query: ListQuery.extend({ entityId: z.uuid().optional(), email: z.email().optional() }) },
+  request: { query: ListQuery.extend({ entityId: z.uuid().optional(), email: EmailAddress.optional() }) },
   responses: { 200: json(listSchema(UserSchema, 'UserList'), 'Users') },
 });
 const readUserRoute = apiRoute({

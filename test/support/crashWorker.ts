@@ -28,6 +28,7 @@ const worker = await createBillingWorker({
   taskQueue: env('TEMPORAL_TASK_QUEUE'),
   db,
   identity: `crash-worker-${process.pid}`,
+  activityDeps: { allowInternalWebhookUrls: true },
   workflowBundle: { codePath: env('WORKFLOW_BUNDLE_PATH') },
   decorateActivities: (activities) =>
     gateDir

@@ -38,6 +38,8 @@ export async function devServerWorker(
     taskQueue,
     db,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    // Tests deliver to local receivers: dev mode for webhook URLs, as in testApp().
+    activityDeps: { allowInternalWebhookUrls: true },
   });
   return { worker, connection };
 }

@@ -32,7 +32,7 @@ export async function startTimeSkippingHarness(
     db,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     // The time-skipping server knows no custom search attributes.
-    activityDeps: { searchAttributes: false, ...activityDeps },
+    activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true, ...activityDeps },
   });
   const running = worker.run();
   return {

@@ -24,6 +24,7 @@ beforeAll(async () => {
     taskQueue,
     db,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    activityDeps: { allowInternalWebhookUrls: true },
   });
   running = worker.run();
 });

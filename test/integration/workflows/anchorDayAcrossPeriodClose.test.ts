@@ -1,0 +1,64 @@
+// Regression (found by schemathesis): an anchor-day change sent right after close-now waited for the next period in a
+// run that then continued as new, and the API answered 500 ("the Workflow completed before the Update completed").
+// It must reach the new run and answer 200 with the new period's end.
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Db } from '../../../activities/db.js';
+import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
+import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+
+let db: Db;
+let temporal: Client;
+let worker: Worker;
+let connection: NativeConnection;
+let running: Promise<void>;
+let app: ReturnType<typeof testApp>;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  db = testDb(3);
+  temporal = await devServerClient();
+  const taskQueue = uniqueTaskQueue('anchor-across-close');
+  ({ worker, connection } = await devServerWorker(db, taskQueue));
+  running = worker.run();
+  app = testApp(db, temporal, taskQueue);
+  tenant = await createTenant(db);
+});
+
+afterAll(async () => {
+  await temporal?.workflow
+    .getHandle(`billing:${tenant.entityId}`)
+    .terminate('test done')
+    .catch(() => {});
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await temporal?.connection.close();
+  if (db) await closeMeteringPool(db);
+  await db?.$disconnect();
+});
+
+const post = (path: string, body?: unknown) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { ...bearer(tenant.adminKey), 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+
+it('changes the anchor day of the next run when the period closes under the update', async () => {
+  const base = `/api/entities/${tenant.entityId}/billing-workflow`;
+  expect((await post(base)).status).toBe(202);
+  const first = await post(`${base}/anchor-day`, { anchorDay: 29 });
+  expect(first.status).toBe(200);
+  const { periodEnd: firstEnd } = (await first.json()) as { periodEnd: string };
+
+  expect((await post(`${base}/close-now`)).status).toBe(202);
+  const res = await post(`${base}/anchor-day`, { anchorDay: 29 });
+  const body = (await res.json()) as { anchorDay: number; periodEnd: string };
+  expect({ status: res.status, anchorDay: body.anchorDay }).toEqual({ status: 200, anchorDay: 29 });
+  // The period that closed ended at firstEnd or earlier; the change landed on the next one.
+  expect(new Date(body.periodEnd).getTime()).toBeGreaterThan(new Date(firstEnd).getTime());
+  expect(new Date(body.periodEnd).getUTCDate()).toBe(29);
+});
