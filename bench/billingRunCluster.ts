@@ -103,8 +103,9 @@ async function waitForPollers(
   const connection = await Connection.connect({ address });
   const deadline = Date.now() + timeoutMs;
   try {
-    // The SDK's default identity is `<pid>@<host>`: every worker must poll both the workflow and activity queues.
-    const wanted = workers.map((w) => `${w.pid}@`);
+    // Worker identities carry the process id (the SDK's default is `<pid>@<host>`): every worker must poll both the
+    // workflow and the activity task queue.
+    const wanted = workers.map((w) => new RegExp(`(^|\\D)${w.pid}(\\D|$)`));
     for (;;) {
       const dead = exited(all);
       if (dead) throw new Error(`a cluster process exited with ${dead.exitCode ?? dead.signalCode} while starting`);
@@ -119,7 +120,7 @@ async function waitForPollers(
             taskQueueType,
           });
           const identities = (res.pollers ?? []).map((p) => p.identity ?? '');
-          return wanted.every((w) => identities.some((id) => id.startsWith(w)));
+          return wanted.every((w) => identities.some((id) => w.test(id)));
         }),
       );
       if (polling.every(Boolean)) return;
