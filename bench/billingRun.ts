@@ -6,6 +6,8 @@
 //   npm run bench:billing-run                                   # N = 1000,10000; shapes 1x1 and 2x2
 //   BENCH_ENTITIES=1000 BENCH_SHAPES=1x1,2x2,2x1 BENCH_CONCURRENCY=64 npm run bench:billing-run
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/billing_bench npm run bench:billing-run
+// Other knobs: BENCH_POOL_SIZE (DATABASE_POOL_SIZE of every process, default 10), BENCH_TIMEOUT_S (per phase, default
+// 1800), BENCH_LOG_DIR (children's logs, one file per run).
 //
 // Without BENCH_DATABASE_URL a throwaway Postgres cluster (durable settings, like production) runs in a temp dir on a
 // free port; the Temporal dev server always runs in memory on a free port. Per shape: a fresh organization seeded by
@@ -45,6 +47,8 @@ const CONCURRENCY = Number(env('BENCH_CONCURRENCY', '64'));
 /** Postgres connections per worker and per API process (DATABASE_POOL_SIZE). */
 const POOL = env('BENCH_POOL_SIZE', '10');
 const LOG_DIR = process.env.BENCH_LOG_DIR;
+/** Give up waiting for any phase (periods opened, invoices written, collection) after this long. */
+const TIMEOUT_MS = Number(env('BENCH_TIMEOUT_S', '1800')) * 1000;
 
 interface Row extends CloseRunResult {
   shape: string;
@@ -63,10 +67,14 @@ const loadAverage = () =>
 // Stops what the run started, in order (cluster, Temporal, Postgres): also on Ctrl-C, so no server outlives the run.
 const teardown: Array<() => Promise<void>> = [];
 let activeCluster: { stop(): Promise<void> } | null = null;
-async function stopAll() {
-  await activeCluster?.stop().catch((err) => console.error(err));
-  activeCluster = null;
-  for (const stop of teardown.splice(0)) await stop().catch((err) => console.error(err));
+let stopping: Promise<void> | null = null;
+/** Idempotent: a signal and the run's own failure may both ask for it; both wait for the same teardown. */
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    await activeCluster?.stop().catch((err) => console.error(err));
+    for (const stop of teardown.splice(0)) await stop().catch((err) => console.error(err));
+  })();
+  return stopping;
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -118,7 +126,7 @@ async function main() {
         });
         activeCluster = cluster;
         try {
-          const opts = { apiUrls: cluster.apiUrls, concurrency: CONCURRENCY };
+          const opts = { apiUrls: cluster.apiUrls, concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS };
           await ingestUsage(fixture, opts);
           const startSeconds = await startBillingCycles(pool, fixture, opts);
           const result = await closeAllPeriods(pool, fixture, opts);
@@ -163,5 +171,9 @@ async function main() {
   return failed;
 }
 
-const failed = await main();
+const failed = await main().catch((err) => {
+  console.error(err);
+  return true;
+});
+await stopAll();
 process.exit(failed ? 1 : 0);
