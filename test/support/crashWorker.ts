@@ -8,7 +8,7 @@
 //                                                          writes <dir>/close-committed and never returns, so the test
 //                                                          can kill the process between commit and completion
 // Prints `ready` on stdout once the worker is polling.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../../activities/db.js';
@@ -41,7 +41,10 @@ const worker = await createBillingWorker({
           ...activities,
           async closeBillingPeriod(input) {
             const closed = await activities.closeBillingPeriod(input);
-            await writeFile(path.join(gateDir, 'close-committed'), JSON.stringify(closed));
+            // Written whole, then renamed: the test polls for the file and must never read it half-written.
+            const marker = path.join(gateDir, 'close-committed');
+            await writeFile(`${marker}.tmp`, JSON.stringify(closed));
+            await rename(`${marker}.tmp`, marker);
             return new Promise<never>(() => {});
           },
         }
