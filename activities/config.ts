@@ -5,6 +5,11 @@ import { z } from 'zod';
 const schema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it for the local cluster)'),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /**
+   * Worker: activities run at once; default DATABASE_POOL_SIZE. Each activity holds at most one connection at a time,
+   * so more would only queue for the pool inside this worker (and time out there) while another worker sits idle.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('billing'),

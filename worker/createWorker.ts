@@ -20,6 +20,8 @@ export interface BillingWorkerOptions {
   activityDeps?: Partial<Omit<ActivityDeps, 'db'>>;
   /** Wraps the activities before registration (tests pause an activity mid-flight to kill the process there). */
   decorateActivities?: (activities: Activities) => Activities;
+  /** Activity slots; the SDK's default is 100. Match it to the database pool (see WORKER_MAX_CONCURRENT_ACTIVITIES). */
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker> {
@@ -29,6 +31,9 @@ export function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.maxConcurrentActivityTaskExecutions
+      ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
+      : {}),
     // Activities start workflows (webhook deliveries, reconciliation) through a client on the worker's connection.
     activities: (opts.decorateActivities ?? ((a) => a))(
       createActivities({

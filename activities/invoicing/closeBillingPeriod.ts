@@ -17,13 +17,15 @@
 //                     usage - credits applied = the billed-later shortfall, which is what is due for usage.
 // The metering path's billed-later usage items of this period's events are attached to the invoice (invoiceId) but
 // are not separate lines: their amounts are already inside the usage line.
-// Numbers come from Organization.nextInvoiceNumber under a row lock in the same transaction: sequential, gap-free.
-// amountDue = max(total, 0); a zero amount is marked paid at once; a negative total becomes a pending adjustment
-// item (credit carried forward) for the next invoice. A period with nothing to bill closes without an invoice.
+// The transaction writes the invoice as a draft; finalizeInvoice.ts then numbers it in a short transaction of its own
+// (Organization.nextInvoiceNumber under its row lock: sequential, gap-free; see there why not in this transaction),
+// marks it open, or paid at once when amountDue = max(total, 0) is zero, writes invoice.finalized and carries a
+// negative total forward as a pending adjustment item. A retried close whose first attempt committed the draft but
+// not the number finishes the numbering. A period with nothing to bill closes without an invoice.
 import { composeInvoice, type InvoiceLineInput, Money } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
 import { lockSubscription, renewIfDue } from '../subscriptions/subscriptionPeriods.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { finalizeInvoice } from './finalizeInvoice.js';
 
 export interface CloseBillingPeriodInput {
   billingPeriodId: string;
@@ -56,204 +58,169 @@ interface UsageRow {
 export function createCloseBillingPeriodActivities(db: Db) {
   return {
     async closeBillingPeriod(input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
-      const at = new Date(input.at);
-      return db.$transaction(
-        async (tx) => {
-          await tx.$queryRaw`SELECT id FROM "BillingPeriod" WHERE id = ${input.billingPeriodId}::uuid FOR UPDATE`;
-          const period = await tx.billingPeriod.findUniqueOrThrow({
-            where: { id: input.billingPeriodId },
-            include: { entity: true, invoice: true },
-          });
-          const { entity } = period;
-          const currency = entity.currency;
-          if (period.status === 'closed') {
-            // A retry after a crash between commit and completion: hand back the invoice's outbox row too while it is
-            // undispatched, so the workflow still dispatches it (dispatch is idempotent).
-            const pending = period.invoice
-              ? await tx.webhookEvent.findMany({
-                  where: { idempotencyKey: `invoice.finalized:${period.invoice.id}`, dispatchedAt: null },
-                  select: { id: true },
-                })
-              : [];
-            return { ...existingResult(period, currency), webhookEventIds: pending.map((e) => e.id) };
-          }
+      const closed = await writeDraft(input);
+      if (!closed.invoiceId) return closed;
+      return { ...closed, ...(await finalizeInvoice(db, closed.invoiceId)) };
+    },
+  };
 
-          // Roll every subscription over to the close instant (fees of periods begun, cancel at period end).
-          const subs = await tx.entitySubscription.findMany({
-            where: { entityId: entity.id, status: { not: 'canceled' } },
-            select: { id: true },
-            orderBy: { id: 'asc' },
-          });
-          for (const { id } of subs) {
-            const locked = await lockSubscription(tx, id);
-            if (locked) await renewIfDue(tx, locked, at);
-          }
+  /** The close itself: the period closed and its invoice composed, as a draft without a number. */
+  function writeDraft(input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
+    const at = new Date(input.at);
+    return db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM "BillingPeriod" WHERE id = ${input.billingPeriodId}::uuid FOR UPDATE`;
+        const period = await tx.billingPeriod.findUniqueOrThrow({
+          where: { id: input.billingPeriodId },
+          include: { entity: true, invoice: true },
+        });
+        const { entity } = period;
+        const currency = entity.currency;
+        if (period.status === 'closed') {
+          // A retry after a crash between commit and completion: finalizeInvoice hands back the invoice as it is
+          // (numbering it first if the crash came before that) and its outbox row while undispatched.
+          return existingResult(period, currency);
+        }
 
-          const items = await tx.invoiceItem.findMany({
-            where: { entityId: entity.id, invoiceId: null },
-            include: { event: { select: { periodStart: true, status: true } } },
-            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          });
-          const usage = await tx.$queryRaw<UsageRow[]>`
+        // Roll every subscription over to the close instant (fees of periods begun, cancel at period end).
+        const subs = await tx.entitySubscription.findMany({
+          where: { entityId: entity.id, status: { not: 'canceled' } },
+          select: { id: true },
+          orderBy: { id: 'asc' },
+        });
+        for (const { id } of subs) {
+          const locked = await lockSubscription(tx, id);
+          if (locked) await renewIfDue(tx, locked, at);
+        }
+
+        const items = await tx.invoiceItem.findMany({
+          where: { entityId: entity.id, invoiceId: null },
+          include: { event: { select: { periodStart: true, status: true } } },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        const usage = await tx.$queryRaw<UsageRow[]>`
             SELECT "eventType", count(*)::int AS events, sum(quantity)::text AS quantity,
                    sum("ratedAmount")::text AS rated, sum("creditsDrawn")::text AS credits
             FROM "MarketplaceEvent"
             WHERE "entityId" = ${entity.id}::uuid AND "periodStart" = ${period.periodStart} AND status = 'accepted'
             GROUP BY "eventType" ORDER BY "eventType"`;
 
-          const lines: InvoiceLineInput[] = [];
-          const periodSpan = { periodStart: period.periodStart, periodEnd: period.periodEnd };
-          for (const item of items) {
-            const inUsageLine =
-              item.kind === 'usage' &&
-              item.event !== null &&
-              item.event.periodStart.getTime() === period.periodStart.getTime();
-            if (inUsageLine) continue;
-            lines.push({
-              kind: item.kind,
-              description: item.description,
-              amount: Money.of(item.amount.toString(), currency),
-              quantity: item.quantity.toString(),
-              periodStart: item.periodStart,
-              periodEnd: item.periodEnd,
-              reference: item.id,
-            });
-          }
-          let credits = Money.zero(currency);
-          for (const row of usage) {
-            lines.push({
-              kind: 'usage',
-              description: `${row.eventType} (${Number(row.events)} events)`,
-              amount: Money.of(row.rated, currency),
-              quantity: Money.of(row.quantity, currency).amount.toString(),
-              ...periodSpan,
-              reference: `usage:${row.eventType}`,
-            });
-            credits = credits.add(Money.of(row.credits, currency));
-          }
-          if (credits.isPositive()) {
-            lines.push({
-              kind: 'credits_applied',
-              description: 'Prepaid credits applied to usage',
-              amount: credits.negate(),
-              ...periodSpan,
-              reference: 'credits_applied',
-            });
-          }
-
-          if (lines.length === 0) {
-            await tx.billingPeriod.update({
-              where: { id: period.id },
-              data: { status: 'closed', closedAt: at },
-            });
-            return {
-              billingPeriodId: period.id,
-              entityId: entity.id,
-              organizationId: entity.organizationId,
-              invoiceId: null,
-              invoiceNumber: null,
-              status: 'none' as const,
-              total: '0',
-              amountDue: '0',
-              currency,
-              webhookEventIds: [],
-            };
-          }
-
-          const composed = composeInvoice(currency, lines);
-          const [org] = await tx.$queryRaw<Array<{ nextInvoiceNumber: number }>>`
-            SELECT "nextInvoiceNumber" FROM "Organization" WHERE id = ${entity.organizationId}::uuid FOR UPDATE`;
-          const number = org!.nextInvoiceNumber;
-          await tx.organization.update({
-            where: { id: entity.organizationId },
-            data: { nextInvoiceNumber: number + 1 },
+        const lines: InvoiceLineInput[] = [];
+        const periodSpan = { periodStart: period.periodStart, periodEnd: period.periodEnd };
+        for (const item of items) {
+          const inUsageLine =
+            item.kind === 'usage' &&
+            item.event !== null &&
+            item.event.periodStart.getTime() === period.periodStart.getTime();
+          if (inUsageLine) continue;
+          lines.push({
+            kind: item.kind,
+            description: item.description,
+            amount: Money.of(item.amount.toString(), currency),
+            quantity: item.quantity.toString(),
+            periodStart: item.periodStart,
+            periodEnd: item.periodEnd,
+            reference: item.id,
           });
-          const paid = composed.amountDue.isZero();
-          const invoice = await tx.invoice.create({
-            data: {
-              organizationId: entity.organizationId,
-              entityId: entity.id,
-              number,
-              status: paid ? 'paid' : 'open',
-              currency,
-              periodStart: period.periodStart,
-              periodEnd: period.periodEnd,
-              subtotal: composed.subtotal.toString(),
-              creditsApplied: composed.creditsApplied.toString(),
-              total: composed.total.toString(),
-              amountDue: composed.amountDue.toString(),
-              issuedAt: at,
-              dueAt: at,
-              paidAt: paid ? at : null,
-              lines: {
-                create: composed.lines.map((line) => ({
-                  position: line.position,
-                  kind: line.kind,
-                  description: line.description,
-                  quantity: line.quantity ?? '1',
-                  amount: line.amount.toString(),
-                  periodStart: line.periodStart ?? null,
-                  periodEnd: line.periodEnd ?? null,
-                  metadata: { reference: line.reference ?? null, unroundedAmount: line.unroundedAmount.toString() },
-                })),
-              },
-            },
+        }
+        let credits = Money.zero(currency);
+        for (const row of usage) {
+          lines.push({
+            kind: 'usage',
+            description: `${row.eventType} (${Number(row.events)} events)`,
+            amount: Money.of(row.rated, currency),
+            quantity: Money.of(row.quantity, currency).amount.toString(),
+            ...periodSpan,
+            reference: `usage:${row.eventType}`,
           });
-          if (items.length > 0) {
-            await tx.invoiceItem.updateMany({
-              where: { id: { in: items.map((i) => i.id) }, invoiceId: null },
-              data: { invoiceId: invoice.id },
-            });
-          }
-          if (composed.creditCarryForward.isPositive()) {
-            await tx.invoiceItem.create({
-              data: {
-                entityId: entity.id,
-                kind: 'adjustment',
-                description: `Credit carried forward from invoice ${number}`,
-                amount: composed.creditCarryForward.negate().toString(),
-                currency,
-                idempotencyKey: `carry:${invoice.id}`,
-              },
-            });
-          }
+          credits = credits.add(Money.of(row.credits, currency));
+        }
+        if (credits.isPositive()) {
+          lines.push({
+            kind: 'credits_applied',
+            description: 'Prepaid credits applied to usage',
+            amount: credits.negate(),
+            ...periodSpan,
+            reference: 'credits_applied',
+          });
+        }
+
+        if (lines.length === 0) {
           await tx.billingPeriod.update({
             where: { id: period.id },
-            data: { status: 'closed', closedAt: at, invoiceId: invoice.id },
-          });
-          const eventId = await recordWebhookEvent(tx, {
-            organizationId: entity.organizationId,
-            entityId: entity.id,
-            type: 'invoice.finalized',
-            idempotencyKey: `invoice.finalized:${invoice.id}`,
-            payload: {
-              invoiceId: invoice.id,
-              entityId: entity.id,
-              number,
-              total: composed.total.toString(),
-              amountDue: composed.amountDue.toString(),
-              currency,
-              periodStart: period.periodStart.toISOString(),
-              periodEnd: period.periodEnd.toISOString(),
-            },
+            data: { status: 'closed', closedAt: at },
           });
           return {
             billingPeriodId: period.id,
             entityId: entity.id,
             organizationId: entity.organizationId,
-            invoiceId: invoice.id,
-            invoiceNumber: number,
-            status: paid ? ('paid' as const) : ('open' as const),
+            invoiceId: null,
+            invoiceNumber: null,
+            status: 'none' as const,
+            total: '0',
+            amountDue: '0',
+            currency,
+            webhookEventIds: [],
+          };
+        }
+
+        const composed = composeInvoice(currency, lines);
+        const invoice = await tx.invoice.create({
+          data: {
+            organizationId: entity.organizationId,
+            entityId: entity.id,
+            number: null,
+            status: 'draft',
+            currency,
+            periodStart: period.periodStart,
+            periodEnd: period.periodEnd,
+            subtotal: composed.subtotal.toString(),
+            creditsApplied: composed.creditsApplied.toString(),
             total: composed.total.toString(),
             amountDue: composed.amountDue.toString(),
-            currency,
-            webhookEventIds: [eventId],
-          };
-        },
-        { isolationLevel: 'RepeatableRead', timeout: 30_000 },
-      );
-    },
-  };
+            issuedAt: at,
+            dueAt: at,
+            lines: {
+              create: composed.lines.map((line) => ({
+                position: line.position,
+                kind: line.kind,
+                description: line.description,
+                quantity: line.quantity ?? '1',
+                amount: line.amount.toString(),
+                periodStart: line.periodStart ?? null,
+                periodEnd: line.periodEnd ?? null,
+                metadata: { reference: line.reference ?? null, unroundedAmount: line.unroundedAmount.toString() },
+              })),
+            },
+          },
+        });
+        if (items.length > 0) {
+          await tx.invoiceItem.updateMany({
+            where: { id: { in: items.map((i) => i.id) }, invoiceId: null },
+            data: { invoiceId: invoice.id },
+          });
+        }
+        await tx.billingPeriod.update({
+          where: { id: period.id },
+          data: { status: 'closed', closedAt: at, invoiceId: invoice.id },
+        });
+        return {
+          billingPeriodId: period.id,
+          entityId: entity.id,
+          organizationId: entity.organizationId,
+          invoiceId: invoice.id,
+          invoiceNumber: null,
+          status: 'open' as const,
+          total: composed.total.toString(),
+          amountDue: composed.amountDue.toString(),
+          currency,
+          webhookEventIds: [],
+        };
+      },
+      // maxWait: waiting for a pooled connection (Prisma's default gives up after 2 s) is cheaper than a retry.
+      { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 30_000 },
+    );
+  }
 }
 
 function existingResult(

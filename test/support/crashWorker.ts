@@ -2,11 +2,13 @@
 // crashSafety.test.ts). Built with createBillingWorker against the environment:
 //   DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE   the services and queue to work on
 //   WORKFLOW_BUNDLE_PATH                                   the prebuilt bundle (no re-bundling per process)
+//   DATABASE_POOL_SIZE                                     connections and activity slots (default: 3 connections,
+//                                                          the SDK's 100 slots)
 //   CRASH_GATE_DIR                                         when set, closeBillingPeriod runs for real (commits), then
 //                                                          writes <dir>/close-committed and never returns, so the test
 //                                                          can kill the process between commit and completion
 // Prints `ready` on stdout once the worker is polling.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../../activities/db.js';
@@ -19,7 +21,8 @@ const env = (name: string): string => {
 };
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const db = createDb(env('DATABASE_URL'), 3);
+const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
+const db = createDb(env('DATABASE_URL'), poolSize ?? 3);
 const gateDir = process.env.CRASH_GATE_DIR;
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await createBillingWorker({
@@ -30,13 +33,19 @@ const worker = await createBillingWorker({
   identity: `crash-worker-${process.pid}`,
   activityDeps: { allowInternalWebhookUrls: true },
   workflowBundle: { codePath: env('WORKFLOW_BUNDLE_PATH') },
+  // Given a pool size, as worker/main.ts: no more activities at once than connections, so a busy worker leaves tasks
+  // to the others.
+  ...(poolSize ? { maxConcurrentActivityTaskExecutions: poolSize } : {}),
   decorateActivities: (activities) =>
     gateDir
       ? {
           ...activities,
           async closeBillingPeriod(input) {
             const closed = await activities.closeBillingPeriod(input);
-            await writeFile(path.join(gateDir, 'close-committed'), JSON.stringify(closed));
+            // Written whole, then renamed: the test polls for the file and must never read it half-written.
+            const marker = path.join(gateDir, 'close-committed');
+            await writeFile(`${marker}.tmp`, JSON.stringify(closed));
+            await rename(`${marker}.tmp`, marker);
             return new Promise<never>(() => {});
           },
         }

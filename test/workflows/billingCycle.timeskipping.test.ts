@@ -100,7 +100,8 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
       await skipTo(env, period.periodEnd.getTime() + 1_000);
       const invoice = await eventually(() =>
         db.invoice.findFirst({
-          where: { entityId: tenant.entityId, periodStart: period.periodStart },
+          // The close writes the invoice as a draft and numbers it right after: wait for the finalized invoice.
+          where: { entityId: tenant.entityId, periodStart: period.periodStart, number: { not: null } },
           include: { lines: { orderBy: { position: 'asc' } }, items: true },
         }),
       );
