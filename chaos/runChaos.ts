@@ -1,7 +1,6 @@
 // One fault-injection run, end to end: launch the platform (2 workers, 2 APIs), set up the marketplace, drive the
 // seeded workload while the fault injector kills processes, stop the faults, quiesce, verify, stop the platform.
-import { createDb } from '../activities/db.js';
-import { closeMeteringPool } from '../activities/metering/meteringPool.js';
+import { closeDb, createDb } from '../activities/db.js';
 import { FaultInjector } from './faultInjector.js';
 import { MarketplaceClient, newClientStats } from './marketplaceClient.js';
 import type { ChaosOptions } from './options.js';
@@ -81,8 +80,7 @@ export async function runChaos(opts: ChaosOptions, log: (msg: string) => void): 
         violations,
       };
     } finally {
-      await closeMeteringPool(db).catch(() => {});
-      await db.$disconnect();
+      await closeDb(db).catch(() => {});
     }
   } finally {
     await receiver.stop();
