@@ -37,6 +37,7 @@ import { teamRoutes } from './routes/teams.js';
 import { userLimitRoutes } from './routes/userLimits.js';
 import { userRoutes } from './routes/users.js';
 import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
+import { unavailableDependency } from './unavailableDependency.js';
 
 export interface AppDeps {
   db: Db;
@@ -89,6 +90,20 @@ export function createApp(appDeps: AppDeps) {
     if (err instanceof ProblemError) return problemResponse(c, err);
     const mapped = toProblem(err);
     if (mapped) return problemResponse(c, mapped);
+    const down = unavailableDependency(err);
+    if (down) {
+      deps.log.warn({ err, requestId: c.get('requestId'), dependency: down }, 'dependency unavailable');
+      c.header('Retry-After', '1');
+      return problemResponse(
+        c,
+        new ProblemError(
+          503,
+          'SERVICE_UNAVAILABLE',
+          'Service unavailable',
+          `The ${down} is unavailable; retry shortly`,
+        ),
+      );
+    }
     deps.log.error({ err, requestId: c.get('requestId') }, 'unhandled error');
     return problemResponse(
       c,

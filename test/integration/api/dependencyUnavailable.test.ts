@@ -1,0 +1,48 @@
+// With Postgres or the Temporal frontend unreachable, the API answers 503 SERVICE_UNAVAILABLE with Retry-After (a
+// client retries with the same Idempotency-Key), not 500 INTERNAL. The chaos run (docs/reliability.md) sees both.
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb, createDb, type Db } from '../../../activities/db.js';
+import { caller, expectProblem } from '../../support/apiFactories.js';
+import { createTenant, type TestTenant } from '../../support/factories.js';
+import { freePort } from '../../support/globalSetup.js';
+import { testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+
+let db: Db;
+let deadDb: Db;
+let deadTemporal: Client;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  db = testDb();
+  tenant = await createTenant(db);
+  // Ports nothing listens on: a database that is down, a Temporal frontend that is down.
+  deadDb = createDb(`postgresql://postgres@127.0.0.1:${await freePort()}/billing`, 2);
+  deadTemporal = new Client({
+    connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 1_000 }),
+  });
+});
+
+afterAll(async () => {
+  await Promise.all([db && closeDb(db), deadDb && closeDb(deadDb)]);
+});
+
+describe('a dependency that is down', () => {
+  it('Postgres down: 503 SERVICE_UNAVAILABLE with Retry-After', async () => {
+    const app = testApp(deadDb, deadTemporal, uniqueTaskQueue('deps-down'));
+    const res = await caller(app, tenant.adminKey)('GET', '/api/entities');
+    expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
+    expect(res.body.detail).toBe('The database is unavailable; retry shortly');
+    expect(res.headers.get('retry-after')).toBe('1');
+  });
+
+  it('Temporal down: 503 SERVICE_UNAVAILABLE on a route that needs the workflow engine; others still work', async () => {
+    const app = testApp(db, deadTemporal, uniqueTaskQueue('deps-down'));
+    const call = caller(app, tenant.adminKey);
+    const res = await call('GET', `/api/entities/${tenant.entityId}/billing-workflow`);
+    expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
+    expect(res.body.detail).toBe('The workflow engine is unavailable; retry shortly');
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await call('GET', '/api/entities')).status).toBe(200);
+  });
+});
