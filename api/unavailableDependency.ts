@@ -23,28 +23,45 @@ const DATABASE_CODES = new Set([
   'P1002', // Prisma: database timed out
   'P1017', // Prisma: server closed the connection
   'P2024', // Prisma: timed out waiting for a pool connection
+  'P2028', // Prisma: transaction API error (the transaction could not start or its connection went away)
 ]);
 const DATABASE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/** @prisma/adapter-pg's error kinds for a connection that failed or went away (under `meta.driverAdapterError.cause`). */
+const DATABASE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 
 /** gRPC status codes from the Temporal client: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED. */
 const TEMPORAL_GRPC_CODES = new Set([14, 4]);
 
 export type Dependency = 'database' | 'workflow engine';
 
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: ErrorShape;
+  meta?: { driverAdapterError?: ErrorShape };
+}
+
 export function unavailableDependency(err: unknown): Dependency | undefined {
-  const e = err as {
-    name?: unknown;
-    code?: unknown;
-    message?: unknown;
-    cause?: { code?: unknown; kind?: unknown };
-  } | null;
+  const e = err as ErrorShape | null;
   if (!e || typeof e !== 'object') return undefined;
   if (e.name === 'ServiceError' && typeof e.cause?.code === 'number' && TEMPORAL_GRPC_CODES.has(e.cause.code)) {
     return 'workflow engine';
   }
-  if (typeof e.code === 'string' && DATABASE_CODES.has(e.code)) return 'database';
-  if (typeof e.cause?.code === 'string' && DATABASE_CODES.has(e.cause.code)) return 'database';
-  if (typeof e.message === 'string' && DATABASE_MESSAGES.test(e.message)) return 'database';
+  // The error itself (pg, Prisma), what it wraps, and what the Prisma driver adapter reports underneath.
+  for (const layer of [e, e.cause, e.meta?.driverAdapterError, e.meta?.driverAdapterError?.cause]) {
+    if (!layer) continue;
+    if (typeof layer.code === 'string' && DATABASE_CODES.has(layer.code)) return 'database';
+    if (typeof layer.kind === 'string' && DATABASE_ADAPTER_KINDS.has(layer.kind)) return 'database';
+    if (typeof layer.message === 'string' && DATABASE_MESSAGES.test(layer.message)) return 'database';
+  }
   return undefined;
 }

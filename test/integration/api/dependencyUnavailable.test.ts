@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Db } from '../../../activities/db.js';
+import { unavailableDependency } from '../../../api/unavailableDependency.js';
 import { caller, expectProblem } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
 import { freePort } from '../../support/globalSetup.js';
@@ -44,5 +45,33 @@ describe('a dependency that is down', () => {
     expect(res.body.detail).toBe('The workflow engine is unavailable; retry shortly');
     expect(res.headers.get('retry-after')).toBe('1');
     expect((await call('GET', '/api/entities')).status).toBe(200);
+  });
+});
+
+describe('unavailableDependency', () => {
+  // Shapes as the drivers report them: pg's own errors, Prisma's known errors with the adapter's cause underneath,
+  // and the Temporal client's ServiceError around a gRPC status.
+  it.each([
+    ['pg: connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'database'],
+    ['pg: server restarting', Object.assign(new Error('terminating connection'), { code: '57P01' }), 'database'],
+    ['pg: connection cut', new Error('Connection terminated unexpectedly'), 'database'],
+    ['Prisma: not reachable', { code: 'P1001', message: "Can't reach database server" }, 'database'],
+    [
+      'Prisma: adapter saw the connection close',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } },
+      'database',
+    ],
+    [
+      'Prisma: adapter relays a shutdown SQLSTATE',
+      { meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P03' } } } },
+      'database',
+    ],
+    ['Temporal: unavailable', { name: 'ServiceError', cause: { code: 14 } }, 'workflow engine'],
+    ['Temporal: deadline exceeded', { name: 'ServiceError', cause: { code: 4 } }, 'workflow engine'],
+    ['Temporal: not found is not an outage', { name: 'ServiceError', cause: { code: 5 } }, undefined],
+    ['a unique violation is not an outage', { code: 'P2002', meta: { target: ['name'] } }, undefined],
+    ['a bug is not an outage', new TypeError('x is undefined'), undefined],
+  ])('%s', (_name, error, expected) => {
+    expect(unavailableDependency(error)).toBe(expected);
   });
 });
