@@ -5,10 +5,10 @@
 //   bootstrap key -> organization (+ admin key) -> webhook endpoint -> entity -> users -> price book -> seat plan
 //   -> subscription (3 seats) -> credit package + purchase -> 10 events -> 3 -> 5 seats -> close the period
 //   -> the invoice and its exact lines -> signed webhooks at the receiver
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Decimal } from 'decimal.js';
@@ -17,7 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
 import { closeMeteringPool } from '../../activities/metering/meteringPool.js';
 import { createApiClient } from '../../api/client.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import {
+  devServerClient,
+  devServerWorker,
+  serveOverHttp,
+  testApp,
+  testDb,
+  uniqueTaskQueue,
+} from '../support/services.js';
 
 const BOOTSTRAP_KEY = `bootstrap-${randomUUID()}`;
 
@@ -31,7 +38,7 @@ let temporal: Client;
 let worker: Worker;
 let workerConnection: NativeConnection;
 let running: Promise<void>;
-let api: ServerType;
+let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
 let receiver: Server;
 let receiverUrl: string;
@@ -46,9 +53,8 @@ beforeAll(async () => {
   running = worker.run();
 
   const app = testApp(db, temporal, taskQueue, { bootstrapAdminKey: BOOTSTRAP_KEY });
-  api = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => api.once('listening', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  api = await serveOverHttp(app);
+  apiUrl = api.url;
 
   receiver = createServer((req, res) => {
     let body = '';
@@ -70,7 +76,7 @@ afterAll(async () => {
       .getHandle(id)
       .terminate('test done')
       .catch(() => {});
-  await new Promise((r) => api?.close(r));
+  await api?.close();
   await new Promise((r) => receiver?.close(r));
   worker?.shutdown();
   await running;

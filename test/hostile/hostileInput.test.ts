@@ -4,20 +4,18 @@
 // The string fields come from the served /openapi.json, so a new free-text field is fuzzed without touching this file.
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import { devServerClient, serveOverHttp, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
 
 // Built at load time: the cases below are generated from the document the app serves.
 const db: Db = testDb(3);
 const temporal: Client = await devServerClient();
 const app = testApp(db, temporal, uniqueTaskQueue('hostile-input'));
 const doc = (await (await app.request('/openapi.json')).json()) as OpenApiDoc;
-let api: ServerType;
+let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
 let tenant: TestTenant;
 let userId: string;
@@ -38,9 +36,8 @@ interface OpenApiDoc {
 }
 
 beforeAll(async () => {
-  api = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => api.once('listening', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  api = await serveOverHttp(app);
+  apiUrl = api.url;
   tenant = await createTenant(db);
   const user = await send('POST', '/api/users', {
     email: `member-${randomUUID().slice(0, 8)}@example.com`,
@@ -52,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => api?.close(r));
+  await api?.close();
   await temporal?.connection.close();
   await db?.$disconnect();
 });

@@ -9,10 +9,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +19,14 @@ import { checkInvariants } from '../../activities/invariants/checkInvariants.js'
 import { closeMeteringPool } from '../../activities/metering/meteringPool.js';
 import { projectRoot } from '../../scripts/lib/prismaCli.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import {
+  devServerClient,
+  devServerWorker,
+  serveOverHttp,
+  testApp,
+  testDb,
+  uniqueTaskQueue,
+} from '../support/services.js';
 
 const CLI = path.join(projectRoot, '.tools/bin/schemathesis');
 const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? '5';
@@ -54,7 +59,7 @@ let temporal: Client;
 let worker: Worker;
 let workerConnection: NativeConnection;
 let running: Promise<void>;
-let api: ServerType;
+let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
 let tenant: TestTenant;
 let reportDir: string;
@@ -67,15 +72,14 @@ beforeAll(async () => {
   running = worker.run();
   // Production mode for webhook URLs: fuzzed endpoints on internal or unresolvable hosts are refused (422).
   const app = testApp(db, temporal, taskQueue, { allowInternalWebhookUrls: false });
-  api = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => api.once('listening', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  api = await serveOverHttp(app);
+  apiUrl = api.url;
   tenant = await createTenant(db);
   reportDir = await mkdtemp(path.join(tmpdir(), 'schemathesis-'));
 });
 
 afterAll(async () => {
-  await new Promise((r) => api?.close(r));
+  await api?.close();
   // Workflows the run started (billing cycles, subscriptions, webhook deliveries) live on this file's task queue,
   // which nothing polls once the worker stops.
   worker?.shutdown();
