@@ -9,11 +9,12 @@ import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
 import { idempotency } from './idempotency.js';
-import { bodySizeLimit, storableInput } from './inputGuards.js';
+import { storableInput } from './inputGuards.js';
 import { withApiConventions } from './openapiKit.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { type RateLimitOptions, rateLimit } from './rateLimit.js';
+import { readRequestBody } from './requestBody.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';
@@ -117,8 +118,8 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
 
-  // Size first: nothing (auth, idempotency, validation) reads a body over the limit.
-  app.use('/api/*', bodySizeLimit());
+  // Size first: nothing (auth, idempotency, validation) reads a body over the limit; read once, then cached.
+  app.use('/api/*', readRequestBody());
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());

@@ -28,7 +28,7 @@ export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
       );
     }
     const scope = !c.var.auth || c.var.auth.bootstrap ? 'bootstrap' : c.var.auth.organizationId;
-    const body = await c.req.raw.clone().text();
+    const body = await c.req.text();
     const requestHash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n${body}`).digest('hex');
     const claim = await claimIdempotencyKey(db, { scope, key, method: c.req.method, path: c.req.path, requestHash });
 

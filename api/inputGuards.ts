@@ -1,35 +1,14 @@
 // Limits every /api request is held to before any route sees it, so hostile input is a clean 4xx that writes nothing:
-//   - body size: 1 MiB, 16 MiB for the bulk routes (event batches, imports) -> 413 PAYLOAD_TOO_LARGE
 //   - text Postgres cannot store or that is not Unicode: U+0000 (NUL) and unpaired UTF-16 surrogates, in any JSON
 //     string or key of the body, in the query string or in the path -> 422 VALIDATION_FAILED naming the field
 //   - JSON nested deeper than MAX_JSON_DEPTH -> 422 VALIDATION_FAILED
 // zod then validates each route's own shape; activities/ never receive a string that would fail in the database.
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AuthEnv } from './auth.js';
 import { ProblemError } from './problem.js';
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-export const BULK_BODY_LIMIT = 16 * 1024 * 1024;
-/** Routes that take many records per request (the events batch, event-file imports). */
-const BULK_PATHS = new Set(['/api/billing/events', '/api/billing/events/batch', '/api/billing/jobs/imports']);
 /** Deepest JSON accepted anywhere (event `properties` included); real payloads are a handful of levels deep. */
 export const MAX_JSON_DEPTH = 32;
-
-const limitFor = (maxSize: number, what: string) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Request body too large', `At most ${what} per request`);
-    },
-  });
-const defaultLimit = limitFor(DEFAULT_BODY_LIMIT, '1 MiB');
-const bulkLimit = limitFor(BULK_BODY_LIMIT, '16 MiB');
-
-/** 413 PAYLOAD_TOO_LARGE above the route's limit, before anything reads (or stores) the body. */
-export function bodySizeLimit(): MiddlewareHandler<AuthEnv> {
-  return (c, next) => (BULK_PATHS.has(c.req.path) ? bulkLimit(c, next) : defaultLimit(c, next));
-}
 
 /** In Unicode mode a surrogate pair is one code point, so only an unpaired surrogate matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -91,9 +70,9 @@ export function storableInput(): MiddlewareHandler<AuthEnv> {
     }
 
     const type = c.req.header('content-type') ?? '';
-    if (c.req.raw.body && /json/i.test(type)) {
-      // A clone: the body stays readable for the idempotency middleware and the route's validator.
-      const text = await c.req.raw.clone().text();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(type)) {
+      // Hono caches the body (api/requestBody.ts read it), so the route's validator reads the same text.
+      const text = await c.req.text();
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

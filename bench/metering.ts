@@ -249,6 +249,9 @@ async function main() {
       await measure('single: metering', '/api/billing/events', CONNECTIONS, DURATION, 1, true);
       await measure('single: baseline INSERT', '/api/bench/baseline/events', CONNECTIONS, DURATION, 1, false);
     }
+    if (ONLY.includes('ceiling')) {
+      await measure('single: HTTP stack only, no database', '/api/bench/noop/events', CONNECTIONS, DURATION, 1, false);
+    }
     if (ONLY.includes('batch')) {
       await measure(
         `batch ${BATCH_SIZE}, one entity per batch: metering`,

@@ -53,6 +53,11 @@ app.post('/api/bench/baseline/events', async (c) => {
   await pool.query(INSERT, [rows([event])]);
   return c.json({ status: 'inserted' }, 200);
 });
+// The ceiling: the same HTTP stack, auth and JSON parsing with no database work at all.
+app.post('/api/bench/noop/events', async (c) => {
+  await c.req.json();
+  return c.json({ status: 'parsed' }, 200);
+});
 app.post('/api/bench/baseline/events/batch', async (c) => {
   const { events } = (await c.req.json()) as { events: BaselineEvent[] };
   await pool.query(INSERT, [rows(events)]);
