@@ -63,6 +63,14 @@ function normaliseZero(d: Decimal): Decimal {
   return d.isZero() && d.isNegative() ? new BillingDecimal(0) : d;
 }
 
+/**
+ * How Money prints an amount (Money#toString): at least `minorUnitDigits` decimals, more only when the exact value has
+ * them, never "-0". For hot loops that already hold a Decimal and know the currency's digits, without building a Money.
+ */
+export function formatAmount(amount: Decimal, minorUnitDigits: number): string {
+  return normaliseZero(amount).toFixed(Math.max(minorUnitDigits, amount.decimalPlaces()));
+}
+
 /** Parses an amount or price. Rejects JS numbers, NaN, Infinity and non-decimal strings. */
 export function toDecimal(value: DecimalInput): Decimal {
   return parseDecimal(value, (reason, shown) => new InvalidAmountError(reason, shown));
@@ -295,7 +303,7 @@ export class Money {
    * when the exact value has them ('0.123456'); never exponent notation.
    */
   toString(): string {
-    return this.amount.toFixed(Math.max(this.minorUnitDigits, this.amount.decimalPlaces()));
+    return formatAmount(this.amount, this.minorUnitDigits);
   }
 
   /** Fixed number of decimals, half-even: for NUMERIC(20,6) columns use `toFixed(AMOUNT_SCALE)`. */

@@ -28,9 +28,10 @@ import type { Decimal } from 'decimal.js';
 import pLimit from 'p-limit';
 import { type BillingPeriod, periodContaining } from '../../domain/billingPeriods.js';
 import { availableCredits, type CreditGrantBalance, planDrawdown } from '../../domain/creditDrawdown.js';
+import { minorUnitDigits } from '../../domain/currencies.js';
 import { isBillingDomainError } from '../../domain/errors.js';
 import type { EventPricer } from '../../domain/eventPricer.js';
-import { BillingDecimal, Money } from '../../domain/money.js';
+import { BillingDecimal, formatAmount, Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { eventPayloadHash } from './eventPayloadHash.js';
 import { type CachedEntity, meteringEntity, meteringPricer } from './meteringContext.js';
@@ -523,6 +524,8 @@ interface CounterState {
   eventType: string;
   period: BillingPeriod;
   quantity: Decimal;
+  /** P(quantity): the period's usage charge so far at AMOUNT_SCALE (see EventPricer), computed on first use. */
+  cumulative: Decimal | null;
   deltaQuantity: Decimal;
   deltaAmount: Decimal;
 }
@@ -552,6 +555,8 @@ interface EntityState {
   members: Map<string, MemberState>;
   existing: Map<string, StoredEventRow>;
   periods: Map<number, BillingPeriod>;
+  /** availableCredits(grants, at), kept current through this transaction's draws (recomputed when `at` differs). */
+  balance: { at: number; amount: Decimal } | null;
 }
 
 /** Rows the one write statement inserts or updates, across all entities of the transaction. */
@@ -668,6 +673,7 @@ async function processGroups(
       members: new Map(),
       existing: new Map(),
       periods,
+      balance: null,
     });
   }
   for (const g of state.grants) {
@@ -689,6 +695,7 @@ async function processGroups(
       eventType: c.eventType,
       period,
       quantity: new BillingDecimal(c.quantity),
+      cumulative: null,
       deltaQuantity: zero(),
       deltaAmount: zero(),
     });
@@ -795,8 +802,20 @@ function rateEntityEvents(
   const { locked } = s;
   const { pricer } = group;
   const currency = locked.currency;
-  const money = (d: Decimal) => Money.of(d, currency).toString();
+  const digits = minorUnitDigits(currency);
+  const money = (d: Decimal) => formatAmount(d, digits);
   const threshold = new BillingDecimal(locked.lowBalanceThreshold);
+  const grantsById = new Map(s.grants.map((g) => [g.id, g]));
+  // The same few periods for every event: their ISO strings once.
+  const isoOf = new Map<BillingPeriod, { start: string; end: string }>();
+  const periodIso = (p: BillingPeriod) => {
+    let cached = isoOf.get(p);
+    if (!cached) {
+      cached = { start: p.start.toISOString(), end: p.end.toISOString() };
+      isoOf.set(p, cached);
+    }
+    return cached;
+  };
   const seen = new Map<string, { hash: string; outcome: StoredEventOutcome }>();
   const emit = (row: OutboxRow) => {
     if (writes.outboxKeys.has(row.idempotencyKey)) return;
@@ -805,6 +824,43 @@ function rateEntityEvents(
   };
   const conflict = (input: IngestEventInput) =>
     invalid(input, 409, 'IDEMPOTENCY_KEY_CONFLICT', 'this idempotency key was used with another payload');
+  const limitReached = (
+    sp: SpendState,
+    member: MemberState,
+    period: BillingPeriod,
+    eventId: string,
+    occurredAt: Date,
+  ) => {
+    if (sp.limitReachedAt !== null || sp.newLimitReachedAt !== null || member.creditLimit === null) return;
+    sp.newLimitReachedAt = now;
+    const iso = periodIso(period);
+    emit({
+      id: uuidv7(),
+      organizationId: locked.organizationId,
+      entityId: locked.id,
+      type: 'user.credit_limit_reached',
+      idempotencyKey: `user.credit_limit_reached:${member.id}:${iso.start}`,
+      payload: {
+        type: 'user.credit_limit_reached',
+        entityId: locked.id,
+        organizationId: locked.organizationId,
+        userId: member.userId,
+        creditLimit: money(member.creditLimit),
+        spent: money(sp.amount),
+        currency,
+        periodStart: iso.start,
+        periodEnd: iso.end,
+        eventId,
+        occurredAt: occurredAt.toISOString(),
+      },
+    });
+  };
+  // Usable credits at `asOf`; events at `now` (nearly all) reuse the running balance instead of re-summing grants.
+  const balanceAt = (asOf: Date) => {
+    const at = asOf.getTime();
+    if (s.balance?.at !== at) s.balance = { at, amount: availableCredits(s.grants, asOf) };
+    return s.balance.amount;
+  };
 
   group.events.forEach((event, i) => {
     const { input, quantity, occurredAt, hash } = event;
@@ -847,7 +903,9 @@ function rateEntityEvents(
 
     const eventId = uuidv7();
     const asOf = occurredAt > now ? occurredAt : now;
-    const balanceBefore = availableCredits(s.grants, asOf);
+    const balanceBefore = balanceAt(asOf);
+    const iso = periodIso(period);
+    const quantityText = quantity.toFixed();
     const counterKey = `${input.eventType}\u0000${period.start.getTime()}`;
     let counter = s.counters.get(counterKey);
     if (!counter) {
@@ -856,6 +914,7 @@ function rateEntityEvents(
         eventType: input.eventType,
         period,
         quantity: zero(),
+        cumulative: null,
         deltaQuantity: zero(),
         deltaAmount: zero(),
       };
@@ -874,30 +933,6 @@ function rateEntityEvents(
       };
       member.spends.set(period.start.getTime(), spend);
     }
-    const limitReached = (sp: SpendState) => {
-      if (sp.limitReachedAt !== null || sp.newLimitReachedAt !== null || member.creditLimit === null) return;
-      sp.newLimitReachedAt = now;
-      emit({
-        id: uuidv7(),
-        organizationId: locked.organizationId,
-        entityId: locked.id,
-        type: 'user.credit_limit_reached',
-        idempotencyKey: `user.credit_limit_reached:${member.id}:${period.start.toISOString()}`,
-        payload: {
-          type: 'user.credit_limit_reached',
-          entityId: locked.id,
-          organizationId: locked.organizationId,
-          userId: member.userId,
-          creditLimit: money(member.creditLimit),
-          spent: money(sp.amount),
-          currency,
-          periodStart: period.start.toISOString(),
-          periodEnd: period.end.toISOString(),
-          eventId,
-          occurredAt: occurredAt.toISOString(),
-        },
-      });
-    };
 
     let status: 'accepted' | 'rejected' = 'accepted';
     let code: RejectionCode | null = null;
@@ -905,17 +940,21 @@ function rateEntityEvents(
     let draws: Array<{ grantId: string; amount: Decimal }> = [];
     let drawn = zero();
     let billedLater = zero();
+    let cumulativeAfter: Decimal | null = null;
 
     if (locked.status === 'suspended') {
       status = 'rejected';
       code = 'ENTITY_SUSPENDED';
     } else {
-      rated = pricer.rate(input.eventType, quantity, counter.quantity).amount.amount;
+      // EventPricer.rate's definition, P(used + q) - P(used), with P(used) carried from the previous event.
+      counter.cumulative ??= pricer.priceForPeriod(input.eventType, counter.quantity).amount;
+      cumulativeAfter = pricer.priceForPeriod(input.eventType, counter.quantity.plus(quantity)).amount;
+      rated = cumulativeAfter.minus(counter.cumulative);
       const limit = member.creditLimit;
       if (limit !== null && rated.greaterThan(0) && spend.amount.plus(rated).greaterThan(limit)) {
         status = 'rejected';
         code = 'USER_CREDIT_LIMIT_EXCEEDED';
-        limitReached(spend);
+        limitReached(spend, member, period, eventId, occurredAt);
       } else if (rated.greaterThan(0)) {
         const plan = planDrawdown(s.grants, rated, asOf);
         if (plan.shortfall.greaterThan(0) && locked.overagePolicy === 'reject') {
@@ -925,8 +964,9 @@ function rateEntityEvents(
           draws = plan.draws.map((d) => ({ grantId: d.grantId, amount: d.amount }));
           drawn = plan.drawn;
           billedLater = plan.shortfall;
-          const after = new Map(plan.draws.map((d) => [d.grantId, d.remainingAfter]));
-          s.grants = s.grants.map((g) => (after.has(g.id) ? { ...g, remaining: after.get(g.id) as Decimal } : g));
+          // The grant objects are this transaction's own copies (built from the state query).
+          for (const d of plan.draws) (grantsById.get(d.grantId) as CreditGrantBalance).remaining = d.remainingAfter;
+          if (s.balance) s.balance = { at: s.balance.at, amount: s.balance.amount.minus(drawn) };
         }
       } else if (rated.lessThan(0)) {
         // Volume pricing: crossing into a cheaper tier lowers the period's total; the difference is credited on the
@@ -937,11 +977,14 @@ function rateEntityEvents(
 
     if (status === 'accepted') {
       counter.quantity = counter.quantity.plus(quantity);
+      counter.cumulative = cumulativeAfter;
       counter.deltaQuantity = counter.deltaQuantity.plus(quantity);
       counter.deltaAmount = counter.deltaAmount.plus(rated);
       spend.amount = spend.amount.plus(rated);
       spend.delta = spend.delta.plus(rated);
-      if (member.creditLimit !== null && spend.amount.greaterThanOrEqualTo(member.creditLimit)) limitReached(spend);
+      if (member.creditLimit !== null && spend.amount.greaterThanOrEqualTo(member.creditLimit)) {
+        limitReached(spend, member, period, eventId, occurredAt);
+      }
       for (const d of draws) {
         writes.drawnByGrant.set(d.grantId, (writes.drawnByGrant.get(d.grantId) ?? zero()).plus(d.amount));
         writes.ledger.push({
@@ -951,7 +994,7 @@ function rateEntityEvents(
           eventId,
           amount: d.amount.negated().toFixed(),
           currency,
-          description: `${input.eventType} x ${quantity.toFixed()}`,
+          description: `${input.eventType} x ${quantityText}`,
           idempotencyKey: `consume:${eventId}:${d.grantId}`,
         });
       }
@@ -962,12 +1005,12 @@ function rateEntityEvents(
           eventId,
           description: billedLater.isNegative()
             ? `${input.eventType}: volume tier adjustment`
-            : `${input.eventType} x ${quantity.toFixed()} not covered by credits`,
-          quantity: quantity.toFixed(),
+            : `${input.eventType} x ${quantityText} not covered by credits`,
+          quantity: quantityText,
           amount: billedLater.toFixed(),
           currency,
-          periodStart: period.start.toISOString(),
-          periodEnd: period.end.toISOString(),
+          periodStart: iso.start,
+          periodEnd: iso.end,
           idempotencyKey: `usage:${eventId}`,
         });
       }
@@ -977,15 +1020,15 @@ function rateEntityEvents(
           organizationId: locked.organizationId,
           entityId: locked.id,
           type: 'billing.overage',
-          idempotencyKey: `billing.overage:${locked.id}:${period.start.toISOString()}`,
+          idempotencyKey: `billing.overage:${locked.id}:${iso.start}`,
           payload: {
             type: 'billing.overage',
             entityId: locked.id,
             organizationId: locked.organizationId,
             currency,
             billedLater: money(billedLater),
-            periodStart: period.start.toISOString(),
-            periodEnd: period.end.toISOString(),
+            periodStart: iso.start,
+            periodEnd: iso.end,
             eventId,
             occurredAt: occurredAt.toISOString(),
           },
@@ -1011,13 +1054,14 @@ function rateEntityEvents(
     );
     for (const row of crossings) emit(row);
 
+    const occurredAtIso = occurredAt.toISOString();
     writes.events.push({
       id: eventId,
       entityId: locked.id,
       userId: member.userId,
       eventType: input.eventType,
-      quantity: quantity.toFixed(),
-      occurredAt: occurredAt.toISOString(),
+      quantity: quantityText,
+      occurredAt: occurredAtIso,
       idempotencyKey: key,
       payloadHash: hash,
       properties: input.properties ?? {},
@@ -1028,7 +1072,7 @@ function rateEntityEvents(
       creditsDrawn: drawn.toFixed(),
       billedLater: billedLater.toFixed(),
       balanceAfter: balanceAfter.toFixed(),
-      periodStart: period.start.toISOString(),
+      periodStart: iso.start,
     });
     const outcome: StoredEventOutcome = {
       status,
@@ -1043,8 +1087,8 @@ function rateEntityEvents(
       draws: draws.map((d) => ({ grantId: d.grantId, amount: money(d.amount) })),
       billedLater: money(billedLater),
       balanceAfter: money(balanceAfter),
-      periodStart: period.start.toISOString(),
-      occurredAt: occurredAt.toISOString(),
+      periodStart: iso.start,
+      occurredAt: occurredAtIso,
     };
     seen.set(key, { hash, outcome });
     outcomes.set(event.index, outcome);

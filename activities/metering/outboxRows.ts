@@ -36,6 +36,13 @@ export interface BalanceCrossingInput {
 
 /** credits.low and credits.depleted rows for one balance change (none when nothing was crossed). */
 export function balanceCrossings(input: BalanceCrossingInput, newId: () => string): OutboxRow[] {
+  const low =
+    input.threshold.greaterThan(0) &&
+    input.after.lessThan(input.threshold) &&
+    input.before.greaterThanOrEqualTo(input.threshold);
+  const depleted = input.after.isZero() && input.before.greaterThan(0);
+  // Called for every metered event; almost every one crosses nothing.
+  if (!low && !depleted) return [];
   const rows: OutboxRow[] = [];
   const money = (d: Decimal) => Money.of(d, input.currency).toString();
   const base = {
@@ -46,11 +53,7 @@ export function balanceCrossings(input: BalanceCrossingInput, newId: () => strin
     occurredAt: input.occurredAt.toISOString(),
     ...input.details,
   };
-  if (
-    input.threshold.greaterThan(0) &&
-    input.before.greaterThanOrEqualTo(input.threshold) &&
-    input.after.lessThan(input.threshold)
-  ) {
+  if (low) {
     rows.push({
       id: newId(),
       organizationId: input.organizationId,
@@ -60,7 +63,7 @@ export function balanceCrossings(input: BalanceCrossingInput, newId: () => strin
       idempotencyKey: `credits.low:${input.entityId}:${input.cause}`,
     });
   }
-  if (input.before.greaterThan(0) && input.after.isZero()) {
+  if (depleted) {
     rows.push({
       id: newId(),
       organizationId: input.organizationId,

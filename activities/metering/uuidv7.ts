@@ -10,18 +10,16 @@ let sequence = 0;
 const pool = Buffer.alloc(4096);
 let offset = pool.length;
 
-function random16(): Buffer {
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (byte: number) => HEX[byte & 0xff] as string;
+
+export function uuidv7(now: number = Date.now()): string {
   if (offset + 16 > pool.length) {
     randomFillSync(pool);
     offset = 0;
   }
-  const bytes = Buffer.from(pool.subarray(offset, offset + 16));
+  const r = offset;
   offset += 16;
-  return bytes;
-}
-
-export function uuidv7(now: number = Date.now()): string {
-  const bytes = random16();
   let ms = now;
   if (ms <= lastMs) {
     ms = lastMs;
@@ -31,14 +29,15 @@ export function uuidv7(now: number = Date.now()): string {
       sequence = 0;
     }
   } else {
-    sequence = (bytes[6] ?? 0) & 0x3f; // random start, leaves room to count up
+    sequence = (pool[r + 6] as number) & 0x3f; // random start, leaves room to count up
   }
   lastMs = ms;
-  const ts = BigInt(ms);
-  for (let i = 0; i < 6; i += 1) bytes[i] = Number((ts >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = 0x70 | ((sequence >> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // 48-bit millisecond timestamp, big-endian; plain arithmetic is exact below 2^53.
+  const high = Math.floor(ms / 0x1000000);
+  const low = ms % 0x1000000;
+  let out = hex(high >>> 16) + hex(high >>> 8) + hex(high) + hex(low >>> 16) + '-' + hex(low >>> 8) + hex(low) + '-';
+  out += hex(0x70 | ((sequence >> 8) & 0x0f)) + hex(sequence) + '-';
+  out += hex(((pool[r + 8] as number) & 0x3f) | 0x80) + hex(pool[r + 9] as number) + '-';
+  for (let i = 10; i < 16; i += 1) out += hex(pool[r + i] as number);
+  return out;
 }
