@@ -396,4 +396,38 @@ describe('POST /api/billing/events/batch', () => {
     ]);
     expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
   });
+
+  it('a rejected event in a batch does not advance the tier counter the next events are rated against', async () => {
+    // Volume pricing: P(n) = n x 1.00 up to 3 units, n x 0.50 above. Limit 2.50 per user.
+    const t = await createMeteringTenant(db, {
+      overagePolicy: 'bill',
+      creditLimit: '2.50',
+      prices: [
+        {
+          eventType: 'msg',
+          model: 'volume',
+          tiers: [
+            { upTo: '3', unitPrice: '1.00' },
+            { upTo: null, unitPrice: '0.50' },
+          ],
+        },
+      ],
+    });
+    const events = [1, 1, 5, 2, 1].map((quantity) => eventBody(t, { eventType: 'msg', quantity }));
+    const { body } = await post(t.ingestKey, { events }, '/api/billing/events/batch');
+    const results = body.results as Array<Record<string, string>>;
+    expect(results.map((r) => [r.status, r.code, r.ratedAmount, r.billedLater])).toEqual([
+      ['accepted', null, '1.00', '1.00'],
+      ['accepted', null, '1.00', '1.00'],
+      // P(7) - P(2) = 3.50 - 2.00 = 1.50 would take spend to 3.50.
+      ['rejected', 'USER_CREDIT_LIMIT_EXCEEDED', '1.50', '0.00'],
+      // Counted from 2, not 7: P(4) - P(2) = 2.00 - 2.00.
+      ['accepted', null, '0.00', '0.00'],
+      // P(5) - P(4) = 0.50; spend reaches exactly the limit.
+      ['accepted', null, '0.50', '0.50'],
+    ]);
+    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['5', '2.5']);
+    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+  });
 });
