@@ -32,12 +32,13 @@ export async function listLedgerEntries(
   page: PageRequest,
 ): Promise<Page<LedgerEntryView>> {
   const args = pageArgs(page);
+  const byEvent = filter.eventId ? await entriesOfEvent(db, organizationId, filter.eventId) : undefined;
   const where: Prisma.LedgerEntryWhereInput = {
     ...args.where,
     entity: { organizationId },
     ...(filter.entityId ? { entityId: filter.entityId } : {}),
     ...(filter.grantId ? { grantId: filter.grantId } : {}),
-    ...(filter.eventId ? { eventId: filter.eventId } : {}),
+    ...(byEvent ? { OR: [{ eventId: byEvent.eventId }, { id: { in: byEvent.ledgerEntryIds } }] } : {}),
     ...(filter.kind ? { kind: filter.kind } : {}),
     ...(filter.from || filter.to
       ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
@@ -60,4 +61,17 @@ export async function listLedgerEntries(
       createdAt: l.createdAt.toISOString(),
     })),
   };
+}
+
+/**
+ * An event's entries: those naming it, and the consume entries its draws name (a consume entry carrying several
+ * events of one metering transaction names none of them).
+ */
+async function entriesOfEvent(db: Db, organizationId: string, eventId: string) {
+  const event = await db.marketplaceEvent.findFirst({
+    where: { id: eventId, entity: { organizationId } },
+    select: { draws: true },
+  });
+  const draws = (event?.draws ?? []) as Array<{ ledgerEntryId?: string }>;
+  return { eventId, ledgerEntryIds: draws.flatMap((d) => (d.ledgerEntryId ? [d.ledgerEntryId] : [])) };
 }

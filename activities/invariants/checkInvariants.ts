@@ -5,10 +5,11 @@
 // Rules
 //   grant_balance          for every grant: sum of its ledger entries = remaining, and remaining >= 0
 //   grant_origin           every grant has exactly one creating entry (grant | transfer_in) equal to its original
-//   event_accounting       accepted: rated = drawn + billed later; consume entries sum to -drawn; exactly one usage
-//                          invoice item of the billed-later amount when > 0, none otherwise. rejected: none of those
-//   ledger_cause           consume entries belong to an accepted event; expire entries to an expired grant; every
-//                          entry has its grant; transfers out and in cancel out within each organization
+//   event_accounting       accepted: rated = drawn + billed later; its draws sum to drawn; exactly one usage invoice
+//                          item of the billed-later amount when > 0, none otherwise. rejected: none of those
+//   ledger_cause           every consume entry is minus the sum of the accepted events' draws that name it (and
+//                          every draw names a consume entry of its grant); expire entries belong to an expired
+//                          grant; every entry has its grant; transfers out and in cancel out within each organization
 //   one_invoice_per_period at most one invoice per entity and period start, and no two overlapping periods
 //   invoice_totals         an issued invoice's total equals the sum of its lines
 //   invoice_numbering      numbers per organization are exactly 1..N, and the organization's next number is N+1
@@ -92,8 +93,8 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
       SELECT ev.* FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
       WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
     ), consumed AS (
-      SELECT l."eventId", SUM(l.amount) AS amount FROM "LedgerEntry" l
-      WHERE l.kind = 'consume' AND l."eventId" IN (SELECT id FROM scoped) GROUP BY l."eventId"
+      SELECT s.id AS "eventId", -SUM((d->>'amount')::numeric) AS amount
+      FROM scoped s CROSS JOIN LATERAL jsonb_array_elements(s.draws) d GROUP BY s.id
     ), billed AS (
       SELECT i."eventId", COUNT(*)::int AS items, SUM(i.amount) AS amount FROM "InvoiceItem" i
       WHERE i.kind = 'usage' AND i."eventId" IN (SELECT id FROM scoped) GROUP BY i."eventId"
@@ -114,18 +115,34 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
     (r) => [r.id],
     (r) =>
       `${r.status} event: rated ${r.rated}, drawn ${r.drawn}, billed later ${r.billedLater}; ` +
-      `consume entries ${r.consumed}, usage items ${r.items} of ${r.billed}`,
+      `draws ${r.consumed}, usage items ${r.items} of ${r.billed}`,
   );
 
   const orphanEntries = await db.$queryRaw<Row[]>`
     SELECT l.id, l.kind::text AS kind FROM "LedgerEntry" l
     JOIN "Entity" e ON e.id = l."entityId"
     LEFT JOIN "CreditGrant" g ON g.id = l."grantId"
-    LEFT JOIN "MarketplaceEvent" ev ON ev.id = l."eventId"
     WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
       AND ((l."grantId" IS NULL AND l.kind <> 'adjust')
-        OR (l.kind = 'consume' AND (ev.id IS NULL OR ev.status <> 'accepted'))
-        OR (l.kind = 'expire' AND g."expiredAt" IS NULL))`;
+        OR (l.kind = 'expire' AND g."expiredAt" IS NULL))
+    UNION ALL
+    -- Consume entries against the draws that name them, from either side: an entry nobody's draws name, or whose
+    -- amount is not minus their sum, or named by a rejected event or from another grant; a draw naming no entry.
+    SELECT coalesce(l.id, r."ledgerEntryId") AS id, 'consume' AS kind
+    FROM (
+      SELECT l.* FROM "LedgerEntry" l JOIN "Entity" e ON e.id = l."entityId"
+      WHERE l.kind = 'consume' AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+    ) l
+    FULL JOIN (
+      SELECT (d->>'ledgerEntryId')::uuid AS "ledgerEntryId", SUM((d->>'amount')::numeric) AS amount,
+             bool_and(ev.status = 'accepted') AS accepted, array_agg(DISTINCT d->>'grantId') AS grants
+      FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
+      CROSS JOIN LATERAL jsonb_array_elements(ev.draws) d
+      WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      GROUP BY 1
+    ) r ON r."ledgerEntryId" = l.id
+    WHERE l.id IS NULL OR r."ledgerEntryId" IS NULL OR r.amount <> -l.amount OR NOT r.accepted
+       OR r.grants <> ARRAY[l."grantId"::text]`;
   add(
     'ledger_cause',
     orphanEntries,

@@ -13,6 +13,9 @@
 //   3. rating, limits and draw-down in memory, with domain/ (EventPricer, planDrawdown, periodContaining)
 //   4. one statement of data-modifying CTEs fed with JSON: events, ledger entries, grant balances, counters, spend,
 //        invoice items and outbox rows
+// Each event stores its own draws (MarketplaceEvent.draws); the ledger gets one `consume` entry per grant per
+// transaction carrying the sum, named by every draw it covers. One ledger row per event was the largest single cost
+// of a batch after the event rows themselves (bench/README.md), and says nothing the events' draws do not.
 // plus COMMIT. The lock must be its own statement: in READ COMMITTED a statement's snapshot is taken when it
 // starts, so reading the state in the statement that waited for the lock could see balances from before the
 // previous holder committed. If a multi-entity transaction fails for a reason other than a retryable conflict,
@@ -445,9 +448,7 @@ const STATE_SQL = `
               'reasonCode', e."reasonCode", 'currency', e.currency, 'ratedAmount', e."ratedAmount"::text,
               'creditsDrawn', e."creditsDrawn"::text, 'billedLater', e."billedLater"::text,
               'balanceAfter', e."balanceAfter"::text, 'periodStart', e."periodStart", 'occurredAt', e."occurredAt",
-              'draws', (SELECT coalesce(json_agg(json_build_object('grantId', l."grantId", 'amount', (-l.amount)::text)
-                                                 ORDER BY l.id), '[]'::json)
-                          FROM "LedgerEntry" l WHERE l."eventId" = e.id AND l.kind = 'consume'))), '[]'::json)
+              'draws', e.draws)), '[]'::json)
        FROM "MarketplaceEvent" e
        JOIN unnest($6::uuid[], $7::text[]) AS k("entityId", key)
          ON e."entityId" = k."entityId" AND e."idempotencyKey" = k.key
@@ -458,14 +459,14 @@ const WRITE_SQL = `
   ev AS (
     INSERT INTO "MarketplaceEvent" ("id", "entityId", "userId", "eventType", "quantity", "occurredAt", "receivedAt",
       "idempotencyKey", "payloadHash", "properties", "status", "reasonCode", "currency", "ratedAmount", "creditsDrawn",
-      "billedLater", "balanceAfter", "periodStart", "createdAt")
+      "billedLater", "balanceAfter", "periodStart", "draws", "createdAt")
     SELECT x.id, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", $1::timestamptz,
       x."idempotencyKey", x."payloadHash", x.properties, x.status::"EventStatus", x."reasonCode", x.currency,
-      x."ratedAmount", x."creditsDrawn", x."billedLater", x."balanceAfter", x."periodStart", $1::timestamptz
+      x."ratedAmount", x."creditsDrawn", x."billedLater", x."balanceAfter", x."periodStart", x.draws, $1::timestamptz
     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text,
       quantity numeric, "occurredAt" timestamptz, "idempotencyKey" text, "payloadHash" text, properties jsonb,
       status text, "reasonCode" text, currency text, "ratedAmount" numeric, "creditsDrawn" numeric,
-      "billedLater" numeric, "balanceAfter" numeric, "periodStart" timestamptz)
+      "billedLater" numeric, "balanceAfter" numeric, "periodStart" timestamptz, draws jsonb)
     RETURNING 1),
   le AS (
     INSERT INTO "LedgerEntry" ("id", "entityId", "grantId", "eventId", "kind", "amount", "currency", "description",
@@ -559,11 +560,22 @@ interface EntityState {
   balance: { at: number; amount: Decimal } | null;
 }
 
+interface ConsumeEntry {
+  id: string;
+  entityId: string;
+  currency: string;
+  drawn: Decimal;
+  /** The events that drew on it: the first one's id and description name an entry carrying a single event. */
+  events: number;
+  firstEventId: string;
+  firstDescription: string;
+}
+
 /** Rows the one write statement inserts or updates, across all entities of the transaction. */
 interface Writes {
   events: unknown[];
-  ledger: unknown[];
-  drawnByGrant: Map<string, Decimal>;
+  /** The transaction's one consume entry per grant: what its events drew from it. */
+  consumeByGrant: Map<string, ConsumeEntry>;
   invoiceItems: unknown[];
   outbox: OutboxRow[];
   outboxKeys: Set<string>;
@@ -651,7 +663,7 @@ async function processGroups(
   // 2. The state of every locked entity, in one query.
   const allEvents = active.flatMap((a) => a.group.events);
   const state = (
-    await sql<StateRow>('metering_state_v1', STATE_SQL, [
+    await sql<StateRow>('metering_state_v2', STATE_SQL, [
       active.map((a) => a.locked.id),
       now,
       [...periodStarts.values()],
@@ -730,8 +742,7 @@ async function processGroups(
   // 3. Rate, limit and draw, event by event in input order, per entity.
   const writes: Writes = {
     events: [],
-    ledger: [],
-    drawnByGrant: new Map(),
+    consumeByGrant: new Map(),
     invoiceItems: [],
     outbox: [],
     outboxKeys: new Set(),
@@ -742,7 +753,21 @@ async function processGroups(
   if (writes.events.length === 0) return { outcomes, webhookEventIds: [] };
 
   // 4. Write everything in one statement.
-  const grantUpdates = [...writes.drawnByGrant.entries()].map(([id, d]) => ({ id, drawn: d.toFixed() }));
+  const grantUpdates: Array<{ id: string; drawn: string }> = [];
+  const ledgerRows: unknown[] = [];
+  for (const [grantId, c] of writes.consumeByGrant) {
+    grantUpdates.push({ id: grantId, drawn: c.drawn.toFixed() });
+    ledgerRows.push({
+      id: c.id,
+      entityId: c.entityId,
+      grantId,
+      eventId: c.events === 1 ? c.firstEventId : null,
+      amount: c.drawn.negated().toFixed(),
+      currency: c.currency,
+      description: c.events === 1 ? c.firstDescription : `${c.events} metered events`,
+      idempotencyKey: `consume:${c.id}`,
+    });
+  }
   const counterRows: unknown[] = [];
   const spendRows: unknown[] = [];
   for (const s of states.values()) {
@@ -773,10 +798,10 @@ async function processGroups(
     }
   }
   const written = (
-    await sql<{ grantsUpdated: number; webhookEventIds: string[] }>('metering_write_v1', WRITE_SQL, [
+    await sql<{ grantsUpdated: number; webhookEventIds: string[] }>('metering_write_v2', WRITE_SQL, [
       now,
       JSON.stringify(writes.events),
-      JSON.stringify(writes.ledger),
+      JSON.stringify(ledgerRows),
       JSON.stringify(grantUpdates),
       JSON.stringify(counterRows),
       JSON.stringify(spendRows),
@@ -975,6 +1000,7 @@ function rateEntityEvents(
       }
     }
 
+    const eventDraws: Array<{ grantId: string; amount: string; ledgerEntryId: string }> = [];
     if (status === 'accepted') {
       counter.quantity = counter.quantity.plus(quantity);
       counter.cumulative = cumulativeAfter;
@@ -986,17 +1012,22 @@ function rateEntityEvents(
         limitReached(spend, member, period, eventId, occurredAt);
       }
       for (const d of draws) {
-        writes.drawnByGrant.set(d.grantId, (writes.drawnByGrant.get(d.grantId) ?? zero()).plus(d.amount));
-        writes.ledger.push({
-          id: uuidv7(),
-          entityId: locked.id,
-          grantId: d.grantId,
-          eventId,
-          amount: d.amount.negated().toFixed(),
-          currency,
-          description: `${input.eventType} x ${quantityText}`,
-          idempotencyKey: `consume:${eventId}:${d.grantId}`,
-        });
+        let entry = writes.consumeByGrant.get(d.grantId);
+        if (!entry) {
+          entry = {
+            id: uuidv7(),
+            entityId: locked.id,
+            currency,
+            drawn: zero(),
+            events: 0,
+            firstEventId: eventId,
+            firstDescription: `${input.eventType} x ${quantityText}`,
+          };
+          writes.consumeByGrant.set(d.grantId, entry);
+        }
+        entry.drawn = entry.drawn.plus(d.amount);
+        entry.events += 1;
+        eventDraws.push({ grantId: d.grantId, amount: d.amount.toFixed(), ledgerEntryId: entry.id });
       }
       if (!billedLater.isZero()) {
         writes.invoiceItems.push({
@@ -1073,6 +1104,7 @@ function rateEntityEvents(
       billedLater: billedLater.toFixed(),
       balanceAfter: balanceAfter.toFixed(),
       periodStart: iso.start,
+      draws: eventDraws,
     });
     const outcome: StoredEventOutcome = {
       status,

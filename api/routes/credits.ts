@@ -167,7 +167,10 @@ const ledgerRoute = createRoute({
     query: ListQuery.extend({
       entityId: z.uuid().optional(),
       grantId: z.uuid().optional(),
-      eventId: z.uuid().optional(),
+      eventId: z
+        .uuid()
+        .optional()
+        .openapi({ description: "The event's entries, including the consume entries its draws name" }),
       kind: z.enum(['grant', 'consume', 'expire', 'transfer_out', 'transfer_in', 'refund', 'adjust']).optional(),
       from: isoDateTime({ offset: true }).optional(),
       to: isoDateTime({ offset: true }).optional(),

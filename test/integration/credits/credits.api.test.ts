@@ -248,6 +248,20 @@ describe('promotional grants, balances and the ledger', () => {
     ]);
     const consumes = await call('GET', `/api/billing/credits/ledger?entityId=${t.entityId}&kind=consume`, t.readKey);
     expect((consumes.body.data as Json[]).map((e) => e.eventId)).toEqual([ingest.body.eventId]);
+    // A batch: one consume entry carries both events (it names neither); each event's filter finds it.
+    const batch = await call('POST', '/api/billing/events/batch', t.ingestKey, {
+      events: [eventBody(t), eventBody(t)],
+    });
+    const batchIds = (batch.body.results as Json[]).map((r) => r.eventId as string);
+    const perEvent = await Promise.all(
+      batchIds.map((id) => call('GET', `/api/billing/credits/ledger?eventId=${id}`, t.readKey)),
+    );
+    const entries = perEvent.map((r) => (r.body.data as Json[]).map((e) => [e.kind, e.amount, e.eventId]));
+    expect(entries).toEqual([[['consume', '-5.00', null]], [['consume', '-5.00', null]]]);
+    expect((perEvent[0]?.body.data as Json[])[0]?.id).toBe((perEvent[1]?.body.data as Json[])[0]?.id);
+    const single = await call('GET', `/api/billing/credits/ledger?eventId=${ingest.body.eventId}`, t.readKey);
+    expect((single.body.data as Json[]).map((e) => [e.kind, e.amount])).toEqual([['consume', '-2.50']]);
+
     const page = await call('GET', `/api/billing/credits/ledger?entityId=${t.entityId}&limit=2`, t.readKey);
     expect([(page.body.data as Json[]).length, page.body.hasMore]).toEqual([2, true]);
 

@@ -77,15 +77,29 @@ describe('checkInvariants', () => {
     expect(report.violations[0]?.detail).toMatch(/remaining .* but ledger entries sum to/);
   });
 
-  it('reports an accepted event drawn twice', async () => {
+  it('reports a consume entry written twice: no event draw accounts for the copy', async () => {
     const t = await busyTenant();
     const consume = await db.ledgerEntry.findFirstOrThrow({ where: { entityId: t.entityId, kind: 'consume' } });
-    await db.ledgerEntry.create({
+    const copy = await db.ledgerEntry.create({
       data: { ...consume, id: undefined, idempotencyKey: `duplicate:${consume.id}`, createdAt: undefined },
     });
     const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
-    expect(rules(report.violations)).toEqual(['event_accounting', 'grant_balance']);
-    expect(report.violations.find((v) => v.rule === 'event_accounting')?.ids).toEqual([consume.eventId]);
+    expect(rules(report.violations)).toEqual(['grant_balance', 'ledger_cause']);
+    expect(report.violations.find((v) => v.rule === 'ledger_cause')?.ids).toEqual([copy.id]);
+  });
+
+  it('reports an event whose draws disagree with its creditsDrawn, and with its consume entry', async () => {
+    const t = await busyTenant();
+    const event = await db.marketplaceEvent.findFirstOrThrow({
+      where: { entityId: t.entityId, status: 'accepted', creditsDrawn: { gt: 0 } },
+    });
+    const draws = event.draws as Array<{ grantId: string; amount: string; ledgerEntryId: string }>;
+    const doubled = draws.map((d) => ({ ...d, amount: String(Number(d.amount) * 2) }));
+    await db.marketplaceEvent.update({ where: { id: event.id }, data: { draws: doubled } });
+    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    expect(rules(report.violations)).toEqual(['event_accounting', 'ledger_cause']);
+    expect(report.violations.find((v) => v.rule === 'event_accounting')?.ids).toEqual([event.id]);
+    expect(report.violations.find((v) => v.rule === 'ledger_cause')?.ids).toEqual(draws.map((d) => d.ledgerEntryId));
   });
 
   it('reports invoice totals that differ from their lines, overlapping invoices and numbering gaps', async () => {

@@ -70,12 +70,18 @@ describe('metering under concurrency', () => {
       t.entityId,
     );
     expect(sums).toEqual({ ledger: '0.000000', granted: '46.250000', remaining: '0.000000' });
-    const [consumed] = await db.$queryRawUnsafe<Array<{ total: string; n: number }>>(
-      `SELECT (-sum(amount))::text AS total, count(DISTINCT "eventId")::int AS n FROM "LedgerEntry"
-        WHERE "entityId" = $1::uuid AND kind = 'consume'`,
+    // Concurrent single events are committed together, so a consume entry may carry several events' draws.
+    const [consumed] = await db.$queryRawUnsafe<Array<{ entries: string; draws: string; n: number }>>(
+      `SELECT (SELECT (-sum(amount))::text FROM "LedgerEntry" WHERE "entityId" = $1::uuid AND kind = 'consume')
+                AS entries,
+              (SELECT sum((d->>'amount')::numeric)::text
+                 FROM "MarketplaceEvent" e CROSS JOIN LATERAL jsonb_array_elements(e.draws) d
+                WHERE e."entityId" = $1::uuid) AS draws,
+              (SELECT count(*)::int FROM "MarketplaceEvent"
+                WHERE "entityId" = $1::uuid AND jsonb_array_length(draws) > 0) AS n`,
       t.entityId,
     );
-    expect(consumed).toEqual({ total: '46.250000', n: K });
+    expect(consumed).toEqual({ entries: '46.250000', draws: '46.25', n: K });
     expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
     expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(200);
     expect(await db.webhookEvent.count({ where: { entityId: t.entityId, type: 'credits.depleted' } })).toBe(1);

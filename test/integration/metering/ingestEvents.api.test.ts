@@ -77,10 +77,13 @@ describe('POST /api/billing/events', () => {
     });
     const grant = await db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.remaining.toString()).toBe('5');
+    // One event in the transaction: its consume entry names it, and its draws name the entry.
     const ledger = await db.ledgerEntry.findMany({ where: { eventId: body.eventId } });
     expect(ledger.map((l) => [l.kind, l.amount.toString(), l.idempotencyKey])).toEqual([
-      ['consume', '-5', `consume:${body.eventId}:${grantId}`],
+      ['consume', '-5', `consume:${ledger[0]?.id}`],
     ]);
+    const stored = await db.marketplaceEvent.findUniqueOrThrow({ where: { id: body.eventId } });
+    expect(stored.draws).toEqual([{ grantId, amount: '5', ledgerEntryId: ledger[0]?.id }]);
     const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['2', '5']);
     const spend = await db.userSpend.findFirstOrThrow({ where: { entityUser: { entityId: t.entityId } } });

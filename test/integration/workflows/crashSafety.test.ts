@@ -192,10 +192,10 @@ describe('crash safety (worker SIGKILLed mid-close and mid-webhook)', () => {
     ]);
 
     const ledger = await db.ledgerEntry.findMany({ where: { entityId: t.entityId }, orderBy: { createdAt: 'asc' } });
+    // The events were metered in one call: one consume entry for the grant, carrying both draws.
     expect(ledger.map((l) => [l.kind, l.amount.toFixed(2)])).toEqual([
       ['grant', '5.00'],
-      ['consume', '-2.50'],
-      ['consume', '-2.50'],
+      ['consume', '-5.00'],
     ]);
     const items = await db.invoiceItem.findMany({ where: { entityId: t.entityId } });
     expect(items.map((i) => [i.kind, i.amount.toFixed(2), i.invoiceId])).toEqual([['usage', '2.50', invoice.id]]);
