@@ -55,6 +55,26 @@ export function findUnstorableJson(root: unknown): Finding | null {
   return null;
 }
 
+/** How deeply the JSON text's arrays and objects nest (brackets inside strings do not count). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (ch === 0x7d || ch === 0x5d) depth -= 1;
+  }
+  return max;
+}
+
 const invalid = (finding: Finding) =>
   new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', `${finding.path}: ${finding.message}`, [finding]);
 
@@ -73,6 +93,9 @@ export function storableInput(): MiddlewareHandler<AuthEnv> {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(type)) {
       // Hono caches the body (api/requestBody.ts read it), so the route's validator reads the same text.
       const text = await c.req.text();
+      // The common case, decided on the text alone: the body was decoded from UTF-8 (no lone surrogates survive
+      // that) and JSON cannot hold a raw NUL, so both can only arrive as \u escapes; with none, only depth is left.
+      if (!text.includes('\\u') && nestingDepth(text) <= MAX_JSON_DEPTH) return next();
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
