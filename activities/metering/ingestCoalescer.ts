@@ -6,7 +6,9 @@
 //   queued, up to MAX_BATCH) -> each request gets its own event's outcome
 //
 // Nothing waits on a timer: an idle server flushes a lone event at once (same latency as without coalescing); under
-// load a flush carries whatever queued during the previous one. Correctness is that of a batch: each entity's
+// load a flush carries whatever queued during the previous one. Flushes running side by side never share an entity:
+// an entity in a running flush keeps its queued events for a later one. A flush would otherwise wait on that entity's
+// row lock, holding every other entity it had already locked, so concurrent flushes ran one after another. Correctness is that of a batch: each entity's
 // events are rated in arrival order under the entity's row lock, idempotency keys repeated across requests replay,
 // and an entity whose events cannot be committed is isolated into its own transaction so the others still commit.
 import type { Db } from '../db.js';
@@ -32,8 +34,28 @@ export function createIngestCoalescer(
 ): IngestCoalescer {
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   const maxBatch = opts.maxBatch ?? MAX_BATCH;
-  const queue: Pending[] = [];
+  let queue: Pending[] = [];
   let inFlight = 0;
+  /** Entities of the running flushes. */
+  const busy = new Set<string>();
+  const entityOf = (item: Pending) => `${item.organizationId}:${item.input.entityId.toLowerCase()}`;
+
+  /** Up to maxBatch queued items of entities no running flush holds; the rest stay queued, in arrival order. */
+  const takeFree = (): Pending[] => {
+    const taken: Pending[] = [];
+    const kept: Pending[] = [];
+    const held = new Set<string>();
+    for (const item of queue) {
+      const key = entityOf(item);
+      // Once one event of an entity stays queued, its later ones do too: an entity's events keep arrival order.
+      if (taken.length >= maxBatch || busy.has(key) || held.has(key)) {
+        kept.push(item);
+        held.add(key);
+      } else taken.push(item);
+    }
+    queue = kept;
+    return taken;
+  };
 
   const flush = async (items: Pending[]) => {
     try {
@@ -55,9 +77,13 @@ export function createIngestCoalescer(
 
   const pump = () => {
     while (inFlight < maxInFlight && queue.length > 0) {
-      const items = queue.splice(0, maxBatch);
+      const items = takeFree();
+      if (items.length === 0) return; // everything queued waits on a running flush's entities
+      const entities = new Set(items.map(entityOf));
+      for (const key of entities) busy.add(key);
       inFlight += 1;
       void flush(items).finally(() => {
+        for (const key of entities) busy.delete(key);
         inFlight -= 1;
         pump();
       });
