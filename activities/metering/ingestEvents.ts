@@ -29,7 +29,7 @@
 // activity). Grant updates are relative and guarded (remaining >= drawn); a guard failure aborts and retries.
 import type { Decimal } from 'decimal.js';
 import pLimit from 'p-limit';
-import { type BillingPeriod, periodContaining } from '../../domain/billingPeriods.js';
+import { type BillingPeriod, type BillingSchedule, periodContaining } from '../../domain/billingPeriods.js';
 import { availableCredits, type CreditGrantBalance, planDrawdown } from '../../domain/creditDrawdown.js';
 import { minorUnitDigits } from '../../domain/currencies.js';
 import { isBillingDomainError } from '../../domain/errors.js';
@@ -618,6 +618,22 @@ function priceError(error: unknown): { code: InvalidEventCode; detail: string } 
   }
 }
 
+/**
+ * periodContaining(now, schedule), remembered per schedule until `now` leaves the period: the time-zone arithmetic
+ * behind it costs more than rating an event, and every transaction needs it for each of its entities. Periods are
+ * values; nothing here changes one.
+ */
+const currentPeriods = new Map<string, BillingPeriod>();
+function currentPeriod(now: Date, schedule: BillingSchedule): BillingPeriod {
+  const key = `${schedule.interval}:${schedule.anchorDay}:${schedule.timeZone}`;
+  const cached = currentPeriods.get(key);
+  if (cached && now >= cached.start && now < cached.end) return cached;
+  const period = periodContaining(now, schedule);
+  if (currentPeriods.size >= 1000) currentPeriods.clear();
+  currentPeriods.set(key, period);
+  return period;
+}
+
 async function processGroups(
   client: { query(text: string): Promise<unknown> },
   sql: Sql,
@@ -651,7 +667,7 @@ async function processGroups(
       continue;
     }
     const schedule = { anchorDay: locked.billingAnchorDay, timeZone: locked.timeZone, interval: 'month' as const };
-    const current = periodContaining(now, schedule);
+    const current = currentPeriod(now, schedule);
     const eventPeriods = group.events.map((e) =>
       e.occurredAt >= current.start && e.occurredAt < current.end ? current : periodContaining(e.occurredAt, schedule),
     );
