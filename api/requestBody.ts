@@ -78,14 +78,19 @@ function readNode(incoming: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(err);
     };
+    // A client that hangs up mid-body may close the request without 'end' or 'error'; without this the handler
+    // would wait forever.
+    const onClose = () => onError(new Error('request body aborted by the client'));
     const cleanup = () => {
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
+      incoming.off('close', onClose);
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
+    incoming.on('close', onClose);
   });
 }
 

@@ -1,5 +1,6 @@
 // readRequestBody on both paths it has: Node's IncomingMessage (over HTTP on @hono/node-server) and a Web Request
 // (app.request, other runtimes). Each request body is read once; every later reader gets the same text.
+import { PassThrough } from 'node:stream';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEnv } from '../../../api/auth.js';
@@ -94,5 +95,21 @@ describe('readRequestBody in process (Web Request)', () => {
     const res = await app.request('/api/echo', { method: 'POST' });
     expect(res.status).toBe(500);
     expect(await res.text()).toContain('SyntaxError');
+  });
+});
+
+describe('readRequestBody on a Node request the client abandons', () => {
+  it('fails the request instead of waiting forever when the body stream closes without ending', async () => {
+    const incoming = Object.assign(new PassThrough(), { headers: {}, method: 'POST' });
+    const request = new Request('http://localhost/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    const answered = Promise.resolve(echoApp().fetch(request, { incoming }));
+    incoming.write('{"name":');
+    incoming.destroy();
+    const res = await answered;
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('request body aborted by the client');
   });
 });
