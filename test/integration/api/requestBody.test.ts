@@ -24,14 +24,20 @@ function echoApp() {
 }
 
 const body = JSON.stringify({ name: 'Zoë ✓ 🚀', n: [1, 2, 3] });
-const chunkedOver = () =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
-      for (let sent = 0; sent <= DEFAULT_BODY_LIMIT; sent += chunk.length) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
+/** A POST whose body streams past the limit with no Content-Length, so only counting the bytes can refuse it. */
+const chunkedOverLimit = (): RequestInit =>
+  ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new ReadableStream<Uint8Array>({
+      start(controller) {
+        const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+        for (let sent = 0; sent <= DEFAULT_BODY_LIMIT; sent += chunk.length) controller.enqueue(chunk);
+        controller.close();
+      },
+    }),
+    duplex: 'half',
+  }) as RequestInit;
 
 describe('readRequestBody over HTTP (Node request)', () => {
   let server: Awaited<ReturnType<typeof serveOverHttp>>;
@@ -50,12 +56,7 @@ describe('readRequestBody over HTTP (Node request)', () => {
   });
 
   it('answers 413 for a chunked body over the limit, and the server keeps serving', async () => {
-    const res = await fetch(`${server.url}/api/echo`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: chunkedOver(),
-      duplex: 'half',
-    } as RequestInit);
+    const res = await fetch(`${server.url}/api/echo`, chunkedOverLimit());
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
     expect((await fetch(`${server.url}/api/echo`)).status).toBe(200);
@@ -81,12 +82,7 @@ describe('readRequestBody in process (Web Request)', () => {
       body: '{}',
     });
     expect(declared.status).toBe(413);
-    const counted = await app.request('/api/echo', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: chunkedOver(),
-      duplex: 'half',
-    } as RequestInit);
+    const counted = await app.request('/api/echo', chunkedOverLimit());
     expect(counted.status).toBe(413);
     expect(((await counted.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
   });
