@@ -16,6 +16,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
 import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
+import { createLogger } from '../../activities/logger.js';
 import { closeMeteringPool } from '../../activities/metering/meteringPool.js';
 import { projectRoot } from '../../scripts/lib/prismaCli.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
@@ -71,7 +72,11 @@ beforeAll(async () => {
   ({ worker, connection: workerConnection } = await devServerWorker(db, taskQueue));
   running = worker.run();
   // Production mode for webhook URLs: fuzzed endpoints on internal or unresolvable hosts are refused (422).
-  const app = testApp(db, temporal, taskQueue, { allowInternalWebhookUrls: false });
+  // Errors are logged: a 500 the fuzzer finds is printed with its cause, in CI too.
+  const app = testApp(db, temporal, taskQueue, {
+    allowInternalWebhookUrls: false,
+    log: createLogger('api-schemathesis', 'error'),
+  });
   api = await serveOverHttp(app);
   apiUrl = api.url;
   tenant = await createTenant(db);

@@ -54,14 +54,16 @@ export function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls' | 'apiKeyCacheTtlMs'> = {},
+  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls' | 'apiKeyCacheTtlMs'> &
+    Partial<Pick<AppDeps, 'log'>> = {},
 ) {
   // Tests deliver to local receivers: dev mode for webhook URLs unless a test asks otherwise.
   return createApp({
     db,
     temporal,
     taskQueue,
-    log: createLogger('api-test', 'silent'),
+    // TEST_LOG_LEVEL=error (or info, debug) shows what the app logs; silent by default.
+    log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
     allowInternalWebhookUrls: true,
     ...options,
   });
