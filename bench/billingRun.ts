@@ -21,11 +21,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../activities/db.js';
+import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
 import { type BillingRunVerdict, compareTotals, verifyBillingRun } from './billingRunChecks.js';
-import { freePort, startCluster } from './billingRunCluster.js';
+import { startCluster } from './billingRunCluster.js';
 import {
   type CloseRunResult,
   closeAllPeriods,

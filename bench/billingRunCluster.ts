@@ -4,10 +4,10 @@
 // among the queue's pollers) and every API answers /health.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { freePort } from '../scripts/lib/freePort.js';
 import { stopChild } from '../scripts/lib/temporalDevServer.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -32,17 +32,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : null;
   const children: ChildProcess[] = [];
@@ -60,12 +49,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: projectRoot,
       env,
-      stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
+      stdio: ['ignore', log ? 'pipe' : 'ignore', 'pipe'],
     });
-    if (log) {
-      child.stdout?.pipe(log, { end: false });
-      child.stderr?.pipe(log, { end: false });
-    }
+    if (log) child.stdout?.pipe(log, { end: false });
+    keepStderrTail(child, log);
     children.push(child);
     return child;
   };
@@ -91,7 +78,29 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   }
 }
 
+// A process that dies while starting says why on stderr; the error carries its last lines, log file or not.
+const STDERR_TAIL_BYTES = 4_000;
+const stderrTails = new WeakMap<ChildProcess, string>();
+
+function keepStderrTail(child: ChildProcess, log: NodeJS.WritableStream | null): void {
+  stderrTails.set(child, '');
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    log?.write(chunk);
+    stderrTails.set(child, ((stderrTails.get(child) ?? '') + chunk).slice(-STDERR_TAIL_BYTES));
+  });
+}
+
 const exited = (children: ChildProcess[]) => children.find((c) => c.exitCode !== null || c.signalCode !== null);
+
+function exitedWhileStarting(child: ChildProcess): Error {
+  const script = child.spawnargs.at(-1);
+  const tail = stderrTails.get(child)?.trim();
+  return new Error(
+    `a cluster process (${script}) exited with ${child.exitCode ?? child.signalCode} while starting` +
+      (tail ? `; its stderr ended with:\n${tail}` : '; it wrote nothing to stderr'),
+  );
+}
 
 async function waitForPollers(
   address: string,
@@ -108,7 +117,7 @@ async function waitForPollers(
     const wanted = workers.map((w) => new RegExp(`(^|\\D)${w.pid}(\\D|$)`));
     for (;;) {
       const dead = exited(all);
-      if (dead) throw new Error(`a cluster process exited with ${dead.exitCode ?? dead.signalCode} while starting`);
+      if (dead) throw exitedWhileStarting(dead);
       const polling = await Promise.all(
         [
           proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
@@ -136,7 +145,7 @@ async function waitForHealth(url: string, all: ChildProcess[], timeoutMs = 120_0
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const dead = exited(all);
-    if (dead) throw new Error(`a cluster process exited with ${dead.exitCode ?? dead.signalCode} while starting`);
+    if (dead) throw exitedWhileStarting(dead);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return;

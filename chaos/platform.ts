@@ -6,12 +6,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
+import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
 import { findTemporalCli, startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
@@ -41,17 +41,6 @@ export interface Platform {
 
 export const TASK_QUEUE = 'billing';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** True while `pid` is a live process (a zombie is not: nothing of it runs any more). */
 function alive(pid: number): boolean {

@@ -4,11 +4,11 @@
 // plus the prebuilt workflow bundle and the time-skipping test server's path for workflow tests.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../../scripts/lib/prismaCli.js';
 import { registerSearchAttributes } from '../../scripts/lib/searchAttributeRegistration.js';
@@ -23,17 +23,6 @@ declare module 'vitest' {
     /** The time-skipping test server wrapper from scripts/setup-tools.sh; undefined = let the SDK download it. */
     testServerPath: string | undefined;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export default async function setup(project: TestProject) {

@@ -2,19 +2,9 @@
 // 5 s to open its port; a JVM on a busy 2-core machine (parallel test files) sometimes needs more. So with our own
 // binary we spawn it ourselves, wait as long as it takes (up to 60 s), and attach the SDK to it.
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../scripts/lib/freePort.js';
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -4,9 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Db } from '../../../activities/db.js';
 import { unavailableDependency } from '../../../api/unavailableDependency.js';
+import { freePort } from '../../../scripts/lib/freePort.js';
 import { caller, expectProblem } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { freePort } from '../../support/globalSetup.js';
 import { testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
 
 let db: Db;
