@@ -45,6 +45,9 @@ export interface EntityBillingState {
 
 export const billingWorkflowId = (entityId: string) => `billing:${entityId}`;
 
+/** Failure type of a changeAnchorDay refused because the open period is closing; the caller retries. */
+export const BILLING_PERIOD_CLOSING = 'BillingPeriodClosing';
+
 export const closeNowSignal = wf.defineSignal('closeNow');
 export const changeAnchorDayUpdate = wf.defineUpdate<{ anchorDay: number; periodEnd: string }, [{ anchorDay: number }]>(
   'changeAnchorDay',
@@ -81,6 +84,14 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
       validator: ({ anchorDay }) => {
         if (!Number.isInteger(anchorDay) || anchorDay < 1 || anchorDay > 31) {
           throw new Error('anchorDay must be an integer 1..31');
+        }
+        // Once closing, this run ends in continue-as-new without another open period: an update accepted now could
+        // never finish in it. Refused (nothing in history), it is sent again and reaches the next run.
+        if (state.phase === 'closing') {
+          throw wf.ApplicationFailure.create({
+            type: BILLING_PERIOD_CLOSING,
+            message: 'the open billing period is closing; send the change again to apply it to the next one',
+          });
         }
       },
     },

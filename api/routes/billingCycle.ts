@@ -3,7 +3,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { findEntityInOrganization } from '../../activities/entities.js';
-import { billingWorkflowId, changeAnchorDayUpdate, closeNowSignal } from '../../workflows/entityBillingWorkflow.js';
+import {
+  BILLING_PERIOD_CLOSING,
+  billingWorkflowId,
+  changeAnchorDayUpdate,
+  closeNowSignal,
+} from '../../workflows/entityBillingWorkflow.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
@@ -39,13 +44,18 @@ const anchor = apiRoute({
   },
 });
 
-/** The run the update reached finished (continued as new, or completed) before the update did. */
-function isRunCompleted(err: unknown): boolean {
-  for (let e = err as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+/**
+ * The update met a run that was ending: refused because its period is closing, or the run finished (continued as
+ * new) before the update was delivered or completed. Sent again, it reaches the next run.
+ */
+function isRunEnding(err: unknown): boolean {
+  for (let e = err as { message?: unknown; type?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type === BILLING_PERIOD_CLOSING) return true;
     const message = typeof e.message === 'string' ? e.message.toLowerCase() : '';
     if (
       message.includes('workflow execution already completed') ||
-      message.includes('workflow completed before the update completed')
+      message.includes('workflow completed before the update completed') ||
+      message.includes('workflow update was aborted')
     )
       return true;
   }
@@ -75,15 +85,15 @@ export function billingCycleRoutes(deps: RouteDeps) {
     .openapi(anchor, async (c) => {
       const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
       const args = [{ anchorDay: c.req.valid('json').anchorDay }] as [{ anchorDay: number }];
-      // An update that arrives while a period is closing waits for the next period; if the run continues as new
-      // first, the update fails ("the Workflow completed before the Update completed", or "workflow execution already
-      // completed" when it arrives just after). The handle follows the workflow id, so sending it again reaches the
-      // new run (Temporal's advice for updates across continue-as-new).
+      // An update that arrives while a period is closing is refused by the workflow (BillingPeriodClosing); one that
+      // races the continue-as-new fails with the run ("workflow execution already completed", "workflow update was
+      // aborted"). The handle follows the workflow id, so sending it again reaches the new run (Temporal's advice
+      // for updates across continue-as-new).
       for (let attempt = 1; ; attempt++) {
         try {
           return c.json(await handle.executeUpdate(changeAnchorDayUpdate, { args }), 200);
         } catch (err) {
-          if (!isRunCompleted(err)) throw notRunning(err);
+          if (!isRunEnding(err)) throw notRunning(err);
           if (attempt >= 5) {
             throw new ProblemError(
               409,

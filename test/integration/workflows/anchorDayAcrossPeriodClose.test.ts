@@ -1,6 +1,7 @@
 // Regression (found by schemathesis): an anchor-day change sent right after close-now waited for the next period in a
 // run that then continued as new, and the API answered 500 ("the Workflow completed before the Update completed").
-// It must reach the new run and answer 200 with the new period's end.
+// It must reach the new run and answer 200 with the new period's end. The closing run refuses it (validator) rather than
+// accepting an update it could never finish.
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -61,4 +62,13 @@ it('changes the anchor day of the next run when the period closes under the upda
   // The period that closed ended at firstEnd or earlier; the change landed on the next one.
   expect(new Date(body.periodEnd).getTime()).toBeGreaterThan(new Date(firstEnd).getTime());
   expect(new Date(body.periodEnd).getUTCDate()).toBe(29);
+
+  // No run ended with the update still open: every update a run accepted, it also completed.
+  const runs = temporal.workflow.list({ query: `WorkflowId = 'billing:${tenant.entityId}'` });
+  for await (const run of runs) {
+    const events = (await temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
+    const accepted = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+    const completed = events.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes).length;
+    expect({ runId: run.runId, completed }).toEqual({ runId: run.runId, completed: accepted });
+  }
 });
