@@ -17,6 +17,7 @@ import pg from 'pg';
 import { generateApiKey, hashApiKey } from '../activities/apiKeys.js';
 import { createDb } from '../activities/db.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
+import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_bench');
@@ -184,6 +185,8 @@ interface Row {
   non2xx: number;
   errors: number;
   acceptedInDb?: number;
+  /** CPU µs per event of the API process, the Postgres server and the load generator (bench/cpuAccounting.ts). */
+  cpu?: ReturnType<typeof cpuPerEvent>;
 }
 
 function summarize(scenario: string, r: Result, batch: number, connections: number): Row {
@@ -221,6 +224,7 @@ async function main() {
   await applyMigrations(DATABASE_URL);
   const f = await seed();
   const server = await startServer();
+  const postmasterPid = await findPostmasterPid(DATABASE_URL);
   const rows: Row[] = [];
   try {
     // Warm up JIT, pools and caches.
@@ -235,8 +239,10 @@ async function main() {
       metering: boolean,
       spread = true,
     ) => {
+      const cpuBefore = readCpu(server.pid, postmasterPid);
       const r = await run(f, p, c, d, batch, spread);
       const row = summarize(name, r, batch, c);
+      row.cpu = cpuPerEvent(cpuBefore, readCpu(server.pid, postmasterPid), row.events);
       if (metering) {
         const after = await countAccepted(f);
         row.acceptedInDb = after - before;
@@ -292,12 +298,14 @@ async function main() {
     server.kill('SIGTERM');
   }
   console.log(
-    '\n| scenario | conns | duration s | events/s | p50 ms | p99 ms | max ms | non-2xx | errors | accepted in DB |',
+    '\n| scenario | conns | duration s | events/s | p50 ms | p99 ms | max ms | non-2xx | errors | accepted in DB | CPU µs/event: API / Postgres / load generator |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  const us = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
   for (const r of rows) {
+    const cpu = `${us(r.cpu?.api)} / ${us(r.cpu?.postgres)} / ${us(r.cpu?.driver)}`;
     console.log(
-      `| ${r.scenario} | ${r.connections} | ${r.duration} | ${r.eventsPerSec} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.acceptedInDb ?? '-'} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.duration} | ${r.eventsPerSec} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.acceptedInDb ?? '-'} | ${cpu} |`,
     );
   }
 }
