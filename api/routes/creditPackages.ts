@@ -9,6 +9,7 @@ import {
 } from '../../activities/credits/creditPackageCatalog.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { CurrencyCode } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { problemResponses } from './billingEvents.js';
 
@@ -21,7 +22,7 @@ const CreditPackageInput = z
     name: z.string().min(1).max(200),
     credits: decimal.openapi({ example: '100.00', description: 'Credits granted (1 credit = 1 unit of currency)' }),
     price: decimal.openapi({ example: '90.00' }),
-    currency: z.string().length(3).openapi({ example: 'USD' }),
+    currency: CurrencyCode,
     validityDays: z.number().int().min(1).max(3660).openapi({ example: 365 }),
     active: z.boolean().optional(),
   })

@@ -75,6 +75,17 @@ describe('credit packages', () => {
       validityDays: 30,
     });
     expect([invalid.status, invalid.body.code]).toEqual([422, 'VALIDATION_FAILED']);
+    // Three letters is not enough: a package must be sold in a currency the platform can bill.
+    for (const currency of ['XYZ', 'usd']) {
+      const bad = await call('POST', '/api/billing/credits/packages', t.adminKey, {
+        name: 'Bad currency',
+        credits: '1',
+        price: '1',
+        currency,
+        validityDays: 30,
+      });
+      expect([currency, bad.status, bad.body.code]).toEqual([currency, 422, 'VALIDATION_FAILED']);
+    }
 
     const list = await call('GET', '/api/billing/credits/packages', t.readKey);
     expect((list.body.data as Json[]).map((p) => p.id)).toEqual([id]);
