@@ -449,9 +449,10 @@ const STATE_SQL = `
               'creditsDrawn', e."creditsDrawn"::text, 'billedLater', e."billedLater"::text,
               'balanceAfter', e."balanceAfter"::text, 'periodStart', e."periodStart", 'occurredAt', e."occurredAt",
               'draws', e.draws)), '[]'::json)
-       FROM "MarketplaceEvent" e
-       JOIN unnest($6::uuid[], $7::text[]) AS k("entityId", key)
-         ON e."entityId" = k."entityId" AND e."idempotencyKey" = k.key
+       FROM unnest($6::uuid[], $7::text[]) AS k("entityId", key)
+       CROSS JOIN LATERAL (
+         SELECT * FROM "MarketplaceEvent" x WHERE x."entityId" = k."entityId" AND x."idempotencyKey" = k.key LIMIT 1
+       ) e
     ) AS existing`;
 
 const WRITE_SQL = `
@@ -644,14 +645,16 @@ async function processGroups(
   const ids = [...new Set(groups.map((g) => g.entity.id))].sort();
   if (!ids.every((id) => UUID.test(id))) throw new Error('metering: malformed id');
 
-  // 1. BEGIN and lock the entities, in id order. The state and write statements are prepared once per connection
-  // and, with the generic plan forced, planned once too: left to `auto`, Postgres re-planned them on nearly every
-  // execution (custom plans), which cost about a quarter of its CPU per single event; their plans do not depend on
-  // the parameter values (measured in bench/README.md).
+  // 1. BEGIN and lock the entities, in id order.
+  // Every read and write of the transaction goes through an index by key, so its plans are fixed: the generic plan,
+  // made once per connection, instead of re-planning each execution (about a quarter of Postgres's CPU per single
+  // event), and never a sequential scan. A plan made while MarketplaceEvent was small (a fresh database, statistics
+  // minutes behind a table growing by thousands of rows a second) otherwise kept scanning the whole table for the
+  // idempotency lookup, once per transaction: three times the CPU per event (bench/README.md).
   const begun = (await client.query(
-    `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; ${lockEntitiesSql(ids)}`,
+    `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off; ${lockEntitiesSql(ids)}`,
   )) as Array<{ rows: LockedEntity[] }>;
-  const lockedById = new Map((begun[2]?.rows ?? []).map((row) => [row.id, row]));
+  const lockedById = new Map((begun[3]?.rows ?? []).map((row) => [row.id, row]));
 
   // Periods: the entity's monthly period containing each event (usually its current one).
   const active: Array<{
@@ -682,7 +685,7 @@ async function processGroups(
   // 2. The state of every locked entity, in one query.
   const allEvents = active.flatMap((a) => a.group.events);
   const state = (
-    await sql<StateRow>('metering_state_v2', STATE_SQL, [
+    await sql<StateRow>('metering_state_v3', STATE_SQL, [
       active.map((a) => a.locked.id),
       now,
       [...periodStarts.values()],
