@@ -3,7 +3,7 @@
 // on one Temporal task queue and one database. Ready means: every worker is polling the task queue (its identity is
 // among the queue's pollers) and every API answers /health.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
@@ -82,11 +82,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 const STDERR_TAIL_BYTES = 4_000;
 const stderrTails = new WeakMap<ChildProcess, string>();
 
-function keepStderrTail(child: ChildProcess, log: NodeJS.WritableStream | null): void {
+function keepStderrTail(child: ChildProcess, log: WriteStream | null): void {
   stderrTails.set(child, '');
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
-    log?.write(chunk);
+    // Output still draining after stop() closed the log is dropped: a write after end would be an error event.
+    if (log && !log.writableEnded) log.write(chunk);
     stderrTails.set(child, ((stderrTails.get(child) ?? '') + chunk).slice(-STDERR_TAIL_BYTES));
   });
 }
