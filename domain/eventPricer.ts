@@ -1,6 +1,7 @@
+import type { Decimal } from 'decimal.js';
 import { assertCurrency, type CurrencyCode } from './currencies.js';
 import { CurrencyMismatchError, InvalidPriceDefinitionError, UnknownEventTypeError } from './errors.js';
-import { AMOUNT_SCALE, Money, type QuantityInput, toQuantity } from './money.js';
+import { AMOUNT_SCALE, BillingDecimal, Money, type QuantityInput, ROUNDING_MODE, toQuantity } from './money.js';
 import { type CompiledPricing, compilePricing, type PricingScheme } from './tieredPricing.js';
 
 /**
@@ -15,6 +16,9 @@ import { type CompiledPricing, compilePricing, type PricingScheme } from './tier
  * of all events in a period sum exactly to P(total), whatever their order or grouping. With integer quantities
  * and prices of at most 6 decimals nothing is ever actually rounded.
  */
+
+/** Zero as Money stores it (never -0). Decimals are immutable, so one instance serves every caller. */
+const ZERO = new BillingDecimal(0);
 
 export interface EventPriceDefinition extends PricingScheme {
   eventType: string;
@@ -114,6 +118,15 @@ export class EventPricer {
   priceForPeriod(eventType: string, totalQuantity: QuantityInput): Money {
     const { definition, pricing } = this.compile(eventType);
     return Money.of(pricing.price(totalQuantity), definition.currency).roundTo(AMOUNT_SCALE);
+  }
+
+  /**
+   * priceForPeriod(...).amount for a quantity the caller already holds as a non-negative Decimal (a usage counter):
+   * the metering hot path calls it for every event, so it skips parsing and the Money wrapper.
+   */
+  periodAmount(eventType: string, totalQuantity: Decimal): Decimal {
+    const amount = this.compile(eventType).pricing.amountOf(totalQuantity).toDecimalPlaces(AMOUNT_SCALE, ROUNDING_MODE);
+    return amount.isZero() ? ZERO : amount;
   }
 
   private compile(eventType: string): CompiledEventPrice {

@@ -71,6 +71,17 @@ export function formatAmount(amount: Decimal, minorUnitDigits: number): string {
   return normaliseZero(amount).toFixed(Math.max(minorUnitDigits, amount.decimalPlaces()));
 }
 
+/**
+ * formatAmount for an amount already printed by Decimal#toFixed() with no argument (plain notation, exactly its own
+ * decimals, never "-0"): only pads the decimals, so a hot loop that prints an amount for storage can reuse the text.
+ */
+export function padAmount(plain: string, minorUnitDigits: number): string {
+  const dot = plain.indexOf('.');
+  const decimals = dot === -1 ? 0 : plain.length - dot - 1;
+  if (decimals >= minorUnitDigits) return plain;
+  return (dot === -1 ? `${plain}.` : plain) + '0'.repeat(minorUnitDigits - decimals);
+}
+
 /** Parses an amount or price. Rejects JS numbers, NaN, Infinity and non-decimal strings. */
 export function toDecimal(value: DecimalInput): Decimal {
   return parseDecimal(value, (reason, shown) => new InvalidAmountError(reason, shown));

@@ -67,6 +67,11 @@ export interface CompiledPricing {
   readonly model: PriceModel;
   /** Price of `quantity` units counted from zero this period. */
   price(quantity: QuantityInput): Decimal;
+  /**
+   * price() of a quantity the caller already holds as a non-negative Decimal: no parsing and no breakdown objects.
+   * The metering hot path prices every event with it.
+   */
+  amountOf(quantity: Decimal): Decimal;
   /** price(alreadyUsed + quantity) - price(alreadyUsed): the exact price of the next `quantity` units. */
   increment(alreadyUsed: QuantityInput, quantity: QuantityInput): Decimal;
   /** The tiers that make up price(quantity), in tier order, omitting tiers that contribute nothing. */
@@ -168,8 +173,21 @@ function volumeBreakdown(tiers: readonly CompiledTier[], quantity: Decimal): Tie
   ];
 }
 
-function sumAmounts(charges: readonly TierCharge[]): Decimal {
-  return charges.reduce((total: Decimal, charge) => total.plus(charge.amount), new BillingDecimal(0));
+// What the breakdowns above add up to, without building them (the same terms, added in the same order).
+function graduatedAmount(tiers: readonly CompiledTier[], quantity: Decimal): Decimal {
+  let total: Decimal = new BillingDecimal(0);
+  for (const tier of tiers) {
+    if (quantity.lessThanOrEqualTo(tier.from)) break;
+    const top = tier.upTo === null || quantity.lessThan(tier.upTo) ? quantity : tier.upTo;
+    total = total.plus(top.minus(tier.from).times(tier.unitPrice).plus(tier.flatFee));
+  }
+  return total;
+}
+
+function volumeAmount(tiers: readonly CompiledTier[], quantity: Decimal): Decimal {
+  if (quantity.isZero()) return new BillingDecimal(0);
+  const tier = tierReached(tiers, quantity);
+  return quantity.times(tier.unitPrice).plus(tier.flatFee);
 }
 
 /**
@@ -180,6 +198,7 @@ export function compilePricing(scheme: PricingScheme, context?: string): Compile
   const hasTiers = scheme.tiers !== undefined && scheme.tiers !== null;
   const hasUnitPrice = scheme.unitPrice !== undefined && scheme.unitPrice !== null;
   let breakdown: (quantity: Decimal) => TierCharge[];
+  let amountOf: (quantity: Decimal) => Decimal;
 
   switch (scheme.model) {
     case 'flat': {
@@ -189,6 +208,7 @@ export function compilePricing(scheme: PricingScheme, context?: string): Compile
       }
       const unitPrice = wrap(() => toUnitPrice(scheme.unitPrice as string), context);
       breakdown = (quantity) => flatBreakdown(unitPrice, quantity);
+      amountOf = (quantity) => (quantity.isZero() ? new BillingDecimal(0) : quantity.times(unitPrice));
       break;
     }
     case 'graduated':
@@ -198,20 +218,24 @@ export function compilePricing(scheme: PricingScheme, context?: string): Compile
         throw new InvalidPriceDefinitionError(`the ${scheme.model} model takes tiers, not a unitPrice`, context);
       }
       const tiers = compileTiers(scheme.tiers as readonly Tier[], context);
-      breakdown =
-        scheme.model === 'graduated'
-          ? (quantity) => graduatedBreakdown(tiers, quantity)
-          : (quantity) => volumeBreakdown(tiers, quantity);
+      const graduated = scheme.model === 'graduated';
+      breakdown = graduated
+        ? (quantity) => graduatedBreakdown(tiers, quantity)
+        : (quantity) => volumeBreakdown(tiers, quantity);
+      amountOf = graduated
+        ? (quantity) => graduatedAmount(tiers, quantity)
+        : (quantity) => volumeAmount(tiers, quantity);
       break;
     }
     default:
       throw new InvalidPriceDefinitionError(`unknown price model ${JSON.stringify(scheme.model)}`, context);
   }
 
-  const price = (quantity: QuantityInput): Decimal => sumAmounts(breakdown(assertQuantity(quantity, 'quantity')));
+  const price = (quantity: QuantityInput): Decimal => amountOf(assertQuantity(quantity, 'quantity'));
   return {
     model: scheme.model,
     price,
+    amountOf,
     increment(alreadyUsed, quantity) {
       const used = assertQuantity(alreadyUsed, 'quantity already used');
       const q = assertQuantity(quantity, 'quantity');

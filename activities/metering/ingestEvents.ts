@@ -10,7 +10,7 @@
 //        (events, purchases, grants, transfers) holds this row lock, so draws on one entity are serialized
 //   2. one SELECT of the state: stored events for the idempotency keys (with their draws), usable grants, the
 //        period's tier counters, the members and their period spend
-//   3. rating, limits and draw-down in memory, with domain/ (EventPricer, planDrawdown, periodContaining)
+//   3. rating, limits and draw-down in memory, with domain/ (EventPricer, SequentialDrawdown, periodContaining)
 //   4. one statement of data-modifying CTEs fed with JSON: events, ledger entries, grant balances, counters, spend,
 //        invoice items and outbox rows
 // Each event stores its own draws (MarketplaceEvent.draws); the ledger gets one `consume` entry per grant per
@@ -30,11 +30,11 @@
 import type { Decimal } from 'decimal.js';
 import pLimit from 'p-limit';
 import { type BillingPeriod, type BillingSchedule, periodContaining } from '../../domain/billingPeriods.js';
-import { availableCredits, type CreditGrantBalance, planDrawdown } from '../../domain/creditDrawdown.js';
+import { type CreditGrantBalance, SequentialDrawdown } from '../../domain/creditDrawdown.js';
 import { minorUnitDigits } from '../../domain/currencies.js';
 import { isBillingDomainError } from '../../domain/errors.js';
 import type { EventPricer } from '../../domain/eventPricer.js';
-import { BillingDecimal, formatAmount, Money } from '../../domain/money.js';
+import { BillingDecimal, formatAmount, Money, padAmount } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { eventPayloadHash } from './eventPayloadHash.js';
 import { type CachedEntity, meteringEntity, meteringPricer } from './meteringContext.js';
@@ -557,8 +557,11 @@ interface EntityState {
   members: Map<string, MemberState>;
   existing: Map<string, StoredEventRow>;
   periods: Map<number, BillingPeriod>;
-  /** availableCredits(grants, at), kept current through this transaction's draws (recomputed when `at` differs). */
-  balance: { at: number; amount: Decimal } | null;
+  /**
+   * The grants in draw order as of one instant, with what they still hold, kept current through this transaction's
+   * draws; made again when an event needs another instant (occurredAt after `now`).
+   */
+  drawdown: SequentialDrawdown | null;
 }
 
 interface ConsumeEntry {
@@ -707,7 +710,7 @@ async function processGroups(
       members: new Map(),
       existing: new Map(),
       periods,
-      balance: null,
+      drawdown: null,
     });
   }
   for (const g of state.grants) {
@@ -851,8 +854,9 @@ function rateEntityEvents(
   const currency = locked.currency;
   const digits = minorUnitDigits(currency);
   const money = (d: Decimal) => formatAmount(d, digits);
+  // An amount already printed for storage (toFixed), as the API shows it: the stored text padded to the minor unit.
+  const shown = (plain: string) => padAmount(plain, digits);
   const threshold = new BillingDecimal(locked.lowBalanceThreshold);
-  const grantsById = new Map(s.grants.map((g) => [g.id, g]));
   // The same few periods for every event: their ISO strings once.
   const isoOf = new Map<BillingPeriod, { start: string; end: string }>();
   const periodIso = (p: BillingPeriod) => {
@@ -902,11 +906,10 @@ function rateEntityEvents(
       },
     });
   };
-  // Usable credits at `asOf`; events at `now` (nearly all) reuse the running balance instead of re-summing grants.
-  const balanceAt = (asOf: Date) => {
-    const at = asOf.getTime();
-    if (s.balance?.at !== at) s.balance = { at, amount: availableCredits(s.grants, asOf) };
-    return s.balance.amount;
+  // Events at `now` (nearly all) share one drawdown; the grant objects carry every draw into the next one.
+  const drawdownAt = (asOf: Date) => {
+    if (s.drawdown?.asOf.getTime() !== asOf.getTime()) s.drawdown = new SequentialDrawdown(s.grants, asOf);
+    return s.drawdown;
   };
 
   group.events.forEach((event, i) => {
@@ -950,7 +953,8 @@ function rateEntityEvents(
 
     const eventId = uuidv7();
     const asOf = occurredAt > now ? occurredAt : now;
-    const balanceBefore = balanceAt(asOf);
+    const drawdown = drawdownAt(asOf);
+    const balanceBefore = drawdown.available;
     const iso = periodIso(period);
     const quantityText = quantity.toFixed();
     const counterKey = `${input.eventType}\u0000${period.start.getTime()}`;
@@ -994,8 +998,8 @@ function rateEntityEvents(
       code = 'ENTITY_SUSPENDED';
     } else {
       // EventPricer.rate's definition, P(used + q) - P(used), with P(used) carried from the previous event.
-      counter.cumulative ??= pricer.priceForPeriod(input.eventType, counter.quantity).amount;
-      cumulativeAfter = pricer.priceForPeriod(input.eventType, counter.quantity.plus(quantity)).amount;
+      counter.cumulative ??= pricer.periodAmount(input.eventType, counter.quantity);
+      cumulativeAfter = pricer.periodAmount(input.eventType, counter.quantity.plus(quantity));
       rated = cumulativeAfter.minus(counter.cumulative);
       const limit = member.creditLimit;
       if (limit !== null && rated.greaterThan(0) && spend.amount.plus(rated).greaterThan(limit)) {
@@ -1003,17 +1007,16 @@ function rateEntityEvents(
         code = 'USER_CREDIT_LIMIT_EXCEEDED';
         limitReached(spend, member, period, eventId, occurredAt);
       } else if (rated.greaterThan(0)) {
-        const plan = planDrawdown(s.grants, rated, asOf);
+        const plan = drawdown.plan(rated);
         if (plan.shortfall.greaterThan(0) && locked.overagePolicy === 'reject') {
           status = 'rejected';
           code = 'INSUFFICIENT_CREDITS';
         } else {
-          draws = plan.draws.map((d) => ({ grantId: d.grantId, amount: d.amount }));
+          draws = plan.draws;
           drawn = plan.drawn;
           billedLater = plan.shortfall;
-          // The grant objects are this transaction's own copies (built from the state query).
-          for (const d of plan.draws) (grantsById.get(d.grantId) as CreditGrantBalance).remaining = d.remainingAfter;
-          if (s.balance) s.balance = { at: s.balance.at, amount: s.balance.amount.minus(drawn) };
+          // The grant objects it updates are this transaction's own copies (built from the state query).
+          drawdown.apply(plan);
         }
       } else if (rated.lessThan(0)) {
         // Volume pricing: crossing into a cheaper tier lowers the period's total; the difference is credited on the
@@ -1108,6 +1111,10 @@ function rateEntityEvents(
     for (const row of crossings) emit(row);
 
     const occurredAtIso = occurredAt.toISOString();
+    const ratedText = rated.toFixed();
+    const drawnText = drawn.toFixed();
+    const billedLaterText = billedLater.toFixed();
+    const balanceAfterText = balanceAfter.toFixed();
     writes.events.push({
       id: eventId,
       entityId: locked.id,
@@ -1121,10 +1128,10 @@ function rateEntityEvents(
       status,
       reasonCode: code,
       currency,
-      ratedAmount: rated.toFixed(),
-      creditsDrawn: drawn.toFixed(),
-      billedLater: billedLater.toFixed(),
-      balanceAfter: balanceAfter.toFixed(),
+      ratedAmount: ratedText,
+      creditsDrawn: drawnText,
+      billedLater: billedLaterText,
+      balanceAfter: balanceAfterText,
       periodStart: iso.start,
       draws: eventDraws,
     });
@@ -1136,11 +1143,11 @@ function rateEntityEvents(
       idempotencyKey: key,
       code,
       currency,
-      ratedAmount: money(rated),
-      creditsDrawn: money(drawn),
-      draws: draws.map((d) => ({ grantId: d.grantId, amount: money(d.amount) })),
-      billedLater: money(billedLater),
-      balanceAfter: money(balanceAfter),
+      ratedAmount: shown(ratedText),
+      creditsDrawn: shown(drawnText),
+      draws: eventDraws.map((d) => ({ grantId: d.grantId, amount: shown(d.amount) })),
+      billedLater: shown(billedLaterText),
+      balanceAfter: shown(balanceAfterText),
       periodStart: iso.start,
       occurredAt: occurredAtIso,
     };

@@ -7,6 +7,7 @@ import {
   drawOrder,
   InvalidCreditGrantError,
   planDrawdown,
+  SequentialDrawdown,
 } from '../../domain/index.js';
 
 // Property tests run hundreds of cases; on a loaded 2-core machine they need more than vitest's default 5 s.
@@ -133,4 +134,83 @@ describe('credit draw-down', () => {
     },
     PROPERTY_TIMEOUT_MS,
   );
+
+  it(
+    'property: SequentialDrawdown draws exactly what planDrawdown draws on the grants the previous draws left',
+    () => {
+      const base = d('2026-01-01T00:00:00Z').getTime();
+      const grantArb = fc.record({
+        id: fc.uuid(),
+        remaining: fc.integer({ min: 0, max: 100_000 }).map((n) => new BillingDecimal(n).div(1000).toFixed()),
+        expiresAt: fc.option(
+          fc.integer({ min: -100, max: 100 }).map((h) => new Date(base + h * 3_600_000)),
+          { nil: null },
+        ),
+        priority: fc.integer({ min: 0, max: 3 }),
+        createdAt: fc.integer({ min: -1000, max: 0 }).map((h) => new Date(base + h * 3_600_000)),
+      });
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(grantArb, { selector: (g) => g.id, maxLength: 8 }),
+          fc.array(
+            fc.integer({ min: 0, max: 60_000 }).map((n) => new BillingDecimal(n).div(1000)),
+            { maxLength: 30 },
+          ),
+          fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+          (gs, amounts, applied) => {
+            const at = new Date(base);
+            const expected: CreditGrantBalance[] = gs.map((g) => ({ ...g }));
+            const sequential = new SequentialDrawdown(
+              gs.map((g) => ({ ...g })),
+              at,
+            );
+            amounts.forEach((amount, i) => {
+              expect(sequential.available.toString()).toBe(availableCredits(expected, at).toString());
+              const want = planDrawdown(expected, amount, at);
+              const got = sequential.plan(amount);
+              expect(draws(got)).toEqual(draws(want));
+              expect(got.draws.map((x) => x.remainingAfter.toString())).toEqual(
+                want.draws.map((x) => x.remainingAfter.toString()),
+              );
+              expect([got.drawn.toString(), got.shortfall.toString()]).toEqual([
+                want.drawn.toString(),
+                want.shortfall.toString(),
+              ]);
+              // Some plans are only priced (a rejected event): the next plan must not see them.
+              if (!applied[i]) return;
+              sequential.apply(got);
+              for (const x of want.draws) {
+                const grant = expected.find((g) => g.id === x.grantId) as CreditGrantBalance;
+                grant.remaining = x.remainingAfter.toFixed();
+              }
+            });
+            expect(sequential.available.toString()).toBe(availableCredits(expected, at).toString());
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it('SequentialDrawdown writes each draw into the grant it was given and refuses a negative amount', () => {
+    const own = grants.map((g) => ({ ...g }));
+    const sequential = new SequentialDrawdown(own, asOf);
+    expect(sequential.available.toString()).toBe('125');
+    sequential.apply(sequential.plan(new BillingDecimal('8.5')));
+    // B (earliest expiry) is emptied, then D (priority 0) gives the other 3.5.
+    expect(own.map((g) => [g.id, String(g.remaining)])).toEqual([
+      ['A', '10'],
+      ['B', '0'],
+      ['C', '100'],
+      ['D', '3.5'],
+      ['E', '50'],
+      ['F', '0'],
+      ['G', '3'],
+    ]);
+    expect(sequential.available.toString()).toBe('116.5');
+    expect(() => sequential.plan(new BillingDecimal(-1))).toThrowError(
+      expect.objectContaining({ code: 'INVALID_AMOUNT' }),
+    );
+  });
 });

@@ -62,6 +62,38 @@ describe('EventPricer', () => {
     expect(rateEvent(def, '0.5', '0.5').amount.toString()).toBe('0.166667'); // 0.333333 - 0.166666
   });
 
+  it('periodAmount is priceForPeriod without the Money wrapper, rounding included', () => {
+    const pricer = new EventPricer({
+      organizationPrices: [
+        ...organizationPrices,
+        { eventType: 'hours', model: 'flat', currency: 'USD', unitPrice: '0.333333' },
+        {
+          eventType: 'bulk',
+          model: 'volume',
+          currency: 'USD',
+          tiers: [
+            { upTo: '100', unitPrice: '0.123457', flatFee: '1' },
+            { upTo: null, unitPrice: '0.1', flatFee: '0.5' },
+          ],
+        },
+      ],
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('project.posted', 'freelancer.hired', 'hours', 'bulk'),
+        fc.integer({ min: 0, max: 1_000_000 }).map((n) => new BillingDecimal(n).div(1000)),
+        (eventType, q) => {
+          expect(pricer.periodAmount(eventType, q).toFixed()).toBe(
+            pricer.priceForPeriod(eventType, q).amount.toFixed(),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(pricer.periodAmount('hours', new BillingDecimal('0.5')).toFixed()).toBe('0.166666');
+    expect(pricer.periodAmount('bulk', new BillingDecimal(0)).toFixed()).toBe('0');
+  });
+
   it('raises UNKNOWN_EVENT_TYPE for an event type with no price', () => {
     const pricer = new EventPricer(book);
     expect(pricer.has('nope')).toBe(false);

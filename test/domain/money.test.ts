@@ -4,10 +4,12 @@ import {
   AMOUNT_SCALE,
   BillingDecimal,
   CurrencyMismatchError,
+  formatAmount,
   InvalidAllocationError,
   isBillingDomainError,
   Money,
   minorUnitDigits,
+  padAmount,
   UnknownCurrencyError,
 } from '../../domain/index.js';
 
@@ -229,4 +231,24 @@ describe('allocate', () => {
     },
     PROPERTY_TIMEOUT_MS,
   );
+});
+
+describe('padAmount', () => {
+  it('formats a toFixed() text as formatAmount formats the Decimal', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 3 }),
+        (units, scale, digits) => {
+          const amount = new BillingDecimal(units.toString()).div(new BillingDecimal(10).pow(scale));
+          expect(padAmount(amount.toFixed(), digits)).toBe(formatAmount(amount, digits));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(padAmount(new BillingDecimal('-0').toFixed(), 2)).toBe('0.00');
+    expect(padAmount('12', 0)).toBe('12');
+    expect(padAmount('0.001', 2)).toBe('0.001');
+  });
 });

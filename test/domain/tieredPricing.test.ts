@@ -253,4 +253,25 @@ describe('properties', () => {
       }),
     );
   });
+
+  it(
+    'price is the sum of the breakdown, for every model (the hot path prices without building the breakdown)',
+    () => {
+      const schemeArb = fc.oneof(
+        tiersArb.map((t): PricingScheme => ({ model: 'graduated', tiers: t })),
+        tiersArb.map((t): PricingScheme => ({ model: 'volume', tiers: t })),
+        priceArb.map((unitPrice): PricingScheme => ({ model: 'flat', unitPrice })),
+      );
+      fc.assert(
+        fc.property(schemeArb, quantityArb, (scheme, q) => {
+          const pricing = compilePricing(scheme);
+          const sum = pricing.breakdown(q).reduce((total, c) => total.plus(c.amount), new BillingDecimal(0));
+          expect(pricing.price(q).toFixed()).toBe(sum.toFixed());
+          expect(pricing.amountOf(new BillingDecimal(q)).toFixed()).toBe(sum.toFixed());
+        }),
+        { numRuns: 500 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
