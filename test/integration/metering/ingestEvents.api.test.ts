@@ -357,6 +357,51 @@ describe('POST /api/billing/events/batch', () => {
     expect(await db.marketplaceEvent.count({ where: { entityId: second } })).toBe(1);
   });
 
+  it('replays stored events sent again among new ones: stored outcomes, new events drawn once, nothing twice', async () => {
+    const t = await createMeteringTenant(db);
+    const grantId = await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const batch = (events: unknown[]) => post(t.ingestKey, { events }, '/api/billing/events/batch');
+    const stored = [eventBody(t), eventBody(t), eventBody(t, { quantity: 3 })];
+    const first = (await batch(stored)).body.results as Array<Record<string, unknown>>;
+    expect(first.map((r) => [r.status, r.code, r.balanceAfter])).toEqual([
+      ['accepted', null, '7.50'],
+      ['accepted', null, '5.00'],
+      ['rejected', 'INSUFFICIENT_CREDITS', '5.00'],
+    ]);
+
+    // The transaction first writes as if every event were new, finds three keys taken and is done again with them.
+    const { body } = await batch([stored[1], eventBody(t), { ...stored[0], quantity: 2 }, stored[2], eventBody(t)]);
+    const results = body.results as Array<Record<string, unknown>>;
+    const withoutIndex = ({ index: _index, ...rest }: Record<string, unknown>) => rest;
+    expect(withoutIndex(results[0] as Record<string, unknown>)).toEqual({
+      ...withoutIndex(first[1] as Record<string, unknown>),
+      replayed: true,
+    });
+    expect(withoutIndex(results[3] as Record<string, unknown>)).toEqual({
+      ...withoutIndex(first[2] as Record<string, unknown>),
+      replayed: true,
+    });
+    expect(results.map((r) => [r.status, r.code, r.replayed ?? null, r.balanceAfter ?? null])).toEqual([
+      ['accepted', null, true, '5.00'],
+      ['accepted', null, false, '2.50'],
+      ['invalid', 'IDEMPOTENCY_KEY_CONFLICT', null, null],
+      ['rejected', 'INSUFFICIENT_CREDITS', true, '5.00'],
+      ['accepted', null, false, '0.00'],
+    ]);
+    expect(results[1]).toMatchObject({ draws: [{ grantId, amount: '2.50' }] });
+    expect([body.accepted, body.rejected, body.invalid, body.replayed]).toEqual([3, 1, 1, 2]);
+
+    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(5);
+    const grant = await db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(grant.remaining.toString()).toBe('0');
+    const consumed = await db.ledgerEntry.findMany({
+      where: { entityId: t.entityId, kind: 'consume' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(consumed.map((l) => l.amount.toString())).toEqual(['-5', '-5']);
+    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+  });
+
   it('rejects an oversized batch with BATCH_TOO_LARGE and malformed JSON with MALFORMED_JSON', async () => {
     const t = await createMeteringTenant(db);
     const events = Array.from({ length: 1001 }, () => eventBody(t));
