@@ -68,10 +68,14 @@ export async function listLedgerEntries(
  * events of one metering transaction names none of them).
  */
 async function entriesOfEvent(db: Db, organizationId: string, eventId: string) {
-  const event = await db.marketplaceEvent.findFirst({
-    where: { id: eventId, entity: { organizationId } },
-    select: { draws: true },
+  const found = await db.marketplaceEvent.findUnique({
+    where: { id: eventId },
+    select: { entityId: true, draws: true },
   });
+  // Events have no relation to their entity in the schema (no foreign key): the organization is checked apart.
+  const ofOrganization =
+    found !== null && (await db.entity.count({ where: { id: found.entityId, organizationId } })) === 1;
+  const event = ofOrganization ? found : null;
   const draws = (event?.draws ?? []) as Array<{ ledgerEntryId?: string }>;
   return { eventId, ledgerEntryIds: draws.flatMap((d) => (d.ledgerEntryId ? [d.ledgerEntryId] : [])) };
 }

@@ -5,6 +5,9 @@
 // Rules
 //   grant_balance          for every grant: sum of its ledger entries = remaining, and remaining >= 0
 //   grant_origin           every grant has exactly one creating entry (grant | transfer_in) equal to its original
+//   event_references       every event names an existing entity and user, and the user is (or was) a member of it:
+//                          MarketplaceEvent has no foreign keys (see prisma/schema.prisma); an event whose entity is
+//                          gone cannot be attributed to an organization, so only an unscoped check finds that one
 //   event_accounting       accepted: rated = drawn + billed later; its draws sum to drawn; exactly one usage invoice
 //                          item of the billed-later amount when > 0, none otherwise. rejected: none of those
 //   ledger_cause           every consume entry is minus the sum of the accepted events' draws that name it (and
@@ -20,6 +23,7 @@ import type { Db } from '../db.js';
 export type InvariantRule =
   | 'grant_balance'
   | 'grant_origin'
+  | 'event_references'
   | 'event_accounting'
   | 'ledger_cause'
   | 'one_invoice_per_period'
@@ -86,6 +90,21 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
     grantOrigin,
     (r) => [r.id],
     (r) => `original ${r.original} but ${r.creating} creating entries summing to ${r.amount}`,
+  );
+
+  const unreferenced = await db.$queryRaw<Row[]>`
+    SELECT ev.id, CASE WHEN e.id IS NULL THEN 'entity' WHEN u.id IS NULL THEN 'user' ELSE 'membership' END AS missing
+    FROM "MarketplaceEvent" ev
+    LEFT JOIN "Entity" e ON e.id = ev."entityId"
+    LEFT JOIN "User" u ON u.id = ev."userId"
+    WHERE (e.id IS NULL OR u.id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM "EntityUser" m WHERE m."entityId" = ev."entityId" AND m."userId" = ev."userId"))
+      AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)`;
+  add(
+    'event_references',
+    unreferenced,
+    (r) => [r.id],
+    (r) => `the event's ${r.missing} does not exist`,
   );
 
   const events = await db.$queryRaw<Row[]>`

@@ -76,7 +76,10 @@ async function tenantRows(): Promise<Record<string, number>> {
     customers: await db.customer.count({ where: org }),
     creditPackages: await db.creditPackage.count({ where: org }),
     creditGrants: await db.creditGrant.count({ where: ofEntities }),
-    events: await db.marketplaceEvent.count({ where: ofEntities }),
+    // Events carry no relation to their entity (no foreign key, see prisma/schema.prisma): count by entity id.
+    events: await db.marketplaceEvent.count({
+      where: { entityId: { in: (await db.entity.findMany({ where: org, select: { id: true } })).map((e) => e.id) } },
+    }),
     auditLog: await db.auditLog.count({ where: org }),
     idempotencyRecords: await db.idempotencyRecord.count({ where: { scope: tenant.organizationId } }),
   };

@@ -102,6 +102,34 @@ describe('checkInvariants', () => {
     expect(report.violations.find((v) => v.rule === 'ledger_cause')?.ids).toEqual(draws.map((d) => d.ledgerEntryId));
   });
 
+  it('reports an event naming a user who is not a member of its entity, or no entity at all', async () => {
+    const t = await busyTenant();
+    const event = await db.marketplaceEvent.findFirstOrThrow({ where: { entityId: t.entityId, status: 'accepted' } });
+    const stranger = await db.user.create({
+      data: { email: `stranger-${randomUUID()}@example.com`, name: 'Stranger' },
+    });
+    await db.marketplaceEvent.update({ where: { id: event.id }, data: { userId: stranger.id } });
+    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    expect(rules(report.violations)).toEqual(['event_references']);
+    expect(report.violations[0]).toMatchObject({ ids: [event.id], detail: "the event's membership does not exist" });
+
+    // An event of no entity belongs to no organization: only the unscoped check can see it.
+    const orphanId = randomUUID();
+    await db.$executeRaw`
+      INSERT INTO "MarketplaceEvent" (id, "entityId", "userId", "eventType", "occurredAt", "idempotencyKey",
+        "payloadHash", status, currency, "periodStart")
+      VALUES (${orphanId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid, 'project.posted', now(), 'orphan', '-',
+        'rejected', 'USD', now())`;
+    try {
+      const all = await checkInvariants(db, { outboxGraceSeconds: 1e9 });
+      expect(all.violations.filter((v) => v.ids.includes(orphanId))).toEqual([
+        { rule: 'event_references', ids: [orphanId], detail: "the event's entity does not exist" },
+      ]);
+    } finally {
+      await db.marketplaceEvent.delete({ where: { id: orphanId } });
+    }
+  });
+
   it('reports invoice totals that differ from their lines, overlapping invoices and numbering gaps', async () => {
     const t = await busyTenant();
     const base = {
