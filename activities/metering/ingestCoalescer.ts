@@ -14,7 +14,13 @@
 import type { Db } from '../db.js';
 import { type EventOutcome, type IngestEventInput, ingestEventsOfOrganizations } from './ingestEvents.js';
 
-export const MAX_IN_FLIGHT = 4;
+/**
+ * Flushes committing side by side. Two keep one flush's round trips and WAL flush overlapping the other's work; more
+ * split the same requests into more, smaller transactions, and a transaction's fixed cost (four round trips, the
+ * locks, the commit) is most of a single event's. Over HTTP at 32 connections, alternating 2 and 4 four times
+ * (bench/README.md): 1,048 vs 937 events/s on average, Postgres CPU 417-485 vs 601-805 µs per event, p99 alike.
+ */
+export const MAX_IN_FLIGHT = 2;
 export const MAX_BATCH = 200;
 
 export interface IngestCoalescer {
