@@ -103,10 +103,16 @@ export function planDrawdown(grants: readonly CreditGrantBalance[], amount: Deci
   const requested = toDecimal(amount);
   if (requested.isNegative()) throw new InvalidAmountError('cannot draw a negative amount', requested.toString());
 
+  return drawFrom(usableGrants(grants, asOf), requested);
+}
+
+/** The draw itself, over grants already in draw order; a grant emptied by an earlier draw is passed over. */
+function drawFrom(usable: readonly ParsedGrant[], requested: Decimal): DrawdownPlan {
   const draws: CreditDraw[] = [];
   let left = requested;
-  for (const { grant, remaining } of usableGrants(grants, asOf)) {
+  for (const { grant, remaining } of usable) {
     if (left.isZero()) break;
+    if (remaining.isZero()) continue;
     const take = BillingDecimal.min(remaining, left);
     draws.push({ grantId: grant.id, amount: take, remainingAfter: remaining.minus(take) });
     left = left.minus(take);
@@ -116,9 +122,9 @@ export function planDrawdown(grants: readonly CreditGrantBalance[], amount: Deci
 
 /**
  * Many amounts drawn one after another from the same grants as of one instant: what the metering hot path does for
- * every event of a batch. The grants are parsed, filtered and ordered once instead of once per amount; `draw` gives
- * exactly what planDrawdown gives on the grants as the previous draws left them, and applies it (to this object and
- * to the grants' `remaining`, which the caller may keep reading).
+ * every event of a batch. The grants are parsed, filtered and ordered once instead of once per amount; `plan` gives
+ * exactly what planDrawdown gives on the grants as the applied plans left them, and `apply` writes a plan into this
+ * object and into the grants' `remaining` (which the caller may keep reading).
  */
 export class SequentialDrawdown {
   private readonly usable: ParsedGrant[];
@@ -136,16 +142,7 @@ export class SequentialDrawdown {
   /** The plan for `amount`, without applying it (to price a rejection, for instance). */
   plan(amount: Decimal): DrawdownPlan {
     if (amount.isNegative()) throw new InvalidAmountError('cannot draw a negative amount', amount.toString());
-    const draws: CreditDraw[] = [];
-    let left = amount;
-    for (const parsed of this.usable) {
-      if (left.isZero()) break;
-      if (parsed.remaining.isZero()) continue;
-      const take = BillingDecimal.min(parsed.remaining, left);
-      draws.push({ grantId: parsed.grant.id, amount: take, remainingAfter: parsed.remaining.minus(take) });
-      left = left.minus(take);
-    }
-    return { requested: amount, draws, drawn: amount.minus(left), shortfall: left };
+    return drawFrom(this.usable, amount);
   }
 
   /** Applies a plan made by `plan` (and nothing drawn since). */

@@ -24,6 +24,19 @@ const grants: CreditGrantBalance[] = [
   { id: 'F', remaining: '0', expiresAt: d('2026-03-01T00:00:00Z'), priority: 0, createdAt: d('2025-12-01T00:00:00Z') },
   { id: 'G', remaining: '3', expiresAt: d('2026-04-01T00:00:00Z'), priority: 1, createdAt: d('2025-12-31T00:00:00Z') },
 ];
+const base = d('2026-01-01T00:00:00Z').getTime();
+/** Grants around `base`: remaining in thousandths up to maxMillis, expiring within 100 hours either side or never. */
+const grantArbitrary = (opts: { maxMillis: number; maxPriority: number }) =>
+  fc.record({
+    id: fc.uuid(),
+    remaining: fc.integer({ min: 0, max: opts.maxMillis }).map((n) => new BillingDecimal(n).div(1000).toFixed()),
+    expiresAt: fc.option(
+      fc.integer({ min: -100, max: 100 }).map((h) => new Date(base + h * 3_600_000)),
+      { nil: null },
+    ),
+    priority: fc.integer({ min: 0, max: opts.maxPriority }),
+    createdAt: fc.integer({ min: -1000, max: 0 }).map((h) => new Date(base + h * 3_600_000)),
+  });
 const draws = (plan: ReturnType<typeof planDrawdown>) => plan.draws.map((x) => [x.grantId, x.amount.toString()]);
 
 describe('credit draw-down', () => {
@@ -85,17 +98,7 @@ describe('credit draw-down', () => {
   it(
     'property: never takes more than a grant holds, never leaves a shortfall when the total is enough',
     () => {
-      const base = d('2026-01-01T00:00:00Z').getTime();
-      const grantArb = fc.record({
-        id: fc.uuid(),
-        remaining: fc.integer({ min: 0, max: 1_000_000 }).map((n) => new BillingDecimal(n).div(1000).toFixed()),
-        expiresAt: fc.option(
-          fc.integer({ min: -100, max: 100 }).map((h) => new Date(base + h * 3_600_000)),
-          { nil: null },
-        ),
-        priority: fc.integer({ min: 0, max: 5 }),
-        createdAt: fc.integer({ min: -1000, max: 0 }).map((h) => new Date(base + h * 3_600_000)),
-      });
+      const grantArb = grantArbitrary({ maxMillis: 1_000_000, maxPriority: 5 });
       fc.assert(
         fc.property(
           fc.uniqueArray(grantArb, { selector: (g) => g.id, maxLength: 15 }),
@@ -138,17 +141,7 @@ describe('credit draw-down', () => {
   it(
     'property: SequentialDrawdown draws exactly what planDrawdown draws on the grants the previous draws left',
     () => {
-      const base = d('2026-01-01T00:00:00Z').getTime();
-      const grantArb = fc.record({
-        id: fc.uuid(),
-        remaining: fc.integer({ min: 0, max: 100_000 }).map((n) => new BillingDecimal(n).div(1000).toFixed()),
-        expiresAt: fc.option(
-          fc.integer({ min: -100, max: 100 }).map((h) => new Date(base + h * 3_600_000)),
-          { nil: null },
-        ),
-        priority: fc.integer({ min: 0, max: 3 }),
-        createdAt: fc.integer({ min: -1000, max: 0 }).map((h) => new Date(base + h * 3_600_000)),
-      });
+      const grantArb = grantArbitrary({ maxMillis: 100_000, maxPriority: 3 });
       fc.assert(
         fc.property(
           fc.uniqueArray(grantArb, { selector: (g) => g.id, maxLength: 8 }),
