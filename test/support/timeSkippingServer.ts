@@ -1,6 +1,10 @@
 // The time-skipping test server, one per test file. The SDK's createTimeSkipping() gives the server it spawns only
 // 5 s to open its port; a JVM on a busy 2-core machine (parallel test files) sometimes needs more. So with our own
 // binary we spawn it ourselves, wait as long as it takes (up to 60 s), and attach the SDK to it.
+//
+// The server starts with time skipping unlocked: whenever it is idle it jumps to the next timer, so a long-running
+// workflow (billing:<entityId>) races through months on its own while the test is still reading its state. The
+// environment returned here is locked; time moves only in env.sleep() and while a test awaits handle.result().
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -28,7 +32,14 @@ const createEnvironment = (
 export async function startTimeSkippingEnvironment(
   testServerPath: string | undefined,
 ): Promise<TestWorkflowEnvironment> {
-  if (!testServerPath) return TestWorkflowEnvironment.createTimeSkipping();
+  const env = testServerPath
+    ? await attachToOwnServer(testServerPath)
+    : await TestWorkflowEnvironment.createTimeSkipping();
+  await env.connection.testService?.lockTimeSkipping({});
+  return env;
+}
+
+async function attachToOwnServer(testServerPath: string): Promise<TestWorkflowEnvironment> {
   const port = await freePort();
   const child = spawn(testServerPath, [String(port), '--enable-time-skipping'], { stdio: 'ignore' });
   const deadline = Date.now() + 60_000;

@@ -19,10 +19,9 @@ export async function startTimeSkippingHarness(
   name: string,
   activityDeps: Partial<Omit<ActivityDeps, 'db'>> = {},
 ): Promise<TimeSkippingHarness> {
+  // Its clock stands still unless a test skips it (env.sleep, handle.result()), so a test can write rows "inside" a
+  // period before it closes.
   const env = await timeSkippingEnvironment();
-  // Keep the clock still unless a test skips it (env.sleep, handle.result()): otherwise the server jumps to the next
-  // timer whenever it is idle, and a test could not write rows "inside" a period before it closes.
-  await env.connection.testService?.lockTimeSkipping({});
   const db = testDb();
   const taskQueue = uniqueTaskQueue(name);
   const worker = await createBillingWorker({
