@@ -27,9 +27,14 @@ describe('entityBillingWorkflow (time-skipping)', () => {
     });
     const firstRunId = handle.firstExecutionRunId;
 
-    // The clock stands still until the test skips it; wait for the first period to be recorded.
+    // The clock stands still until the test skips it; wait for the run to open its period and start waiting. (The
+    // period row is written by the activity, a moment before the workflow sees its result.)
     await waitForPeriods(db, tenant.entityId, 1);
-    const state = await handle.query(billingStateQuery);
+    let state = await handle.query(billingStateQuery);
+    for (let i = 0; state.phase !== 'waiting_for_period_end' && i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await handle.query(billingStateQuery);
+    }
     expect(state.phase).toBe('waiting_for_period_end');
     const firstEnd = Date.parse(state.periodEnd!);
 
