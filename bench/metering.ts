@@ -14,10 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { generateApiKey, hashApiKey } from '../activities/apiKeys.js';
-import { createDb } from '../activities/db.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
+import { ensureDatabase, type MeteringFixture as Fixture, seedMeteringFixture } from './meteringFixture.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_bench');
@@ -30,81 +29,6 @@ const ENTITIES = Number(env('BENCH_ENTITIES', '100'));
 const POOL = env('BENCH_POOL_SIZE', '16');
 const PORT = Number(env('BENCH_PORT', '3999'));
 const ONLY = env('BENCH_ONLY', 'single,batch').split(',');
-
-async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
-  await client.end();
-}
-
-interface Fixture {
-  organizationId: string;
-  apiKey: string;
-  members: Array<{ entityId: string; userId: string }>;
-}
-
-async function seed(): Promise<Fixture> {
-  const db = createDb(DATABASE_URL, 4);
-  const suffix = randomUUID().slice(0, 8);
-  const org = await db.organization.create({
-    data: { name: `Bench ${suffix}`, billingEmail: `bench-${suffix}@x.test` },
-  });
-  await db.priceBook.create({
-    data: {
-      organizationId: org.id,
-      name: 'Bench prices',
-      currency: 'USD',
-      prices: { create: [{ eventType: 'project.posted', model: 'flat', currency: 'USD', unitPrice: '0.01' }] },
-    },
-  });
-  const members: Fixture['members'] = [];
-  for (let i = 0; i < ENTITIES; i += 1) {
-    const entity = await db.entity.create({
-      data: { organizationId: org.id, name: `Bench entity ${i}`, currency: 'USD', lowBalanceThreshold: '100' },
-    });
-    const user = await db.user.create({ data: { email: `bench-${suffix}-${i}@x.test`, name: `Bench user ${i}` } });
-    await db.entityUser.create({ data: { entityId: entity.id, userId: user.id, creditLimit: '100000000' } });
-    const grant = await db.creditGrant.create({
-      data: {
-        entityId: entity.id,
-        source: 'promo',
-        original: '100000000',
-        remaining: '100000000',
-        currency: 'USD',
-        idempotencyKey: `bench:${entity.id}`,
-      },
-    });
-    await db.ledgerEntry.create({
-      data: {
-        entityId: entity.id,
-        grantId: grant.id,
-        kind: 'grant',
-        amount: '100000000',
-        currency: 'USD',
-        idempotencyKey: `grant:${grant.id}`,
-      },
-    });
-    members.push({ entityId: entity.id, userId: user.id });
-  }
-  const apiKey = generateApiKey();
-  await db.apiKey.create({
-    data: {
-      organizationId: org.id,
-      name: 'bench',
-      prefix: apiKey.slice(0, 9),
-      hash: hashApiKey(apiKey),
-      scopes: ['ingest'],
-    },
-  });
-  await db.$disconnect();
-  return { organizationId: org.id, apiKey, members };
-}
 
 function startServer(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -222,7 +146,7 @@ async function main() {
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
   await ensureDatabase(DATABASE_URL);
   await applyMigrations(DATABASE_URL);
-  const f = await seed();
+  const f = await seedMeteringFixture(DATABASE_URL, ENTITIES);
   const server = await startServer();
   const postmasterPid = await findPostmasterPid(DATABASE_URL);
   const rows: Row[] = [];
@@ -258,7 +182,7 @@ async function main() {
     if (ONLY.includes('ceiling')) {
       await measure('single: HTTP stack only, no database', '/api/bench/noop/events', CONNECTIONS, DURATION, 1, false);
     }
-    if (ONLY.includes('batch')) {
+    if (ONLY.includes('batch') || ONLY.includes('batch-one')) {
       await measure(
         `batch ${BATCH_SIZE}, one entity per batch: metering`,
         '/api/billing/events/batch',
@@ -277,6 +201,8 @@ async function main() {
         false,
         false,
       );
+    }
+    if (ONLY.includes('batch') || ONLY.includes('batch-spread')) {
       await measure(
         `batch ${BATCH_SIZE}, spread over all ${ENTITIES} entities: metering`,
         '/api/billing/events/batch',
