@@ -1,6 +1,6 @@
 // Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
 // transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
 import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
@@ -11,14 +11,12 @@ import { createSandboxPaymentProvider } from '../../activities/payments/sandboxP
 import { startCreditGrantWorkflow } from '../../activities/reconciliation/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { isoDateTime } from '../openapiKit.js';
+import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
-import { problemResponses } from './billingEvents.js';
 
 const decimal = z.string().regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a positive decimal string with at most 6 decimals');
-const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const tags = ['Credits'];
 
 const CreditGrant = z
   .object({
@@ -49,8 +47,8 @@ const Purchase = z
   })
   .openapi('CreditPurchase');
 
-const purchaseRoute = createRoute({
-  ...base,
+const purchaseRoute = apiRoute({
+  tags,
   method: 'post',
   path: '/api/billing/credits/purchases',
   summary: 'Buy a credit package for an entity',
@@ -59,71 +57,59 @@ const purchaseRoute = createRoute({
     "payment 'immediate': the price is charged now through the payment provider with the entity's default payment " +
     'method; a declined charge creates nothing (402 PAYMENT_FAILED). The grant expires validityDays after the ' +
     'purchase. Idempotent on (entity, idempotencyKey).',
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin')],
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              entityId: z.uuid(),
-              packageId: z.uuid(),
-              idempotencyKey: z.string().min(1).max(255),
-              payment: z.enum(['invoice', 'immediate']).default('invoice'),
-            })
-            .openapi('CreditPurchaseInput'),
-        },
-      },
-    },
+    body: jsonBody(
+      z
+        .object({
+          entityId: z.uuid(),
+          packageId: z.uuid(),
+          idempotencyKey: z.string().min(1).max(255),
+          payment: z.enum(['invoice', 'immediate']).default('invoice'),
+        })
+        .openapi('CreditPurchaseInput'),
+    ),
   },
   responses: {
     200: json(Purchase, 'Replay of an earlier purchase'),
     201: json(Purchase, 'Purchased'),
     402: { description: 'Payment failed', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    ...problemResponses,
   },
 });
 
-const promoRoute = createRoute({
-  ...base,
+const promoRoute = apiRoute({
+  tags,
   method: 'post',
   path: '/api/billing/credits/grants',
   summary: 'Grant promotional credits to an entity',
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin')],
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              entityId: z.uuid(),
-              amount: decimal.openapi({ example: '25.00' }),
-              expiresAt: isoDateTime({ offset: true }).nullable().optional(),
-              priority: z.number().int().min(0).max(1000).optional(),
-              description: z.string().max(500).optional(),
-              idempotencyKey: z.string().min(1).max(255),
-            })
-            .openapi('PromotionalGrantInput'),
-        },
-      },
-    },
+    body: jsonBody(
+      z
+        .object({
+          entityId: z.uuid(),
+          amount: decimal.openapi({ example: '25.00' }),
+          expiresAt: isoDateTime({ offset: true }).nullable().optional(),
+          priority: z.number().int().min(0).max(1000).optional(),
+          description: z.string().max(500).optional(),
+          idempotencyKey: z.string().min(1).max(255),
+        })
+        .openapi('PromotionalGrantInput'),
+    ),
   },
   responses: {
     200: json(z.object({ replayed: z.boolean(), grant: CreditGrant }), 'Replay'),
     201: json(z.object({ replayed: z.boolean(), grant: CreditGrant }).openapi('PromotionalGrant'), 'Granted'),
-    ...problemResponses,
   },
 });
 
-const balanceRoute = createRoute({
-  ...base,
+const balanceRoute = apiRoute({
+  tags,
   method: 'get',
   path: '/api/billing/credits/balances/{entityId}',
   summary: "An entity's usable credit balance and its grants in draw order",
-  middleware: [requireScope('read')] as const,
-  request: { params: z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) }) },
+  middleware: [requireScope('read')],
+  request: { params: idParam('entityId') },
   responses: {
     200: json(
       z
@@ -138,7 +124,6 @@ const balanceRoute = createRoute({
         .openapi('CreditBalance'),
       'Balance',
     ),
-    ...problemResponses,
   },
 });
 
@@ -157,12 +142,12 @@ const LedgerEntry = z
   })
   .openapi('LedgerEntry');
 
-const ledgerRoute = createRoute({
-  ...base,
+const ledgerRoute = apiRoute({
+  tags,
   method: 'get',
   path: '/api/billing/credits/ledger',
   summary: 'Credit ledger entries (append-only), filtered',
-  middleware: [requireScope('read')] as const,
+  middleware: [requireScope('read')],
   request: {
     query: ListQuery.extend({
       entityId: z.uuid().optional(),
@@ -176,7 +161,7 @@ const ledgerRoute = createRoute({
       to: isoDateTime({ offset: true }).optional(),
     }),
   },
-  responses: { 200: json(listSchema(LedgerEntry, 'LedgerEntryList'), 'Entries'), ...problemResponses },
+  responses: { 200: json(listSchema(LedgerEntry, 'LedgerEntryList'), 'Entries') },
 });
 
 const Transfer = z
@@ -201,31 +186,26 @@ const Transfer = z
   })
   .openapi('CreditTransfer');
 
-const transferRoute = createRoute({
-  ...base,
+const transferRoute = apiRoute({
+  tags,
   method: 'post',
   path: '/api/billing/credits/transfers',
   summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin')],
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              fromEntityId: z.uuid(),
-              toEntityId: z.uuid(),
-              amount: decimal.openapi({ example: '40.00' }),
-              idempotencyKey: z.string().min(1).max(255),
-              description: z.string().max(500).optional(),
-            })
-            .openapi('CreditTransferInput'),
-        },
-      },
-    },
+    body: jsonBody(
+      z
+        .object({
+          fromEntityId: z.uuid(),
+          toEntityId: z.uuid(),
+          amount: decimal.openapi({ example: '40.00' }),
+          idempotencyKey: z.string().min(1).max(255),
+          description: z.string().max(500).optional(),
+        })
+        .openapi('CreditTransferInput'),
+    ),
   },
-  responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred'), ...problemResponses },
+  responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred') },
 });
 
 export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
