@@ -9,14 +9,13 @@
 // The database named in BENCH_DATABASE_URL is created if missing, migrated, and filled with a fresh organization per
 // run (never point it at data you care about). Not part of `npm test`.
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
-import { ensureDatabase, type MeteringFixture as Fixture, seedMeteringFixture } from './meteringFixture.js';
+import { benchEvent, ensureDatabase, type MeteringFixture as Fixture, seedMeteringFixture } from './meteringFixture.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_bench');
@@ -48,18 +47,7 @@ function startServer(): Promise<ChildProcess> {
 
 const pick = (f: Fixture) => f.members[Math.floor(Math.random() * f.members.length)] as Fixture['members'][number];
 
-function eventFor(f: Fixture, member: Fixture['members'][number] = pick(f)): Record<string, unknown> {
-  const m = member;
-  return {
-    entityId: m.entityId,
-    userId: m.userId,
-    eventType: 'project.posted',
-    quantity: 1,
-    occurredAt: new Date().toISOString(),
-    idempotencyKey: randomUUID(),
-    properties: { projectId: randomUUID(), category: 'design' },
-  };
-}
+const eventFor = (f: Fixture, member: Fixture['members'][number] = pick(f)) => benchEvent(member);
 
 /** batch > 1: `spread` = events over random entities (every batch touches most entities), else one entity each. */
 async function run(

@@ -83,3 +83,16 @@ export async function seedMeteringFixture(databaseUrl: string, entities: number)
   await db.$disconnect();
   return { organizationId: org.id, apiKey, members };
 }
+
+/** One billable event of a fixture member, as the marketplace would send it: new key, now, 0.01 USD. */
+export function benchEvent(member: MeteringFixture['members'][number]) {
+  return {
+    entityId: member.entityId,
+    userId: member.userId,
+    eventType: 'project.posted',
+    quantity: 1,
+    occurredAt: new Date().toISOString(),
+    idempotencyKey: randomUUID(),
+    properties: { projectId: randomUUID(), category: 'design' },
+  };
+}

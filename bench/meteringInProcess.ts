@@ -6,7 +6,6 @@
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/billing_inproc npm run bench:metering:inprocess
 //   knobs (defaults): BENCH_SHAPE=one (one entity per batch) | spread (every batch over all entities)
 //     BENCH_BATCHES=200 BENCH_BATCH_SIZE=500 BENCH_ENTITIES=100 BENCH_ROUNDS=3
-import { randomUUID } from 'node:crypto';
 import { closeDb, createDb } from '../activities/db.js';
 import {
   BATCH_ENTITIES_PER_TRANSACTION,
@@ -15,7 +14,7 @@ import {
 } from '../activities/metering/ingestEvents.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
-import { ensureDatabase, type MeteringFixture, seedMeteringFixture } from './meteringFixture.js';
+import { benchEvent, ensureDatabase, type MeteringFixture, seedMeteringFixture } from './meteringFixture.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_inproc');
@@ -29,15 +28,7 @@ function batchFor(f: MeteringFixture, n: number): IngestEventInput[] {
   const one = f.members[n % f.members.length] as MeteringFixture['members'][number];
   return Array.from({ length: BATCH_SIZE }, (_, i) => {
     const m = SHAPE === 'spread' ? (f.members[i % f.members.length] as typeof one) : one;
-    return {
-      entityId: m.entityId,
-      userId: m.userId,
-      eventType: 'project.posted',
-      quantity: 1,
-      occurredAt: new Date().toISOString(),
-      idempotencyKey: randomUUID(),
-      properties: { projectId: randomUUID(), category: 'design' },
-    };
+    return benchEvent(m);
   });
 }
 
