@@ -1,9 +1,11 @@
 // Storage behind the API's Idempotency-Key header. A key is claimed before the request runs (a row with
 // statusCode 0), so two concurrent requests with one key cannot both run; the finished response replaces the claim.
-// A claim whose process died mid-request (SIGKILL, OOM, deploy) is never completed nor released: once it is older
-// than the claim lease, the next request with the same key and body takes it over and runs, instead of answering
-// IDEMPOTENCY_IN_PROGRESS forever (found by the fault-injection run, docs/reliability.md).
+// A claim whose process died mid-request (SIGKILL, OOM, deploy) is never completed nor released. The next request
+// with the same key and body takes it over and runs, instead of answering IDEMPOTENCY_IN_PROGRESS forever (found by
+// the fault-injection run, docs/reliability.md): at once when the claim names its process's liveness backend
+// (processLiveness.ts) and that backend is gone, else once the claim is older than the lease.
 import type { Db, Prisma } from './db.js';
+import type { LivenessStamp } from './processLiveness.js';
 
 /** How long a claim protects a running request; older unfinished claims are taken to be abandoned. */
 export const IDEMPOTENCY_CLAIM_LEASE_MS = 60_000;
@@ -20,6 +22,8 @@ export interface IdempotencyRequest {
   method: string;
   path: string;
   requestHash: string;
+  /** The claiming process's liveness backend; null: only the lease tells an abandoned claim. */
+  holder?: LivenessStamp | null;
 }
 
 export async function claimIdempotencyKey(
@@ -27,9 +31,13 @@ export async function claimIdempotencyKey(
   req: IdempotencyRequest,
   leaseMs: number = IDEMPOTENCY_CLAIM_LEASE_MS,
 ): Promise<IdempotencyClaim> {
+  const holderPid = req.holder?.pid ?? null;
+  const holderStartedAt = req.holder?.startedAt ?? null;
   const inserted = await db.$executeRaw`
-    INSERT INTO "IdempotencyRecord" ("id", "scope", "key", "method", "path", "requestHash", "statusCode", "responseBody")
-    VALUES (gen_random_uuid(), ${req.scope}, ${req.key}, ${req.method}, ${req.path}, ${req.requestHash}, 0, 'null'::jsonb)
+    INSERT INTO "IdempotencyRecord" ("id", "scope", "key", "method", "path", "requestHash", "statusCode", "responseBody",
+      "holderPid", "holderStartedAt")
+    VALUES (gen_random_uuid(), ${req.scope}, ${req.key}, ${req.method}, ${req.path}, ${req.requestHash}, 0, 'null'::jsonb,
+      ${holderPid}::int, ${holderStartedAt}::timestamptz)
     ON CONFLICT ("scope", "key") DO NOTHING`;
   if (inserted === 1) return { kind: 'claimed' };
   const existing = await db.idempotencyRecord.findUnique({ where: { scope_key: { scope: req.scope, key: req.key } } });
@@ -38,11 +46,15 @@ export async function claimIdempotencyKey(
     return { kind: 'mismatch' };
   }
   if (existing.statusCode === 0) {
-    // Take over an abandoned claim atomically: of two retries racing for it, exactly one wins the row.
+    // Take over an abandoned claim atomically: of two retries racing for it, exactly one wins the row. Abandoned:
+    // its process's liveness backend is gone, or (no backend named) the lease has run out.
     const takenOver = await db.$executeRaw`
-      UPDATE "IdempotencyRecord" SET "createdAt" = now()
-      WHERE "scope" = ${req.scope} AND "key" = ${req.key} AND "statusCode" = 0
-        AND "createdAt" < now() - make_interval(secs => ${leaseMs / 1000}::float8)`;
+      UPDATE "IdempotencyRecord" r
+      SET "createdAt" = now(), "holderPid" = ${holderPid}::int, "holderStartedAt" = ${holderStartedAt}::timestamptz
+      WHERE r."scope" = ${req.scope} AND r."key" = ${req.key} AND r."statusCode" = 0
+        AND (r."createdAt" < now() - make_interval(secs => ${leaseMs / 1000}::float8)
+          OR (r."holderPid" IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_stat_activity a WHERE a.pid = r."holderPid" AND a.backend_start = r."holderStartedAt")))`;
     return takenOver === 1 ? { kind: 'claimed' } : { kind: 'in_progress' };
   }
   return { kind: 'replay', statusCode: existing.statusCode, body: existing.responseBody };

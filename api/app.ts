@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
+import type { ProcessLiveness } from '../activities/processLiveness.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   allowInternalWebhookUrls?: boolean | undefined;
   /** API_KEY_CACHE_TTL_MS: reuse a successful API-key lookup this long in this process; omitted or 0 = no cache. */
   apiKeyCacheTtlMs?: number | undefined;
+  /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
+  liveness?: ProcessLiveness | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
@@ -123,7 +126,7 @@ export function createApp(appDeps: AppDeps) {
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
-  app.use('/api/*', idempotency(deps.db));
+  app.use('/api/*', idempotency(deps.db, deps.liveness));
 
   // Platform resources (issue 6).
   app.route('/', organizationRoutes(deps));

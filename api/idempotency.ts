@@ -10,12 +10,14 @@ import {
   completeIdempotencyKey,
   releaseIdempotencyKey,
 } from '../activities/idempotencyRecords.js';
+import type { ProcessLiveness } from '../activities/processLiveness.js';
 import type { AuthEnv } from './auth.js';
 import { ProblemError } from './problem.js';
 
 const MAX_KEY_LENGTH = 255;
 
-export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
+/** `liveness`: this process's proof of life, so a retry elsewhere can take over its claims at once if it dies. */
+export function idempotency(db: Db, liveness?: ProcessLiveness): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
@@ -30,7 +32,14 @@ export function idempotency(db: Db): MiddlewareHandler<AuthEnv> {
     const scope = !c.var.auth || c.var.auth.bootstrap ? 'bootstrap' : c.var.auth.organizationId;
     const body = await c.req.text();
     const requestHash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n${body}`).digest('hex');
-    const claim = await claimIdempotencyKey(db, { scope, key, method: c.req.method, path: c.req.path, requestHash });
+    const claim = await claimIdempotencyKey(db, {
+      scope,
+      key,
+      method: c.req.method,
+      path: c.req.path,
+      requestHash,
+      holder: liveness?.stamp() ?? null,
+    });
 
     switch (claim.kind) {
       case 'replay':

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
+import { createProcessLiveness } from '../activities/processLiveness.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
 
@@ -10,6 +11,10 @@ const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+// Lets another API process take over this one's Idempotency-Key claims at once if it dies mid-request.
+const liveness = createProcessLiveness(config.DATABASE_URL, (err) =>
+  log.warn({ err }, 'liveness connection lost; reconnecting'),
+);
 const app = createApp({
   db,
   temporal,
@@ -19,6 +24,7 @@ const app = createApp({
   rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
   allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
   apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+  liveness,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
@@ -34,7 +40,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'api shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([closeDb(db), temporal.connection.close()]);
+      await Promise.allSettled([closeDb(db), temporal.connection.close(), liveness.close()]);
       clearTimeout(force);
       log.info('api stopped');
       process.exit(0);

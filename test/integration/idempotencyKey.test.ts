@@ -1,8 +1,10 @@
 // The Idempotency-Key convention every POST follows, exercised on a POST that exists from the start.
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
+import { claimIdempotencyKey } from '../../activities/idempotencyRecords.js';
+import { createProcessLiveness, type ProcessLiveness } from '../../activities/processLiveness.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
 import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
 
@@ -120,5 +122,52 @@ describe('Idempotency-Key', () => {
     const concurrent = await post(tenant, tenant.entityId, 'key-running');
     expect(concurrent.status).toBe(409);
     expect(((await concurrent.json()) as { code: string }).code).toBe('IDEMPOTENCY_IN_PROGRESS');
+  });
+
+  it('takes over at once the claim of a process whose liveness backend is gone; a live one still holds its claim', async () => {
+    const path = `/api/entities/${tenant.entityId}/billing-workflow`;
+    const requestHash = createHash('sha256').update(`POST\n${path}\n`).digest('hex');
+    const started = async () => {
+      const liveness = createProcessLiveness(inject('databaseUrl'));
+      for (let i = 0; i < 100 && liveness.stamp() === null; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(liveness.stamp()).not.toBeNull();
+      return liveness;
+    };
+    const processes: ProcessLiveness[] = [await started(), await started()];
+    const [dying, living] = processes as [ProcessLiveness, ProcessLiveness];
+    try {
+      // Two other API processes claimed a key each a moment ago (well within the lease) and are still running it.
+      for (const [key, holder] of [
+        ['key-holder-dies', dying.stamp()],
+        ['key-holder-lives', living.stamp()],
+      ] as const) {
+        const claimed = await claimIdempotencyKey(db, {
+          scope: tenant.organizationId,
+          key,
+          method: 'POST',
+          path,
+          requestHash,
+          holder,
+        });
+        expect(claimed.kind).toBe('claimed');
+      }
+      // One of them is SIGKILLed: its socket closes and Postgres ends its backend.
+      const deadPid = dying.stamp()?.pid as number;
+      await db.$queryRaw`SELECT pg_terminate_backend(${deadPid}::int)`;
+      for (let i = 0; i < 100; i++) {
+        const rows = await db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE pid = ${deadPid}::int`;
+        if (rows.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      const retried = await post(tenant, tenant.entityId, 'key-holder-dies');
+      expect(retried.status).toBe(202);
+      expect(retried.headers.get('idempotent-replayed')).toBeNull();
+      const stillRunning = await post(tenant, tenant.entityId, 'key-holder-lives');
+      expect(stillRunning.status).toBe(409);
+      expect(((await stillRunning.json()) as { code: string }).code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    } finally {
+      await Promise.all(processes.map((p) => p.close()));
+    }
   });
 });

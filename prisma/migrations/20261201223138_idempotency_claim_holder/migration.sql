@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "IdempotencyRecord" ADD COLUMN     "holderPid" INTEGER,
+ADD COLUMN     "holderStartedAt" TIMESTAMPTZ(6);
