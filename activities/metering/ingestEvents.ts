@@ -320,12 +320,13 @@ interface GroupResult {
 }
 
 class GrantChangedError extends Error {}
-/** An event of the transaction was stored before (a replay, or a conflicting reuse of its key). */
-class StoredEventFoundError extends Error {}
 
 const pgErrorCode = (error: unknown) => (error as { code?: unknown })?.code;
 
-/** The event insert hit a stored event's key: look the stored events up and answer for them. */
+/**
+ * The event insert hit a stored event's key (a replay, or a conflicting reuse of the key): redo the transaction with
+ * the stored events looked up, and answer for them.
+ */
 const EVENT_IDEMPOTENCY_CONSTRAINT = 'MarketplaceEvent_entityId_idempotencyKey_key';
 const isTakenIdempotencyKey = (error: unknown) =>
   pgErrorCode(error) === '23505' && (error as { constraint?: unknown }).constraint === EVENT_IDEMPOTENCY_CONSTRAINT;
@@ -369,7 +370,7 @@ async function processWithRetry(pool: MeteringPool, groups: EntityGroup[], now: 
       } catch {
         broken = true;
       }
-      const storedEventFound = error instanceof StoredEventFoundError || isTakenIdempotencyKey(error);
+      const storedEventFound = isTakenIdempotencyKey(error);
       if (attempt >= 4 || !(storedEventFound || isRetryable(error))) throw error;
       if (storedEventFound) lookUpStoredEvents = true;
     } finally {
@@ -484,8 +485,7 @@ const WRITE_SQL = `
     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text,
       quantity numeric, "occurredAt" timestamptz, "idempotencyKey" text, "payloadHash" text, properties jsonb,
       status text, "reasonCode" text, currency text, "ratedAmount" numeric, "creditsDrawn" numeric,
-      "billedLater" numeric, "balanceAfter" numeric, "periodStart" timestamptz, draws jsonb)
-    RETURNING 1),
+      "billedLater" numeric, "balanceAfter" numeric, "periodStart" timestamptz, draws jsonb)),
   le AS (
     INSERT INTO "LedgerEntry" ("id", "entityId", "grantId", "eventId", "kind", "amount", "currency", "description",
       "idempotencyKey", "createdAt")
@@ -535,8 +535,7 @@ const WRITE_SQL = `
       payload jsonb, "idempotencyKey" text)
     ON CONFLICT ("idempotencyKey") DO NOTHING
     RETURNING id)
-  SELECT (SELECT count(*)::int FROM ev) AS "eventsInserted",
-         (SELECT count(*)::int FROM gu) AS "grantsUpdated",
+  SELECT (SELECT count(*)::int FROM gu) AS "grantsUpdated",
          (SELECT coalesce(json_agg(id::text), '[]'::json) FROM wh) AS "webhookEventIds"`;
 
 interface CounterState {
@@ -842,27 +841,18 @@ async function processGroups(
     }
   }
   const written = (
-    await sql<{ eventsInserted: number; grantsUpdated: number; webhookEventIds: string[] }>(
-      'metering_write_v4',
-      WRITE_SQL,
-      [
-        now,
-        JSON.stringify(writes.events),
-        JSON.stringify(ledgerRows),
-        JSON.stringify(grantUpdates),
-        JSON.stringify(counterRows),
-        JSON.stringify(spendRows),
-        JSON.stringify(writes.invoiceItems),
-        JSON.stringify(writes.outbox),
-      ],
-    )
+    await sql<{ grantsUpdated: number; webhookEventIds: string[] }>('metering_write_v4', WRITE_SQL, [
+      now,
+      JSON.stringify(writes.events),
+      JSON.stringify(ledgerRows),
+      JSON.stringify(grantUpdates),
+      JSON.stringify(counterRows),
+      JSON.stringify(spendRows),
+      JSON.stringify(writes.invoiceItems),
+      JSON.stringify(writes.outbox),
+    ])
   )[0];
   if (!written) throw new Error('metering: the write statement returned no row');
-  if (written.eventsInserted !== writes.events.length) {
-    throw new StoredEventFoundError(
-      'an idempotency key of this transaction is already stored; redoing with its outcome',
-    );
-  }
   if (written.grantsUpdated !== grantUpdates.length) {
     throw new GrantChangedError('a credit grant changed outside the entity lock; retrying');
   }
