@@ -2,7 +2,6 @@
 // (the Prisma client, a Temporal client for starting workflows, the payment provider), so tests and the API can
 // build them against any database.
 import type { Client } from '@temporalio/client';
-import { createBillingPeriodActivities } from './billingPeriods.js';
 import { createCreditGrantExpiryActivities } from './creditGrants/creditGrantExpiry.js';
 import type { Db } from './db.js';
 import { createBillingCycleActivities } from './invoicing/billingCycle.js';
@@ -48,7 +47,6 @@ export function createActivities({
   searchAttributes = true,
 }: ActivityDeps) {
   return {
-    ...createBillingPeriodActivities(db),
     ...createBillingCycleActivities(db),
     ...createCloseBillingPeriodActivities(db),
     ...createInvoiceCollectionActivities(db, paymentProvider ?? createSandboxPaymentProvider()),

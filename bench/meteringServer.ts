@@ -39,9 +39,11 @@ interface BaselineEvent {
 
 const INSERT = `
   INSERT INTO "MarketplaceEvent" ("id", "entityId", "userId", "eventType", "quantity", "occurredAt", "idempotencyKey",
-    "payloadHash", "properties", "status", "currency", "ratedAmount", "creditsDrawn", "periodStart")
+    "payloadHash", "properties", "status", "currency", "ratedAmount", "creditsDrawn", "periodStart",
+    "billedPeriodStart", "usageBefore")
   SELECT x.id, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", x."idempotencyKey", '-',
-    coalesce(x.properties, '{}'::jsonb), 'accepted', 'USD', 0.01, 0.01, date_trunc('month', x."occurredAt")
+    coalesce(x.properties, '{}'::jsonb), 'accepted', 'USD', 0.01, 0.01, date_trunc('month', x."occurredAt"),
+    date_trunc('month', x."occurredAt"), 0
   FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text, quantity numeric,
     "occurredAt" timestamptz, "idempotencyKey" text, properties jsonb)`;
 

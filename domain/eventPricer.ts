@@ -23,6 +23,8 @@ const ZERO = new BillingDecimal(0);
 export interface EventPriceDefinition extends PricingScheme {
   eventType: string;
   currency: CurrencyCode;
+  /** The stored price this definition came from (EventPrice.id), recorded on each event it rates. */
+  priceId?: string;
 }
 
 export interface PriceBook {

@@ -1,8 +1,9 @@
-// billing:<entityId> — one per entity, for its whole life. Opens the entity's current billing period, sleeps to the
-// period boundary in the entity's time zone (or until asked to close now), closes the period into its one
-// consolidated invoice, starts that invoice's collection (invoice:<invoiceId>, which outlives this run) and
-// continues as new for the next period. `closeNow` (signal) closes the open period at once; `changeAnchorDay`
-// (update) moves the boundary of the open period and of every later one. Neither restarts the workflow.
+// billing:<entityId> — one per entity, for its whole life. Takes the entity's first billing period not yet closed,
+// sleeps to its end (or until asked to close now), closes it into its one consolidated invoice, starts that invoice's
+// collection (invoice:<invoiceId>, which outlives this run) and continues as new for the next period. `closeNow`
+// (signal) ends the open period now: it is invoiced as a stub and the next period runs from now to the next anchor
+// boundary. `changeAnchorDay` (update) moves the end of the latest period and every later boundary. Neither restarts
+// the workflow. The period rows, not this workflow, are the truth about periods (domain/periodTiling.ts).
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
@@ -77,8 +78,13 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
         anchorDay,
         at: new Date(Date.now()).toISOString(),
       });
-      state.periodEnd = result.periodEnd;
-      return result;
+      // The change moves the entity's latest period, which is this run's own unless the metering path has already
+      // opened the next one (the boundary passed while the close was on its way); results recorded before the
+      // activity named the period always concerned this run's.
+      if (result.billingPeriodId === undefined || result.billingPeriodId === state.billingPeriodId) {
+        state.periodEnd = result.periodEnd;
+      }
+      return { anchorDay: result.anchorDay, periodEnd: result.periodEnd };
     },
     {
       validator: ({ anchorDay }) => {

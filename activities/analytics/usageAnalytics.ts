@@ -1,9 +1,9 @@
 // Usage and spend of an entity's accepted events for a time range (default: the entity's current billing period),
 // grouped by event type, user, team or day (the day in the entity's time zone), and the top spenders. Read-only;
 // the API and, later, alerting use it. Team is the member's current team.
-import { periodContaining } from '../../domain/billingPeriods.js';
 import { Money, toDecimal } from '../../domain/money.js';
 import type { Db } from '../db.js';
+import { periodAt } from '../invoicing/billingPeriodRows.js';
 import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 
 export type UsageDimension = 'eventType' | 'user' | 'team' | 'day';
@@ -44,11 +44,7 @@ const KEY: Record<UsageDimension, string> = {
 async function rangeFor(db: Db, organizationId: string, entityId: string, from?: Date, to?: Date, now = new Date()) {
   const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
-  const period = periodContaining(now, {
-    anchorDay: entity.billingAnchorDay,
-    timeZone: entity.timeZone,
-    interval: 'month',
-  });
+  const period = await periodAt(db, entity, now);
   const range = { from: from ?? period.start, to: to ?? period.end };
   if (range.to <= range.from) throw new UnprocessableError('INVALID_RANGE', 'to must be after from', 'to');
   return { entity, ...range };

@@ -1,8 +1,8 @@
 // Per-user credit limits: what a member may spend per billing period in an entity (EntityUser.creditLimit, null = no
 // limit), what they spent in the current period (UserSpend, maintained by the metering path) and what remains.
-import { periodContaining } from '../../domain/billingPeriods.js';
 import { Money, toDecimal } from '../../domain/money.js';
 import type { Db } from '../db.js';
+import { periodAt } from '../invoicing/billingPeriodRows.js';
 import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 
 export interface UserSpendView {
@@ -21,11 +21,7 @@ export interface UserSpendView {
 async function entityAndPeriod(db: Db, organizationId: string, entityId: string, now: Date) {
   const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
-  const period = periodContaining(now, {
-    anchorDay: entity.billingAnchorDay,
-    timeZone: entity.timeZone,
-    interval: 'month',
-  });
+  const period = await periodAt(db, entity, now);
   return { entity, period };
 }
 

@@ -1,31 +1,42 @@
 // Closes one billing period into exactly one consolidated invoice. Idempotent: the BillingPeriod row is locked and,
 // once closed, a retried or re-executed close returns the invoice it made (Invoice is also unique per entity and
-// period start). Everything happens in one REPEATABLE READ transaction, so the usage read, the pending items
-// attached to the invoice and the invoice itself come from one snapshot: an event committed after that snapshot
-// is not on this invoice, and its pending item stays for the next one.
+// period start).
+//
+// Locks, in READ COMMITTED: the entity's row first (the lock every metering transaction holds), then the period's.
+// While the close holds the entity lock no event can be counted in, or billed by, this period; every statement after
+// the lock sees every event committed before it. So the usage read and the events the invoice bills are the same set:
+// an event that arrives after the close finds the row closed and is billed on the next invoice as late usage. (A
+// REPEATABLE READ snapshot would be taken before the lock is granted and miss events committed while waiting, and it
+// failed with serialization errors against a subscription renewed at the same boundary.)
+//
+// Close now: a period closed before its end (`at` earlier than periodEnd) ends at `at` (never before the last event it
+// holds): the invoice covers the stub, and the next period starts where it ends (see domain/periodTiling.ts).
 //
 // Composition (domain/invoiceComposition.ts rounds each line half-even to the minor unit and sums them):
 //   subscription_fee  pending fee items: each subscription period's fee, in advance, written when the period begins
-//                     (the close first rolls every subscription over to the close instant, see subscriptionPeriods.ts)
+//                     (the close first rolls every subscription over to the period's end, see subscriptionPeriods.ts)
 //   proration         pending proration items of subscription changes (charges and credits)
-//   usage             one line per event type: the rated amount of the accepted events rated in this period
-//                     (quantity = sum of their quantities), in arrears; plus any pending usage item of an event from an
-//                     earlier, already closed period (a late event's billed-later shortfall)
+//   usage             the accepted events this invoice bills (MarketplaceEvent.billedPeriodStart), one line per event
+//                     type and price: the rated amounts, quantity = sum of quantities, in arrears; events of an earlier,
+//                     already closed period (late events) on their own lines, "Late usage, <period>: <type>"
 //   credit_purchase,
-//   adjustment        pending items as they are (e.g. the credit carried forward from a negative invoice)
-//   credits_applied   -(sum of creditsDrawn of the period's events): prepaid credits that paid for usage, so
-//                     usage - credits applied = the billed-later shortfall, which is what is due for usage.
-// The metering path's billed-later usage items of this period's events are attached to the invoice (invoiceId) but
-// are not separate lines: their amounts are already inside the usage line.
+//   adjustment        pending items as they are (e.g. the credit carried forward from a negative invoice); re-rating
+//                     adjustments of single events (jobs/eventReplay.ts) summed per job and event type
+//   credits_applied   -(credits drawn by those events): prepaid credits that paid for usage, so usage - credits applied
+//                     = the billed-later shortfall, which is what is due for usage.
+// The metering path's billed-later usage items of these events are attached to the invoice (invoiceId) but are not
+// separate lines: their amounts are already inside the usage lines.
 // The transaction writes the invoice as a draft; finalizeInvoice.ts then numbers it in a short transaction of its own
 // (Organization.nextInvoiceNumber under its row lock: sequential, gap-free; see there why not in this transaction),
 // marks it open, or paid at once when amountDue = max(total, 0) is zero, writes invoice.finalized and carries a
 // negative total forward as a pending adjustment item. A retried close whose first attempt committed the draft but
 // not the number finishes the numbering. A period with nothing to bill closes without an invoice.
-import { composeInvoice, type InvoiceLineInput, Money } from '../../domain/index.js';
+import { composeInvoice, endOfClosedRow, type InvoiceLineInput, Money } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
 import { lockSubscription, renewIfDue } from '../subscriptions/subscriptionPeriods.js';
+import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
 import { finalizeInvoice } from './finalizeInvoice.js';
+import { usageLines } from './usageLines.js';
 
 export interface CloseBillingPeriodInput {
   billingPeriodId: string;
@@ -37,6 +48,8 @@ export interface ClosedPeriod {
   billingPeriodId: string;
   entityId: string;
   organizationId: string;
+  /** The period's end as closed: its scheduled end, or the close instant of a close-now. */
+  periodEnd: string;
   invoiceId: string | null;
   invoiceNumber: number | null;
   status: 'open' | 'paid' | 'none';
@@ -45,14 +58,6 @@ export interface ClosedPeriod {
   currency: string;
   /** Outbox rows to dispatch after commit. */
   webhookEventIds: string[];
-}
-
-interface UsageRow {
-  eventType: string;
-  events: number;
-  quantity: string;
-  rated: string;
-  credits: string;
 }
 
 export function createCloseBillingPeriodActivities(db: Db) {
@@ -69,6 +74,11 @@ export function createCloseBillingPeriodActivities(db: Db) {
     const at = new Date(input.at);
     return db.$transaction(
       async (tx) => {
+        const { entityId } = await tx.billingPeriod.findUniqueOrThrow({
+          where: { id: input.billingPeriodId },
+          select: { entityId: true },
+        });
+        await lockEntity(tx, entityId);
         await tx.$queryRaw`SELECT id FROM "BillingPeriod" WHERE id = ${input.billingPeriodId}::uuid FOR UPDATE`;
         const period = await tx.billingPeriod.findUniqueOrThrow({
           where: { id: input.billingPeriodId },
@@ -82,37 +92,54 @@ export function createCloseBillingPeriodActivities(db: Db) {
           return existingResult(period, currency);
         }
 
-        // Roll every subscription over to the close instant (fees of periods begun, cancel at period end).
+        const later = await tx.billingPeriod.count({
+          where: { entityId, periodStart: { gt: period.periodStart } },
+        });
+        const end = endOfClosedRow({ start: period.periodStart, end: period.periodEnd }, at, {
+          isLatest: later === 0,
+          lastEventAt: await lastEventAt(tx, entityId, period.periodStart),
+        });
+        if (end.getTime() !== period.periodEnd.getTime()) await moveRowEnd(tx, period, end);
+        const periodSpan = { periodStart: period.periodStart, periodEnd: end };
+
+        // Roll every subscription over to the period's end (fees of periods begun, cancel at period end).
         const subs = await tx.entitySubscription.findMany({
-          where: { entityId: entity.id, status: { not: 'canceled' } },
+          where: { entityId, status: { not: 'canceled' } },
           select: { id: true },
           orderBy: { id: 'asc' },
         });
         for (const { id } of subs) {
           const locked = await lockSubscription(tx, id);
-          if (locked) await renewIfDue(tx, locked, at);
+          if (locked) await renewIfDue(tx, locked, end);
         }
 
         const items = await tx.invoiceItem.findMany({
-          where: { entityId: entity.id, invoiceId: null },
-          include: { event: { select: { periodStart: true, status: true } } },
+          where: { entityId, invoiceId: null },
+          include: { event: { select: { billedPeriodStart: true } } },
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         });
-        const usage = await tx.$queryRaw<UsageRow[]>`
-            SELECT "eventType", count(*)::int AS events, sum(quantity)::text AS quantity,
-                   sum("ratedAmount")::text AS rated, sum("creditsDrawn")::text AS credits
-            FROM "MarketplaceEvent"
-            WHERE "entityId" = ${entity.id}::uuid AND "periodStart" = ${period.periodStart} AND status = 'accepted'
-            GROUP BY "eventType" ORDER BY "eventType"`;
+        const usage = await usageLines(tx, { entityId, timeZone: entity.timeZone, currency, period: periodSpan });
 
         const lines: InvoiceLineInput[] = [];
-        const periodSpan = { periodStart: period.periodStart, periodEnd: period.periodEnd };
+        // Re-rating adjustments of single events, one line per job and event type.
+        const replays = new Map<string, { jobId: string; eventType: string; events: number; amount: Money }>();
+        const unitAmounts = new Map<string, string>();
         for (const item of items) {
+          // A billed-later item of an event this invoice bills: its amount is inside that event's usage line.
           const inUsageLine =
             item.kind === 'usage' &&
             item.event !== null &&
-            item.event.periodStart.getTime() === period.periodStart.getTime();
+            item.event.billedPeriodStart.getTime() === period.periodStart.getTime();
           if (inUsageLine) continue;
+          const replay = replayAdjustmentOf(item);
+          if (replay) {
+            const key = `${replay.jobId}:${replay.eventType}`;
+            const group = replays.get(key) ?? { ...replay, events: 0, amount: Money.zero(currency) };
+            group.events += 1;
+            group.amount = group.amount.add(Money.of(item.amount.toString(), currency));
+            replays.set(key, group);
+            continue;
+          }
           lines.push({
             kind: item.kind,
             description: item.description,
@@ -122,24 +149,27 @@ export function createCloseBillingPeriodActivities(db: Db) {
             periodEnd: item.periodEnd,
             reference: item.id,
           });
+          if (item.unitAmount !== null) unitAmounts.set(item.id, item.unitAmount.toString());
         }
-        let credits = Money.zero(currency);
-        for (const row of usage) {
+        for (const r of replays.values()) {
           lines.push({
-            kind: 'usage',
-            description: `${row.eventType} (${Number(row.events)} events)`,
-            amount: Money.of(row.rated, currency),
-            quantity: Money.of(row.quantity, currency).amount.toString(),
+            kind: 'adjustment',
+            description: `Re-rated ${r.eventType} (${r.events} ${r.events === 1 ? 'event' : 'events'}, job ${r.jobId})`,
+            amount: r.amount,
+            quantity: String(r.events),
             ...periodSpan,
-            reference: `usage:${row.eventType}`,
+            reference: `replay:${r.jobId}:${r.eventType}`,
           });
-          credits = credits.add(Money.of(row.credits, currency));
         }
-        if (credits.isPositive()) {
+        for (const line of usage.lines) {
+          lines.push(line.line);
+          if (line.unitAmount !== null) unitAmounts.set(line.line.reference as string, line.unitAmount);
+        }
+        if (usage.creditsDrawn.isPositive()) {
           lines.push({
             kind: 'credits_applied',
             description: 'Prepaid credits applied to usage',
-            amount: credits.negate(),
+            amount: usage.creditsDrawn.negate(),
             ...periodSpan,
             reference: 'credits_applied',
           });
@@ -152,8 +182,9 @@ export function createCloseBillingPeriodActivities(db: Db) {
           });
           return {
             billingPeriodId: period.id,
-            entityId: entity.id,
+            entityId,
             organizationId: entity.organizationId,
+            periodEnd: end.toISOString(),
             invoiceId: null,
             invoiceNumber: null,
             status: 'none' as const,
@@ -168,12 +199,12 @@ export function createCloseBillingPeriodActivities(db: Db) {
         const invoice = await tx.invoice.create({
           data: {
             organizationId: entity.organizationId,
-            entityId: entity.id,
+            entityId,
             number: null,
             status: 'draft',
             currency,
             periodStart: period.periodStart,
-            periodEnd: period.periodEnd,
+            periodEnd: end,
             subtotal: composed.subtotal.toString(),
             creditsApplied: composed.creditsApplied.toString(),
             total: composed.total.toString(),
@@ -186,6 +217,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
                 kind: line.kind,
                 description: line.description,
                 quantity: line.quantity ?? '1',
+                unitAmount: (line.reference && unitAmounts.get(line.reference)) ?? null,
                 amount: line.amount.toString(),
                 periodStart: line.periodStart ?? null,
                 periodEnd: line.periodEnd ?? null,
@@ -206,8 +238,9 @@ export function createCloseBillingPeriodActivities(db: Db) {
         });
         return {
           billingPeriodId: period.id,
-          entityId: entity.id,
+          entityId,
           organizationId: entity.organizationId,
+          periodEnd: end.toISOString(),
           invoiceId: invoice.id,
           invoiceNumber: null,
           status: 'open' as const,
@@ -218,15 +251,28 @@ export function createCloseBillingPeriodActivities(db: Db) {
         };
       },
       // maxWait: waiting for a pooled connection (Prisma's default gives up after 2 s) is cheaper than a retry.
-      { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 30_000 },
+      { isolationLevel: 'ReadCommitted', maxWait: 10_000, timeout: 30_000 },
     );
   }
+}
+
+/** The job and event type of an event's re-rating adjustment (eventReplay.ts), or null for any other item. */
+function replayAdjustmentOf(item: {
+  kind: string;
+  eventId: string | null;
+  metadata: Prisma.JsonValue;
+}): { jobId: string; eventType: string } | null {
+  if (item.kind !== 'adjustment' || item.eventId === null) return null;
+  const metadata = item.metadata as { jobId?: unknown; eventType?: unknown } | null;
+  if (typeof metadata?.jobId !== 'string') return null;
+  return { jobId: metadata.jobId, eventType: typeof metadata.eventType === 'string' ? metadata.eventType : 'events' };
 }
 
 function existingResult(
   period: {
     id: string;
     entityId: string;
+    periodEnd: Date;
     entity: { organizationId: string };
     invoice: {
       id: string;
@@ -243,6 +289,7 @@ function existingResult(
     billingPeriodId: period.id,
     entityId: period.entityId,
     organizationId: period.entity.organizationId,
+    periodEnd: period.periodEnd.toISOString(),
     invoiceId: inv?.id ?? null,
     invoiceNumber: inv?.number ?? null,
     status: inv ? (inv.status === 'paid' ? 'paid' : 'open') : 'none',

@@ -1,15 +1,17 @@
 // Re-rating an entity's accepted events over [from, to) with the CURRENT price book, after a price change. Each
 // event is rated the way the metering path rates it (EventPricer: the entity's overrides over the organization's
-// active price books; incremental against the period's counter), with the counter recomputed from the stored events:
-// the quantity of the same type's accepted events of the same period that occurred before it (occurredAt, then id).
+// active price books; incremental against the period's counter) at the tier position it was rated at
+// (MarketplaceEvent.usageBefore: the period's quantity before it, in the order events were rated, whatever their
+// occurredAt), so a re-rating with unchanged prices changes nothing.
 // The difference to what the event was charged so far (its ratedAmount plus earlier replay adjustments of it) becomes
-// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, billed on the entity's next invoice.
+// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, billed on the entity's next invoice
+// (one line per job and event type there, see invoicing/closeBillingPeriod.ts).
 // Events, the ledger, counters and issued invoices are never changed. Chunks go by id cursor; each chunk writes its
 // adjustments and the job's progress in one transaction, and a retried chunk inserts nothing twice (unique key).
-import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
+import type { EventPricer } from '../../domain/eventPricer.js';
 import { Money } from '../../domain/money.js';
-import type { Tier } from '../../domain/tieredPricing.js';
 import type { Db } from '../db.js';
+import { loadEntityPricer } from '../priceBooks/entityPricer.js';
 
 export interface ReplayProgress {
   processed: number;
@@ -45,28 +47,7 @@ async function currentPricer(db: Db, entityId: string): Promise<{ pricer: EventP
     where: { id: entityId },
     select: { id: true, organizationId: true, currency: true },
   });
-  const books = await db.priceBook.findMany({
-    where: {
-      organizationId: entity.organizationId,
-      active: true,
-      deletedAt: null,
-      OR: [{ entityId: null }, { entityId: entity.id }],
-    },
-    include: { prices: true },
-  });
-  const toDefinition = (p: (typeof books)[number]['prices'][number]): EventPriceDefinition => ({
-    eventType: p.eventType,
-    currency: p.currency,
-    model: p.model,
-    unitPrice: p.unitPrice === null ? null : p.unitPrice.toString(),
-    tiers: (p.tiers as Tier[] | null) ?? null,
-  });
-  const organizationPrices = books.filter((b) => b.entityId === null).flatMap((b) => b.prices.map(toDefinition));
-  const entityOverrides = books.filter((b) => b.entityId !== null).flatMap((b) => b.prices.map(toDefinition));
-  return {
-    pricer: new EventPricer({ organizationPrices, entityOverrides }, { currency: entity.currency }),
-    currency: entity.currency,
-  };
+  return { pricer: await loadEntityPricer(db, entity), currency: entity.currency };
 }
 
 export function createEventReplayActivities(db: Db) {
@@ -109,13 +90,9 @@ export function createEventReplayActivities(db: Db) {
         SELECT e.id::text AS id, e."eventType", e.quantity::text AS quantity, e."periodStart",
                (e."ratedAmount" + COALESCE((
                   SELECT sum(i.amount) FROM "InvoiceItem" i
-                  WHERE i."eventId" = e.id AND i.kind = 'adjustment' AND i."idempotencyKey" LIKE 'replay:%'
+                  WHERE i."eventId" = e.id AND i.kind = 'adjustment'
                     AND i."idempotencyKey" <> 'replay:' || ${input.jobId} || ':' || e.id::text), 0))::text AS charged,
-               COALESCE((
-                  SELECT sum(p.quantity) FROM "MarketplaceEvent" p
-                  WHERE p."entityId" = e."entityId" AND p."eventType" = e."eventType"
-                    AND p."periodStart" = e."periodStart" AND p.status = 'accepted'
-                    AND (p."occurredAt", p.id) < (e."occurredAt", e.id)), 0)::text AS "alreadyUsed"
+               COALESCE(e."usageBefore", 0)::text AS "alreadyUsed"
         FROM "MarketplaceEvent" e
         WHERE e."entityId" = ${input.entityId}::uuid AND e.status = 'accepted'
           AND e."occurredAt" >= ${new Date(input.from)} AND e."occurredAt" < ${new Date(input.to)}
@@ -135,7 +112,7 @@ export function createEventReplayActivities(db: Db) {
         amount: string;
         currency: string;
         idempotencyKey: string;
-        metadata: { jobId: string; previous: string; current: string };
+        metadata: { jobId: string; eventType: string; previous: string; current: string };
       }> = [];
       for (const row of rows) {
         let current: Money;
@@ -159,7 +136,12 @@ export function createEventReplayActivities(db: Db) {
           amount: diff.toString(),
           currency,
           idempotencyKey: `replay:${input.jobId}:${row.id}`,
-          metadata: { jobId: input.jobId, previous: charged.toString(), current: current.toString() },
+          metadata: {
+            jobId: input.jobId,
+            eventType: row.eventType,
+            previous: charged.toString(),
+            current: current.toString(),
+          },
         });
       }
       const progress: ReplayProgress = {

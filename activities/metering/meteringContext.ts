@@ -5,9 +5,9 @@
 // re-read under the row lock in the transaction (the cached copy only routes the request), and a price change takes
 // effect within CACHE_TTL_MS on every API process. `clearMeteringCache()` drops everything (tests, admin changes).
 
-import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
-import type { Tier } from '../../domain/tieredPricing.js';
+import type { EventPricer } from '../../domain/eventPricer.js';
 import type { Db } from '../db.js';
+import { loadEntityPricer } from '../priceBooks/entityPricer.js';
 
 export const CACHE_TTL_MS = 5_000;
 
@@ -46,40 +46,13 @@ export async function meteringEntity(db: Db, organizationId: string, entityId: s
   return row;
 }
 
-function toDefinition(price: {
-  eventType: string;
-  currency: string;
-  model: 'flat' | 'graduated' | 'volume';
-  unitPrice: { toString(): string } | null;
-  tiers: unknown;
-}): EventPriceDefinition {
-  return {
-    eventType: price.eventType,
-    currency: price.currency,
-    model: price.model,
-    unitPrice: price.unitPrice === null ? null : price.unitPrice.toString(),
-    tiers: (price.tiers as Tier[] | null) ?? null,
-  };
-}
-
 /** The entity's pricer: its organization's active price books, overridden per event type by the entity's own. */
 export async function meteringPricer(db: Db, entity: CachedEntity): Promise<EventPricer> {
   const key = `${entity.organizationId}:${entity.id}`;
   const hit = pricers.get(key);
   const now = Date.now();
   if (hit && hit.expires > now) return hit.value;
-  const books = await db.priceBook.findMany({
-    where: {
-      organizationId: entity.organizationId,
-      active: true,
-      deletedAt: null,
-      OR: [{ entityId: null }, { entityId: entity.id }],
-    },
-    include: { prices: true },
-  });
-  const organizationPrices = books.filter((b) => b.entityId === null).flatMap((b) => b.prices.map(toDefinition));
-  const entityOverrides = books.filter((b) => b.entityId !== null).flatMap((b) => b.prices.map(toDefinition));
-  const pricer = new EventPricer({ organizationPrices, entityOverrides }, { currency: entity.currency });
+  const pricer = await loadEntityPricer(db, entity);
   pricers.set(key, { value: pricer, expires: now + CACHE_TTL_MS });
   return pricer;
 }

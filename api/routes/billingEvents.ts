@@ -71,7 +71,16 @@ const EventResult = z
     draws: z.array(Draw),
     billedLater: z.string(),
     balanceAfter: z.string().nullable(),
-    periodStart: z.string(),
+    periodStart: z.string().openapi({
+      description: "Start of the entity's billing period that holds occurredAt (its tiers and user limits)",
+    }),
+    billedPeriodStart: z.string().openapi({
+      description:
+        'Start of the billing period whose invoice bills the event: periodStart, or for a late event the period open when it arrived',
+    }),
+    late: z.boolean().openapi({
+      description: "True when the event's own period was already closed: billed on the next invoice as late usage",
+    }),
     occurredAt: z.string(),
   })
   .openapi('BillingEventResult');
@@ -150,7 +159,7 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
     UNKNOWN_EVENT_TYPE: 'Unknown event type',
     INVALID_QUANTITY: 'Invalid quantity',
     OCCURRED_AT_IN_FUTURE: 'occurredAt is in the future',
-    PERIOD_CLOSED: 'Billing period closed',
+    BEFORE_FIRST_PERIOD: "Before the entity's first billing period",
     CURRENCY_MISMATCH: 'Currency mismatch',
     INVALID_PRICE_DEFINITION: 'Invalid price definition',
     IDEMPOTENCY_KEY_CONFLICT: 'Idempotency key reused with another payload',

@@ -74,6 +74,8 @@ export async function createRatedEvent(
       creditsDrawn: input.creditsDrawn ?? '0',
       billedLater: input.billedLater ?? '0',
       periodStart: input.periodStart,
+      billedPeriodStart: input.periodStart,
+      usageBefore: '0',
     },
   });
   if (input.billedLater && input.billedLater !== '0') {

@@ -115,7 +115,7 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
           quantity: '3',
           amount: '30',
         },
-        ...(hired ? [{ kind: 'usage', description: 'freelancer.hired (1 events)', quantity: '2', amount: '40' }] : []),
+        ...(hired ? [{ kind: 'usage', description: 'freelancer.hired (1 event)', quantity: '2', amount: '40' }] : []),
         { kind: 'usage', description: 'project.posted (2 events)', quantity: '2', amount: '7.5' },
         { kind: 'credits_applied', description: 'Prepaid credits applied to usage', quantity: '1', amount: '-6.25' },
       ]);

@@ -117,9 +117,9 @@ describe('checkInvariants', () => {
     const orphanId = randomUUID();
     await db.$executeRaw`
       INSERT INTO "MarketplaceEvent" (id, "entityId", "userId", "eventType", "occurredAt", "idempotencyKey",
-        "payloadHash", status, currency, "periodStart")
+        "payloadHash", status, currency, "periodStart", "billedPeriodStart")
       VALUES (${orphanId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid, 'project.posted', now(), 'orphan', '-',
-        'rejected', 'USD', now())`;
+        'rejected', 'USD', now(), now())`;
     try {
       const all = await checkInvariants(db, { outboxGraceSeconds: 1e9 });
       expect(all.violations.filter((v) => v.ids.includes(orphanId))).toEqual([

@@ -288,7 +288,7 @@ describe('POST /api/billing/events', () => {
       [{ quantity: 1.5 }, 422, 'INVALID_QUANTITY'],
       [{ quantity: 0 }, 422, 'INVALID_QUANTITY'],
       [{ occurredAt: new Date(Date.now() + 3_600_000).toISOString() }, 422, 'OCCURRED_AT_IN_FUTURE'],
-      [{ occurredAt: '2020-01-01T00:00:00Z' }, 422, 'PERIOD_CLOSED'],
+      [{ occurredAt: '2020-01-01T00:00:00Z' }, 422, 'BEFORE_FIRST_PERIOD'],
       [{ occurredAt: 'yesterday' }, 422, 'VALIDATION_FAILED'],
       [{ userId: 'not-a-uuid' }, 422, 'VALIDATION_FAILED'],
     ];

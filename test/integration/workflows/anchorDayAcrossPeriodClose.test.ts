@@ -59,9 +59,18 @@ it('changes the anchor day of the next run when the period closes under the upda
   const res = await post(`${base}/anchor-day`, { anchorDay: 29 });
   const body = (await res.json()) as { anchorDay: number; periodEnd: string };
   expect({ status: res.status, anchorDay: body.anchorDay }).toEqual({ status: 200, anchorDay: 29 });
-  // The period that closed ended at firstEnd or earlier; the change landed on the next one.
-  expect(new Date(body.periodEnd).getTime()).toBeGreaterThan(new Date(firstEnd).getTime());
+  // close-now ended the period now (a stub); the change landed on the next one, which runs from the close to the
+  // next 29th: the same boundary the first change had set.
+  expect(body.periodEnd).toBe(firstEnd);
   expect(new Date(body.periodEnd).getUTCDate()).toBe(29);
+  const periods = await db.billingPeriod.findMany({
+    where: { entityId: tenant.entityId },
+    orderBy: { periodStart: 'asc' },
+  });
+  expect(periods.map((p) => p.status)).toEqual(['closed', 'open']);
+  expect(periods[0]?.periodEnd.getTime()).toBeLessThan(new Date(firstEnd).getTime());
+  expect(periods[1]?.periodStart.getTime()).toBe(periods[0]?.periodEnd.getTime());
+  expect(periods[1]?.periodEnd.toISOString()).toBe(firstEnd);
 
   // No run ended with the update still open: every update a run accepted, it also completed.
   const runs = temporal.workflow.list({ query: `WorkflowId = 'billing:${tenant.entityId}'` });
