@@ -5,8 +5,10 @@ import {
   daysInMonth,
   formatLocalDate,
   type LocalDate,
+  type LocalDateTime,
   startOfLocalDay,
   toLocalDate,
+  toLocalDateTime,
 } from './zonedTime.js';
 
 /**
@@ -168,12 +170,23 @@ export function periodLengthSeconds(period: BillingPeriod): number {
   return Math.floor(period.end.getTime() / 1000) - Math.floor(period.start.getTime() / 1000);
 }
 
-/** '1 Mar 2026 – 31 Mar 2026': the first and last local days covered (the end is exclusive, so one day back). */
+/**
+ * '1 Mar 2026 – 31 Mar 2026': the first and last local days covered (the end is exclusive, so one day back). A
+ * boundary that is not local midnight (a period closed early, the stub after it) shows its time:
+ * '1 Dec 2026 – 7 Dec 2026 10:30' ends at 10:30 on 7 Dec, '7 Dec 2026 10:30 – 31 Dec 2026' starts then.
+ */
 export function describePeriod(period: BillingPeriod, timeZone: string): string {
-  const first = toLocalDate(period.start, timeZone);
-  const last = addDays(toLocalDate(period.end, timeZone), -1);
-  return `${formatLocalDate(first)} – ${formatLocalDate(last)}`;
+  const start = toLocalDateTime(period.start, timeZone);
+  const end = toLocalDateTime(period.end, timeZone);
+  const first = `${formatLocalDate(start)}${atMidnight(start) ? '' : ` ${clockTime(start)}`}`;
+  const last = atMidnight(end) ? formatLocalDate(addDays(end, -1)) : `${formatLocalDate(end)} ${clockTime(end)}`;
+  return `${first} – ${last}`;
 }
+
+const atMidnight = (t: LocalDateTime) => t.hour === 0 && t.minute === 0 && t.second === 0;
+const two = (n: number) => String(n).padStart(2, '0');
+/** '10:30', or '10:30:15' when the seconds are not zero. */
+const clockTime = (t: LocalDateTime) => `${two(t.hour)}:${two(t.minute)}${t.second === 0 ? '' : `:${two(t.second)}`}`;
 
 /** JSON form for Temporal payloads and API bodies (ISO 8601 UTC strings). */
 export interface BillingPeriodJSON {

@@ -16,7 +16,7 @@ export interface LockedCreditEntity {
   defaultPaymentMethod: string | null;
 }
 
-/** Locks the entity row (FOR UPDATE) if it belongs to the organization; null otherwise. */
+/** Takes the entity lock (FOR NO KEY UPDATE, see invoicing/billingPeriodRows.ts) if it belongs to the organization. */
 export async function lockCreditEntity(
   tx: Tx,
   organizationId: string,
@@ -25,7 +25,7 @@ export async function lockCreditEntity(
   const rows = await tx.$queryRawUnsafe<LockedCreditEntity[]>(
     `SELECT id::text AS id, "organizationId"::text AS "organizationId", currency, status::text AS status,
             "lowBalanceThreshold"::text AS "lowBalanceThreshold", "defaultPaymentMethod"
-     FROM "Entity" WHERE id = $1::uuid AND "organizationId" = $2::uuid AND "deletedAt" IS NULL FOR UPDATE`,
+     FROM "Entity" WHERE id = $1::uuid AND "organizationId" = $2::uuid AND "deletedAt" IS NULL FOR NO KEY UPDATE`,
     entityId,
     organizationId,
   );

@@ -20,12 +20,17 @@ export interface LockedBillingEntity {
   deletedAt: Date | null;
 }
 
-/** Locks the entity's row (FOR UPDATE) and returns it, or null when there is none. */
+/**
+ * Takes the entity lock and returns the entity, or null when there is none. FOR NO KEY UPDATE, like every holder of
+ * the entity lock: holders exclude each other, but a transaction that only inserts a row referencing the entity (its
+ * foreign-key check takes FOR KEY SHARE) is not blocked, so a subscription renewal that holds its subscription's lock
+ * and writes a fee item can never deadlock with a close that holds the entity and waits for that subscription.
+ */
 export async function lockEntity(tx: Tx, entityId: string): Promise<LockedBillingEntity | null> {
   const rows = await tx.$queryRaw<LockedBillingEntity[]>`
     SELECT id::text AS id, "organizationId"::text AS "organizationId", currency, "timeZone", "billingAnchorDay",
            "deletedAt"
-    FROM "Entity" WHERE id = ${entityId}::uuid FOR UPDATE`;
+    FROM "Entity" WHERE id = ${entityId}::uuid FOR NO KEY UPDATE`;
   return rows[0] ?? null;
 }
 

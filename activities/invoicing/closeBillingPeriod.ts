@@ -113,11 +113,15 @@ export function createCloseBillingPeriodActivities(db: Db) {
           if (locked) await renewIfDue(tx, locked, end);
         }
 
-        const items = await tx.invoiceItem.findMany({
-          where: { entityId, invoiceId: null },
-          include: { event: { select: { billedPeriodStart: true } } },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        });
+        // Pending items, except the billed-later items of events a later period bills (metered after this period's
+        // boundary, before its close): those wait for their own period's invoice.
+        const items = (
+          await tx.invoiceItem.findMany({
+            where: { entityId, invoiceId: null },
+            include: { event: { select: { billedPeriodStart: true } } },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          })
+        ).filter((item) => item.event === null || item.event.billedPeriodStart <= period.periodStart);
         const usage = await usageLines(tx, { entityId, timeZone: entity.timeZone, currency, period: periodSpan });
 
         const lines: InvoiceLineInput[] = [];

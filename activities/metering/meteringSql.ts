@@ -63,6 +63,8 @@ export interface StateRow {
 
 /**
  * Locks the entities in id order (two transactions can never deadlock on them) and re-reads what the rating needs.
+ * FOR NO KEY UPDATE: exclusive among the entity lock's holders, but not blocking foreign-key checks of inserts that
+ * merely reference the entity (see invoicing/billingPeriodRows.ts lockEntity).
  * Ids are inlined (simple protocol, one round trip with BEGIN): the caller checks every one against UUID_PATTERN.
  */
 export const lockEntitiesSql = (ids: string[]) => `
@@ -72,7 +74,7 @@ export const lockEntitiesSql = (ids: string[]) => `
   FROM "Entity"
   WHERE id IN (${ids.map((id) => `'${id}'::uuid`).join(', ')}) AND "deletedAt" IS NULL
   ORDER BY id
-  FOR UPDATE`;
+  FOR NO KEY UPDATE`;
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
