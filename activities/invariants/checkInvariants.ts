@@ -18,7 +18,10 @@
 //   invoice_numbering      numbers per organization are exactly 1..N, and the organization's next number is N+1
 //   outbox_delivered       every outbox row older than the grace period was dispatched, with a delivery for every
 //                          subscribed endpoint that existed when the row was written
+//   period_tiling, event_period, usage_counters, event_invoiced: billing periods and what they bill, see
+//                          periodInvariants.ts
 import type { Db } from '../db.js';
+import { checkPeriodInvariants } from './periodInvariants.js';
 
 export type InvariantRule =
   | 'grant_balance'
@@ -29,7 +32,11 @@ export type InvariantRule =
   | 'one_invoice_per_period'
   | 'invoice_totals'
   | 'invoice_numbering'
-  | 'outbox_delivered';
+  | 'outbox_delivered'
+  | 'period_tiling'
+  | 'event_period'
+  | 'usage_counters'
+  | 'event_invoiced';
 
 export interface InvariantViolation {
   rule: InvariantRule;
@@ -243,5 +250,6 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
         : `${r.type} outbox row has no delivery for endpoint(s) ${(r.missing as string[]).join(', ')}`,
   );
 
+  violations.push(...(await checkPeriodInvariants(db, org)));
   return { checkedAt: now.toISOString(), violations };
 }

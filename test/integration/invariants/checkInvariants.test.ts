@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
 import { checkInvariants, type InvariantRule } from '../../../activities/invariants/checkInvariants.js';
+import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
 import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import {
   createMeteringTenant,
@@ -183,5 +184,56 @@ describe('checkInvariants', () => {
     const outbox = report.violations.filter((v) => v.rule === 'outbox_delivered');
     expect(outbox.map((v) => v.ids[0])).toContain(row.id);
     expect(outbox.find((v) => v.ids[0] === row.id)?.detail).toBe('credits.low outbox row never dispatched');
+  });
+
+  it('reports periods that do not tile, events outside their period, drifted counters and unbilled events', async () => {
+    const t = await busyTenant();
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+    const [period] = await db.billingPeriod.findMany({ where: { entityId: t.entityId } });
+    expect(period).toBeDefined();
+    await closeBillingPeriod({ billingPeriodId: period?.id as string, at: new Date().toISOString() });
+    const clean = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    expect(clean.violations).toEqual([]);
+
+    // A gap after the closed period; an event moved out of its period; a counter bumped; an accepted event billed by
+    // the closed period that its invoice does not carry.
+    const gap = await db.billingPeriod.create({
+      data: {
+        entityId: t.entityId,
+        periodStart: new Date((period?.periodEnd.getTime() as number) + 60_000),
+        periodEnd: new Date((period?.periodEnd.getTime() as number) + 3_600_000),
+        workflowId: `billing:${t.entityId}`,
+      },
+    });
+    const [moved, unbilled] = await db.marketplaceEvent.findMany({
+      where: { entityId: t.entityId, status: 'accepted' },
+      orderBy: { id: 'asc' },
+    });
+    await db.marketplaceEvent.update({
+      where: { id: moved?.id as string },
+      data: { occurredAt: new Date((period?.periodStart.getTime() as number) - 1) },
+    });
+    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    await db.usageCounter.update({ where: { id: counter.id }, data: { quantity: { increment: 1 } } });
+    await db.marketplaceEvent.create({
+      data: {
+        ...(unbilled as NonNullable<typeof unbilled>),
+        id: undefined,
+        idempotencyKey: `planted:${randomUUID()}`,
+        draws: [],
+        creditsDrawn: 0,
+        billedLater: unbilled?.ratedAmount ?? 0,
+        properties: {},
+        createdAt: undefined,
+      },
+    });
+    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const found = rules(report.violations).filter((r) =>
+      ['period_tiling', 'event_period', 'usage_counters', 'event_invoiced'].includes(r),
+    );
+    expect(found).toEqual(['event_invoiced', 'event_period', 'period_tiling', 'usage_counters']);
+    expect(report.violations.find((v) => v.rule === 'period_tiling')?.ids).toEqual([t.entityId, gap.id]);
+    expect(report.violations.find((v) => v.rule === 'event_period')?.ids).toEqual([moved?.id]);
+    expect(report.violations.find((v) => v.rule === 'event_invoiced')?.ids[0]).toBe(period?.id);
   });
 });

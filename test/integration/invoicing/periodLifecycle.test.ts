@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
+import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createBillingCycleActivities } from '../../../activities/invoicing/billingCycle.js';
 import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
 import { createEventReplayActivities } from '../../../activities/jobs/eventReplay.js';
@@ -60,6 +61,11 @@ function meter(t: MeteringTenant, now: string, events: Array<Partial<IngestEvent
 }
 
 const workflowId = (t: MeteringTenant) => `billing:${t.entityId}`;
+
+async function expectNoViolations(t: MeteringTenant) {
+  const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 1e9 });
+  expect(report.violations).toEqual([]);
+}
 
 async function invoiceLines(invoiceId: string | null) {
   const lines = await db.invoiceLine.findMany({ where: { invoiceId: invoiceId ?? '' }, orderBy: { position: 'asc' } });
@@ -174,6 +180,7 @@ describe('close now', () => {
       { start: '2026-12-07T10:00:00.000Z', end: '2026-12-07T12:00:00.000Z', status: 'closed' },
       { start: '2026-12-07T12:00:00.000Z', end: '2027-01-01T00:00:00.000Z', status: 'open' },
     ]);
+    await expectNoViolations(t);
   });
 
   it('never ends a period before an event it already holds (events may occur minutes ahead of the clock)', async () => {
@@ -262,6 +269,7 @@ describe('anchor-day change', () => {
       { start: '2026-12-01T00:00:00.000Z', end: '2026-12-15T00:00:00.000Z', status: 'closed' },
       { start: '2026-12-15T00:00:00.000Z', end: '2027-01-15T00:00:00.000Z', status: 'closed' },
     ]);
+    await expectNoViolations(t);
   });
 
   it('after the boundary has passed, applies from the next period and leaves the ended one as it is', async () => {
