@@ -56,6 +56,11 @@ export interface AppDeps {
   apiKeyCacheTtlMs?: number | undefined;
   /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
   liveness?: ProcessLiveness | undefined;
+  /**
+   * false on a Temporal server without our custom search attributes (the time-skipping test server the simulator
+   * runs on): workflows are started without OrganizationId/EntityId. Default true.
+   */
+  searchAttributes?: boolean | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */

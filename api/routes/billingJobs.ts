@@ -147,10 +147,14 @@ export function billingJobRoutes(deps: RouteDeps) {
         taskQueue: deps.taskQueue,
         args: [arg],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: tenantSearchAttributes({
-          organizationId: job.organizationId,
-          entityId: job.entityId ?? undefined,
-        }),
+        ...(deps.searchAttributes === false
+          ? {}
+          : {
+              typedSearchAttributes: tenantSearchAttributes({
+                organizationId: job.organizationId,
+                entityId: job.entityId ?? undefined,
+              }),
+            }),
         staticSummary: `Billing job ${job.id} (${job.kind})`,
       });
     } catch (err) {

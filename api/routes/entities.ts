@@ -129,7 +129,9 @@ export function entityRoutes(deps: RouteDeps) {
     .openapi(createRoute, async (c) => {
       const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       try {
-        await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity);
+        await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity, {
+          searchAttributes: deps.searchAttributes,
+        });
       } catch (err) {
         // The entity exists; reconciliation will start its workflow. Answer with what is true now.
         deps.log.error({ err, entityId: entity.id }, 'billing workflow start failed; reconciliation will retry');

@@ -4,14 +4,10 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../activities/db.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
-import {
-  billingStateQuery,
-  billingWorkflowId,
-  type entityBillingWorkflow,
-} from '../../workflows/entityBillingWorkflow.js';
-import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
+import { billingStateQuery, billingWorkflowId } from '../../workflows/entityBillingWorkflow.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { notFound, ProblemSchema } from '../problem.js';
+import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
 
 const Params = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
 
@@ -73,7 +69,12 @@ const readRoute = createRoute({
   },
 });
 
-export function entityBillingWorkflowRoutes(deps: { db: Db; temporal: Client; taskQueue: string }) {
+export function entityBillingWorkflowRoutes(deps: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  searchAttributes?: boolean | undefined;
+}) {
   const findEntity = async (organizationId: string, entityId: string) => {
     const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
     if (!entity) throw notFound('entity');
@@ -83,14 +84,10 @@ export function entityBillingWorkflowRoutes(deps: { db: Db; temporal: Client; ta
   return new OpenAPIHono<AuthEnv>()
     .openapi(startRoute, async (c) => {
       const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
-      const handle = await deps.temporal.workflow.start<typeof entityBillingWorkflow>('entityBillingWorkflow', {
-        workflowId: billingWorkflowId(entity.id),
-        taskQueue: deps.taskQueue,
-        args: [{ entityId: entity.id, organizationId: entity.organizationId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
+      const started = await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity, {
+        searchAttributes: deps.searchAttributes,
       });
-      return c.json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, 202);
+      return c.json(started, 202);
     })
     .openapi(readRoute, async (c) => {
       const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);

@@ -240,7 +240,9 @@ export function subscriptionRoutes(deps: RouteDeps) {
             create: { planId: body.planId, seats: body.seats },
           },
         ],
-        typedSearchAttributes: tenantSearchAttributes({ organizationId, entityId: body.entityId }),
+        ...(deps.searchAttributes === false
+          ? {}
+          : { typedSearchAttributes: tenantSearchAttributes({ organizationId, entityId: body.entityId }) }),
         staticSummary: `Subscription ${subscriptionId}: ${body.seats} seats`,
       });
       const created = await change(() =>
