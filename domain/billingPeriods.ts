@@ -3,7 +3,9 @@ import {
   addDays,
   assertTimeZone,
   daysInMonth,
+  formatInstantInZone,
   formatLocalDate,
+  isStartOfLocalDay,
   type LocalDate,
   startOfLocalDay,
   toLocalDate,
@@ -168,11 +170,18 @@ export function periodLengthSeconds(period: BillingPeriod): number {
   return Math.floor(period.end.getTime() / 1000) - Math.floor(period.start.getTime() / 1000);
 }
 
-/** '1 Mar 2026 – 31 Mar 2026': the first and last local days covered (the end is exclusive, so one day back). */
+/**
+ * '1 Mar 2026 – 31 Mar 2026': the first and last local days covered. An end at the start of a local day is exclusive,
+ * so the last day is the one before it. A bound that is not at the start of a local day (a subscription started or a period closed
+ * mid-day) is shown with its time, so the reader sees the part of the day billed: '7 Dec 2026 16:55 – 30 Nov 2027',
+ * '1 Mar 2026 – 15 Mar 2026 12:00' (up to that instant).
+ */
 export function describePeriod(period: BillingPeriod, timeZone: string): string {
-  const first = toLocalDate(period.start, timeZone);
-  const last = addDays(toLocalDate(period.end, timeZone), -1);
-  return `${formatLocalDate(first)} – ${formatLocalDate(last)}`;
+  const first = formatInstantInZone(period.start, timeZone);
+  const last = isStartOfLocalDay(period.end, timeZone)
+    ? formatLocalDate(addDays(toLocalDate(period.end, timeZone), -1))
+    : formatInstantInZone(period.end, timeZone);
+  return `${first} – ${last}`;
 }
 
 /** JSON form for Temporal payloads and API bodies (ISO 8601 UTC strings). */

@@ -12,5 +12,6 @@ export * from './invoiceComposition.js';
 export * from './money.js';
 export * from './proration.js';
 export * from './seatPricing.js';
+export * from './subscriptionFee.js';
 export * from './tieredPricing.js';
 export * from './zonedTime.js';

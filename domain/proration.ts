@@ -1,7 +1,7 @@
 import { type BillingPeriod, periodLengthSeconds } from './billingPeriods.js';
 import { ChangeOutsidePeriodError, CurrencyMismatchError, InvalidSubscriptionChangeError } from './errors.js';
 import type { InvoiceLineInput } from './invoiceComposition.js';
-import { Money } from './money.js';
+import { BillingDecimal, Money } from './money.js';
 import { describeSeats, isSamePlan, type SeatState, stateFee } from './seatPricing.js';
 import { formatDateInZone } from './zonedTime.js';
 
@@ -68,6 +68,25 @@ export function segmentFraction(period: BillingPeriod, from: Date, to: Date = pe
     throw new InvalidSubscriptionChangeError('a segment cannot end before it starts');
   }
   return { seconds: toSecond(to) - toSecond(from), periodSeconds: periodLengthSeconds(period) };
+}
+
+/** The fraction as a decimal with `digits` places (half-even), as invoices show it: 16/31 -> '0.516129'. */
+export function fractionToDecimal(fraction: ProrationFraction, digits = 6): string {
+  return new BillingDecimal(fraction.seconds)
+    .div(fraction.periodSeconds)
+    .toDecimalPlaces(digits, BillingDecimal.ROUND_HALF_EVEN)
+    .toFixed(digits);
+}
+
+/** A fraction as invoice lines carry it (metadata and API): the decimal shown and the exact seconds behind it. */
+export interface FractionJSON {
+  value: string;
+  seconds: number;
+  periodSeconds: number;
+}
+
+export function fractionToJSON(fraction: ProrationFraction): FractionJSON {
+  return { value: fractionToDecimal(fraction), seconds: fraction.seconds, periodSeconds: fraction.periodSeconds };
 }
 
 /** amount × fraction, exact (not rounded). */
