@@ -46,6 +46,11 @@ export interface InvoiceLineInput {
   amount: Money;
   /** Units shown on the line (seats, events), as a decimal string. */
   quantity?: string | null;
+  /**
+   * Price of one unit (a seat for one whole period), shown next to the quantity. A prorated line's amount is
+   * quantity × unitAmount × its fraction of the period, rounded; a whole line's is quantity × unitAmount.
+   */
+  unitAmount?: Money | null;
   periodStart?: Date | null;
   periodEnd?: Date | null;
   /** The source record (e.g. InvoiceItem id), carried through for traceability. */

@@ -2,7 +2,7 @@ import { type BillingPeriod, periodLengthSeconds } from './billingPeriods.js';
 import { ChangeOutsidePeriodError, CurrencyMismatchError, InvalidSubscriptionChangeError } from './errors.js';
 import type { InvoiceLineInput } from './invoiceComposition.js';
 import { BillingDecimal, Money } from './money.js';
-import { describeSeats, isSamePlan, type SeatState, stateFee } from './seatPricing.js';
+import { describeSeats, isSamePlan, pricePerSeat, type SeatState, stateFee } from './seatPricing.js';
 import { formatDateInZone } from './zonedTime.js';
 
 /**
@@ -125,6 +125,8 @@ export interface ProrationLine extends InvoiceLineInput {
   /** Rounded to the minor unit. */
   amount: Money;
   direction: 'credit' | 'charge';
+  /** Price of one seat for the whole period, of the plan the line is about. */
+  unitAmount: Money;
   seats: number;
   planName: string;
   /** Start of the span the line covers: the change instant, truncated to the second. */
@@ -203,6 +205,7 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
         direction: 'credit',
         description: `Unused time on ${describeSeats(before)} after ${when}${suffix}`,
         amount: proratedLineAmount(stateFee(before), fraction).negate(),
+        unitAmount: pricePerSeat(before.plan),
         quantity: String(before.seats),
         seats: before.seats,
         planName: before.plan.name,
@@ -216,6 +219,7 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
         direction: 'charge',
         description: `Remaining time on ${describeSeats(after)} after ${when}${suffix}`,
         amount: proratedLineAmount(stateFee(after), fraction),
+        unitAmount: pricePerSeat(after.plan),
         quantity: String(after.seats),
         seats: after.seats,
         planName: after.plan.name,

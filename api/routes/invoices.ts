@@ -33,6 +33,9 @@ export const InvoiceSchema = z
     organizationId: z.uuid(),
     entityId: z.uuid().nullable(),
     customerId: z.uuid().nullable().openapi({ description: 'Legacy customer, if any' }),
+    kind: z.enum(['period', 'one_off']).openapi({
+      description: "period: the entity's invoice of one billing period; one_off: one charge_now subscription change",
+    }),
     number: z.number().int().nullable().openapi({ description: 'Sequential per organization; null while draft' }),
     status: Status,
     currency: z.string(),
@@ -152,6 +155,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   organizationId: i.organizationId,
   entityId: i.entityId,
   customerId: i.customerId,
+  kind: i.kind,
   number: i.number,
   status: i.status,
   currency: i.currency,
