@@ -138,3 +138,15 @@ function validateLine(item: InvoiceLineInput, position: number, currency: Curren
     throw new InvalidInvoiceLineError(`a ${item.kind} line cannot be negative; use an adjustment`, position);
   }
 }
+
+export type InvoiceStatusName = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+
+/**
+ * What is still owed on an invoice, the "amount due" a reader expects: nothing once it is paid or void, otherwise
+ * amountDue (fixed when the invoice was issued) minus what was paid, never below zero.
+ */
+export function amountRemaining(status: InvoiceStatusName, amountDue: Money, amountPaid: Money): Money {
+  const zero = Money.zero(amountDue.currency);
+  if (status === 'paid' || status === 'void') return zero;
+  return Money.max(amountDue.subtract(amountPaid), zero);
+}

@@ -3,7 +3,7 @@ import { ChangeOutsidePeriodError, CurrencyMismatchError, InvalidSubscriptionCha
 import type { InvoiceLineInput } from './invoiceComposition.js';
 import { BillingDecimal, Money } from './money.js';
 import { describeSeats, isSamePlan, pricePerSeat, type SeatState, stateFee } from './seatPricing.js';
-import { formatDateInZone } from './zonedTime.js';
+import { formatInstantInZone } from './zonedTime.js';
 
 /**
  * Proration policy.
@@ -15,8 +15,9 @@ import { formatDateInZone } from './zonedTime.js';
  *
  * Lines: every change produces up to two invoice lines, each computed from the same fraction and rounded
  * half-even to the minor unit on its own:
- *   - "Unused time on <old seats × plan> after <local date>": -(old fee × fraction), a credit;
- *   - "Remaining time on <new seats × plan> after <local date>": +(new fee × fraction), a charge.
+ *   - "Unused time on <old seats × plan> after <local date[ time]>": -(old fee × fraction), a credit;
+ *   - "Remaining time on <new seats × plan> after <local date[ time]>": +(new fee × fraction), a charge.
+ * The local time is shown when the change is not at the start of a local day ('after 15 Feb 2028 12:00').
  * Pause and immediate cancel produce only the credit, resume only the charge. Because a line depends only on
  * (fee, fraction) and half-even rounding is symmetric (round(-x) = -round(x)), a change and its reversal at the
  * same instant produce lines that cancel to exactly zero, and so do pause+resume at the same instant. A change
@@ -194,7 +195,8 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
   const fraction = remainingFraction(period, at);
   const reason = classify(change);
   const effective = new Date(toSecond(at) * 1000);
-  const when = formatDateInZone(at, timeZone);
+  // The local date, and the time too when the change is not at the start of a day: the line says what was billed.
+  const when = formatInstantInZone(at, timeZone);
   const suffix = SUFFIX[reason] ?? '';
 
   const lines: ProrationLine[] = [];

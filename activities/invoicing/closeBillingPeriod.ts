@@ -118,6 +118,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
             description: item.description,
             amount: Money.of(item.amount.toString(), currency),
             quantity: item.quantity.toString(),
+            unitAmount: item.unitAmount === null ? null : Money.of(item.unitAmount.toString(), currency),
             periodStart: item.periodStart,
             periodEnd: item.periodEnd,
             reference: item.id,
@@ -165,6 +166,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
         }
 
         const composed = composeInvoice(currency, lines);
+        const itemMetadata = new Map(items.map((i) => [i.id, i.metadata]));
         const invoice = await tx.invoice.create({
           data: {
             organizationId: entity.organizationId,
@@ -186,10 +188,15 @@ export function createCloseBillingPeriodActivities(db: Db) {
                 kind: line.kind,
                 description: line.description,
                 quantity: line.quantity ?? '1',
+                unitAmount: line.unitAmount?.toString() ?? null,
                 amount: line.amount.toString(),
                 periodStart: line.periodStart ?? null,
                 periodEnd: line.periodEnd ?? null,
-                metadata: { reference: line.reference ?? null, unroundedAmount: line.unroundedAmount.toString() },
+                metadata: {
+                  ...((itemMetadata.get(line.reference ?? '') as Prisma.JsonObject | null | undefined) ?? {}),
+                  reference: line.reference ?? null,
+                  unroundedAmount: line.unroundedAmount.toString(),
+                },
               })),
             },
           },
