@@ -26,7 +26,8 @@ import { formatInstantInZone } from './zonedTime.js';
  *
  * Settlement: the net of the lines decides what happens now.
  *   - net > 0 (seat increase, upgrade, resume): 'charge_now' - the customer starts using more right away, so
- *     the lines are invoiced immediately (or picked up by the next invoice run at once).
+ *     the lines go on an invoice of their own, numbered and collected at once (activities/subscriptions/
+ *     chargeNowInvoice.ts), not on the next period invoice.
  *   - net < 0 (seat decrease, downgrade, pause, immediate cancel): 'credit_next_invoice' - the lines stay
  *     pending and reduce the next invoice; a credit is never refunded in cash (see invoiceComposition.ts for a
  *     negative total).
