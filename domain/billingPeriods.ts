@@ -3,12 +3,12 @@ import {
   addDays,
   assertTimeZone,
   daysInMonth,
+  formatInstantInZone,
   formatLocalDate,
+  isStartOfLocalDay,
   type LocalDate,
-  type LocalDateTime,
   startOfLocalDay,
   toLocalDate,
-  toLocalDateTime,
 } from './zonedTime.js';
 
 /**
@@ -171,22 +171,18 @@ export function periodLengthSeconds(period: BillingPeriod): number {
 }
 
 /**
- * '1 Mar 2026 – 31 Mar 2026': the first and last local days covered (the end is exclusive, so one day back). A
- * boundary that is not local midnight (a period closed early, the stub after it) shows its time:
- * '1 Dec 2026 – 7 Dec 2026 10:30' ends at 10:30 on 7 Dec, '7 Dec 2026 10:30 – 31 Dec 2026' starts then.
+ * '1 Mar 2026 – 31 Mar 2026': the first and last local days covered. An end at the start of a local day is exclusive,
+ * so the last day is the one before it. A bound that is not at the start of a local day (a subscription started or a period closed
+ * mid-day) is shown with its time, so the reader sees the part of the day billed: '7 Dec 2026 16:55 – 30 Nov 2027',
+ * '1 Mar 2026 – 15 Mar 2026 12:00' (up to that instant).
  */
 export function describePeriod(period: BillingPeriod, timeZone: string): string {
-  const start = toLocalDateTime(period.start, timeZone);
-  const end = toLocalDateTime(period.end, timeZone);
-  const first = `${formatLocalDate(start)}${atMidnight(start) ? '' : ` ${clockTime(start)}`}`;
-  const last = atMidnight(end) ? formatLocalDate(addDays(end, -1)) : `${formatLocalDate(end)} ${clockTime(end)}`;
+  const first = formatInstantInZone(period.start, timeZone);
+  const last = isStartOfLocalDay(period.end, timeZone)
+    ? formatLocalDate(addDays(toLocalDate(period.end, timeZone), -1))
+    : formatInstantInZone(period.end, timeZone);
   return `${first} – ${last}`;
 }
-
-const atMidnight = (t: LocalDateTime) => t.hour === 0 && t.minute === 0 && t.second === 0;
-const two = (n: number) => String(n).padStart(2, '0');
-/** '10:30', or '10:30:15' when the seconds are not zero. */
-const clockTime = (t: LocalDateTime) => `${two(t.hour)}:${two(t.minute)}${t.second === 0 ? '' : `:${two(t.second)}`}`;
 
 /** JSON form for Temporal payloads and API bodies (ISO 8601 UTC strings). */
 export interface BillingPeriodJSON {

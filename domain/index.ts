@@ -14,5 +14,6 @@ export * from './money.js';
 export * from './periodTiling.js';
 export * from './proration.js';
 export * from './seatPricing.js';
+export * from './subscriptionFee.js';
 export * from './tieredPricing.js';
 export * from './zonedTime.js';

@@ -46,6 +46,11 @@ export interface InvoiceLineInput {
   amount: Money;
   /** Units shown on the line (seats, events), as a decimal string. */
   quantity?: string | null;
+  /**
+   * Price of one unit (a seat for one whole period), shown next to the quantity. A prorated line's amount is
+   * quantity × unitAmount × its fraction of the period, rounded; a whole line's is quantity × unitAmount.
+   */
+  unitAmount?: Money | null;
   periodStart?: Date | null;
   periodEnd?: Date | null;
   /** The source record (e.g. InvoiceItem id), carried through for traceability. */
@@ -132,4 +137,16 @@ function validateLine(item: InvoiceLineInput, position: number, currency: Curren
   if (NON_NEGATIVE_KINDS.has(item.kind) && item.amount.isNegative()) {
     throw new InvalidInvoiceLineError(`a ${item.kind} line cannot be negative; use an adjustment`, position);
   }
+}
+
+export type InvoiceStatusName = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+
+/**
+ * What is still owed on an invoice, the "amount due" a reader expects: nothing once it is paid or void, otherwise
+ * amountDue (fixed when the invoice was issued) minus what was paid, never below zero.
+ */
+export function amountRemaining(status: InvoiceStatusName, amountDue: Money, amountPaid: Money): Money {
+  const zero = Money.zero(amountDue.currency);
+  if (status === 'paid' || status === 'void') return zero;
+  return Money.max(amountDue.subtract(amountPaid), zero);
 }

@@ -1,9 +1,9 @@
 import { type BillingPeriod, periodLengthSeconds } from './billingPeriods.js';
 import { ChangeOutsidePeriodError, CurrencyMismatchError, InvalidSubscriptionChangeError } from './errors.js';
 import type { InvoiceLineInput } from './invoiceComposition.js';
-import { Money } from './money.js';
-import { describeSeats, isSamePlan, type SeatState, stateFee } from './seatPricing.js';
-import { formatDateInZone } from './zonedTime.js';
+import { BillingDecimal, Money } from './money.js';
+import { describeSeats, isSamePlan, pricePerSeat, type SeatState, stateFee } from './seatPricing.js';
+import { formatInstantInZone } from './zonedTime.js';
 
 /**
  * Proration policy.
@@ -15,8 +15,9 @@ import { formatDateInZone } from './zonedTime.js';
  *
  * Lines: every change produces up to two invoice lines, each computed from the same fraction and rounded
  * half-even to the minor unit on its own:
- *   - "Unused time on <old seats × plan> after <local date>": -(old fee × fraction), a credit;
- *   - "Remaining time on <new seats × plan> after <local date>": +(new fee × fraction), a charge.
+ *   - "Unused time on <old seats × plan> after <local date[ time]>": -(old fee × fraction), a credit;
+ *   - "Remaining time on <new seats × plan> after <local date[ time]>": +(new fee × fraction), a charge.
+ * The local time is shown when the change is not at the start of a local day ('after 15 Feb 2028 12:00').
  * Pause and immediate cancel produce only the credit, resume only the charge. Because a line depends only on
  * (fee, fraction) and half-even rounding is symmetric (round(-x) = -round(x)), a change and its reversal at the
  * same instant produce lines that cancel to exactly zero, and so do pause+resume at the same instant. A change
@@ -25,7 +26,8 @@ import { formatDateInZone } from './zonedTime.js';
  *
  * Settlement: the net of the lines decides what happens now.
  *   - net > 0 (seat increase, upgrade, resume): 'charge_now' - the customer starts using more right away, so
- *     the lines are invoiced immediately (or picked up by the next invoice run at once).
+ *     the lines go on an invoice of their own, numbered and collected at once (activities/subscriptions/
+ *     chargeNowInvoice.ts), not on the next period invoice.
  *   - net < 0 (seat decrease, downgrade, pause, immediate cancel): 'credit_next_invoice' - the lines stay
  *     pending and reduce the next invoice; a credit is never refunded in cash (see invoiceComposition.ts for a
  *     negative total).
@@ -70,6 +72,25 @@ export function segmentFraction(period: BillingPeriod, from: Date, to: Date = pe
   return { seconds: toSecond(to) - toSecond(from), periodSeconds: periodLengthSeconds(period) };
 }
 
+/** The fraction as a decimal with `digits` places (half-even), as invoices show it: 16/31 -> '0.516129'. */
+export function fractionToDecimal(fraction: ProrationFraction, digits = 6): string {
+  return new BillingDecimal(fraction.seconds)
+    .div(fraction.periodSeconds)
+    .toDecimalPlaces(digits, BillingDecimal.ROUND_HALF_EVEN)
+    .toFixed(digits);
+}
+
+/** A fraction as invoice lines carry it (metadata and API): the decimal shown and the exact seconds behind it. */
+export interface FractionJSON {
+  value: string;
+  seconds: number;
+  periodSeconds: number;
+}
+
+export function fractionToJSON(fraction: ProrationFraction): FractionJSON {
+  return { value: fractionToDecimal(fraction), seconds: fraction.seconds, periodSeconds: fraction.periodSeconds };
+}
+
 /** amount × fraction, exact (not rounded). */
 export function prorateAmount(amount: Money, fraction: ProrationFraction): Money {
   return amount.multiplyByFraction(fraction.seconds, fraction.periodSeconds);
@@ -106,6 +127,8 @@ export interface ProrationLine extends InvoiceLineInput {
   /** Rounded to the minor unit. */
   amount: Money;
   direction: 'credit' | 'charge';
+  /** Price of one seat for the whole period, of the plan the line is about. */
+  unitAmount: Money;
   seats: number;
   planName: string;
   /** Start of the span the line covers: the change instant, truncated to the second. */
@@ -173,7 +196,8 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
   const fraction = remainingFraction(period, at);
   const reason = classify(change);
   const effective = new Date(toSecond(at) * 1000);
-  const when = formatDateInZone(at, timeZone);
+  // The local date, and the time too when the change is not at the start of a day: the line says what was billed.
+  const when = formatInstantInZone(at, timeZone);
   const suffix = SUFFIX[reason] ?? '';
 
   const lines: ProrationLine[] = [];
@@ -184,6 +208,7 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
         direction: 'credit',
         description: `Unused time on ${describeSeats(before)} after ${when}${suffix}`,
         amount: proratedLineAmount(stateFee(before), fraction).negate(),
+        unitAmount: pricePerSeat(before.plan),
         quantity: String(before.seats),
         seats: before.seats,
         planName: before.plan.name,
@@ -197,6 +222,7 @@ export function prorateChange(change: SubscriptionChange, context: ProrationCont
         direction: 'charge',
         description: `Remaining time on ${describeSeats(after)} after ${when}${suffix}`,
         amount: proratedLineAmount(stateFee(after), fraction),
+        unitAmount: pricePerSeat(after.plan),
         quantity: String(after.seats),
         seats: after.seats,
         planName: after.plan.name,

@@ -34,7 +34,8 @@ export function assertSeats(seats: number): number {
   return seats;
 }
 
-function pricePerSeat(plan: SeatPlan): Money {
+/** The price of one seat for one whole period, as Money (validated). */
+export function pricePerSeat(plan: SeatPlan): Money {
   try {
     return Money.of(toUnitPrice(plan.pricePerSeat), assertCurrency(plan.currency));
   } catch (error) {

@@ -225,3 +225,26 @@ export function formatLocalDate(date: LocalDate): string {
 export function formatDateInZone(instant: Date, timeZone: string): string {
   return formatLocalDate(toLocalDate(instant, timeZone));
 }
+
+/**
+ * Whether `instant` is, to the second, the start of its local day in `timeZone`: local midnight, or the moment the
+ * clocks jump to on a day whose midnight does not exist (see startOfLocalDay).
+ */
+export function isStartOfLocalDay(instant: Date, timeZone: string): boolean {
+  const start = startOfLocalDay(toLocalDate(instant, timeZone), timeZone).getTime();
+  return Math.floor(instant.getTime() / 1000) === Math.floor(start / 1000);
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * The local wall-clock reading of `instant`, as exact as an invoice needs it: '15 Feb 2028' at the start of a local day,
+ * '15 Feb 2028 12:00' otherwise, '15 Feb 2028 12:00:07' when the seconds are not zero (billing counts whole seconds).
+ */
+export function formatInstantInZone(instant: Date, timeZone: string): string {
+  const t = toLocalDateTime(instant, timeZone);
+  const date = formatLocalDate(t);
+  if (isStartOfLocalDay(instant, timeZone)) return date;
+  const seconds = t.second === 0 ? '' : `:${pad2(t.second)}`;
+  return `${date} ${pad2(t.hour)}:${pad2(t.minute)}${seconds}`;
+}

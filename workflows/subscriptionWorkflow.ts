@@ -2,19 +2,31 @@
 // `cancel` validate their input, apply the change and its proration in one idempotent activity keyed by the Update
 // id, and return what was charged or credited. Timers: a scheduled resume and the period end (renewal, cancel at
 // period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
+// A change settled charge_now comes back with its own numbered invoice: the workflow announces it (invoice.finalized)
+// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
 import type {
   ChangeRequest,
   ChangeResult,
   SubscriptionSnapshot,
 } from '../activities/subscriptions/subscriptionLifecycle.js';
 
-const { createSubscription, loadSubscription, syncSubscription, applySubscriptionChange } =
-  wf.proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-  });
+const {
+  createSubscription,
+  loadSubscription,
+  syncSubscription,
+  applySubscriptionChange,
+  dispatchWebhookEvents,
+  startInvoiceCollection,
+} = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Histories recorded before charge_now changes had invoices of their own never collected one. */
+export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string;
@@ -55,18 +67,34 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (state.subscription?.status === 'canceled')
       throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
   };
+  /** Announces a change's one-off invoice and starts its collection; returns it without its outbox ids. */
+  const collect = async (invoice: ChargedInvoice): Promise<ChargedInvoice> => {
+    const { webhookEventIds = [], ...shown } = invoice;
+    if (!wf.patched(CHARGE_NOW_INVOICE_PATCH)) return shown;
+    if (webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds });
+    if (invoice.status === 'open') {
+      // invoice:<invoiceId> has a fixed id: a repeated start (retry, reconciliation) finds it and changes nothing.
+      await startInvoiceCollection({
+        invoiceId: invoice.invoiceId,
+        organizationId: input.organizationId,
+        entityId: input.entityId,
+      });
+    }
+    return shown;
+  };
   const apply = async (change: ChangeRequest['change']): Promise<ChangeResult> => {
     await wf.condition(() => state.subscription !== null || createFailure !== null);
     await wf.condition(() => !busy);
     busy = true;
     try {
       live();
-      const result = await applySubscriptionChange({
+      const applied = await applySubscriptionChange({
         subscriptionId: input.subscriptionId,
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
         at: new Date(Date.now()).toISOString(),
         change,
       });
+      const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
       state.subscription = result.subscription;
       state.lastChange = result;
       state.changesApplied += 1;
@@ -170,7 +198,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           subscriptionId: input.subscriptionId,
           at: new Date(Date.now()).toISOString(),
         });
-        if (synced) state.subscription = synced;
+        if (synced) {
+          const { chargedInvoice, ...subscription } = synced;
+          // A scheduled resume is a charge like any other: its invoice is collected now.
+          if (chargedInvoice) await collect(chargedInvoice);
+          state.subscription = subscription;
+        }
       } finally {
         busy = false;
       }

@@ -1,6 +1,7 @@
 // Expiry of a prepaid credit grant: the `credits.expiring` notice, then the expiry of whatever remains as one ledger
 // entry (kind expire, key expire:<grantId>) and `credits.expired`. The grant row is locked, so an expiry never races
 // a concurrent draw; a grant already used up expires quietly (no entry, no webhook).
+import { Money } from '../../domain/index.js';
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
@@ -50,7 +51,7 @@ export function createCreditGrantExpiryActivities(db: Db) {
           payload: {
             grantId: grant.id,
             entityId: grant.entityId,
-            remaining: grant.remaining.toString(),
+            remaining: Money.of(grant.remaining.toString(), grant.currency).toString(),
             currency: grant.currency,
             expiresAt: grant.expiresAt?.toISOString() ?? null,
             daysBefore: input.daysBefore,
@@ -103,7 +104,7 @@ export function createCreditGrantExpiryActivities(db: Db) {
           payload: {
             grantId: grant.id,
             entityId: grant.entityId,
-            expired: remaining.toString(),
+            expired: Money.of(remaining.toString(), grant.currency).toString(),
             currency: grant.currency,
             expiredAt: at.toISOString(),
           },

@@ -13,7 +13,10 @@
 //   ledger_cause           every consume entry is minus the sum of the accepted events' draws that name it (and
 //                          every draw names a consume entry of its grant); expire entries belong to an expired
 //                          grant; every entry has its grant; transfers out and in cancel out within each organization
-//   one_invoice_per_period at most one invoice per entity and period start, and no two overlapping periods
+//   one_invoice_per_period at most one period invoice per entity and period start, and no two overlapping periods
+//                          (one-off invoices of charge_now changes lie inside a period and are not counted)
+//   one_off_invoice        every one-off invoice is the invoice of one subscription change (its idempotencyKey names
+//                          an existing change) and bills exactly that change's net proration
 //   invoice_totals         an issued invoice's total equals the sum of its lines
 //   invoice_numbering      numbers per organization are exactly 1..N, and the organization's next number is N+1
 //   outbox_delivered       every outbox row older than the grace period was dispatched, with a delivery for every
@@ -30,6 +33,7 @@ export type InvariantRule =
   | 'event_accounting'
   | 'ledger_cause'
   | 'one_invoice_per_period'
+  | 'one_off_invoice'
   | 'invoice_totals'
   | 'invoice_numbering'
   | 'outbox_delivered'
@@ -190,8 +194,8 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
   const duplicateInvoices = await db.$queryRaw<Row[]>`
     SELECT array_agg(a.id::text) AS ids FROM "Invoice" a
     JOIN "Invoice" b ON a."entityId" = b."entityId" AND a.id <> b.id AND a.status <> 'void' AND b.status <> 'void'
-      AND a."periodStart" < b."periodEnd" AND b."periodStart" < a."periodEnd"
-    WHERE a."entityId" IS NOT NULL AND (${org}::uuid IS NULL OR a."organizationId" = ${org}::uuid)
+      AND a."periodStart" < b."periodEnd" AND b."periodStart" < a."periodEnd" AND b.kind = 'period'
+    WHERE a."entityId" IS NOT NULL AND a.kind = 'period' AND (${org}::uuid IS NULL OR a."organizationId" = ${org}::uuid)
     GROUP BY a."entityId", LEAST(a.id, b.id), GREATEST(a.id, b.id)`;
   const seenPairs = new Set<string>();
   for (const r of duplicateInvoices) {
@@ -200,6 +204,22 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
     seenPairs.add(ids.join());
     violations.push({ rule: 'one_invoice_per_period', ids, detail: 'invoices of one entity with overlapping periods' });
   }
+
+  const oneOff = await db.$queryRaw<Row[]>`
+    SELECT i.id, i.total::text AS total, c.proration::text AS proration FROM "Invoice" i
+    LEFT JOIN "SubscriptionChange" c
+      ON i."idempotencyKey" = 'change:' || c."subscriptionId"::text || ':' || c."changeId"
+    WHERE i.kind = 'one_off' AND i.status <> 'void' AND (${org}::uuid IS NULL OR i."organizationId" = ${org}::uuid)
+      AND (c.id IS NULL OR c.proration <> i.total)`;
+  add(
+    'one_off_invoice',
+    oneOff,
+    (r) => [r.id],
+    (r) =>
+      r.proration === null
+        ? 'a one-off invoice without the subscription change it bills'
+        : `a one-off invoice of total ${r.total} for a change whose proration is ${r.proration}`,
+  );
 
   const totals = await db.$queryRaw<Row[]>`
     SELECT i.id, i.total::text AS total, COALESCE(SUM(l.amount), 0)::text AS lines FROM "Invoice" i

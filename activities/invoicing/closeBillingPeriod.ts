@@ -127,7 +127,6 @@ export function createCloseBillingPeriodActivities(db: Db) {
         const lines: InvoiceLineInput[] = [];
         // Re-rating adjustments of single events, one line per job and event type.
         const replays = new Map<string, { jobId: string; eventType: string; events: number; amount: Money }>();
-        const unitAmounts = new Map<string, string>();
         for (const item of items) {
           // A billed-later item of an event this invoice bills: its amount is inside that event's usage line.
           const inUsageLine =
@@ -149,11 +148,11 @@ export function createCloseBillingPeriodActivities(db: Db) {
             description: item.description,
             amount: Money.of(item.amount.toString(), currency),
             quantity: item.quantity.toString(),
+            unitAmount: item.unitAmount === null ? null : Money.of(item.unitAmount.toString(), currency),
             periodStart: item.periodStart,
             periodEnd: item.periodEnd,
             reference: item.id,
           });
-          if (item.unitAmount !== null) unitAmounts.set(item.id, item.unitAmount.toString());
         }
         for (const r of replays.values()) {
           lines.push({
@@ -165,10 +164,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
             reference: `replay:${r.jobId}:${r.eventType}`,
           });
         }
-        for (const line of usage.lines) {
-          lines.push(line.line);
-          if (line.unitAmount !== null) unitAmounts.set(line.line.reference as string, line.unitAmount);
-        }
+        lines.push(...usage.lines);
         if (usage.creditsDrawn.isPositive()) {
           lines.push({
             kind: 'credits_applied',
@@ -200,6 +196,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
         }
 
         const composed = composeInvoice(currency, lines);
+        const itemMetadata = new Map(items.map((i) => [i.id, i.metadata]));
         const invoice = await tx.invoice.create({
           data: {
             organizationId: entity.organizationId,
@@ -221,11 +218,15 @@ export function createCloseBillingPeriodActivities(db: Db) {
                 kind: line.kind,
                 description: line.description,
                 quantity: line.quantity ?? '1',
-                unitAmount: (line.reference && unitAmounts.get(line.reference)) ?? null,
+                unitAmount: line.unitAmount?.toString() ?? null,
                 amount: line.amount.toString(),
                 periodStart: line.periodStart ?? null,
                 periodEnd: line.periodEnd ?? null,
-                metadata: { reference: line.reference ?? null, unroundedAmount: line.unroundedAmount.toString() },
+                metadata: {
+                  ...((itemMetadata.get(line.reference ?? '') as Prisma.JsonObject | null | undefined) ?? {}),
+                  reference: line.reference ?? null,
+                  unroundedAmount: line.unroundedAmount.toString(),
+                },
               })),
             },
           },

@@ -1,4 +1,4 @@
-// Finalizes a draft invoice written by closeBillingPeriod: gives it the organization's next invoice number and makes
+// Finalizes a draft invoice written by closeBillingPeriod (or a one-off invoice of a charge_now subscription change): gives it the organization's next invoice number and makes
 // it open (or paid at once when nothing is due), writes its invoice.finalized outbox row and, for a negative total,
 // the credit carried forward to the next invoice. Idempotent: an invoice that already has its number is returned as
 // it is (with its outbox row while that is undispatched, so a retried close still dispatches it).
@@ -31,6 +31,7 @@ interface InvoiceRow {
   entityId: string;
   number: number | null;
   status: string;
+  kind: 'period' | 'one_off';
   currency: string;
   total: string;
   amountDue: string;
@@ -45,7 +46,8 @@ export async function finalizeInvoice(db: Db, invoiceId: string): Promise<Finali
       // The invoice's own lock first: two finalizations of one invoice (a retried activity) run one after the other,
       // and the second finds the number the first gave.
       const [inv] = await tx.$queryRaw<InvoiceRow[]>`
-        SELECT id, "organizationId", "entityId", number, status::text AS status, currency, total::text AS total,
+        SELECT id, "organizationId", "entityId", number, status::text AS status, kind::text AS kind, currency,
+               total::text AS total,
                "amountDue"::text AS "amountDue", "periodStart", "periodEnd", "issuedAt"
         FROM "Invoice" WHERE id = ${invoiceId}::uuid FOR UPDATE`;
       if (!inv) throw new Error(`invoice ${invoiceId} not found`);
@@ -103,6 +105,7 @@ export async function finalizeInvoice(db: Db, invoiceId: string): Promise<Finali
         payload: {
           invoiceId: inv.id,
           entityId: inv.entityId,
+          kind: inv.kind,
           number,
           total: total.toString(),
           amountDue: amountDue.toString(),

@@ -20,14 +20,9 @@ interface UsageGroupRow {
   maxUnit: string | null;
 }
 
-export interface UsageLine {
-  line: InvoiceLineInput;
-  /** The unit price when uniform across the line's events, else null. */
-  unitAmount: string | null;
-}
-
 export interface UsageLines {
-  lines: UsageLine[];
+  /** unitAmount: the unit price when uniform across the line's events (a flat price), else null. */
+  lines: InvoiceLineInput[];
   /** Prepaid credits the billed events drew (the invoice's credits-applied line). */
   creditsDrawn: Money;
 }
@@ -63,7 +58,7 @@ export async function usageLines(
     if ((seen.get(key) ?? 0) > 1) typesWithSeveralPrices.add(key);
   }
 
-  const lines: UsageLine[] = [];
+  const lines: InvoiceLineInput[] = [];
   let credits = Money.zero(currency);
   for (const g of groups) {
     const own = g.periodStart.getTime() === period.periodStart.getTime();
@@ -79,15 +74,13 @@ export async function usageLines(
       ? `usage:${g.eventType}${several ? `:${g.priceId}` : ''}`
       : `late-usage:${g.periodStart.toISOString()}:${g.eventType}:${g.priceId}`;
     lines.push({
-      line: {
-        kind: amount.isNegative() ? 'adjustment' : 'usage',
-        description: amount.isNegative() ? `${lateLabel}${what}, volume tier adjustment` : `${lateLabel}${what}`,
-        amount,
-        quantity: Money.of(g.quantity, currency).amount.toString(),
-        ...span,
-        reference,
-      },
-      unitAmount: unit && !amount.isNegative() ? unit.amount.toFixed() : null,
+      kind: amount.isNegative() ? 'adjustment' : 'usage',
+      description: amount.isNegative() ? `${lateLabel}${what}, volume tier adjustment` : `${lateLabel}${what}`,
+      amount,
+      quantity: Money.of(g.quantity, currency).amount.toString(),
+      unitAmount: unit && !amount.isNegative() ? unit : null,
+      ...span,
+      reference,
     });
     credits = credits.add(Money.of(g.credits, currency));
   }

@@ -1,10 +1,13 @@
 // The subscription lifecycle's writes: create, change (seats, plan, pause, resume, cancel), roll over. Each change is
 // applied in one transaction with its proration items and its SubscriptionChange row, keyed by the change id (the
 // workflow Update id), so a retried activity or a repeated Update returns the first result and writes nothing new.
-// Proration policy: domain/proration.ts (increases charged on the next invoice, decreases credited to it).
+// Proration policy: domain/proration.ts. Settlement: a change whose net is a charge (charge_now) is invoiced at once
+// on an invoice of its own (chargeNowInvoice.ts), numbered before the activity returns; the workflow then starts its
+// collection. A credit (credit_next_invoice) stays pending and reduces the next period invoice.
 import { ApplicationFailure } from '@temporalio/common';
 import {
   assertSeats,
+  fractionToJSON,
   type Proration,
   type ProrationSettlement,
   prorateChange,
@@ -12,6 +15,12 @@ import {
   type SubscriptionChange,
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
+import {
+  type ChargedInvoice,
+  chargeNowInvoiceId,
+  finalizeChargeNowInvoice,
+  writeChargeNowInvoice,
+} from './chargeNowInvoice.js';
 import {
   ensureCurrentFeeItem,
   firstSubscriptionPeriod,
@@ -43,6 +52,9 @@ export interface SubscriptionSnapshot {
   resumeAt: string | null;
 }
 
+/** What the workflow's timer sync returns: the subscription, and the invoice of a scheduled resume it applied. */
+export type SyncedSubscription = SubscriptionSnapshot & { chargedInvoice?: ChargedInvoice };
+
 export type ChangeKind = 'create' | 'seats' | 'plan' | 'pause' | 'resume' | 'cancel' | 'renew';
 
 export interface ChangeRequest {
@@ -69,11 +81,13 @@ export interface ChangeResult {
   kind: ChangeKind;
   reason: string;
   settlement: ProrationSettlement;
-  /** Net of the proration lines: positive = charged on the next invoice, negative = credited to it. */
+  /** Net of the proration lines: positive = charged now (see `invoice`), negative = credited to the next invoice. */
   net: string;
   currency: string;
   lines: ProrationLineResult[];
   subscription: SubscriptionSnapshot;
+  /** charge_now: the change's own invoice, numbered; null otherwise (and for changes made before one-off invoices). */
+  invoice?: ChargedInvoice | null;
 }
 
 /** Stable codes for invalid changes (non-retryable activity failures; the API maps them to 409/422). */
@@ -169,18 +183,29 @@ async function writeProration(tx: Tx, sub: LockedSubscription, changeId: string,
       kind: 'proration' as const,
       description: line.description,
       quantity: String(line.seats),
+      unitAmount: line.unitAmount.toString(),
       amount: line.amount.toString(),
       currency: proration.currency,
       periodStart: line.periodStart,
       periodEnd: line.periodEnd,
       idempotencyKey: `proration:${sub.id}:${changeId}:${i}`,
-      metadata: { changeId, direction: line.direction, reason: proration.reason, settlement: proration.settlement },
+      metadata: {
+        changeId,
+        direction: line.direction,
+        reason: proration.reason,
+        settlement: proration.settlement,
+        fraction: { ...fractionToJSON(proration.fraction) },
+        effectiveAt: line.periodStart.toISOString(),
+      },
     })),
     skipDuplicates: true,
   });
 }
 
-async function storedResult(tx: Tx, subscriptionId: string, changeId: string): Promise<ChangeResult | null> {
+/** A change's result before its one-off invoice (if any) is numbered: the invoice's id stands in for it. */
+type Applied = { result: ChangeResult; invoiceId: string | null };
+
+async function storedResult(tx: Tx, subscriptionId: string, changeId: string): Promise<Applied | null> {
   const change = await tx.subscriptionChange.findUnique({
     where: { subscriptionId_changeId: { subscriptionId, changeId } },
   });
@@ -193,14 +218,17 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
   });
   const after = change.after as { reason?: string; settlement?: ProrationSettlement };
   return {
-    changeId,
-    kind: change.kind as ChangeKind,
-    reason: after.reason ?? change.kind,
-    settlement: after.settlement ?? 'none',
-    net: change.proration.toString(),
-    currency: change.currency,
-    lines: items.map((i) => ({ description: i.description, amount: i.amount.toString() })),
-    subscription: toSnapshot(sub),
+    result: {
+      changeId,
+      kind: change.kind as ChangeKind,
+      reason: after.reason ?? change.kind,
+      settlement: after.settlement ?? 'none',
+      net: change.proration.toString(),
+      currency: change.currency,
+      lines: items.map((i) => ({ description: i.description, amount: i.amount.toString() })),
+      subscription: toSnapshot(sub),
+    },
+    invoiceId: await chargeNowInvoiceId(tx, subscriptionId, changeId),
   };
 }
 
@@ -258,8 +286,11 @@ export function createSubscriptionLifecycleActivities(db: Db) {
       return sub ? toSnapshot(sub) : null;
     },
 
-    /** Rolls the subscription forward to `at`: renewals, cancel at period end, a scheduled resume that is due. */
-    async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SubscriptionSnapshot | null> {
+    /**
+     * Rolls the subscription forward to `at`: renewals, cancel at period end, a scheduled resume that is due (a
+     * charge: its one-off invoice comes back as `chargedInvoice`, for the workflow to collect).
+     */
+    async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SyncedSubscription | null> {
       const at = new Date(input.at);
       const snapshot = await db.$transaction(async (tx) => {
         const locked = await lockSubscription(tx, input.subscriptionId);
@@ -273,7 +304,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
           at: snapshot.resumeAt,
           change: { kind: 'resume' },
         });
-        return resumed.subscription;
+        return { ...resumed.subscription, ...(resumed.invoice ? { chargedInvoice: resumed.invoice } : {}) };
       }
       return snapshot;
     },
@@ -285,11 +316,20 @@ export function createSubscriptionLifecycleActivities(db: Db) {
 }
 
 async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> {
+  const { result, invoiceId } = await applyInTransaction(db, input);
+  // After the commit, like the period close: number the one-off invoice (a retry finds the number it was given).
+  const invoice = invoiceId ? await finalizeChargeNowInvoice(db, invoiceId, result.currency) : null;
+  return { ...result, invoice };
+}
+
+function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
   const at = new Date(input.at);
   return db.$transaction(async (tx) => {
+    // The lock first: a second copy of the same change (a retried activity running while the first is still
+    // committing) waits here and then finds the first one's result, instead of applying the change again.
+    const locked = await lockSubscription(tx, input.subscriptionId);
     const stored = await storedResult(tx, input.subscriptionId, input.changeId);
     if (stored) return stored;
-    const locked = await lockSubscription(tx, input.subscriptionId);
     if (!locked) throw reject(SUBSCRIPTION_ERRORS.NOT_FOUND, `subscription ${input.subscriptionId} not found`);
     const sub = await renewIfDue(tx, locked, at);
     if (sub.status === 'canceled') throw reject(SUBSCRIPTION_ERRORS.CANCELED, 'the subscription is canceled');
@@ -377,6 +417,8 @@ async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> 
       settlement: proration?.settlement ?? 'none',
     };
     if (proration) await writeProration(tx, sub, input.changeId, proration);
+    const invoiceId =
+      proration?.settlement === 'charge_now' ? await writeChargeNowInvoice(tx, sub, input.changeId, at) : null;
     await tx.subscriptionChange.create({
       data: {
         subscriptionId: sub.id,
@@ -390,6 +432,6 @@ async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> 
       },
     });
     const refreshed = (await lockSubscription(tx, sub.id))!;
-    return proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed);
+    return { result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed), invoiceId };
   });
 }

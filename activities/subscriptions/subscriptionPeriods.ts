@@ -13,14 +13,11 @@
 import {
   type BillingPeriod,
   type BillingSchedule,
-  describePeriod,
-  describeSeats,
-  type Money,
+  fractionToJSON,
   periodContaining,
-  proratedLineAmount,
   type SeatPlan,
-  seatFee,
-  segmentFraction,
+  type SubscriptionFee,
+  subscriptionFee,
   toLocalDate,
 } from '../../domain/index.js';
 import type { Prisma } from '../db.js';
@@ -84,31 +81,20 @@ export function periodStartingAt(previousEnd: Date, schedule: BillingSchedule): 
   return { start: previousEnd, end: periodContaining(previousEnd, schedule).end };
 }
 
-/** Fee for [from, period.end) of `period`: the whole fee, or its remaining share from `from` (rounded line). */
+/**
+ * Fee for [from, period.end) of `period`: the whole fee, or its share of the schedule period the span lies in
+ * (domain/subscriptionFee.ts: one computation for the amount and its "(partial period)" label).
+ */
 export function feeFor(
   plan: SeatPlan,
   seats: number,
   period: BillingPeriod,
   from: Date,
   schedule: BillingSchedule,
-): { amount: Money; description: string } {
-  const full = seatFee(plan, seats);
-  const state = { plan, seats };
-  const wholePeriod = periodContaining(period.start, schedule);
-  const isWhole = from.getTime() === period.start.getTime() && wholePeriod.start.getTime() === period.start.getTime();
-  if (isWhole) {
-    return { amount: full, description: `${describeSeats(state)}, ${describePeriod(period, schedule.timeZone)}` };
-  }
-  // A share of the period: measured against the whole schedule period the span lies in.
+): SubscriptionFee {
   const base = periodContaining(from, schedule);
-  const amount = proratedLineAmount(
-    full,
-    segmentFraction(base, from, period.end.getTime() <= base.end.getTime() ? period.end : base.end),
-  );
-  return {
-    amount,
-    description: `${describeSeats(state)}, ${describePeriod({ start: from, end: period.end }, schedule.timeZone)} (partial period)`,
-  };
+  const end = period.end.getTime() <= base.end.getTime() ? period.end : base.end;
+  return subscriptionFee(plan, seats, base, { start: from, end }, schedule.timeZone);
 }
 
 export async function lockSubscription(tx: Tx, subscriptionId: string) {
@@ -136,13 +122,17 @@ export async function ensureCurrentFeeItem(tx: Tx, sub: LockedSubscription, from
         kind: 'subscription_fee',
         description: fee.description,
         quantity: String(sub.seats),
-        unitAmount: plan.pricePerSeat,
+        unitAmount: fee.unitAmount.toString(),
         amount: fee.amount.toString(),
         currency: plan.currency,
         periodStart: from ?? period.start,
         periodEnd: period.end,
         idempotencyKey: `fee:${sub.id}:${period.start.toISOString()}`,
-        metadata: { planId: plan.id ?? null, seats: sub.seats },
+        metadata: {
+          planId: plan.id ?? null,
+          seats: sub.seats,
+          ...(fee.partial ? { fraction: { ...fractionToJSON(fee.fraction) } } : {}),
+        },
       },
     ],
     skipDuplicates: true,

@@ -10,7 +10,7 @@ import {
 import { markInvoicePaidOutOfBand, voidInvoice } from '../../activities/invoiceAdmin/invoiceStatusChanges.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { renderInvoiceHtml } from '../invoiceHtml.js';
+import { lineFraction, renderInvoiceHtml, stillOwed } from '../invoiceHtml.js';
 import {
   apiRoute,
   iso,
@@ -33,6 +33,9 @@ export const InvoiceSchema = z
     organizationId: z.uuid(),
     entityId: z.uuid().nullable(),
     customerId: z.uuid().nullable().openapi({ description: 'Legacy customer, if any' }),
+    kind: z.enum(['period', 'one_off']).openapi({
+      description: "period: the entity's invoice of one billing period; one_off: one charge_now subscription change",
+    }),
     number: z.number().int().nullable().openapi({ description: 'Sequential per organization; null while draft' }),
     status: Status,
     currency: z.string(),
@@ -41,8 +44,14 @@ export const InvoiceSchema = z
     subtotal: z.string().openapi({ example: '120.00' }),
     creditsApplied: z.string().openapi({ example: '20.00' }),
     total: z.string().openapi({ example: '100.00' }),
-    amountDue: z.string().openapi({ example: '100.00' }),
+    amountDue: z
+      .string()
+      .openapi({ description: 'What the invoice asked for when issued: max(total, 0)', example: '100.00' }),
     amountPaid: z.string().openapi({ example: '0.00' }),
+    amountRemaining: z.string().openapi({
+      description: 'What is still owed: 0 once paid or void, else amountDue - amountPaid (the HTML "Amount due")',
+      example: '100.00',
+    }),
     issuedAt: NullableTimestamp,
     dueAt: NullableTimestamp,
     paidAt: NullableTimestamp,
@@ -52,6 +61,14 @@ export const InvoiceSchema = z
   })
   .openapi('Invoice');
 
+const LineFraction = z
+  .object({
+    value: z.string().openapi({ description: 'seconds / periodSeconds, 6 decimals', example: '0.516129' }),
+    seconds: z.number().int().openapi({ example: 1_382_400 }),
+    periodSeconds: z.number().int().openapi({ example: 2_678_400 }),
+  })
+  .openapi('InvoiceLineFraction');
+
 const InvoiceLineSchema = z
   .object({
     id: z.uuid(),
@@ -60,7 +77,12 @@ const InvoiceLineSchema = z
     kind: z.enum(['subscription_fee', 'proration', 'usage', 'credit_purchase', 'adjustment', 'credits_applied']),
     description: z.string(),
     quantity: z.string().openapi({ example: '3' }),
-    unitAmount: z.string().nullable(),
+    unitAmount: z.string().nullable().openapi({
+      description: 'Price of one unit (a seat for one whole period); null where a unit price means nothing',
+    }),
+    fraction: LineFraction.nullable().openapi({
+      description: 'Prorated lines: the share of the period billed; amount = quantity × unitAmount × fraction, rounded',
+    }),
     amount: z.string().openapi({ example: '36.00' }),
     currency: z.string(),
     periodStart: NullableTimestamp,
@@ -152,6 +174,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   organizationId: i.organizationId,
   entityId: i.entityId,
   customerId: i.customerId,
+  kind: i.kind,
   number: i.number,
   status: i.status,
   currency: i.currency,
@@ -162,6 +185,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   total: money(i.total, i.currency),
   amountDue: money(i.amountDue, i.currency),
   amountPaid: money(i.amountPaid, i.currency),
+  amountRemaining: stillOwed(i),
   issuedAt: isoOrNull(i.issuedAt),
   dueAt: isoOrNull(i.dueAt),
   paidAt: isoOrNull(i.paidAt),
@@ -179,6 +203,7 @@ const presentLine = (currency: string) => (l: LineRow) => ({
   description: l.description,
   quantity: l.quantity.toString(),
   unitAmount: moneyOrNull(l.unitAmount, currency),
+  fraction: lineFraction(l.metadata),
   amount: money(l.amount, currency),
   currency,
   periodStart: isoOrNull(l.periodStart),

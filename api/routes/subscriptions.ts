@@ -57,16 +57,35 @@ const SubscriptionDetail = Subscription.extend({
     .openapi({ description: "What the subscription's workflow reports (its `state` query)" }),
 }).openapi('SubscriptionDetail');
 
+const ChargedInvoice = z
+  .object({
+    invoiceId: z.uuid(),
+    number: z.number().int().nullable().openapi({ example: 42 }),
+    status: z.enum(['open', 'paid', 'void']),
+    total: z.string().openapi({ example: '20.32' }),
+    amountDue: z.string().openapi({ example: '20.32' }),
+    currency: z.string().openapi({ example: 'USD' }),
+  })
+  .openapi('ChargeNowInvoice');
+
 const ChangeResult = z
   .object({
     changeId: z.string(),
     kind: z.string(),
     reason: z.string().openapi({ example: 'seat_increase' }),
     settlement: z.enum(['charge_now', 'credit_next_invoice', 'none']),
-    net: z.string().openapi({ description: 'Charged (+) or credited (-) on the next invoice', example: '20.32' }),
+    net: z.string().openapi({
+      description:
+        'Net of the lines. Positive (settlement charge_now): invoiced at once on `invoice`, whose collection has ' +
+        'started. Negative (credit_next_invoice): credited to the next period invoice.',
+      example: '20.32',
+    }),
     currency: z.string(),
     lines: z.array(z.object({ description: z.string(), amount: z.string() })),
     subscription: Subscription,
+    invoice: ChargedInvoice.nullable()
+      .optional()
+      .openapi({ description: 'charge_now: the invoice of this change alone, numbered and being collected' }),
   })
   .openapi('SubscriptionChangeResult');
 

@@ -114,7 +114,9 @@ export class BillingModel {
 
   constructor(readonly catalog: Catalog) {}
 
-  addEntity(e: Omit<ModelEntity, 'periods' | 'grants' | 'counters' | 'pending' | 'invoices' | 'webhooks' | 'overageBilled'>) {
+  addEntity(
+    e: Omit<ModelEntity, 'periods' | 'grants' | 'counters' | 'pending' | 'invoices' | 'webhooks' | 'overageBilled'>,
+  ) {
     const entity: ModelEntity = {
       ...e,
       periods: [],
@@ -218,7 +220,8 @@ export class BillingModel {
     const other: Dec[] = [];
     const replayGroups = new Map<string, Dec>();
     for (const item of e.pending) {
-      if (item.kind === 'replay') replayGroups.set(item.group ?? '', (replayGroups.get(item.group ?? '') ?? zero()).plus(item.amount));
+      if (item.kind === 'replay')
+        replayGroups.set(item.group ?? '', (replayGroups.get(item.group ?? '') ?? zero()).plus(item.amount));
       else other.push(lineAmount(item.amount));
     }
     for (const amount of replayGroups.values()) other.push(lineAmount(amount));
@@ -231,7 +234,14 @@ export class BillingModel {
       e.invoices.set(period.start, null);
       return;
     }
-    e.invoices.set(period.start, { periodStart: period.start, periodEnd: end, usage, creditsApplied: credits, other, total });
+    e.invoices.set(period.start, {
+      periodStart: period.start,
+      periodEnd: end,
+      usage,
+      creditsApplied: credits,
+      other,
+      total,
+    });
     // A negative total is carried to the next invoice, never refunded.
     if (total.isNegative()) e.pending.push({ kind: 'adjustment', amount: total });
   }
@@ -247,7 +257,15 @@ export class BillingModel {
     now: number,
   ): ModelGrant {
     const noticeAt = expiresAt === null ? null : Math.max(now, expiresAt - NOTICE_DAYS * DAY_MS);
-    const grant: ModelGrant = { id, seq: this.grantSeq++, remaining: amount, expiresAt, priority, noticeAt, phase: 'pending' };
+    const grant: ModelGrant = {
+      id,
+      seq: this.grantSeq++,
+      remaining: amount,
+      expiresAt,
+      priority,
+      noticeAt,
+      phase: 'pending',
+    };
     e.grants.push(grant);
     return grant;
   }
@@ -367,7 +385,15 @@ export class BillingModel {
     const spent = member.spend.get(period.start) ?? zero();
     const base = { periodStart: period.start, billedPeriodStart: billedIn.start, usageBefore: used };
     const reject = (code: string, rated: Dec) =>
-      ({ status: 'rejected', code, rated, drawn: zero(), billedLater: zero(), balanceAfter: balanceBefore, ...base }) as const;
+      ({
+        status: 'rejected',
+        code,
+        rated,
+        drawn: zero(),
+        billedLater: zero(),
+        balanceAfter: balanceBefore,
+        ...base,
+      }) as const;
 
     const rated = rateIncrement(price, used, q);
     if (member.limit !== null && rated.greaterThan(0) && spent.plus(rated).greaterThan(member.limit)) {
@@ -388,7 +414,8 @@ export class BillingModel {
     e.counters.set(counterKey, used.plus(q));
     const spentAfter = spent.plus(rated);
     member.spend.set(period.start, spentAfter);
-    if (member.limit !== null && spentAfter.greaterThanOrEqualTo(member.limit)) this.limitReached(e, member, period.start);
+    if (member.limit !== null && spentAfter.greaterThanOrEqualTo(member.limit))
+      this.limitReached(e, member, period.start);
     if (billedLater.greaterThan(0) && !e.overageBilled.has(period.start)) {
       e.overageBilled.add(period.start);
       this.webhook(e, 'billing.overage');

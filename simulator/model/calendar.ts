@@ -68,7 +68,7 @@ export function nextBoundaryAfter(t: number, anchorDay: number, timeZone: string
 export function boundaryAtOrBefore(t: number, anchorDay: number, timeZone: string): number {
   const key = localDateKey(t, timeZone);
   let year = Math.floor(key / 10_000);
-  let month = Math.floor(key / 100) % 100 + 1;
+  let month = (Math.floor(key / 100) % 100) + 1;
   if (month === 13) {
     month = 1;
     year += 1;

@@ -14,9 +14,7 @@ export interface ModelTier {
   unitPrice: string;
 }
 
-export type ModelPrice =
-  | { model: 'flat'; unitPrice: string }
-  | { model: 'graduated' | 'volume'; tiers: ModelTier[] };
+export type ModelPrice = { model: 'flat'; unitPrice: string } | { model: 'graduated' | 'volume'; tiers: ModelTier[] };
 
 export function periodPrice(price: ModelPrice, quantity: Dec): Dec {
   if (quantity.isZero()) return new D(0);

@@ -184,6 +184,25 @@ describe('boundaries, navigation and annual periods', () => {
     );
   });
 
+  it('shows the time of a bound that is not at local midnight (a mid-day start or close)', () => {
+    const berlin = 'Europe/Berlin';
+    // 7 Dec 2026 16:55 UTC = 17:55 in Berlin; the end 1 Dec 2027 00:00 Berlin is exclusive: last day 30 Nov.
+    expect(describePeriod({ start: d('2026-12-07T16:55:00Z'), end: d('2027-11-30T23:00:00Z') }, berlin)).toBe(
+      '7 Dec 2026 17:55 – 30 Nov 2027',
+    );
+    // A period closed at 15 Mar 12:00:07 local covers part of 15 Mar: shown as the instant it ends at.
+    expect(describePeriod({ start: d('2026-03-01T00:00:00Z'), end: d('2026-03-15T12:00:07Z') }, 'UTC')).toBe(
+      '1 Mar 2026 – 15 Mar 2026 12:00:07',
+    );
+    // Santiago's clocks jump from 00:00 to 01:00 on 6 Sep 2026: that day starts at 01:00, still a whole day.
+    const santiago = periodContaining(d('2026-09-20T12:00:00Z'), monthly(6, 'America/Santiago'));
+    expect(describePeriod(santiago, 'America/Santiago')).toBe('6 Sep 2026 – 5 Oct 2026');
+    // Milliseconds never show: billing counts whole seconds.
+    expect(describePeriod({ start: d('2026-03-01T00:00:00.500Z'), end: d('2026-04-01T00:00:00Z') }, 'UTC')).toBe(
+      '1 Mar 2026 – 31 Mar 2026',
+    );
+  });
+
   it('serialises periods as ISO strings', () => {
     const p = periodContaining(d('2026-03-15T00:00:00Z'), ny);
     const json = billingPeriodToJSON(p);

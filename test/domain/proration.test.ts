@@ -5,6 +5,7 @@ import {
   ChangeOutsidePeriodError,
   CurrencyMismatchError,
   describeSeats,
+  fractionToJSON,
   InvalidPriceDefinitionError,
   InvalidSubscriptionChangeError,
   Money,
@@ -161,7 +162,7 @@ describe('prorateChange: named cases', () => {
     const resume = prorateChange({ kind: 'resume', state }, { ...ctx, at: new Date('2026-03-21T12:00:00Z') });
     // 10 days 12 hours left: 300 * 907200 / 2678400 = 101.6129...
     expect(resume.lines.map((l) => [l.description, l.amount.toString()])).toEqual([
-      ['Remaining time on 10 × Pro (monthly) after 21 Mar 2026 (resumed)', '101.61'],
+      ['Remaining time on 10 × Pro (monthly) after 21 Mar 2026 12:00 (resumed)', '101.61'],
     ]);
     expect(resume.settlement).toBe('charge_now');
     const cancel = prorateChange({ kind: 'cancel', state }, ctx);
@@ -213,8 +214,28 @@ describe('prorateChange: named cases', () => {
       { period: ny, at: new Date('2026-03-16T02:00:00Z'), timeZone: 'America/New_York' },
     );
     expect(p.fraction.seconds).toBe(1_389_600);
-    expect(p.lines[0]?.description).toBe('Unused time on 10 × Pro (monthly) after 15 Mar 2026');
+    // 02:00Z is 22:00 on 15 Mar in New York: the line shows the local time, not just the day.
+    expect(p.lines[0]?.description).toBe('Unused time on 10 × Pro (monthly) after 15 Mar 2026 22:00');
     expect(amounts(p)).toEqual(['-155.85', '187.03']); // 155.8546..., 187.0255...
+  });
+
+  it('a change at noon shows its local time, the unit price per seat and the fraction it billed', () => {
+    // Feb 2028 in Berlin: 29 days = 2,505,600 s. 15 Feb 12:00 CET = 11:00Z; remaining 14.5 days = 1,252,800 s = 1/2.
+    const feb = periodContaining(new Date('2028-02-10T00:00:00Z'), {
+      anchorDay: 1,
+      timeZone: 'Europe/Berlin',
+      interval: 'month',
+    });
+    const p = prorateChange(
+      { kind: 'update', from: { plan: pro, seats: 10 }, to: { plan: pro, seats: 12 } },
+      { period: feb, at: new Date('2028-02-15T11:00:00Z'), timeZone: 'Europe/Berlin' },
+    );
+    expect(p.fraction).toEqual({ seconds: 1_252_800, periodSeconds: 2_505_600 });
+    expect(fractionToJSON(p.fraction)).toEqual({ value: '0.500000', seconds: 1_252_800, periodSeconds: 2_505_600 });
+    expect(p.lines.map((l) => [l.description, l.unitAmount.toString(), l.amount.toString()])).toEqual([
+      ['Unused time on 10 × Pro (monthly) after 15 Feb 2028 12:00', '30.00', '-150.00'],
+      ['Remaining time on 12 × Pro (monthly) after 15 Feb 2028 12:00', '30.00', '180.00'],
+    ]);
   });
 
   it('rounds each line to the currency minor unit, half-even', () => {

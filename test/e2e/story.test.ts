@@ -3,8 +3,8 @@
 // through the typed client (api/client.ts).
 //
 //   bootstrap key -> organization (+ admin key) -> webhook endpoint -> entity -> users -> price book -> seat plan
-//   -> subscription (3 seats) -> credit package + purchase -> 10 events -> 3 -> 5 seats -> close the period
-//   -> the invoice and its exact lines -> signed webhooks at the receiver
+//   -> subscription (3 seats) -> credit package + purchase -> 10 events -> 3 -> 5 seats (charged now, on an invoice of
+//   its own) -> close the period -> the period invoice and its exact lines -> signed webhooks at the receiver
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -105,7 +105,7 @@ async function ok<T>(res: Response, status: number): Promise<T> {
 type Line = { kind: string; description: string; amount: string; quantity?: string };
 
 describe('a marketplace billing story, through the HTTP API only', () => {
-  it('bills seats, prorations, usage and credits on one invoice and tells the marketplace by signed webhooks', async () => {
+  it('charges a seat increase on its own invoice, bills seats, usage and credits on the period invoice, and tells the marketplace by signed webhooks', async () => {
     // The platform operator creates the organization with the bootstrap key; it answers with the first admin key.
     const bootstrap = createApiClient(apiUrl, BOOTSTRAP_KEY);
     const created = await ok<{ organization: { id: string }; apiKey: { secret: string } }>(
@@ -223,6 +223,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       net: string;
       lines: Array<{ description: string; amount: string }>;
       subscription: { seats: number };
+      invoice: { invoiceId: string; number: number; total: string };
     }>(
       await admin.api.billing.subscriptions[':subscriptionId'].seats!.$post({
         param: { subscriptionId: subscription.id },
@@ -233,6 +234,19 @@ describe('a marketplace billing story, through the HTTP API only', () => {
     );
     expect(change.subscription.seats).toBe(5);
     expect(new Decimal(change.net).greaterThan(0)).toBe(true);
+    // More seats are charged now: the change's own invoice, number 1, of exactly its proration lines.
+    expect([change.invoice.number, change.invoice.total]).toEqual([1, change.net]);
+    workflowIds.push(`invoice:${change.invoice.invoiceId}`);
+    const changeLines = (
+      await ok<{ data: Line[] }>(
+        await admin.api.billing.invoices[':invoiceId'].lines.$get({
+          param: { invoiceId: change.invoice.invoiceId },
+          query: {},
+        }),
+        200,
+      )
+    ).data;
+    expect(changeLines.map((l) => [l.kind, l.amount])).toEqual(change.lines.map((l) => ['proration', l.amount]));
 
     await ok(
       await admin.api.entities[':entityId']['billing-workflow']['close-now'].$post({ param: { entityId: entity.id } }),
@@ -241,8 +255,8 @@ describe('a marketplace billing story, through the HTTP API only', () => {
 
     const invoice = await eventually('the invoice', async () => {
       const res = await admin.api.billing.invoices.$get({ query: { entityId: entity.id } });
-      const list = (await res.json()) as { data: Array<{ id: string; status: string }> };
-      return list.data.find((i) => i.status !== 'draft');
+      const list = (await res.json()) as { data: Array<{ id: string; status: string; kind: string }> };
+      return list.data.find((i) => i.kind === 'period' && i.status !== 'draft');
     });
     workflowIds.push(`invoice:${invoice.id}`);
     const detail = await ok<{
@@ -260,7 +274,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       )
     ).data;
 
-    expect(detail.number).toBe(1);
+    expect(detail.number).toBe(2);
     expect(detail.currency).toBe('USD');
     const byKind = (kind: string) => lines.filter((l) => l.kind === kind);
     // Usage in arrears: 10 x 2.00; the credits that paid for 15.00 of it shown as their own line.
@@ -268,12 +282,8 @@ describe('a marketplace billing story, through the HTTP API only', () => {
     expect(byKind('credits_applied').map((l) => l.amount)).toEqual(['-15.00']);
     // The credit purchase itself is billed on this invoice.
     expect(byKind('credit_purchase').map((l) => l.amount)).toEqual(['12.00']);
-    // The seat change's proration, exactly as the change reported it.
-    expect(
-      byKind('proration')
-        .map((l) => l.amount)
-        .sort(),
-    ).toEqual(change.lines.map((l) => l.amount).sort());
+    // The seat change's proration was invoiced on its own: not billed again here.
+    expect(byKind('proration')).toEqual([]);
     // The first (partial) period of 3 seats at 10.00, charged in advance: a share of 30.00.
     const fee = byKind('subscription_fee');
     expect(fee).toHaveLength(1);

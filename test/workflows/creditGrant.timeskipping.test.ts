@@ -58,6 +58,15 @@ describe('creditGrantWorkflow', () => {
     const final = await handle.result();
     expect(final).toMatchObject({ phase: 'expired', expired: '60.5' });
     expect(await types()).toEqual(['credits.expiring', 'credits.expired']);
+    // Webhook money is formatted to the currency's minor unit, as the API shows it: 60.50, not 60.5.
+    const payloads = await db.webhookEvent.findMany({
+      where: { entityId: tenant.entityId },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(payloads.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ remaining: '60.50', currency: 'USD' }),
+      expect.objectContaining({ expired: '60.50', currency: 'USD' }),
+    ]);
     const after = await db.creditGrant.findUniqueOrThrow({ where: { id: grant.id } });
     expect(after.remaining.toString()).toBe('0');
     expect(after.expiredAt?.getTime()).toBe(expiresAt.getTime());

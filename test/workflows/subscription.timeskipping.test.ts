@@ -2,12 +2,14 @@
 // with a scheduled resume, a cancel at period end; each Update returns the proration it wrote, idempotently.
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
 import { periodContaining } from '../../domain/index.js';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
   changeSeatsUpdate,
   pauseUpdate,
+  resumeUpdate,
   subscriptionStateQuery,
   subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
@@ -116,5 +118,112 @@ describe('subscriptionWorkflow', () => {
     expect(final?.canceledAt).toBe(next.end.toISOString());
     expect(await db.invoiceItem.count({ where: { subscriptionId, kind: 'subscription_fee' } })).toBe(1);
     await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-lifecycle');
+  }, 120_000);
+
+  it('a charge_now change is invoiced on its own invoice, numbered and collected at once; a credit waits', async () => {
+    const { db, env } = h;
+    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10' });
+    const schedule = { anchorDay: 1, timeZone: 'UTC', interval: 'month' as const };
+    const next = periodContaining(periodContaining(new Date(await env.currentTimeMs()), schedule).end, schedule);
+    const days = (next.end.getTime() - next.start.getTime()) / DAY;
+    await skipTo(env, next.start.getTime() + 10 * DAY);
+    const subscriptionId = crypto.randomUUID();
+    const start = new WithStartWorkflowOperation(subscriptionWorkflow, {
+      workflowId: `subscription:${subscriptionId}`,
+      taskQueue: h.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [
+        {
+          subscriptionId,
+          organizationId: tenant.organizationId,
+          entityId: tenant.entityId,
+          create: { planId: plan.id, seats: 5 },
+        },
+      ],
+    });
+    await env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start });
+    const handle = await start.workflowHandle();
+
+    // +3 seats on day 10: net = 80 × rest - 50 × rest, charged now on invoice 1 of the organization.
+    const up = await handle.executeUpdate(changeSeatsUpdate, { args: [{ seats: 8 }], updateId: 'seats-up' });
+    const net = (Number(share(80, days - 10, days)) - Number(share(50, days - 10, days))).toFixed(2);
+    expect([up.settlement, up.net]).toEqual(['charge_now', net]);
+    expect(up.invoice).toEqual({
+      invoiceId: expect.any(String),
+      number: 1,
+      status: 'open',
+      total: net,
+      amountDue: net,
+      currency: 'USD',
+    });
+    const invoiceId = up.invoice!.invoiceId;
+    const invoice = await db.invoice.findUniqueOrThrow({ where: { id: invoiceId }, include: { lines: true } });
+    expect([invoice.kind, invoice.idempotencyKey]).toEqual(['one_off', `change:${subscriptionId}:seats-up`]);
+    expect(invoice.lines.map((l) => [l.amount.toString(), l.unitAmount?.toString()])).toEqual([
+      [`-${share(50, days - 10, days)}`, '10'],
+      [share(80, days - 10, days), '10'],
+    ]);
+    // Its items are on it, not pending for the period close.
+    const upItems = await db.invoiceItem.findMany({
+      where: { idempotencyKey: { startsWith: `proration:${subscriptionId}:seats-up:` } },
+    });
+    expect(upItems.map((i) => i.invoiceId)).toEqual([invoiceId, invoiceId]);
+    // Collection started at once: the sandbox charges it.
+    const paid = await eventually(async () => {
+      const row = await db.invoice.findUniqueOrThrow({ where: { id: invoiceId } });
+      return row.status === 'paid' ? row : undefined;
+    });
+    expect(paid.amountPaid.toString()).toBe(net);
+    await eventually(async () => {
+      const d = await env.client.workflow.getHandle(`invoice:${invoiceId}`).describe();
+      return d.status.name === 'COMPLETED' ? d : undefined;
+    });
+    // The same Update again: the same invoice, no second one.
+    const again = await handle.executeUpdate(changeSeatsUpdate, { args: [{ seats: 8 }], updateId: 'seats-up' });
+    expect(again.invoice?.invoiceId).toBe(invoiceId);
+
+    // -2 seats: a credit, pending for the next period invoice; no invoice now.
+    const down = await handle.executeUpdate(changeSeatsUpdate, { args: [{ seats: 6 }], updateId: 'seats-down' });
+    expect([down.settlement, down.invoice ?? null]).toEqual(['credit_next_invoice', null]);
+
+    // Pause on day 15 with a scheduled resume on day 20: the resume (a timer, not an Update) is a charge too.
+    await skipTo(env, next.start.getTime() + 15 * DAY);
+    await handle.executeUpdate(pauseUpdate, {
+      args: [{ resumeAt: new Date(next.start.getTime() + 20 * DAY).toISOString() }],
+    });
+    await skipTo(env, next.start.getTime() + 20 * DAY + 60_000);
+    const resumeInvoice = await eventually(() =>
+      db.invoice.findFirst({
+        where: { entityId: tenant.entityId, kind: 'one_off', number: 2, status: 'paid' },
+        include: { lines: true },
+      }),
+    );
+    expect(resumeInvoice.total.toString()).toBe(share(60, days - 20, days));
+    expect(resumeInvoice.idempotencyKey).toBe(
+      `change:${subscriptionId}:scheduled-resume:${new Date(next.start.getTime() + 20 * DAY).toISOString()}`,
+    );
+
+    // A manual pause and resume: the resume Update returns its invoice, number 3.
+    await handle.executeUpdate(pauseUpdate, { args: [{}] });
+    await skipTo(env, next.start.getTime() + 25 * DAY);
+    const resumed = await handle.executeUpdate(resumeUpdate, { updateId: 'resume-1' });
+    expect([resumed.settlement, resumed.invoice?.number, resumed.invoice?.total]).toEqual([
+      'charge_now',
+      3,
+      share(60, days - 25, days),
+    ]);
+    await eventually(async () =>
+      (await db.invoice.findUniqueOrThrow({ where: { id: resumed.invoice!.invoiceId } })).status === 'paid'
+        ? true
+        : undefined,
+    );
+
+    expect(await db.invoice.count({ where: { entityId: tenant.entityId } })).toBe(3);
+    const report = await checkInvariants(db, { organizationId: tenant.organizationId, outboxGraceSeconds: 3600 });
+    expect(report.violations).toEqual([]);
+    await handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd: false }] });
+    await handle.result();
+    await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-chargeNow');
   }, 120_000);
 });

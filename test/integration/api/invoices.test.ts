@@ -1,11 +1,14 @@
 // /api/billing/invoices: list with filters, read, lines, HTML, void and mark paid out of band.
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
+import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
 import type { App } from '../../../api/app.js';
 import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
 import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { createSeatPlan } from '../../support/workflowFactories.js';
 
 let db: Db;
 let client: Client;
@@ -90,6 +93,79 @@ describe(base, () => {
     expect(res.body).toContain(`<h1>Invoice ${inv.number}</h1>`);
     expect(res.body).toContain('project.posted &lt;b&gt;usage&lt;/b&gt;');
     expect(res.body).toContain('<strong>46.00 USD</strong>');
+  });
+
+  it('HTML of a paid invoice: amount due 0.00, credits once, unit prices, the period by its last day', async () => {
+    const inv = await createFinalizedInvoice(db, tenant, {
+      status: 'paid',
+      periodStart: new Date('2026-03-01T00:00:00Z'),
+    });
+    await db.invoice.update({ where: { id: inv.id }, data: { amountPaid: '46' } });
+    const res = await reader('GET', `${base}/${inv.id}/html`);
+    const html = res.body as string;
+    expect(html).toContain('<tr><td><strong>Amount due</strong></td><td class="n"><strong>0.00 USD</strong></td></tr>');
+    expect(html).toContain('<tr><td>Amount paid</td><td class="n">46.00 USD</td></tr>');
+    // The prepaid credits: once, in the totals (the credits_applied line is not repeated in the table).
+    expect(html.match(/Credits applied/g)).toHaveLength(1);
+    expect(html).toContain('<tr><td>Credits applied</td><td class="n">-5.00 USD</td></tr>');
+    expect(html).toContain('<td class="n">12.00 USD</td><td class="n">36.00 USD</td>');
+    // 1 Mar 2026 + 31 days = 1 Apr (exclusive): the last day billed is 31 Mar.
+    expect(html).toContain('Period: 1 Mar 2026 – 31 Mar 2026 (UTC)');
+    const json = await reader('GET', `${base}/${inv.id}`);
+    expect([json.body.amountDue, json.body.amountPaid, json.body.amountRemaining]).toEqual(['46.00', '46.00', '0.00']);
+  });
+
+  it('a prorated line shows its unit price, fraction and local time in JSON and HTML alike', async () => {
+    const t = await createTenant(db, { timeZone: 'Europe/Berlin', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(db, t.organizationId, { name: 'Pro', pricePerSeat: '30.00' });
+    const subs = createSubscriptionLifecycleActivities(db);
+    const subscriptionId = randomUUID();
+    await subs.createSubscription({
+      subscriptionId,
+      organizationId: t.organizationId,
+      entityId: t.entityId,
+      planId: plan.id,
+      seats: 10,
+      at: '2028-02-01T00:00:00.000+01:00',
+    });
+    // 15 Feb 2028 12:00 in Berlin: 1,252,800 of February's 2,505,600 s remain, exactly half.
+    const change = await subs.applySubscriptionChange({
+      subscriptionId,
+      changeId: 'noon',
+      at: '2028-02-15T11:00:00.000Z',
+      change: { kind: 'seats', seats: 12 },
+    });
+    const invoiceId = change.invoice!.invoiceId;
+    const lines = await caller(app, t.readKey)('GET', `${base}/${invoiceId}/lines`);
+    expect(
+      lines.body.data.map((l: Record<string, unknown>) => [
+        l.description,
+        l.quantity,
+        l.unitAmount,
+        l.fraction,
+        l.amount,
+      ]),
+    ).toEqual([
+      [
+        'Unused time on 10 × Pro (monthly) after 15 Feb 2028 12:00',
+        '10',
+        '30.00',
+        { value: '0.500000', seconds: 1_252_800, periodSeconds: 2_505_600 },
+        '-150.00',
+      ],
+      [
+        'Remaining time on 12 × Pro (monthly) after 15 Feb 2028 12:00',
+        '12',
+        '30.00',
+        { value: '0.500000', seconds: 1_252_800, periodSeconds: 2_505_600 },
+        '180.00',
+      ],
+    ]);
+    const html = (await caller(app, t.readKey)('GET', `${base}/${invoiceId}/html`)).body as string;
+    expect(html).toContain('after 15 Feb 2028 12:00<br><small>× 0.500000 of the period</small>');
+    expect(html).toContain('<td class="n">12</td><td class="n">30.00 USD</td><td class="n">180.00 USD</td>');
+    expect(html).toContain('Period: 15 Feb 2028 12:00 – 29 Feb 2028 (Europe/Berlin)');
+    expect(html).toContain('<strong>30.00 USD</strong>');
   });
 
   it('voids an open invoice once, writing an invoice.voided outbox row', async () => {

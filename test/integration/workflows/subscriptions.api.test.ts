@@ -78,10 +78,26 @@ describe('/api/billing/subscriptions', () => {
       { 'idempotency-key': 'seats-5' },
     );
     expect(first.status).toBe(200);
-    const change = (await first.json()) as { reason: string; settlement: string; net: string; lines: unknown[] };
+    const change = (await first.json()) as {
+      reason: string;
+      settlement: string;
+      net: string;
+      lines: unknown[];
+      invoice: Record<string, unknown>;
+    };
     expect(change.reason).toBe('seat_increase');
     expect(change.settlement).toBe('charge_now');
     expect(change.lines).toHaveLength(2);
+    // Charged now: the change's own invoice, numbered (the outbox ids stay inside the workflow).
+    expect(Object.keys(change.invoice).sort()).toEqual([
+      'amountDue',
+      'currency',
+      'invoiceId',
+      'number',
+      'status',
+      'total',
+    ]);
+    expect([change.invoice.total, change.invoice.amountDue]).toEqual([change.net, change.net]);
     const replay = await post(
       `/api/billing/subscriptions/${sub.id}/seats`,
       tenant.adminKey,
@@ -89,7 +105,9 @@ describe('/api/billing/subscriptions', () => {
       { 'idempotency-key': 'seats-5' },
     );
     expect(replay.status).toBe(200);
-    expect(((await replay.json()) as { net: string }).net).toBe(change.net);
+    const replayed = (await replay.json()) as { net: string; invoice: { invoiceId: string } };
+    expect([replayed.net, replayed.invoice.invoiceId]).toEqual([change.net, change.invoice.invoiceId]);
+    expect(await db.invoice.count({ where: { entityId: tenant.entityId, kind: 'one_off' } })).toBe(1);
     expect(await db.subscriptionChange.count({ where: { subscriptionId: sub.id, kind: 'seats' } })).toBe(1);
     expect(await db.invoiceItem.count({ where: { subscriptionId: sub.id, kind: 'proration' } })).toBe(2);
 
