@@ -273,6 +273,46 @@ describe('/api/billing/seat-plans', () => {
     expectProblem(await admin('DELETE', `/api/billing/seat-plans/${plan.body.id}`), 409, 'SEAT_PLAN_IN_USE');
   });
 
+  it('counts a subscription being created while the plan is deleted', async () => {
+    const plan = await admin('POST', '/api/billing/seat-plans', {
+      name: 'Racing',
+      interval: 'month',
+      pricePerSeat: '5',
+      currency: 'USD',
+    });
+    let commit!: () => void;
+    const committed = new Promise<void>((r) => {
+      commit = r;
+    });
+    let inserted!: () => void;
+    const isInserted = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const creating = db.$transaction(
+      async (tx) => {
+        await tx.entitySubscription.create({
+          data: {
+            entityId: tenant.entityId,
+            planId: plan.body.id,
+            seats: 1,
+            currentPeriodStart: new Date('2026-01-01T00:00:00Z'),
+            currentPeriodEnd: new Date('2026-02-01T00:00:00Z'),
+            workflowId: `subscription:race-${plan.body.id}`,
+          },
+        });
+        inserted();
+        await committed;
+      },
+      { timeout: 20_000 },
+    );
+    await isInserted;
+    const deleting = admin('DELETE', `/api/billing/seat-plans/${plan.body.id}`);
+    await new Promise((r) => setTimeout(r, 300));
+    commit();
+    await creating;
+    expectProblem(await deleting, 409, 'SEAT_PLAN_IN_USE');
+  });
+
   it('validates, hides other organizations and needs admin to write', async () => {
     const bad = await admin('POST', '/api/billing/seat-plans', {
       name: 'x',
