@@ -80,6 +80,10 @@ describe('/api/billing/price-books', () => {
   });
 
   it('adds, reads, replaces and deletes an event price; duplicates are 409', async () => {
+    // An organization of its own, in EUR: the shared tenant's USD book already prices freelancer.hired.
+    const eu = await createTenant(db, { currency: 'EUR' });
+    const admin = caller(app, eu.adminKey);
+    const reader = caller(app, eu.readKey);
     const book = await admin('POST', '/api/billing/price-books', { name: 'Adds', currency: 'EUR' });
     const base = `/api/billing/price-books/${book.body.id}/prices`;
     const added = await admin('POST', base, graduated);
@@ -98,6 +102,15 @@ describe('/api/billing/price-books', () => {
     const list = await reader('GET', base);
     expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([added.body.id]);
 
+    // The entity prices freelancer.hired through it: in use until another book covers it.
+    expectProblem(await admin('DELETE', `${base}/${added.body.id}`), 409, 'PRICE_BOOK_IN_USE');
+    const own = await admin('POST', '/api/billing/price-books', {
+      name: 'Own',
+      currency: 'EUR',
+      entityId: eu.entityId,
+      prices: [{ eventType: 'freelancer.hired', model: 'flat', unitPrice: '2' }],
+    });
+    expect(own.status).toBe(201);
     const deleted = await admin('DELETE', `${base}/${added.body.id}`);
     expect(deleted.body).toEqual({ id: added.body.id, object: 'event_price', deleted: true });
     expectProblem(await reader('GET', `${base}/${added.body.id}`), 404, 'NOT_FOUND');
