@@ -152,6 +152,7 @@ describe('an invoice settled through the API during collection', () => {
     expect(await eventTypes(c.tenant)).toEqual(['invoice.payment_failed', 'invoice.paid']);
     const collection = await h.db.payment.findFirstOrThrow({ where: { invoiceId: c.invoice.id, provider: 'sandbox' } });
     expect(collection.status).toBe('canceled');
+    await recordHistory(h.env, c.handle.workflowId, 'invoiceCollectionWorkflow-settledDuringDunning');
   }, 60_000);
 
   it('voiding a past-due invoice ends the suspension it caused and the collection', async () => {
