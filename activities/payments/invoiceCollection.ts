@@ -144,6 +144,9 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               paymentMethod,
             },
           });
+          // Settled meanwhile: nobody is to be asked for another card for it.
+          if (locked?.status !== 'open')
+            return { status: 'failed' as const, errorCode: outcome.code, webhookEventIds: [] };
           ids.push(
             await recordWebhookEvent(tx, {
               ...base,
