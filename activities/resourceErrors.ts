@@ -9,11 +9,26 @@ export class ResourceNotFoundError extends Error {
   }
 }
 
+/**
+ * What a refused write would have broken, item by item (e.g. each event type a price book change would leave
+ * unpriced): rendered as the problem's `conflicts` member.
+ */
+export interface ConflictItem {
+  code: string;
+  eventType: string;
+  reason: 'priced_twice' | 'wrong_currency' | 'no_price';
+  priceBookIds: string[];
+  /** Affected entities (at most 100 listed); entityCount has them all. */
+  entityIds: string[];
+  entityCount: number;
+}
+
 /** The request conflicts with the resource's current state (409). */
 export class ResourceConflictError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly conflicts?: ConflictItem[],
   ) {
     super(message);
   }
@@ -25,6 +40,7 @@ export class UnprocessableError extends Error {
     readonly code: string,
     message: string,
     readonly path?: string,
+    readonly conflicts?: ConflictItem[],
   ) {
     super(message);
   }

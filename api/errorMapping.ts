@@ -46,7 +46,9 @@ export function toProblem(err: unknown): ProblemError | undefined {
     return new ProblemError(err.status as ContentfulStatusCode, 'BAD_REQUEST', 'Bad request', err.message || undefined);
   }
   if (err instanceof ResourceNotFoundError) return new ProblemError(404, 'NOT_FOUND', 'Not found', err.message);
-  if (err instanceof ResourceConflictError) return new ProblemError(409, err.code, 'Conflict', err.message);
+  if (err instanceof ResourceConflictError) {
+    return new ProblemError(409, err.code, 'Conflict', err.message, undefined, err.conflicts);
+  }
   if (err instanceof UnprocessableError) {
     return new ProblemError(
       422,
@@ -54,6 +56,7 @@ export function toProblem(err: unknown): ProblemError | undefined {
       'Unprocessable request',
       err.message,
       err.path ? [{ path: err.path, message: err.message }] : undefined,
+      err.conflicts,
     );
   }
   if (isBillingDomainError(err)) return new ProblemError(422, err.code, 'Invalid request', err.message);

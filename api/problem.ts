@@ -14,6 +14,27 @@ export const ProblemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    conflicts: z
+      .array(
+        z.object({
+          code: z.string().openapi({ example: 'PRICE_BOOK_CONFLICT' }),
+          eventType: z.string().openapi({ example: 'project.posted' }),
+          reason: z.enum(['priced_twice', 'wrong_currency', 'no_price']).openapi({
+            description:
+              'What resolving the event type would run into after the write: two active prices at one level, ' +
+              "a price in another currency than the entity's, or no price at all",
+          }),
+          priceBookIds: z.array(z.string()).openapi({ description: 'The book in use, or the books that conflict' }),
+          entityIds: z.array(z.string()).openapi({ description: 'Affected entities (at most 100 listed)' }),
+          entityCount: z.number().int(),
+        }),
+      )
+      .optional()
+      .openapi({
+        description:
+          'PRICE_BOOK_CONFLICT, PRICE_BOOK_IN_USE, ENTITY_CURRENCY_NOT_PRICED: each event type the refused write ' +
+          'would have left unpriceable, and for whom',
+      }),
   })
   .openapi('Problem');
 
@@ -26,6 +47,7 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: Problem['errors'],
+    readonly conflicts?: Problem['conflicts'],
   ) {
     super(detail ?? title);
   }
@@ -42,6 +64,7 @@ export function problemResponse(c: Context, p: ProblemError): Response {
     ...(p.detail ? { detail: p.detail } : {}),
     instance: c.req.path,
     ...(p.errors ? { errors: p.errors } : {}),
+    ...(p.conflicts ? { conflicts: p.conflicts } : {}),
   };
   return c.json(body, p.status, { 'Content-Type': 'application/problem+json' });
 }

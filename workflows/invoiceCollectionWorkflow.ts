@@ -4,6 +4,10 @@
 // with ENTITY_SUSPENDED). The workflow keeps waiting for a `retryPayment` signal (e.g. a new card): a successful
 // payment marks the invoice paid (invoice.paid) and reactivates the entity (entity.reactivated).
 // A `retryPayment` during dunning charges at once instead of waiting for the next scheduled attempt.
+// An invoice settled outside the workflow (marked paid out of band, voided through the API) ends it: the API signals
+// `invoiceSettled` after its transaction has done everything the settlement changes (invoice, entity,
+// subscriptions, webhooks), so the workflow only stops: no further attempt, nothing written twice. Should the signal
+// be lost, the next attempt re-reads the invoice and charges nothing (chargeInvoice: already_paid, not_collectible).
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
@@ -25,7 +29,8 @@ export interface InvoiceCollectionInput {
 
 export interface InvoiceCollectionState {
   invoiceId: string;
-  status: 'charging' | 'dunning' | 'past_due' | 'paid';
+  /** closed: the invoice was voided or written off, so nothing is collected. */
+  status: 'charging' | 'dunning' | 'past_due' | 'paid' | 'closed';
   attempts: number;
   lastErrorCode: string | null;
   nextAttemptAt: string | null;
@@ -34,6 +39,13 @@ export interface InvoiceCollectionState {
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const retryPaymentSignal = wf.defineSignal<[{ paymentMethod?: string } | undefined]>('retryPayment');
 export const collectionStateQuery = wf.defineQuery<InvoiceCollectionState>('state');
+/** The invoice's status after it was settled outside the workflow. */
+export interface InvoiceSettled {
+  invoiceStatus: 'paid' | 'void' | 'uncollectible';
+}
+export const invoiceSettledSignal = wf.defineSignal<[InvoiceSettled]>('invoiceSettled');
+/** Versions the stop on `invoiceSettled`, so histories recorded before it replay unchanged. */
+export const STOP_WHEN_SETTLED_PATCH = 'stop-collection-when-settled';
 
 export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): Promise<InvoiceCollectionState> {
   const offsets = input.dunningDays ?? DEFAULT_DUNNING_DAYS;
@@ -45,10 +57,22 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     nextAttemptAt: null,
   };
   let retryRequested: { paymentMethod?: string } | null = null;
+  let settled: InvoiceSettled | null = null;
   wf.setHandler(collectionStateQuery, () => state);
   wf.setHandler(retryPaymentSignal, (arg) => {
     retryRequested = arg ?? {};
   });
+  wf.setHandler(invoiceSettledSignal, (arg) => {
+    settled = arg;
+  });
+  // True once the invoice was settled elsewhere: the collection ends with the invoice's status.
+  const stopIfSettled = (): boolean => {
+    const s = settled as InvoiceSettled | null;
+    if (s === null || !wf.patched(STOP_WHEN_SETTLED_PATCH)) return false;
+    state.status = s.invoiceStatus === 'paid' ? 'paid' : 'closed';
+    state.nextAttemptAt = null;
+    return true;
+  };
 
   const firstAttemptAt = Date.now();
   const attempt = async (nextAttemptAt: string | null, paymentMethod?: string): Promise<boolean> => {
@@ -62,38 +86,39 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     });
     if (result.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: result.webhookEventIds });
     state.lastErrorCode = result.errorCode;
-    return result.status !== 'failed';
+    if (result.status === 'failed') return false;
+    state.status = result.status === 'not_collectible' ? 'closed' : 'paid';
+    state.nextAttemptAt = null;
+    return true;
   };
 
   // The first attempt, then one per dunning offset (or sooner when asked).
   for (let i = 0; i <= offsets.length; i++) {
+    if (stopIfSettled()) return state;
     const nextAt = i < offsets.length ? new Date(firstAttemptAt + offsets[i]! * DAY_MS).toISOString() : null;
     const override = retryRequested as { paymentMethod?: string } | null;
     retryRequested = null;
-    if (await attempt(nextAt, override?.paymentMethod)) {
-      state.status = 'paid';
-      state.nextAttemptAt = null;
-      return state;
-    }
+    if (await attempt(nextAt, override?.paymentMethod)) return state;
     if (nextAt === null) break;
     state.status = 'dunning';
     state.nextAttemptAt = nextAt;
-    await wf.condition(() => retryRequested !== null, Math.max(0, Date.parse(nextAt) - Date.now()));
+    await wf.condition(() => retryRequested !== null || settled !== null, Math.max(0, Date.parse(nextAt) - Date.now()));
   }
+  if (stopIfSettled()) return state;
 
   state.status = 'past_due';
   state.nextAttemptAt = null;
   const pastDue = await markInvoicePastDue({ invoiceId: input.invoiceId, at: new Date(Date.now()).toISOString() });
   if (pastDue.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: pastDue.webhookEventIds });
 
-  // Suspended until someone pays: each retryPayment signal is one more attempt.
+  // Suspended until someone pays: each retryPayment signal is one more attempt; a settlement elsewhere ends it.
   for (;;) {
-    await wf.condition(() => retryRequested !== null);
+    await wf.condition(() => retryRequested !== null || settled !== null);
+    if (stopIfSettled()) return state;
+    // A settlement a worker without the patch saw (replayed) does not stop it: wait for a retry as that worker did.
+    if (retryRequested === null) await wf.condition(() => retryRequested !== null);
     const override = retryRequested as { paymentMethod?: string } | null;
     retryRequested = null;
-    if (await attempt(null, override?.paymentMethod)) {
-      state.status = 'paid';
-      return state;
-    }
+    if (await attempt(null, override?.paymentMethod)) return state;
   }
 }

@@ -1,9 +1,10 @@
 // Per-user credit limits: what a member may spend per billing period in an entity (EntityUser.creditLimit, null = no
 // limit), what they spent in the current period (UserSpend, maintained by the metering path) and what remains.
-import { Money, toDecimal } from '../../domain/money.js';
+// Changing a limit: users/memberCreditLimit.ts.
+import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { periodAt } from '../invoicing/billingPeriodRows.js';
-import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { ResourceNotFoundError } from '../resourceErrors.js';
 
 export interface UserSpendView {
   entityId: string;
@@ -77,30 +78,4 @@ export async function listUserSpend(
     orderBy: { id: 'asc' },
   });
   return members.map((m) => view(entity, period, m, m.spends[0]));
-}
-
-/** Sets (or with null removes) a member's per-period credit limit; takes effect on the next event. */
-export async function setUserCreditLimit(
-  db: Db,
-  organizationId: string,
-  entityId: string,
-  userId: string,
-  creditLimit: string | null,
-  now = new Date(),
-): Promise<UserSpendView> {
-  const { entity } = await entityAndPeriod(db, organizationId, entityId, now);
-  let value: string | null = null;
-  if (creditLimit !== null) {
-    const d = toDecimal(creditLimit);
-    if (d.isNegative() || d.decimalPlaces() > 6) {
-      throw new UnprocessableError('INVALID_AMOUNT', 'creditLimit must be >= 0 with at most 6 decimals', 'creditLimit');
-    }
-    value = d.toFixed();
-  }
-  const updated = await db.entityUser.updateMany({
-    where: { entityId: entity.id, userId, deletedAt: null },
-    data: { creditLimit: value },
-  });
-  if (updated.count === 0) throw new ResourceNotFoundError('member');
-  return userSpend(db, organizationId, entityId, userId, now);
 }

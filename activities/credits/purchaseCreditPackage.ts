@@ -56,7 +56,8 @@ export async function purchaseCreditPackage(
 
   const entity = await db.entity.findFirst({ where: { id: input.entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
-  const pkg = await db.creditPackage.findFirst({ where: { id: input.packageId, organizationId, deletedAt: null } });
+  // A retired (deleted) package is still found here: a purchase made before it was retired must replay, not 404.
+  const pkg = await db.creditPackage.findFirst({ where: { id: input.packageId, organizationId } });
   if (!pkg) throw new ResourceNotFoundError('credit package');
 
   const existingResult = async (): Promise<PurchaseResult | null> => {
@@ -86,6 +87,7 @@ export async function purchaseCreditPackage(
 
   const replay = await existingResult();
   if (replay) return replay;
+  if (pkg.deletedAt) throw new ResourceNotFoundError('credit package');
   if (!pkg.active) throw new UnprocessableError('PACKAGE_INACTIVE', 'the credit package is not for sale', 'packageId');
   if (pkg.currency !== entity.currency) {
     throw new UnprocessableError(

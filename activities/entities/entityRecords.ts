@@ -1,9 +1,14 @@
 // Creating, listing and updating an organization's entities (billing units). Every query is scoped by organization.
 // Currency, time zone and anchor day are fixed at creation: they define the billing periods already running.
+// A new entity must be able to price, in its currency, every event type its organization's books price (or have
+// its own book, created with it, that does): else 422 ENTITY_CURRENCY_NOT_PRICED, checked under the catalog lock.
+
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db } from '../db.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
-import { ResourceNotFoundError } from '../resourceErrors.js';
+import { insertPriceBook, type PriceDefinition } from '../priceBooks/priceBookRecords.js';
+import { conflictItems, guardCatalogWrite } from '../priceBooks/priceCatalogGuard.js';
+import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 
 export interface NewEntity {
   name: string;
@@ -12,22 +17,56 @@ export interface NewEntity {
   billingAnchorDay: number;
   overagePolicy: 'reject' | 'bill';
   lowBalanceThreshold: string;
+  /** The entity's own price book (in its currency), created with it: its prices override the organization's. */
+  priceBook?: { name: string; prices: PriceDefinition[] } | undefined;
 }
 
 export async function createEntity(db: Db, actor: Actor, organizationId: string, input: NewEntity) {
-  return db.$transaction(async (tx) => {
-    const org = await tx.organization.findFirst({ where: { id: organizationId, deletedAt: null } });
-    if (!org) throw new ResourceNotFoundError('organization');
-    const entity = await tx.entity.create({ data: { organizationId, ...input } });
-    await recordAudit(tx, actor, {
+  const { priceBook, ...fields } = input;
+  return db.$transaction((tx) =>
+    guardCatalogWrite(
+      tx,
       organizationId,
-      action: 'entity.create',
-      targetType: 'entity',
-      targetId: entity.id,
-      after: entity,
-    });
-    return entity;
-  });
+      async () => {
+        const entity = await tx.entity.create({ data: { organizationId, ...fields } });
+        await recordAudit(tx, actor, {
+          organizationId,
+          action: 'entity.create',
+          targetType: 'entity',
+          targetId: entity.id,
+          after: entity,
+        });
+        if (priceBook) {
+          const book = await insertPriceBook(tx, organizationId, {
+            ...priceBook,
+            currency: entity.currency,
+            entityId: entity.id,
+          });
+          await recordAudit(tx, actor, {
+            organizationId,
+            action: 'price_book.create',
+            targetType: 'price_book',
+            targetId: book.id,
+            after: book,
+          });
+        }
+        return entity;
+      },
+      // Only the currency is this request's doing; a level priced twice already breaks every entity alike.
+      (violations) => {
+        const unpriced = violations.filter((v) => v.reason === 'wrong_currency');
+        if (unpriced.length === 0) return null;
+        const types = unpriced.map((v) => v.eventType);
+        return new UnprocessableError(
+          'ENTITY_CURRENCY_NOT_PRICED',
+          `The organization's price books price ${types.map((t) => `"${t}"`).join(', ')} in another currency than ` +
+            `${fields.currency}: give the entity its own price book in ${fields.currency} (priceBook) for them`,
+          'currency',
+          conflictItems(unpriced),
+        );
+      },
+    ),
+  );
 }
 
 export interface EntityFilter {

@@ -1,17 +1,26 @@
 // Manual invoice status changes from the API: void, and mark paid out of band (a wire transfer, a cheque). Each
-// is one transaction with its audit entry and its outbox row (invoice.voided / invoice.paid), keyed by the invoice
-// so a repeat cannot emit twice; the caller dispatches the outbox row after commit.
+// is one transaction with its audit entry and its outbox rows, keyed by the invoice so a repeat cannot emit twice;
+// the caller dispatches the outbox rows after commit and tells the invoice's collection workflow to stop.
+// Marking paid has exactly the consequences of a successful charge (payments/invoiceSettlement.ts: invoice.paid,
+// and the end of the suspension it caused); voiding a past-due invoice ends that suspension too.
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
+import {
+  cancelCollectionPayment,
+  endSuspensionIfNothingPastDue,
+  isPayable,
+  lockInvoiceRow,
+  recordInvoicePaid,
+} from '../payments/invoiceSettlement.js';
 import { ResourceConflictError, ResourceNotFoundError } from '../resourceErrors.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 
 async function lockInvoice(tx: Tx, organizationId: string, id: string) {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM "Invoice" WHERE id = ${id}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE`;
-  if (rows.length === 0) throw new ResourceNotFoundError('invoice');
-  return tx.invoice.findUniqueOrThrow({ where: { id } });
+  const invoice = await lockInvoiceRow(tx, id, organizationId);
+  if (!invoice) throw new ResourceNotFoundError('invoice');
+  return invoice;
 }
 
 function payloadOf(invoice: Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow']>>) {
@@ -34,15 +43,17 @@ export async function voidInvoice(db: Db, actor: Actor, organizationId: string, 
       throw new ResourceConflictError('INVOICE_NOT_VOIDABLE', `A ${before.status} invoice cannot be voided`);
     }
     const invoice = await tx.invoice.update({ where: { id }, data: { status: 'void', voidedAt: now } });
-    const event = await tx.webhookEvent.create({
-      data: {
+    await cancelCollectionPayment(tx, id);
+    const ids = [
+      await recordWebhookEvent(tx, {
         organizationId,
         entityId: invoice.entityId,
         type: 'invoice.voided',
         payload: payloadOf(invoice),
         idempotencyKey: `invoice.voided:${id}`,
-      },
-    });
+      }),
+    ];
+    ids.push(...(await endSuspensionIfNothingPastDue(tx, invoice, now, 'invoice_voided')));
     await recordAudit(tx, actor, {
       organizationId,
       action: 'invoice.void',
@@ -51,7 +62,7 @@ export async function voidInvoice(db: Db, actor: Actor, organizationId: string, 
       before,
       after: invoice,
     });
-    return { invoice, webhookEventIds: [event.id] };
+    return { invoice, webhookEventIds: ids };
   });
 }
 
@@ -73,7 +84,7 @@ export async function markInvoicePaidOutOfBand(
 ) {
   return db.$transaction(async (tx) => {
     const before = await lockInvoice(tx, organizationId, id);
-    if (before.status !== 'open' && before.status !== 'uncollectible') {
+    if (!isPayable(before.status)) {
       throw new ResourceConflictError(
         'INVOICE_NOT_PAYABLE',
         `A ${before.status} invoice cannot be marked paid (only open or uncollectible ones)`,
@@ -96,19 +107,14 @@ export async function markInvoicePaidOutOfBand(
         succeededAt: paidAt,
       },
     });
-    const invoice = await tx.invoice.update({
-      where: { id },
-      data: { status: 'paid', paidAt, amountPaid: before.amountDue },
-    });
-    const event = await tx.webhookEvent.create({
-      data: {
-        organizationId,
-        entityId: invoice.entityId,
-        type: 'invoice.paid',
-        payload: { ...payloadOf(invoice), paymentId: recorded.id, outOfBand: true },
-        idempotencyKey: `invoice.paid:${id}`,
-      },
-    });
+    await cancelCollectionPayment(tx, id);
+    const { invoice, webhookEventIds } = await recordInvoicePaid(
+      tx,
+      before,
+      paidAt,
+      { paymentId: recorded.id, attempt: null, outOfBand: true },
+      now,
+    );
     await recordAudit(tx, actor, {
       organizationId,
       action: 'invoice.mark_paid',
@@ -117,6 +123,6 @@ export async function markInvoicePaidOutOfBand(
       before,
       after: { ...invoice, paymentId: recorded.id },
     });
-    return { invoice, payment: recorded, webhookEventIds: [event.id] };
+    return { invoice, payment: recorded, webhookEventIds };
   });
 }

@@ -2,8 +2,11 @@
 // PaymentAttempt rows, and the consequences (paid, past due + entity suspended, reactivated), each with its outbox
 // row in the same transaction. Attempt n is keyed payment:<invoiceId>:<n> at the provider and unique per
 // (payment, attempt) here, so a retried activity never charges twice and returns the recorded outcome.
+// What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
+// out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { collectionPaymentKey, lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
 import { type PaymentProvider, PaymentProviderTimeoutError } from './paymentProvider.js';
 import { SANDBOX_DEFAULT_PAYMENT_METHOD } from './sandboxPaymentProvider.js';
 
@@ -19,7 +22,11 @@ export interface ChargeAttemptInput {
 }
 
 export interface ChargeAttemptResult {
-  status: 'succeeded' | 'failed' | 'already_paid';
+  /**
+   * already_paid: the invoice was paid before this attempt (nothing charged); not_collectible: it is void or written
+   * off (nothing charged). Both end the collection.
+   */
+  status: 'succeeded' | 'failed' | 'already_paid' | 'not_collectible';
   errorCode: string | null;
   webhookEventIds: string[];
 }
@@ -30,10 +37,11 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
       const at = new Date(input.at);
       const invoice = await db.invoice.findUniqueOrThrow({ where: { id: input.invoiceId }, include: { entity: true } });
       if (invoice.status === 'paid') return { status: 'already_paid', errorCode: null, webhookEventIds: [] };
+      if (invoice.status !== 'open') return { status: 'not_collectible', errorCode: null, webhookEventIds: [] };
       const entity = invoice.entity!;
       const paymentMethod = input.paymentMethod ?? entity.defaultPaymentMethod ?? SANDBOX_DEFAULT_PAYMENT_METHOD;
       const payment = await db.payment.upsert({
-        where: { idempotencyKey: `payment:${invoice.id}` },
+        where: { idempotencyKey: collectionPaymentKey(invoice.id) },
         create: {
           invoiceId: invoice.id,
           entityId: entity.id,
@@ -42,7 +50,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
           status: 'processing',
           provider: provider.name,
           paymentMethod,
-          idempotencyKey: `payment:${invoice.id}`,
+          idempotencyKey: collectionPaymentKey(invoice.id),
         },
         update: {},
       });
@@ -77,6 +85,9 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
       }
 
       return db.$transaction(async (tx) => {
+        // The invoice's and the entity's locks first, as every invoice status change takes them (mark-paid, void,
+        // past due), before any write.
+        const locked = await lockInvoiceRow(tx, invoice.id);
         const inserted = await tx.paymentAttempt.createMany({
           data: [
             {
@@ -114,44 +125,15 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               lastError: null,
             },
           });
-          await tx.invoice.update({
-            where: { id: invoice.id },
-            data: { status: 'paid', amountPaid: invoice.amountDue, paidAt: at },
-          });
-          ids.push(
-            await recordWebhookEvent(tx, {
-              ...base,
-              type: 'invoice.paid',
-              idempotencyKey: `invoice.paid:${invoice.id}`,
-              payload: {
-                invoiceId: invoice.id,
-                entityId: entity.id,
-                number: invoice.number,
-                amountPaid: invoice.amountDue.toString(),
-                currency: invoice.currency,
-                attempt: input.attempt,
-              },
-            }),
-          );
-          // Reactivate when nothing else of the entity is past due.
-          const current = await tx.entity.findUniqueOrThrow({ where: { id: entity.id } });
-          const otherPastDue = await tx.payment.count({
-            where: { entityId: entity.id, status: 'failed', invoice: { status: 'open' }, id: { not: payment.id } },
-          });
-          if (current.status === 'suspended' && otherPastDue === 0) {
-            await tx.entity.update({ where: { id: entity.id }, data: { status: 'active', suspendedAt: null } });
-            await tx.entitySubscription.updateMany({
-              where: { entityId: entity.id, status: 'past_due' },
-              data: { status: 'active' },
+          // Settled meanwhile (marked paid out of band, voided) while the provider charged: the money is recorded on
+          // this Payment and the invoice left as it is, with no second invoice.paid.
+          if (locked && locked.status === 'open') {
+            const paid = await recordInvoicePaid(tx, locked, at, {
+              paymentId: payment.id,
+              attempt: input.attempt,
+              outOfBand: false,
             });
-            ids.push(
-              await recordWebhookEvent(tx, {
-                ...base,
-                type: 'entity.reactivated',
-                idempotencyKey: `entity.reactivated:${entity.id}:${invoice.id}`,
-                payload: { entityId: entity.id, invoiceId: invoice.id, reactivatedAt: at.toISOString() },
-              }),
-            );
+            ids.push(...paid.webhookEventIds);
           }
         } else {
           await tx.payment.update({
@@ -162,6 +144,9 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               paymentMethod,
             },
           });
+          // Settled meanwhile: nobody is to be asked for another card for it.
+          if (locked?.status !== 'open')
+            return { status: 'failed' as const, errorCode: outcome.code, webhookEventIds: [] };
           ids.push(
             await recordWebhookEvent(tx, {
               ...base,
@@ -192,10 +177,11 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
     async markInvoicePastDue(input: { invoiceId: string; at: string }): Promise<{ webhookEventIds: string[] }> {
       const at = new Date(input.at);
       return db.$transaction(async (tx) => {
-        const invoice = await tx.invoice.findUniqueOrThrow({ where: { id: input.invoiceId } });
-        if (invoice.status === 'paid' || !invoice.entityId) return { webhookEventIds: [] };
+        // Under the invoice's and the entity's locks: one paid or voided meanwhile (by the API) is not past due.
+        const invoice = await lockInvoiceRow(tx, input.invoiceId);
+        if (invoice?.status !== 'open' || !invoice.entityId) return { webhookEventIds: [] };
         await tx.payment.updateMany({
-          where: { idempotencyKey: `payment:${invoice.id}`, status: { not: 'succeeded' } },
+          where: { idempotencyKey: collectionPaymentKey(invoice.id), status: { not: 'succeeded' } },
           data: { status: 'failed' },
         });
         const base = { organizationId: invoice.organizationId, entityId: invoice.entityId };
@@ -213,6 +199,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
             },
           }),
         ];
+        // Read under the entity's row lock, which lockInvoiceRow took.
         const entity = await tx.entity.findUniqueOrThrow({ where: { id: invoice.entityId } });
         if (entity.status !== 'suspended') {
           await tx.entity.update({ where: { id: entity.id }, data: { status: 'suspended', suspendedAt: at } });

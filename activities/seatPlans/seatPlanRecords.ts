@@ -74,9 +74,15 @@ export async function updateSeatPlan(
   });
 }
 
-/** Soft delete; refused while a subscription that is not canceled uses the plan. */
+/**
+ * Soft delete; refused while a subscription that is not canceled uses the plan. The plan's row lock (FOR UPDATE)
+ * conflicts with the share lock a subscription insert takes on it through its foreign key: a subscription being
+ * created right now is waited for and counted, not missed.
+ */
 export async function deleteSeatPlan(db: Db, actor: Actor, organizationId: string, id: string, now = new Date()) {
   return db.$transaction(async (tx) => {
+    await tx.$queryRaw`
+      SELECT id FROM "SeatPlan" WHERE id = ${id}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE`;
     const before = await tx.seatPlan.findFirst({ where: { id, organizationId, deletedAt: null } });
     if (!before) throw new ResourceNotFoundError('seat plan');
     const inUse = await tx.entitySubscription.count({ where: { planId: id, status: { not: 'canceled' } } });

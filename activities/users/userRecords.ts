@@ -1,9 +1,11 @@
 // Users (global people, unique by email) as an organization sees them: only users with a membership in one of its
 // entities exist for it. Memberships (EntityUser) carry role, per-period credit limit, team and seat.
 import { type Actor, recordAudit } from '../auditLog.js';
+import { lockCreditEntity } from '../credits/entityCreditState.js';
 import type { Db, Prisma } from '../db.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { clearLimitMarksBelow } from './memberCreditLimit.js';
 
 type Tx = Prisma.TransactionClient;
 export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
@@ -34,10 +36,12 @@ const withMemberships = (organizationId: string) => ({
   },
 });
 
-async function entityOf(tx: Tx, organizationId: string, entityId: string) {
-  const entity = await tx.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
-  if (!entity) throw new ResourceNotFoundError('entity');
-  return entity;
+/**
+ * The entity's row lock, taken by every membership write before anything else: metering reads the membership and
+ * its credit limit under it, so an event and a membership change never interleave.
+ */
+async function lockEntity(tx: Tx, organizationId: string, entityId: string) {
+  if (!(await lockCreditEntity(tx, organizationId, entityId))) throw new ResourceNotFoundError('entity');
 }
 
 async function assertTeamOfEntity(tx: Tx, entityId: string, teamId: string | null | undefined) {
@@ -69,6 +73,8 @@ async function upsertMembership(
   const membership = existing
     ? await tx.entityUser.update({ where: { id: existing.id }, data: { ...data, deletedAt: null } })
     : await tx.entityUser.create({ data: { entityId, userId, ...data } });
+  // A restored membership keeps its spend rows: the new limit decides which are still at their limit.
+  if (existing) await clearLimitMarksBelow(tx, existing.id, data.creditLimit);
   await recordAudit(tx, actor, {
     organizationId,
     action: 'membership.create',
@@ -92,7 +98,7 @@ export interface NewUser {
  */
 export async function createUserWithMembership(db: Db, actor: Actor, organizationId: string, input: NewUser) {
   return db.$transaction(async (tx) => {
-    await entityOf(tx, organizationId, input.membership.entityId);
+    await lockEntity(tx, organizationId, input.membership.entityId);
     const email = input.email.toLowerCase();
     const user = await tx.user.upsert({ where: { email }, create: { email, name: input.name }, update: {} });
     if (user.deletedAt) throw new ResourceConflictError('CONFLICT', 'This email belongs to a deleted user');
@@ -147,7 +153,7 @@ export async function addMembership(
   fields: MembershipFields,
 ) {
   return db.$transaction(async (tx) => {
-    await entityOf(tx, organizationId, entityId);
+    await lockEntity(tx, organizationId, entityId);
     const user = await tx.user.findFirst({ where: { id: userId, ...userInOrganization(organizationId) } });
     if (!user) throw new ResourceNotFoundError('user');
     return upsertMembership(tx, actor, organizationId, entityId, userId, fields);
@@ -186,6 +192,7 @@ export async function updateMembership(
   fields: MembershipFields,
 ) {
   return db.$transaction(async (tx) => {
+    await lockEntity(tx, organizationId, entityId);
     const before = await findMembershipIn(tx, organizationId, entityId, userId);
     if (!before) throw new ResourceNotFoundError('membership');
     await assertTeamOfEntity(tx, entityId, fields.teamId);
@@ -199,6 +206,7 @@ export async function updateMembership(
       },
       include: { entity: { select: { currency: true } } },
     });
+    if (fields.creditLimit !== undefined) await clearLimitMarksBelow(tx, before.id, fields.creditLimit);
     await recordAudit(tx, actor, {
       organizationId,
       action: 'membership.update',
@@ -220,6 +228,7 @@ export async function removeMembership(
   now = new Date(),
 ) {
   return db.$transaction(async (tx) => {
+    await lockEntity(tx, organizationId, entityId);
     const before = await findMembershipIn(tx, organizationId, entityId, userId);
     if (!before) throw new ResourceNotFoundError('membership');
     const after = await tx.entityUser.update({

@@ -22,6 +22,7 @@ import {
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
+import { NewEventPrice, validated } from './priceBooks.js';
 
 const OveragePolicy = z.enum(['reject', 'bill']).openapi({
   description: 'reject: an event not covered by credits is rejected; bill: the shortfall is invoiced in arrears',
@@ -53,6 +54,21 @@ const NewEntitySchema = z
     billingAnchorDay: z.number().int().min(1).max(31).default(1),
     overagePolicy: OveragePolicy.default('reject'),
     lowBalanceThreshold: AmountString.default('0'),
+    priceBook: z
+      .object({
+        name: z.string().min(1).max(200),
+        prices: z.array(NewEventPrice).min(1).max(500),
+      })
+      .optional()
+      .openapi({
+        description:
+          "The entity's own price book, in the entity's currency, created with it: its prices override the " +
+          "organization's. Needed when the organization's books price event types in another currency.",
+        example: {
+          name: 'Acme EU prices',
+          prices: [{ eventType: 'project.posted', model: 'flat', unitPrice: '2.30' }],
+        },
+      }),
   })
   .openapi('NewEntity');
 
@@ -72,6 +88,11 @@ const createRoute = apiRoute({
   path: '/api/entities',
   tags,
   summary: 'Create an entity and start its billing workflow',
+  description:
+    "When the organization's active price books price event types in another currency than the entity's, the " +
+    'entity could not rate those events: 422 `ENTITY_CURRENCY_NOT_PRICED` (the problem lists them in `conflicts`), ' +
+    'unless `priceBook` gives the entity its own prices for them. An organization without price books accepts ' +
+    'any currency.',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewEntitySchema) },
   responses: { 201: json(EntitySchema, 'Created; billing:<entityId> is running') },
@@ -127,7 +148,13 @@ export const presentEntity = (e: EntityRow) => ({
 export function entityRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
-      const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const { priceBook, ...body } = c.req.valid('json');
+      const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
+        ...body,
+        ...(priceBook
+          ? { priceBook: { ...priceBook, prices: priceBook.prices.map((p) => validated(p, p.eventType)) } }
+          : {}),
+      });
       try {
         await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity, {
           searchAttributes: deps.searchAttributes,

@@ -24,6 +24,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import { notifyInvoiceSettled } from '../temporal/notifyInvoiceSettled.js';
 
 const Status = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
 
@@ -151,6 +152,10 @@ const voidRoute = apiRoute({
   path: `${base}/{invoiceId}/void`,
   tags,
   summary: 'Void a draft, open or uncollectible invoice (409 INVOICE_NOT_VOIDABLE otherwise)',
+  description:
+    'Its collection stops (no further charge attempt). Voiding a past-due invoice ends the suspension it caused: ' +
+    'when no other invoice of the entity is past due, the entity is active again, its past_due subscriptions ' +
+    'active, and `entity.reactivated` is emitted (after `invoice.voided`).',
   middleware: [requireScope('admin')],
   request: { params: InvoiceParams },
   responses: { 200: json(InvoiceSchema, 'Voided') },
@@ -160,6 +165,10 @@ const markPaidRoute = apiRoute({
   path: `${base}/{invoiceId}/mark-paid`,
   tags,
   summary: 'Record an out-of-band payment of an open invoice (409 INVOICE_NOT_PAYABLE otherwise)',
+  description:
+    'Exactly what a successful charge does: the invoice is paid (`invoice.paid`, once), its collection stops (no ' +
+    'further charge attempt), and when the entity is suspended and no other of its invoices is past due, the ' +
+    'entity is active again, its past_due subscriptions active, and `entity.reactivated` is emitted.',
   middleware: [requireScope('admin')],
   request: {
     params: InvoiceParams,
@@ -219,6 +228,14 @@ export function invoiceRoutes(deps: RouteDeps) {
       deps.log.error({ err, webhookEventIds: ids }, 'outbox dispatch failed; reconciliation will retry');
     }
   };
+  // After commit. A failure does not undo the settlement: the workflow's next attempt re-reads the invoice.
+  const stopCollection = async (invoiceId: string, invoiceStatus: 'paid' | 'void') => {
+    try {
+      await notifyInvoiceSettled(deps.temporal, invoiceId, { invoiceStatus });
+    } catch (err) {
+      deps.log.warn({ err, invoiceId }, 'could not signal the collection workflow; its next attempt charges nothing');
+    }
+  };
   return new OpenAPIHono<AuthEnv>()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
@@ -262,6 +279,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.req.valid('param').invoiceId,
       );
       await dispatch(webhookEventIds);
+      await stopCollection(invoice.id, 'void');
       return c.json(presentInvoice(invoice), 200);
     })
     .openapi(markPaidRoute, async (c) => {
@@ -274,6 +292,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         { paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference, method: body.method },
       );
       await dispatch(webhookEventIds);
+      await stopCollection(invoice.id, 'paid');
       return c.json(presentInvoice(invoice), 200);
     });
 }

@@ -1,6 +1,8 @@
 // /api/billing/price-books: what each event type costs. A price is flat (unitPrice) or tiered on the period's
 // cumulative quantity (graduated: each unit at its tier's price; volume: all units at the reached tier's price).
 // Schemes are validated by the domain (422 INVALID_PRICE_DEFINITION); an entity's book overrides the organization's.
+// Every write is checked against what metering needs (activities/priceBooks/priceCatalogGuard.ts): 409
+// PRICE_BOOK_CONFLICT or PRICE_BOOK_IN_USE, with the event types, books and entities in `conflicts`.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import {
@@ -81,7 +83,7 @@ const PriceScheme = z
   })
   .openapi(modelRules);
 
-const NewEventPrice = PriceScheme.extend({
+export const NewEventPrice = PriceScheme.extend({
   eventType: z
     .string()
     .min(1)
@@ -133,6 +135,16 @@ const PriceBookPatch = z
   .object({ name: z.string().min(1).max(200).optional(), active: z.boolean().optional() })
   .openapi('PriceBookPatch');
 
+/** What every price book write is checked against; repeated in each write's description. */
+const CATALOG_RULES =
+  'Refused, changing nothing, when it would break what metering needs (an entity prices an event type with the ' +
+  "prices of its own active books, else with its organization's): 409 `PRICE_BOOK_IN_USE` when an entity prices " +
+  'an event type through this book (or price) and no other active book would price it for the entity in its ' +
+  'currency afterwards; 409 `PRICE_BOOK_CONFLICT` when an event type would be priced twice at one level (two ' +
+  'active organization books, or two of one entity, whatever their currencies) or in another currency than an ' +
+  "entity's that would price it through this book. The problem's `conflicts` lists each event type, the books and " +
+  'the entities affected.';
+
 const BookParams = z.object({ priceBookId: z.uuid().openapi({ param: { name: 'priceBookId', in: 'path' } }) });
 const PriceParams = BookParams.extend({ priceId: z.uuid().openapi({ param: { name: 'priceId', in: 'path' } }) });
 const tags = ['Price books'];
@@ -143,6 +155,7 @@ const createRoute = apiRoute({
   path: base,
   tags,
   summary: 'Create a price book (optionally with its prices)',
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewPriceBook) },
   responses: { 201: json(PriceBookSchema, 'Created') },
@@ -172,6 +185,7 @@ const updateRoute = apiRoute({
   path: `${base}/{priceBookId}`,
   tags,
   summary: 'Rename or (de)activate a price book',
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { params: BookParams, body: jsonBody(PriceBookPatch) },
   responses: { 200: json(PriceBookSchema, 'Updated') },
@@ -181,6 +195,7 @@ const deleteRoute = apiRoute({
   path: `${base}/{priceBookId}`,
   tags,
   summary: 'Delete a price book',
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { params: BookParams },
   responses: { 200: json(Deleted, 'Deleted') },
@@ -190,6 +205,7 @@ const addPriceRoute = apiRoute({
   path: `${base}/{priceBookId}/prices`,
   tags,
   summary: 'Add an event price',
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { params: BookParams, body: jsonBody(NewEventPrice) },
   responses: { 201: json(EventPriceSchema, 'Created') },
@@ -217,6 +233,7 @@ const replacePriceRoute = apiRoute({
   path: `${base}/{priceBookId}/prices/{priceId}`,
   tags,
   summary: "Replace an event price's scheme (applies to events rated from now on)",
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { params: PriceParams, body: jsonBody(PriceScheme.openapi('PriceScheme')) },
   responses: { 200: json(EventPriceSchema, 'Replaced') },
@@ -226,6 +243,7 @@ const deletePriceRoute = apiRoute({
   path: `${base}/{priceBookId}/prices/{priceId}`,
   tags,
   summary: 'Delete an event price',
+  description: CATALOG_RULES,
   middleware: [requireScope('admin')],
   request: { params: PriceParams },
   responses: { 200: json(Deleted, 'Deleted') },
@@ -277,7 +295,8 @@ const presentBook = (b: BookRow) => ({
 });
 
 type Scheme = z.infer<typeof PriceScheme>;
-const validated = <T extends Scheme>(p: T, eventType?: string): T & { tiers: Tier[] | null | undefined } => {
+/** The scheme checked by the domain (422 INVALID_PRICE_DEFINITION), with its tiers typed for the data layer. */
+export const validated = <T extends Scheme>(p: T, eventType?: string): T & { tiers: Tier[] | null | undefined } => {
   validatePricingScheme({ model: p.model, unitPrice: p.unitPrice, tiers: p.tiers as Tier[] | null }, eventType);
   return p as T & { tiers: Tier[] | null | undefined };
 };

@@ -1,9 +1,10 @@
 // Per-user credit limits per entity per billing period: read a member's limit, spend and remaining allowance (read),
 // list them for an entity (read), set or clear a limit (admin).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { listUserSpend, setUserCreditLimit, userSpend } from '../../activities/analytics/userSpend.js';
+import { listUserSpend, userSpend } from '../../activities/analytics/userSpend.js';
+import { setUserCreditLimit } from '../../activities/users/memberCreditLimit.js';
 import type { RouteDeps } from '../app.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { problemResponses } from './billingEvents.js';
 
 const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
@@ -51,6 +52,12 @@ const setRoute = createRoute({
   method: 'put',
   path: '/api/billing/entities/{entityId}/user-limits/{userId}',
   summary: "Set (or with null remove) a member's per-period credit limit",
+  description:
+    'Takes effect on the next event. Raising the limit above what the member spent in a period, or removing it, ' +
+    "clears that period's `limitReached` (and `limitReachedAt`), so `user.credit_limit_reached` is emitted again " +
+    'at the next crossing. Lowering it to or below the spend emits nothing at once: the answer shows ' +
+    '`remaining: "0.00"`, and the member\'s next event that costs anything is refused with ' +
+    '`USER_CREDIT_LIMIT_EXCEEDED`, which emits `user.credit_limit_reached` (once per crossing).',
   middleware: [requireScope('admin')] as const,
   request: {
     params: MemberParams,
@@ -83,6 +90,9 @@ export function userLimitRoutes(deps: RouteDeps) {
     .openapi(setRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
       const { creditLimit } = c.req.valid('json');
-      return c.json(await setUserCreditLimit(deps.db, c.var.auth.organizationId, entityId, userId, creditLimit), 200);
+      return c.json(
+        await setUserCreditLimit(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
+        200,
+      );
     });
 }

@@ -80,6 +80,10 @@ describe('/api/billing/price-books', () => {
   });
 
   it('adds, reads, replaces and deletes an event price; duplicates are 409', async () => {
+    // An organization of its own, in EUR: the shared tenant's USD book already prices freelancer.hired.
+    const eu = await createTenant(db, { currency: 'EUR' });
+    const admin = caller(app, eu.adminKey);
+    const reader = caller(app, eu.readKey);
     const book = await admin('POST', '/api/billing/price-books', { name: 'Adds', currency: 'EUR' });
     const base = `/api/billing/price-books/${book.body.id}/prices`;
     const added = await admin('POST', base, graduated);
@@ -98,6 +102,15 @@ describe('/api/billing/price-books', () => {
     const list = await reader('GET', base);
     expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([added.body.id]);
 
+    // The entity prices freelancer.hired through it: in use until another book covers it.
+    expectProblem(await admin('DELETE', `${base}/${added.body.id}`), 409, 'PRICE_BOOK_IN_USE');
+    const own = await admin('POST', '/api/billing/price-books', {
+      name: 'Own',
+      currency: 'EUR',
+      entityId: eu.entityId,
+      prices: [{ eventType: 'freelancer.hired', model: 'flat', unitPrice: '2' }],
+    });
+    expect(own.status).toBe(201);
     const deleted = await admin('DELETE', `${base}/${added.body.id}`);
     expect(deleted.body).toEqual({ id: added.body.id, object: 'event_price', deleted: true });
     expectProblem(await reader('GET', `${base}/${added.body.id}`), 404, 'NOT_FOUND');
@@ -271,6 +284,46 @@ describe('/api/billing/seat-plans', () => {
       },
     });
     expectProblem(await admin('DELETE', `/api/billing/seat-plans/${plan.body.id}`), 409, 'SEAT_PLAN_IN_USE');
+  });
+
+  it('counts a subscription being created while the plan is deleted', async () => {
+    const plan = await admin('POST', '/api/billing/seat-plans', {
+      name: 'Racing',
+      interval: 'month',
+      pricePerSeat: '5',
+      currency: 'USD',
+    });
+    let commit!: () => void;
+    const committed = new Promise<void>((r) => {
+      commit = r;
+    });
+    let inserted!: () => void;
+    const isInserted = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const creating = db.$transaction(
+      async (tx) => {
+        await tx.entitySubscription.create({
+          data: {
+            entityId: tenant.entityId,
+            planId: plan.body.id,
+            seats: 1,
+            currentPeriodStart: new Date('2026-01-01T00:00:00Z'),
+            currentPeriodEnd: new Date('2026-02-01T00:00:00Z'),
+            workflowId: `subscription:race-${plan.body.id}`,
+          },
+        });
+        inserted();
+        await committed;
+      },
+      { timeout: 20_000 },
+    );
+    await isInserted;
+    const deleting = admin('DELETE', `/api/billing/seat-plans/${plan.body.id}`);
+    await new Promise((r) => setTimeout(r, 300));
+    commit();
+    await creating;
+    expectProblem(await deleting, 409, 'SEAT_PLAN_IN_USE');
   });
 
   it('validates, hides other organizations and needs admin to write', async () => {

@@ -202,6 +202,49 @@ describe(base, () => {
     expectProblem(await admin('POST', `${base}/${draft.id}/mark-paid`), 409, 'INVOICE_NOT_PAYABLE');
   });
 
+  it('settling one of two past-due invoices keeps the suspension; settling both at once ends it exactly once', async () => {
+    const t = await createTenant(db);
+    const call = caller(app, t.adminKey);
+    const pastDue = async (periodStart: string) => {
+      const inv = await createFinalizedInvoice(db, t, { periodStart: new Date(periodStart) });
+      await db.payment.create({
+        data: {
+          invoiceId: inv.id,
+          entityId: t.entityId,
+          amount: '46',
+          currency: 'USD',
+          status: 'failed',
+          provider: 'sandbox',
+          idempotencyKey: `payment:${inv.id}`,
+        },
+      });
+      return inv;
+    };
+    const [a, b, c] = [
+      await pastDue('2026-01-01T00:00:00Z'),
+      await pastDue('2026-02-01T00:00:00Z'),
+      await pastDue('2026-03-01T00:00:00Z'),
+    ];
+    await db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended', suspendedAt: new Date() } });
+    const state = async () => {
+      const e = await db.entity.findUniqueOrThrow({ where: { id: t.entityId } });
+      return [e.status, e.suspendedAt === null];
+    };
+
+    expect((await call('POST', `${base}/${a.id}/mark-paid`, {})).status).toBe(200);
+    expect(await state()).toEqual(['suspended', false]);
+    // Two requests at once, each seeing the other invoice past due when it starts: the entity's row lock orders them.
+    const [paid, voided] = await Promise.all([
+      call('POST', `${base}/${b.id}/mark-paid`, {}),
+      call('POST', `${base}/${c.id}/void`),
+    ]);
+    expect([paid.status, voided.status]).toEqual([200, 200]);
+    expect(await state()).toEqual(['active', true]);
+    const reactivated = await db.webhookEvent.findMany({ where: { entityId: t.entityId, type: 'entity.reactivated' } });
+    expect(reactivated.length).toBe(1);
+    expect([b.id, c.id]).toContain((reactivated[0]!.payload as { invoiceId: string }).invoiceId);
+  });
+
   it("answers 404 for another organization's invoice, 403 without scope, 422 for bad input", async () => {
     const theirs = await createFinalizedInvoice(db, other);
     expectProblem(await reader('GET', `${base}/${theirs.id}`), 404, 'NOT_FOUND');

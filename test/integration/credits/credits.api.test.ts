@@ -170,6 +170,31 @@ describe('purchases', () => {
     expect(await db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
+  it('a purchase still replays after its package is retired; a new purchase of it is 404', async () => {
+    const t = await createTenant(db);
+    const packageId = await packageFor(t);
+    const body = { entityId: t.entityId, packageId, idempotencyKey: randomUUID() };
+    const first = await call('POST', '/api/billing/credits/purchases', t.adminKey, body);
+    expect(first.status).toBe(201);
+    const retired = await app.request(`/api/billing/credits/packages/${packageId}`, {
+      method: 'DELETE',
+      headers: jsonHeaders(t.adminKey),
+    });
+    expect(retired.status).toBe(204);
+    const again = await call('POST', '/api/billing/credits/purchases', t.adminKey, body);
+    expect([again.status, again.body.replayed, (again.body.grant as Json).id]).toEqual([
+      200,
+      true,
+      (first.body.grant as Json).id,
+    ]);
+    const fresh = await call('POST', '/api/billing/credits/purchases', t.adminKey, {
+      ...body,
+      idempotencyKey: randomUUID(),
+    });
+    expect([fresh.status, fresh.body.code]).toEqual([404, 'NOT_FOUND']);
+    expect(await db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
+  });
+
   it('immediate: charged through the payment provider (a succeeded Payment); a declined card creates nothing', async () => {
     const t = await createTenant(db);
     const packageId = await packageFor(t);
