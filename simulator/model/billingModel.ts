@@ -431,12 +431,11 @@ export class BillingModel {
     this.webhook(e, 'user.credit_limit_reached');
   }
 
-  /** A new limit clears "reached" for every period whose spend is now below it (no limit clears nothing). */
+  /** A new limit clears "reached" for every period whose spend is now below it; removing the limit clears all. */
   setLimit(member: ModelMember, limit: Dec | null): void {
     member.limit = limit;
-    if (limit === null) return;
     for (const [start, spent] of member.spend) {
-      if (spent.lessThan(limit)) member.limitReached.delete(start);
+      if (limit === null || spent.lessThan(limit)) member.limitReached.delete(start);
     }
   }
 

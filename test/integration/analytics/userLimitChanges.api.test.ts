@@ -96,9 +96,21 @@ describe('changing a credit limit', () => {
     expect(audit.length).toBe(1);
   });
 
-  // Needs the metering path to key user.credit_limit_reached per crossing (today: once per member and period),
-  // which another change owns.
-  it.todo('after raising, user.credit_limit_reached fires again at the next crossing in the same period');
+  it('after raising, user.credit_limit_reached fires again at the next crossing in the same period', async () => {
+    const { t, path } = await memberAtLimit();
+    expect(await limitWebhooks(t.entityId)).toBe(1);
+    expect((await call('PUT', path, t.adminKey, { creditLimit: '10.00' })).status).toBe(200);
+    // 7.50, then 10.00: the second event reaches the new limit, a new crossing in the same period.
+    for (let i = 0; i < 2; i++) {
+      expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.status).toBe('accepted');
+    }
+    expect(await limitWebhooks(t.entityId)).toBe(2);
+    // At the limit, a refused event is not another crossing.
+    expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.code).toBe(
+      'USER_CREDIT_LIMIT_EXCEEDED',
+    );
+    expect(await limitWebhooks(t.entityId)).toBe(2);
+  });
 
   it('removing it (null) clears limitReached', async () => {
     const { t, path } = await memberAtLimit();
