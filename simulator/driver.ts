@@ -1,0 +1,500 @@
+// Runs a scenario's operations against the platform and the reference model side by side. Each operation is applied
+// to both, then checks.ts compares them; the first difference is a Divergence naming the operation.
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../activities/apiKeys.js';
+import { grantPromotionalCredits } from '../activities/credits/grantPromotionalCredits.js';
+import { purchaseCreditPackage } from '../activities/credits/purchaseCreditPackage.js';
+import { transferCredits } from '../activities/credits/transferCredits.js';
+import type { Db } from '../activities/db.js';
+import { type EventOutcome, type IngestEventInput, ingestEvents } from '../activities/metering/ingestEvents.js';
+import { clearMeteringCache } from '../activities/metering/meteringContext.js';
+import { startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { compareOutcome, Divergence } from './checks.js';
+import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
+import { D } from './model/pricing.js';
+import type { EventSpec, Op, Scenario } from './scenario.js';
+import type { SimulatorServices } from './services.js';
+
+const DAY = 86_400_000;
+const PACKAGE = { credits: '20', price: '18.00', validityDays: 30 };
+
+export interface PlatformIds {
+  organizationId: string;
+  adminKey: string;
+  entityIds: string[];
+  userIds: string[];
+  priceBookId: string;
+  flatPriceId: string;
+  packageId: string;
+}
+
+interface SentEvent {
+  entity: number;
+  input: IngestEventInput;
+  spec: { key: string; userIndex: number; type: string; quantity: number; occurredAt: number };
+}
+
+export class ScenarioDriver {
+  readonly model: BillingModel;
+  ids!: PlatformIds;
+  private readonly sent: SentEvent[] = [];
+  /** What each event was charged so far, across re-ratings (by key). */
+  private readonly charged = new Map<string, InstanceType<typeof D>>();
+
+  constructor(
+    private readonly services: SimulatorServices,
+    readonly scenario: Scenario,
+  ) {
+    this.model = new BillingModel({
+      prices: new Map([
+        ['flat.a', { model: 'flat', unitPrice: '1.25' }],
+        [
+          'grad.b',
+          {
+            model: 'graduated',
+            tiers: [
+              { upTo: 5, unitPrice: '2.00' },
+              { upTo: null, unitPrice: '0.75' },
+            ],
+          },
+        ],
+        [
+          'vol.c',
+          {
+            model: 'volume',
+            tiers: [
+              { upTo: 10, unitPrice: '1.00' },
+              { upTo: null, unitPrice: '0.60' },
+            ],
+          },
+        ],
+      ]),
+      package: PACKAGE,
+    });
+  }
+
+  private get db(): Db {
+    return this.services.db;
+  }
+
+  private get env(): TestWorkflowEnvironment {
+    return this.services.env;
+  }
+
+  now(): Promise<number> {
+    return this.env.currentTimeMs();
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await this.services.app.request(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.ids.adminKey}`,
+        'content-type': 'application/json',
+        ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  private async apiOk(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const res = await this.api(method, path, body);
+    if (res.status >= 300) throw new Divergence(`${method} ${path} answered ${res.status}`, res.body);
+    return res.body;
+  }
+
+  // ───────────── set-up ─────────────
+
+  async setUp(): Promise<void> {
+    const { db } = this;
+    const suffix = `${this.scenario.seed}-${randomUUID().slice(0, 6)}`;
+    const org = await db.organization.create({
+      data: { name: `Sim ${suffix}`, billingEmail: `sim-${suffix}@test.example` },
+    });
+    const adminKey = generateApiKey();
+    await db.apiKey.create({
+      data: {
+        organizationId: org.id,
+        name: 'simulator',
+        prefix: apiKeyDisplayPrefix(adminKey),
+        hash: hashApiKey(adminKey),
+        scopes: ['admin'],
+      },
+    });
+    this.ids = {
+      organizationId: org.id,
+      adminKey,
+      entityIds: [],
+      userIds: [],
+      priceBookId: '',
+      flatPriceId: '',
+      packageId: '',
+    };
+    const book = await this.apiOk('POST', '/api/billing/price-books', {
+      name: 'Simulated prices',
+      currency: 'USD',
+      prices: [
+        { eventType: 'flat.a', model: 'flat', unitPrice: '1.25' },
+        {
+          eventType: 'grad.b',
+          model: 'graduated',
+          tiers: [
+            { upTo: '5', unitPrice: '2.00' },
+            { upTo: null, unitPrice: '0.75' },
+          ],
+        },
+        {
+          eventType: 'vol.c',
+          model: 'volume',
+          tiers: [
+            { upTo: '10', unitPrice: '1.00' },
+            { upTo: null, unitPrice: '0.60' },
+          ],
+        },
+      ],
+    });
+    this.ids.priceBookId = book.id as string;
+    const prices = book.prices as Array<{ id: string; eventType: string }>;
+    this.ids.flatPriceId = prices.find((p) => p.eventType === 'flat.a')?.id as string;
+    const pkg = await this.apiOk('POST', '/api/billing/credits/packages', {
+      name: 'Twenty',
+      credits: PACKAGE.credits,
+      price: PACKAGE.price,
+      currency: 'USD',
+      validityDays: PACKAGE.validityDays,
+    });
+    this.ids.packageId = pkg.id as string;
+
+    for (const [index, setup] of this.scenario.entities.entries()) {
+      const now = await this.now();
+      const entity = await this.apiOk('POST', '/api/entities', {
+        name: `Entity ${index}`,
+        currency: 'USD',
+        timeZone: setup.timeZone,
+        billingAnchorDay: setup.anchorDay,
+        overagePolicy: setup.overagePolicy,
+        lowBalanceThreshold: setup.threshold,
+      });
+      this.ids.entityIds.push(entity.id as string);
+      const modelEntity = this.model.addEntity({
+        index,
+        id: entity.id as string,
+        anchorDay: setup.anchorDay,
+        timeZone: setup.timeZone,
+        overagePolicy: setup.overagePolicy,
+        threshold: new D(setup.threshold),
+        members: [],
+      });
+      // The billing workflow (started with the entity) opens the period holding its start instant.
+      this.model.openFirstPeriod(modelEntity, now);
+    }
+    for (let u = 0; u < this.scenario.users; u++) {
+      const user = await this.apiOk('POST', '/api/users', {
+        email: `u${u}-${suffix}@sim.example`,
+        name: `User ${u}`,
+        membership: { entityId: this.ids.entityIds[0] },
+      });
+      this.ids.userIds.push(user.id as string);
+      for (const [i, entityId] of this.ids.entityIds.entries()) {
+        if (i > 0) await this.apiOk('POST', `/api/entities/${entityId}/members`, { userId: user.id });
+        this.model.entities[i]?.members.push({
+          userId: user.id as string,
+          limit: null,
+          spend: new Map(),
+          limitReached: new Set(),
+        });
+      }
+    }
+  }
+
+  // ───────────── operations ─────────────
+
+  /** Applies one operation to the platform and the model; returns a short description for the log. */
+  async apply(op: Op): Promise<string> {
+    switch (op.kind) {
+      case 'advance':
+        return this.advance(op.ms);
+      case 'event':
+        return this.meter([op]);
+      case 'batch':
+        return this.meter(op.events);
+      case 'late':
+        return this.late(op);
+      case 'repeat':
+        return this.repeat(op.which, op.conflict);
+      case 'closeNow':
+        return this.closeNow(op.entity);
+      case 'anchor':
+        return this.anchor(op.entity, op.anchorDay);
+      case 'grant':
+        return this.grant(op);
+      case 'purchase':
+        return this.purchase(op.entity);
+      case 'limit':
+        return this.limit(op);
+      case 'overage':
+        return this.overage(op.entity, op.policy);
+      case 'price':
+        return this.price(op.unitPrice);
+      case 'transfer':
+        return this.transfer(op);
+      case 'replay':
+        return this.replay(op.entity, op.back);
+    }
+  }
+
+  private entity(i: number): ModelEntity {
+    return this.model.entities[i % this.model.entities.length] as ModelEntity;
+  }
+
+  private async advance(ms: number): Promise<string> {
+    const target = (await this.now()) + ms;
+    await this.env.sleep(ms);
+    this.model.advanceTo(target);
+    return `advance ${Math.round(ms / 60_000)} min to ${new Date(target).toISOString()}`;
+  }
+
+  private async meter(specs: EventSpec[]): Promise<string> {
+    const now = await this.now();
+    return this.send(
+      specs.map((s) => ({
+        entity: s.entity % this.model.entities.length,
+        key: s.key,
+        userIndex: s.user,
+        type: s.type,
+        quantity: s.quantity,
+        occurredAt: now - s.offsetMs,
+      })),
+      now,
+    );
+  }
+
+  private async late(op: Extract<Op, { kind: 'late' }>): Promise<string> {
+    const e = this.entity(op.entity);
+    const closed = e.periods.filter((p) => p.closed);
+    const now = await this.now();
+    const period = closed[Math.max(0, closed.length - op.back)];
+    const occurredAt = period ? period.start + Math.floor(op.at * (period.end - period.start)) : now - DAY;
+    return this.send(
+      [{ entity: e.index, key: op.key, userIndex: op.user, type: op.type, quantity: op.quantity, occurredAt }],
+      now,
+      'late ',
+    );
+  }
+
+  private async repeat(which: number, conflict: boolean): Promise<string> {
+    if (this.sent.length === 0) return 'repeat (nothing sent yet)';
+    const original = this.sent[which % this.sent.length] as SentEvent;
+    const now = await this.now();
+    const spec = { ...original.spec, quantity: conflict ? original.spec.quantity + 1 : original.spec.quantity };
+    return this.send([{ entity: original.entity, ...spec }], now, conflict ? 'conflicting repeat ' : 'repeat ');
+  }
+
+  private async send(
+    events: Array<{
+      entity: number;
+      key: string;
+      userIndex: number;
+      type: string;
+      quantity: number;
+      occurredAt: number;
+    }>,
+    now: number,
+    label = '',
+  ): Promise<string> {
+    const inputs: IngestEventInput[] = events.map((e) => ({
+      entityId: this.ids.entityIds[e.entity] as string,
+      userId: this.ids.userIds[e.userIndex] as string,
+      eventType: e.type,
+      quantity: e.quantity,
+      occurredAt: new Date(e.occurredAt).toISOString(),
+      idempotencyKey: e.key,
+      properties: {},
+    }));
+    const { outcomes } = await ingestEvents(this.db, this.ids.organizationId, inputs, { now: new Date(now) });
+    events.forEach((e, i) => {
+      const expected: ExpectedOutcome = this.model.meter(this.entity(e.entity), e, now);
+      compareOutcome(`event ${e.key}`, expected, outcomes[i] as EventOutcome);
+      if (!this.sent.some((s) => s.spec.key === e.key && s.entity === e.entity) && expected.status !== 'invalid') {
+        this.sent.push({ entity: e.entity, input: inputs[i] as IngestEventInput, spec: e });
+      }
+    });
+    const first = events[0];
+    return `${label}${events.length === 1 && first ? `event ${first.type} x${first.quantity} at ${new Date(first.occurredAt).toISOString()} on entity ${first.entity}` : `batch of ${events.length}`}`;
+  }
+
+  private async closeNow(i: number): Promise<string> {
+    const e = this.entity(i);
+    const before = await this.now();
+    const open = e.periods.find((p) => !p.closed);
+    await this.apiOk('POST', `/api/entities/${e.id}/billing-workflow/close-now`);
+    // The platform picks the instant (its clock when the workflow handles the signal): wait for that row to close.
+    const row = await waitFor(`the close-now of entity ${i}`, async () => {
+      const r = await this.db.billingPeriod.findFirst({
+        where: { entityId: e.id, periodStart: new Date(open?.start ?? 0) },
+      });
+      return r?.status === 'closed' ? r : null;
+    });
+    const after = await this.now();
+    const window = this.model.closeNowWindow(e, before, after);
+    const end = row.periodEnd.getTime();
+    if (end < window.min || end > window.max) {
+      throw new Divergence(`close-now ended the period at ${row.periodEnd.toISOString()}`, {
+        expectedBetween: [new Date(window.min).toISOString(), new Date(window.max).toISOString()],
+      });
+    }
+    this.model.closeNow(e, end);
+    return `close-now of entity ${i} at ${row.periodEnd.toISOString()}`;
+  }
+
+  private async anchor(i: number, anchorDay: number): Promise<string> {
+    const e = this.entity(i);
+    const now = await this.now();
+    await this.apiOk('POST', `/api/entities/${e.id}/billing-workflow/anchor-day`, { anchorDay });
+    this.model.changeAnchor(e, anchorDay, now);
+    return `anchor day of entity ${i} to ${anchorDay}`;
+  }
+
+  private async grant(op: Extract<Op, { kind: 'grant' }>): Promise<string> {
+    const e = this.entity(op.entity);
+    const now = await this.now();
+    const expiresAt = op.expiresInDays === null ? null : now + op.expiresInDays * DAY;
+    const { grant } = await grantPromotionalCredits(
+      this.db,
+      this.ids.organizationId,
+      {
+        entityId: e.id,
+        amount: op.amount,
+        expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+        priority: op.priority,
+        idempotencyKey: randomUUID(),
+      },
+      new Date(now),
+    );
+    this.model.addGrant(e, grant.id, new D(op.amount), expiresAt, op.priority, now);
+    await this.startGrantWorkflow(e, grant.id);
+    return `grant ${op.amount} to entity ${e.index}${expiresAt ? ` expiring ${new Date(expiresAt).toISOString()}` : ''}`;
+  }
+
+  private startGrantWorkflow(e: ModelEntity, grantId: string) {
+    return startCreditGrantWorkflow(
+      { temporal: this.env.client, taskQueue: this.services.taskQueue, searchAttributes: false },
+      { id: grantId, organizationId: this.ids.organizationId, entityId: e.id },
+    );
+  }
+
+  private async purchase(i: number): Promise<string> {
+    const e = this.entity(i);
+    const now = await this.now();
+    const result = await purchaseCreditPackage(
+      this.db,
+      this.ids.organizationId,
+      { entityId: e.id, packageId: this.ids.packageId, idempotencyKey: randomUUID(), payment: 'invoice' },
+      { now: new Date(now) },
+    );
+    this.model.addGrant(e, result.grant.id, new D(PACKAGE.credits), now + PACKAGE.validityDays * DAY, 0, now);
+    e.pending.push({ kind: 'credit_purchase', amount: new D(PACKAGE.price) });
+    await this.startGrantWorkflow(e, result.grant.id);
+    return `purchase of a package by entity ${i}`;
+  }
+
+  private async limit(op: Extract<Op, { kind: 'limit' }>): Promise<string> {
+    const e = this.entity(op.entity);
+    const member = e.members[op.user % e.members.length];
+    if (!member) return 'limit (no member)';
+    await this.apiOk('PUT', `/api/billing/entities/${e.id}/user-limits/${member.userId}`, { creditLimit: op.limit });
+    this.model.setLimit(member, op.limit === null ? null : new D(op.limit));
+    return `limit of user ${op.user} in entity ${e.index} to ${op.limit}`;
+  }
+
+  private async overage(i: number, policy: 'reject' | 'bill'): Promise<string> {
+    const e = this.entity(i);
+    await this.apiOk('PATCH', `/api/entities/${e.id}`, { overagePolicy: policy });
+    e.overagePolicy = policy;
+    return `overage policy of entity ${i} to ${policy}`;
+  }
+
+  private async price(unitPrice: string): Promise<string> {
+    await this.apiOk('PATCH', `/api/billing/price-books/${this.ids.priceBookId}/prices/${this.ids.flatPriceId}`, {
+      model: 'flat',
+      unitPrice,
+    });
+    // Prices are cached per process for a few seconds (README): the simulated clock does not move the wall clock.
+    clearMeteringCache();
+    this.model.catalog.prices.set('flat.a', { model: 'flat', unitPrice });
+    return `price of flat.a to ${unitPrice}`;
+  }
+
+  private async transfer(op: Extract<Op, { kind: 'transfer' }>): Promise<string> {
+    const from = this.entity(op.from);
+    const to = this.entity(op.to);
+    if (from === to) return 'transfer (one entity)';
+    const now = await this.now();
+    const expected = this.model.balance(from, now).greaterThanOrEqualTo(op.amount) ? 'ok' : 'INSUFFICIENT_CREDITS';
+    let actual: string;
+    let legs: Array<{ targetGrantId: string }> = [];
+    try {
+      const result = await transferCredits(
+        this.db,
+        this.ids.organizationId,
+        { fromEntityId: from.id, toEntityId: to.id, amount: op.amount, idempotencyKey: randomUUID() },
+        { now: new Date(now) },
+      );
+      actual = 'ok';
+      legs = result.result.legs;
+    } catch (error) {
+      actual = (error as { code?: string }).code ?? String(error);
+    }
+    if (actual !== expected) throw new Divergence(`transfer of ${op.amount}: ${actual}`, { expected });
+    if (expected === 'ok') {
+      const before = to.grants.length;
+      this.model.transfer(from, to, new D(op.amount), now);
+      const created = to.grants.slice(before);
+      if (created.length !== legs.length)
+        throw new Divergence('transfer legs', { expected: created.length, actual: legs.length });
+      created.forEach((g, k) => {
+        g.id = legs[k]?.targetGrantId as string;
+      });
+      for (const g of created) if (g.expiresAt !== null) await this.startGrantWorkflow(to, g.id);
+    }
+    return `transfer of ${op.amount} from entity ${from.index} to ${to.index}: ${actual}`;
+  }
+
+  private async replay(i: number, back: number): Promise<string> {
+    const e = this.entity(i);
+    const now = await this.now();
+    const closed = e.periods.filter((p) => p.closed);
+    const from = (closed[Math.max(0, closed.length - back)] ?? e.periods[0])?.start ?? now - DAY;
+    const to = now + 1;
+    if (from >= to) return 'replay (empty range)';
+    const job = await this.apiOk('POST', '/api/billing/jobs/replays', {
+      entityId: e.id,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+    await waitFor(`replay job ${String(job.id)}`, async () => {
+      const row = await this.db.billingJob.findUnique({ where: { id: job.id as string } });
+      if (row?.status === 'failed') throw new Divergence('the replay job failed', { error: row.error });
+      return row?.status === 'completed' ? row : null;
+    });
+    this.model.replay(e, job.id as string, from, to, this.charged);
+    return `replay of entity ${i} from ${new Date(from).toISOString()}`;
+  }
+}
+
+/** Polls `probe` until it returns something (up to 60 s of wall time), else a Divergence. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Divergence(`timed out waiting for ${what}`, {});
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,98 @@
+// The platform under simulation, in this process: a Postgres database (given, or a throwaway cluster), the
+// time-skipping Temporal test server (its clock moves only when the simulator advances it), a billing worker on it and
+// the API app in-process (requests go through app.request, no socket). Metering and credit writes go through the
+// activities with the simulated clock's `now`, since the API reads the wall clock for those.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createDb, type Db } from '../activities/db.js';
+import { createLogger } from '../activities/logger.js';
+import { closeMeteringPool } from '../activities/metering/meteringPool.js';
+import { createApp } from '../api/app.js';
+import { freePort } from '../scripts/lib/freePort.js';
+import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
+import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
+import { startTimeSkippingEnvironment } from '../test/support/timeSkippingServer.js';
+import { createBillingWorker } from '../worker/createWorker.js';
+
+export interface SimulatorServices {
+  db: Db;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  app: ReturnType<typeof createApp>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** An existing (migrated or not) database; default: a throwaway cluster. */
+  databaseUrl?: string | undefined;
+  /** The time-skipping test server wrapper; default .tools/bin/temporal-test-server, else the SDK's download. */
+  testServerPath?: string | undefined;
+  /** A prebuilt workflow bundle; default: bundled at start. */
+  workflowBundlePath?: string | undefined;
+  taskQueue?: string;
+}
+
+export async function startSimulatorServices(opts: ServiceOptions = {}): Promise<SimulatorServices> {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // installed already (a test process)
+  }
+  const stops: Array<() => Promise<void>> = [];
+  let databaseUrl = opts.databaseUrl;
+  if (!databaseUrl) {
+    await ensurePrismaClient();
+    const dir = await mkdtemp(path.join(tmpdir(), 'billing-sim-pg-'));
+    const pg = await startLocalPostgres({
+      dataDir: dir,
+      port: await freePort(),
+      database: 'billing_sim',
+      ephemeral: true,
+    });
+    stops.push(async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    databaseUrl = pg.url;
+    await applyMigrations(databaseUrl);
+  }
+  const db = createDb(databaseUrl, 6);
+  const local = path.join(projectRoot, '.tools/bin/temporal-test-server');
+  const env = await startTimeSkippingEnvironment(opts.testServerPath ?? (existsSync(local) ? local : undefined));
+  const taskQueue = opts.taskQueue ?? `simulator-${process.pid}`;
+  const worker: Worker = await createBillingWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    db,
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : {}),
+    activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true },
+  });
+  const running = worker.run();
+  const app = createApp({
+    db,
+    temporal: env.client,
+    taskQueue,
+    log: createLogger('simulator-api', process.env.SIMULATOR_LOG_LEVEL ?? 'silent'),
+    allowInternalWebhookUrls: true,
+    searchAttributes: false,
+  });
+  return {
+    db,
+    env,
+    taskQueue,
+    app,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await closeMeteringPool(db);
+      await db.$disconnect();
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
