@@ -20,11 +20,16 @@ export type { ToolName } from './tools/toolDecision.js';
 
 export const toolsBinDir = path.resolve(import.meta.dirname, '../../.tools/bin');
 
-/** What could not be provided, one line per tool. */
+/** What could not be provided, one line per tool. No stack trace: the cause is the machine, not a line of code. */
 export class ToolsUnavailableError extends Error {
-  constructor(readonly lines: string[]) {
+  constructor(lines: string[]) {
     super(lines.join('\n'));
     this.name = 'ToolsUnavailableError';
+    this.stack = `${this.name}: ${this.message}`;
+  }
+
+  get lines(): string[] {
+    return this.message.split('\n');
   }
 }
 
@@ -38,12 +43,12 @@ export interface EnsureToolsOptions {
   binDir?: string;
 }
 
-/** The minutes a first build takes on a 2-core machine, for the message before it. */
+/** How long a first build took on a busy 2-core machine with empty Go, Maven and pip caches (7 Dec 2026). */
 const FIRST_BUILD: Record<ToolName, string> = {
-  temporal: 'about 5 minutes',
-  'temporal-test-server': 'under a minute',
-  schemathesis: 'under a minute',
-  'stripe-mock': 'about a minute',
+  temporal: '5 to 20 minutes',
+  'temporal-test-server': 'about 30 s',
+  schemathesis: 'about a minute',
+  'stripe-mock': 'under a minute',
   chromium: 'a minute or two',
 };
 
