@@ -52,14 +52,14 @@ const FIRST_BUILD: Record<ToolName, string> = {
   chromium: 'a minute or two',
 };
 
-function describe(decision: ToolDecision): string {
+function describe(tool: ToolName, decision: ToolDecision): string {
   switch (decision.kind) {
     case 'present':
       return `${decision.path} (from ${decision.via})`;
     case 'cached':
       return 'cached';
     case 'build':
-      return 'built';
+      return tool === 'chromium' ? 'installed' : 'built';
     case 'download':
       return decision.note;
     case 'impossible':
@@ -98,7 +98,7 @@ export async function ensureTools<T extends ToolName>(
           const reason = err instanceof ToolBuildError ? err.message : String(err);
           throw new ToolsUnavailableError([`${tool}: ${reason}`]);
         }
-        log(`built in ${Math.round((Date.now() - started) / 1000)} s`);
+        log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
         return now;
       });
     }
@@ -114,7 +114,7 @@ export async function ensureTools<T extends ToolName>(
     }
     decisions.set(tool, decision);
   }
-  if (tools.length > 0) say(`ready: ${tools.map((t) => `${t} ${describe(decisions.get(t)!)}`).join(', ')}`);
+  if (tools.length > 0) say(`ready: ${tools.map((t) => `${t} ${describe(t, decisions.get(t)!)}`).join(', ')}`);
   return paths;
 }
 
