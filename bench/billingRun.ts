@@ -16,15 +16,15 @@
 // for every entity through the API (bench/billingRunDriver.ts) until every entity's invoice is written. Collection
 // (the sandbox charge) is awaited afterwards, outside the measurement, before the checks (bench/billingRunChecks.ts).
 // Exit code 1 when any check fails. Not part of `npm test`.
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../activities/db.js';
+import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { freePort } from '../scripts/lib/freePort.js';
-import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
+import { benchDatabase } from './benchDatabase.js';
 import { type BillingRunVerdict, compareTotals, verifyBillingRun } from './billingRunChecks.js';
 import { startCluster } from './billingRunCluster.js';
 import {
@@ -87,21 +87,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function main() {
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
   console.log(`load average at start: ${loadAverage()}`);
-  let databaseUrl = process.env.BENCH_DATABASE_URL;
-  if (!databaseUrl) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'billing-run-pg-'));
-    const local = await startLocalPostgres({ dataDir: dir, port: await freePort(), database: 'billing_run' });
-    teardown.push(async () => {
-      await local.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    databaseUrl = local.url;
-  }
+  // Before anything starts: the Temporal CLI found, or built once (scripts/lib/ensureTools.ts).
+  const { temporal: temporalCli } = await ensureTools(['temporal']);
+  const database = await benchDatabase('billing_run');
+  teardown.push(() => database.stop());
+  const databaseUrl = database.url;
   const rows: Row[] = [];
   let failed = false;
   try {
     await applyMigrations(databaseUrl);
-    const temporal = await startTemporalDevServer({ port: await freePort() });
+    const temporal = await startTemporalDevServer({ port: await freePort(), cli: temporalCli });
     teardown.unshift(() => temporal.stop());
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     const db = createDb(databaseUrl, 2);

@@ -6,19 +6,23 @@
 //   BENCH_DURATION=60 BENCH_CONNECTIONS=32 BENCH_BATCH_DURATION=30 BENCH_BATCH_CONNECTIONS=4 BENCH_ENTITIES=100 \
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/billing_bench npm run bench:metering
 //
-// The database named in BENCH_DATABASE_URL is created if missing, migrated, and filled with a fresh organization per
-// run (never point it at data you care about). Not part of `npm test`.
+// Without BENCH_DATABASE_URL a throwaway Postgres cluster runs in a temp dir (bench/benchDatabase.ts). The database
+// named in BENCH_DATABASE_URL is created if missing, migrated, and filled with a fresh organization per run (never
+// point it at data you care about). Needs no Temporal server (the API's client connects lazily and this path starts
+// no workflow). Not part of `npm test`.
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
+import { benchDatabase, stopOnSignal } from './benchDatabase.js';
 import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
-import { benchEvent, ensureDatabase, type MeteringFixture as Fixture, seedMeteringFixture } from './meteringFixture.js';
+import { benchEvent, type MeteringFixture as Fixture, seedMeteringFixture } from './meteringFixture.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
-const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_bench');
+/** Set by main(): BENCH_DATABASE_URL or the throwaway cluster's. */
+let DATABASE_URL = '';
 const DURATION = Number(env('BENCH_DURATION', '60'));
 const CONNECTIONS = Number(env('BENCH_CONNECTIONS', '32'));
 const BATCH_DURATION = Number(env('BENCH_BATCH_DURATION', '30'));
@@ -132,7 +136,17 @@ async function countAccepted(f: Fixture): Promise<number> {
 
 async function main() {
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
-  await ensureDatabase(DATABASE_URL);
+  const database = await benchDatabase('billing_bench');
+  stopOnSignal(database);
+  try {
+    DATABASE_URL = database.url;
+    await measureAll();
+  } finally {
+    await database.stop();
+  }
+}
+
+async function measureAll() {
   await applyMigrations(DATABASE_URL);
   const f = await seedMeteringFixture(DATABASE_URL, ENTITIES);
   const server = await startServer();

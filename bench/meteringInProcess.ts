@@ -3,6 +3,7 @@
 // the Postgres server, from /proc), which on a shared 2-vCPU host moves far less than throughput over HTTP does: the
 // number to compare two versions of the hot path by (alternate them; see bench/README.md).
 //
+//   npm run bench:metering:inprocess    # a throwaway Postgres cluster in a temp dir (bench/benchDatabase.ts)
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/billing_inproc npm run bench:metering:inprocess
 //   knobs (defaults): BENCH_SHAPE=one (one entity per batch) | spread (every batch over all entities)
 //     BENCH_BATCHES=200 BENCH_BATCH_SIZE=500 BENCH_ENTITIES=100 BENCH_ROUNDS=3
@@ -13,11 +14,11 @@ import {
   ingestEvents,
 } from '../activities/metering/ingestEvents.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
+import { benchDatabase, stopOnSignal } from './benchDatabase.js';
 import { cpuPerEvent, findPostmasterPid, readCpu } from './cpuAccounting.js';
-import { benchEvent, ensureDatabase, type MeteringFixture, seedMeteringFixture } from './meteringFixture.js';
+import { benchEvent, type MeteringFixture, seedMeteringFixture } from './meteringFixture.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
-const DATABASE_URL = env('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:54329/billing_inproc');
 const SHAPE = env('BENCH_SHAPE', 'one');
 const BATCHES = Number(env('BENCH_BATCHES', '200'));
 const BATCH_SIZE = Number(env('BENCH_BATCH_SIZE', '500'));
@@ -33,11 +34,20 @@ function batchFor(f: MeteringFixture, n: number): IngestEventInput[] {
 }
 
 async function main() {
-  await ensureDatabase(DATABASE_URL);
-  await applyMigrations(DATABASE_URL);
-  const f = await seedMeteringFixture(DATABASE_URL, ENTITIES);
-  const db = createDb(DATABASE_URL, 2);
-  const postmasterPid = await findPostmasterPid(DATABASE_URL);
+  const database = await benchDatabase('billing_inproc');
+  stopOnSignal(database);
+  try {
+    await measure(database.url);
+  } finally {
+    await database.stop();
+  }
+}
+
+async function measure(databaseUrl: string) {
+  await applyMigrations(databaseUrl);
+  const f = await seedMeteringFixture(databaseUrl, ENTITIES);
+  const db = createDb(databaseUrl, 2);
+  const postmasterPid = await findPostmasterPid(databaseUrl);
   // Warm up JIT, prepared statements and caches.
   for (let n = 0; n < 20; n += 1) await ingestEvents(db, f.organizationId, batchFor(f, n));
   const rows: string[] = [];

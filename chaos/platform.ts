@@ -11,10 +11,11 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
+import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
-import { findTemporalCli, startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
+import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
 import { workflowsPath } from '../worker/createWorker.js';
 import { ManagedService, type RunningProcess, type ServiceDefinition } from './supervisor.js';
 
@@ -126,6 +127,8 @@ function nodeService(
 
 export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   const { log } = opts;
+  // The dev server must be a process of ours to SIGKILL: a Temporal CLI binary, not the SDK's managed download.
+  const { temporal: temporalCli } = await ensureTools(['temporal'], { allowDownload: false });
   const dir = await mkdtemp(path.join(tmpdir(), 'billing-chaos-'));
   // The Postgres server runs as the `postgres` user when we are root: it must be able to traverse the temp dir.
   await chmod(dir, 0o755);
@@ -161,7 +164,6 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     },
   };
 
-  if (!findTemporalCli()) throw new Error('the chaos run needs the Temporal CLI (scripts/setup-tools.sh builds it)');
   const temporalPort = await freePort();
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const temporalServer: ServiceDefinition = {
@@ -169,6 +171,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     kind: 'temporal',
     async start() {
       const server = await startTemporalDevServer({
+        cli: temporalCli,
         port: temporalPort,
         dbFile: path.join(dir, 'temporal.db'),
         logFile: logPath('temporal'),

@@ -3,7 +3,7 @@
 //   Temporal      TEMPORAL_ADDRESS, or the dev server with its Web UI (state in .data/temporal.db)
 //   then          migrations, the demo seed on first run, the worker and the API as child processes
 // Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,10 +15,11 @@ import { seedDemo } from '../prisma/seed.js';
 import { billingWorkflowId } from '../workflows/entityBillingWorkflow.js';
 import { tenantSearchAttributes } from '../workflows/searchAttributes.js';
 import { LOCAL_DB_NAME, LOCAL_PG_PORT, localDataDir } from './lib/devDatabase.js';
+import { ensureTools } from './lib/ensureTools.js';
 import { startLocalPostgres } from './lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
-import { findTemporalCli, startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
+import { startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
 
 const env = process.env;
 const apiPort = Number(env.PORT ?? 3000);
@@ -72,6 +73,8 @@ async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
 }
 
 try {
+  // The Temporal CLI, unless an external Temporal is given: found, or built once (scripts/lib/ensureTools.ts).
+  const tools = await ensureTools(env.TEMPORAL_ADDRESS ? [] : ['temporal']);
   await mkdir(localDataDir, { recursive: true });
   await ensurePrismaClient();
 
@@ -93,10 +96,6 @@ try {
     await waitForTemporal(temporalAddress, 30_000);
     await registerSearchAttributes(temporalAddress, namespace);
   } else {
-    if (!findTemporalCli() && existsSync('/usr/bin/env')) {
-      say('no Temporal CLI yet: running scripts/setup-tools.sh (builds it once when Go is installed)');
-      execFileSync('bash', [path.join(projectRoot, 'scripts/setup-tools.sh')], { stdio: 'inherit' });
-    }
     const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
     say(`starting the Temporal dev server (state in .data/temporal.db, UI on ${uiPort})`);
     const server = await startTemporalDevServer({
@@ -105,6 +104,7 @@ try {
       dbFile: path.join(localDataDir, 'temporal.db'),
       logFile: path.join(localDataDir, 'temporal.log'),
       namespace,
+      cli: tools.temporal,
     });
     cleanups.push(() => server.stop());
     temporalAddress = server.address;

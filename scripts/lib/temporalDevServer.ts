@@ -1,6 +1,6 @@
 // The Temporal dev server (CLI `temporal server start-dev`, with its Web UI) for `npm start` and integration tests.
-// Used only when TEMPORAL_ADDRESS is not given. The binary comes from scripts/setup-tools.sh (.tools/bin/temporal);
-// without it, on a machine with internet, @temporalio/testing downloads the same server.
+// Used only when TEMPORAL_ADDRESS is not given. The binary comes from the tools step (scripts/lib/ensureTools.ts,
+// which callers run first); without one, on a machine with internet, @temporalio/testing downloads the same server.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { registerSearchAttributes } from './searchAttributeRegistration.js';
 
 export interface DevServerOptions {
   port: number;
+  /** The Temporal CLI (from ensureTools); undefined: look for one (findTemporalCli), else the SDK downloads it. */
+  cli?: string;
   /** Web UI port, or undefined for a headless server. */
   uiPort?: number;
   /** SQLite file for persistence; in-memory when undefined. */
@@ -64,7 +66,7 @@ export async function waitForTemporal(address: string, timeoutMs: number, child?
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${opts.port}`;
   const namespace = opts.namespace ?? 'default';
-  const cli = findTemporalCli();
+  const cli = opts.cli ?? findTemporalCli();
   if (!cli) return startDownloadedDevServer(opts);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', namespace];

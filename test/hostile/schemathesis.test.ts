@@ -3,9 +3,10 @@
 // fails on any 5xx, any status code the document does not list, any response whose content type or body does not
 // match its documented schema. Afterwards the tenant's books must still balance.
 //
-// The CLI comes from scripts/setup-tools.sh (.tools/bin/schemathesis). Knobs: SCHEMATHESIS_MAX_EXAMPLES (default 5
-// per operation), SCHEMATHESIS_SEED (default fixed, so CI is reproducible),
-// SCHEMATHESIS_PHASES (default examples,fuzzing,stateful; add coverage for boundary values), SKIP_SCHEMATHESIS=1 to skip on purpose.
+// The CLI comes from the tools step in the global setup (scripts/lib/ensureTools.ts, linked as
+// .tools/bin/schemathesis). Knobs: SCHEMATHESIS_MAX_EXAMPLES (default 5 per operation), SCHEMATHESIS_SEED (default
+// fixed, so CI is reproducible), SCHEMATHESIS_PHASES (default examples,fuzzing,stateful; add coverage for boundary
+// values), SKIP_SCHEMATHESIS=1 to skip on purpose.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -113,9 +114,7 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
 
 describe.skipIf(process.env.SKIP_SCHEMATHESIS === '1')('schemathesis against /openapi.json', () => {
   it('finds no server error and no response outside the documented statuses, media types and schemas', async () => {
-    expect(existsSync(CLI), `${CLI} is missing: run \`bash scripts/setup-tools.sh\` (needs python3 with venv)`).toBe(
-      true,
-    );
+    expect(existsSync(CLI), `${CLI} is missing: run \`npm run setup:tools\` (needs python3 with venv)`).toBe(true);
     const { code, output } = await run([
       'run',
       `${apiUrl}/openapi.json`,

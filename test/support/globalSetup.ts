@@ -1,16 +1,18 @@
 // Real services for the whole test run, started once:
+//   tools      the Temporal CLI, the time-skipping test server, schemathesis, stripe-mock: found, or built once into
+//              the tools cache (scripts/lib/ensureTools.ts), so `npm ci && npm test` needs nothing else
 //   Postgres   TEST_DATABASE_URL, or a throwaway cluster in a temp dir (removed afterwards), migrated
 //   Temporal   TEST_TEMPORAL_ADDRESS, or a headless in-memory dev server with our search attributes
 // plus the prebuilt workflow bundle and the time-skipping test server's path for workflow tests.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { ensureTools, type ToolName, testTools } from '../../scripts/lib/ensureTools.js';
 import { freePort } from '../../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../../scripts/lib/localPostgres.js';
-import { applyMigrations, ensurePrismaClient, projectRoot } from '../../scripts/lib/prismaCli.js';
+import { applyMigrations, ensurePrismaClient } from '../../scripts/lib/prismaCli.js';
 import { registerSearchAttributes } from '../../scripts/lib/searchAttributeRegistration.js';
 import { startTemporalDevServer, waitForTemporal } from '../../scripts/lib/temporalDevServer.js';
 import { workflowsPath } from '../../worker/createWorker.js';
@@ -20,13 +22,17 @@ declare module 'vitest' {
     databaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
-    /** The time-skipping test server wrapper from scripts/setup-tools.sh; undefined = let the SDK download it. */
+    /** The time-skipping test server; undefined = the SDK downloads it. */
     testServerPath: string | undefined;
+    /** stripe-mock, for tests of the payment provider (scripts/lib/stripeMock.ts). */
+    stripeMockPath: string | undefined;
   }
 }
 
 export default async function setup(project: TestProject) {
   const teardowns: Array<() => Promise<void>> = [];
+  // First, before anything is started: a missing tool fails the run at once with what to install.
+  const tools: Partial<Record<ToolName, string | undefined>> = await ensureTools(testTools());
   await ensurePrismaClient();
 
   let databaseUrl = process.env.TEST_DATABASE_URL;
@@ -51,7 +57,7 @@ export default async function setup(project: TestProject) {
     await waitForTemporal(temporalAddress, 30_000);
     await registerSearchAttributes(temporalAddress, 'default');
   } else {
-    const server = await startTemporalDevServer({ port: await freePort() });
+    const server = await startTemporalDevServer({ port: await freePort(), cli: tools.temporal });
     teardowns.push(() => server.stop());
     temporalAddress = server.address;
   }
@@ -63,12 +69,11 @@ export default async function setup(project: TestProject) {
   await writeFile(workflowBundlePath, code);
   teardowns.push(() => rm(bundleDir, { recursive: true, force: true }));
 
-  const testServer = path.join(projectRoot, '.tools/bin/temporal-test-server');
-
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', temporalAddress);
   project.provide('workflowBundlePath', workflowBundlePath);
-  project.provide('testServerPath', existsSync(testServer) ? testServer : undefined);
+  project.provide('testServerPath', tools['temporal-test-server']);
+  project.provide('stripeMockPath', tools['stripe-mock']);
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown();

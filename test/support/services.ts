@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { createDb, type Db } from '../../activities/db.js';
 import { createLogger } from '../../activities/logger.js';
 import { type AppDeps, createApp } from '../../api/app.js';
+import { type StripeMock, startStripeMock } from '../../scripts/lib/stripeMock.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
 import { startTimeSkippingEnvironment } from './timeSkippingServer.js';
 
@@ -48,6 +49,11 @@ export async function devServerWorker(
 
 export function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   return startTimeSkippingEnvironment(inject('testServerPath'));
+}
+
+/** stripe-mock on a free port (the binary from globalSetup's tools step); stop() it in afterAll. */
+export function stripeMock(): Promise<StripeMock> {
+  return startStripeMock(inject('stripeMockPath'));
 }
 
 export function testApp(
