@@ -19,14 +19,17 @@ const iso = (t: number) => new Date(t).toISOString();
 const same = (a: Dec, b: string | null | undefined) => b !== null && b !== undefined && a.equals(new D(b));
 
 export function compareOutcome(what: string, expected: ExpectedOutcome, actual: EventOutcome): void {
-  const diverge = (field: string, want: unknown, got: unknown) => {
+  const diverge = (field: string, want: unknown, got: unknown): never => {
     throw new Divergence(`${what}: ${field} differs`, { expected: want, actual: got, outcome: actual });
   };
   if (expected.status === 'invalid') {
     if (actual.status !== 'invalid' || actual.code !== expected.code) diverge('outcome', expected, actual.status);
     return;
   }
-  if (actual.status === 'invalid') return diverge('status', expected.status, `${actual.status} ${actual.code}`);
+  if (actual.status === 'invalid') {
+    diverge('status', expected.status, `${actual.status} ${actual.code}`);
+    return;
+  }
   if (actual.status !== expected.status) diverge('status', expected.status, actual.status);
   if ((actual.code ?? null) !== expected.code) diverge('code', expected.code, actual.code);
   if (!same(expected.rated, actual.ratedAmount)) diverge('ratedAmount', expected.rated.toFixed(), actual.ratedAmount);
