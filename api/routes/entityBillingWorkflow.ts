@@ -11,6 +11,7 @@ import {
 } from '../../workflows/entityBillingWorkflow.js';
 import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { idempotent } from '../idempotency.js';
 import { notFound, ProblemSchema } from '../problem.js';
 
 const Params = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
@@ -51,7 +52,7 @@ const startRoute = createRoute({
   tags: ['Entities'],
   summary: "Start the entity's billing workflow (idempotent)",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin'), idempotent] as const,
   request: { params: Params },
   responses: {
     202: { description: 'Running', content: { 'application/json': { schema: WorkflowRef } } },

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hashApiKey } from '../../activities/apiKeys.js';
 import type { Db } from '../../activities/db.js';
 import { claimIdempotencyKey } from '../../activities/idempotencyRecords.js';
 import { createProcessLiveness, type ProcessLiveness } from '../../activities/processLiveness.js';
@@ -13,6 +14,7 @@ let client: Client;
 let app: ReturnType<typeof testApp>;
 let tenant: TestTenant;
 let other: TestTenant;
+let adminKeyId: string;
 
 beforeAll(async () => {
   db = testDb();
@@ -21,6 +23,7 @@ beforeAll(async () => {
   app = testApp(db, client, uniqueTaskQueue('idempotency'));
   tenant = await createTenant(db);
   other = await createTenant(db);
+  adminKeyId = (await db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(tenant.adminKey) } })).id;
 });
 
 afterAll(async () => {
@@ -76,9 +79,9 @@ describe('Idempotency-Key', () => {
     // One ran; the others either replayed it or were told it was still running. None ran twice.
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
-    expect(await db.idempotencyRecord.count({ where: { scope: tenant.organizationId, key: 'key-concurrent' } })).toBe(
-      1,
-    );
+    expect(
+      await db.idempotencyRecord.count({ where: { organizationId: tenant.organizationId, key: 'key-concurrent' } }),
+    ).toBe(1);
   });
 
   it('rejects an empty or oversized key with 400', async () => {
@@ -94,7 +97,8 @@ describe('Idempotency-Key', () => {
     const claim = (key: string, ageMs: number) =>
       db.idempotencyRecord.create({
         data: {
-          scope: tenant.organizationId,
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
           key,
           method: 'POST',
           path,
@@ -114,7 +118,7 @@ describe('Idempotency-Key', () => {
     expect(replayed.status).toBe(202);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     const stored = await db.idempotencyRecord.findUniqueOrThrow({
-      where: { scope_key: { scope: tenant.organizationId, key: 'key-abandoned' } },
+      where: { apiKeyId_key: { apiKeyId: adminKeyId, key: 'key-abandoned' } },
     });
     expect(stored.statusCode).toBe(202);
 
@@ -142,7 +146,8 @@ describe('Idempotency-Key', () => {
         ['key-holder-lives', living.stamp()],
       ] as const) {
         const claimed = await claimIdempotencyKey(db, {
-          scope: tenant.organizationId,
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
           key,
           method: 'POST',
           path,
