@@ -12,6 +12,9 @@ import type { LivenessStamp } from './processLiveness.js';
 /** How long a claim protects a running request; older unfinished claims are taken to be abandoned. */
 export const IDEMPOTENCY_CLAIM_LEASE_MS = 60_000;
 
+/** How long a stored response is replayed (Stripe's 24 h); after that the key starts a new request. */
+export const IDEMPOTENCY_REPLAY_WINDOW_MS = 24 * 60 * 60_000;
+
 export type IdempotencyClaim =
   | { kind: 'claimed' }
   | { kind: 'replay'; statusCode: number; body: unknown }
@@ -51,6 +54,17 @@ export async function claimIdempotencyKey(
     where: { apiKeyId_key: { apiKeyId: req.apiKeyId, key: req.key } },
   });
   if (!existing) return claimIdempotencyKey(db, req, leaseMs); // released between our insert and read: try again
+  if (existing.createdAt.getTime() < Date.now() - IDEMPOTENCY_REPLAY_WINDOW_MS) {
+    // Past the window the key is free: the record becomes this request's claim. Of two requests racing for it one
+    // wins the row (the other sees the fresh claim on its next read).
+    const renewed = await db.$executeRaw`
+      UPDATE "IdempotencyRecord"
+      SET "method" = ${req.method}, "path" = ${req.path}, "requestHash" = ${req.requestHash}, "statusCode" = 0,
+        "responseBody" = 'null'::jsonb, "createdAt" = now(), "holderPid" = ${holderPid}::int,
+        "holderStartedAt" = ${holderStartedAt}::timestamptz
+      WHERE "id" = ${existing.id}::uuid AND "createdAt" = ${existing.createdAt}::timestamptz`;
+    return renewed === 1 ? { kind: 'claimed' } : claimIdempotencyKey(db, req, leaseMs);
+  }
   if (existing.requestHash !== req.requestHash || existing.method !== req.method || existing.path !== req.path) {
     return { kind: 'mismatch' };
   }

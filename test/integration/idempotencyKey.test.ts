@@ -84,6 +84,37 @@ describe('Idempotency-Key', () => {
     ).toBe(1);
   });
 
+  it('replays only within 24 h: past that the key starts a new request, whatever it was used for', async () => {
+    const dayAndAMinute = 24 * 60 * 60_000 + 60_000;
+    for (const [key, requestHash] of [
+      [
+        'key-day-old-same',
+        createHash('sha256').update(`POST\n/api/entities/${tenant.entityId}/billing-workflow\n`).digest('hex'),
+      ],
+      ['key-day-old-other', 'another request'],
+    ] as const) {
+      await db.idempotencyRecord.create({
+        data: {
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
+          key,
+          method: 'POST',
+          path: `/api/entities/${tenant.entityId}/billing-workflow`,
+          requestHash,
+          statusCode: 202,
+          responseBody: { stale: true },
+          createdAt: new Date(Date.now() - dayAndAMinute),
+        },
+      });
+      const res = await post(tenant, tenant.entityId, key);
+      expect(res.status).toBe(202);
+      expect(res.headers.get('idempotent-replayed')).toBeNull();
+      expect(await res.json()).not.toEqual({ stale: true });
+      const again = await post(tenant, tenant.entityId, key);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+    }
+  });
+
   it('rejects an empty or oversized key with 400', async () => {
     const res = await post(tenant, tenant.entityId, 'x'.repeat(256));
     expect(res.status).toBe(400);
