@@ -63,3 +63,96 @@ describe('idempotency_records_per_api_key', () => {
     }
   });
 });
+
+describe('organization_users', () => {
+  it('gives every organization with a membership its own record of the user, then clears the shared row', async () => {
+    const box = await migrationSandbox(inject('databaseUrl'), 'organization_users');
+    try {
+      const q = (text: string, values: unknown[] = []) => box.client.query(text, values);
+      const t = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes));
+      const org = async () => {
+        const id = randomUUID();
+        await q(
+          `INSERT INTO "Organization" (id, name, "billingEmail", "updatedAt") VALUES ($1, 'o', 'b@o.example', now())`,
+          [id],
+        );
+        return id;
+      };
+      const entity = async (organizationId: string) => {
+        const id = randomUUID();
+        await q(
+          `INSERT INTO "Entity" (id, "organizationId", name, currency, "updatedAt") VALUES ($1, $2, 'e', 'USD', now())`,
+          [id, organizationId],
+        );
+        return id;
+      };
+      const user = async (email: string, name: string, createdAt: Date) => {
+        const id = randomUUID();
+        await q(`INSERT INTO "User" (id, email, name, "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $4)`, [
+          id,
+          email,
+          name,
+          createdAt,
+        ]);
+        return id;
+      };
+      const member = (entityId: string, userId: string, createdAt: Date, deletedAt: Date | null = null) =>
+        q(
+          `INSERT INTO "EntityUser" (id, "entityId", "userId", "createdAt", "updatedAt", "deletedAt")
+           VALUES ($1, $2, $3, $4, $4, $5)`,
+          [randomUUID(), entityId, userId, createdAt, deletedAt],
+        );
+      const [orgA, orgB] = [await org(), await org()];
+      const [a1, a2, b1] = [await entity(orgA), await entity(orgA), await entity(orgB)];
+      // Alice: created by A (two memberships), reused by B later, whose membership was since removed.
+      const alice = await user('alice@x.example', 'Alice Moreau', t(0));
+      await member(a1, alice, t(0));
+      await member(a2, alice, t(5));
+      await member(b1, alice, t(10), t(20));
+      const bob = await user('bob@x.example', 'Bob Okafor', t(1));
+      await member(a1, bob, t(1));
+      const orphan = await user('nobody@x.example', 'Nobody', t(2));
+
+      await box.applyTarget();
+
+      const profiles = await q(
+        `SELECT "organizationId", "userId", email, name, "createdAt", "updatedAt" FROM "OrganizationUser"
+          ORDER BY "createdAt"`,
+      );
+      expect(profiles.rows).toEqual([
+        {
+          organizationId: orgA,
+          userId: alice,
+          email: 'alice@x.example',
+          name: 'Alice Moreau',
+          createdAt: t(0),
+          updatedAt: t(0),
+        },
+        {
+          organizationId: orgA,
+          userId: bob,
+          email: 'bob@x.example',
+          name: 'Bob Okafor',
+          createdAt: t(1),
+          updatedAt: t(1),
+        },
+        {
+          organizationId: orgB,
+          userId: alice,
+          email: 'alice@x.example',
+          name: 'Alice Moreau',
+          createdAt: t(10),
+          updatedAt: t(10),
+        },
+      ]);
+      const users = await q(`SELECT id, email, name FROM "User" ORDER BY "createdAt"`);
+      expect(users.rows).toEqual([
+        { id: alice, email: null, name: null },
+        { id: bob, email: null, name: null },
+        { id: orphan, email: 'nobody@x.example', name: 'Nobody' },
+      ]);
+    } finally {
+      await box.drop();
+    }
+  });
+});
