@@ -10,6 +10,7 @@ import type { Db } from '../../../activities/db.js';
 import type { App } from '../../../api/app.js';
 import { type ApiResponse, type Caller, caller, uniqueEmail } from '../../support/apiFactories.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
+import { normalizedResponse } from '../../support/responseNormalizer.js';
 import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
 
 let db: Db;
@@ -197,24 +198,12 @@ async function runScript(email: string, shared: boolean): Promise<World> {
   return { responses, email, userId, startedAt, finishedAt, ...(theirs ? { theirs } : {}) };
 }
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
-
 /** The response with the world's own ids, timestamps and emails named by order of appearance. */
-function normalized(res: ApiResponse | undefined, world: World): unknown {
-  if (!res) return undefined;
-  const ids = new Map<string, string>();
-  const text = JSON.stringify({ status: res.status, type: res.headers.get('content-type'), body: res.body })
-    .replaceAll(world.email, '<email>')
-    .replaceAll(/b-only-[a-z0-9]+@test\.example/g, '<probe-email>')
-    .replace(UUID, (id) => {
-      const key = id.toLowerCase();
-      if (!ids.has(key)) ids.set(key, `<id ${ids.size + 1}>`);
-      return ids.get(key) as string;
-    })
-    .replace(TIMESTAMP, '<timestamp>');
-  return JSON.parse(text);
-}
+const normalized = (res: ApiResponse | undefined, world: World) =>
+  normalizedResponse(res, [
+    [world.email, '<email>'],
+    [/b-only-[a-z0-9]+@test\.example/g, '<probe-email>'],
+  ]);
 
 /** Every route A's script calls (with the probes and same-organization variants), one test each. */
 const ROUTES = [
