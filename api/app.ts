@@ -9,7 +9,7 @@ import type { ProcessLiveness } from '../activities/processLiveness.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
-import { idempotency } from './idempotency.js';
+import { idempotencyStore } from './idempotency.js';
 import { storableInput } from './inputGuards.js';
 import { withApiConventions } from './openapiKit.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
@@ -131,7 +131,8 @@ export function createApp(appDeps: AppDeps) {
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
-  app.use('/api/*', idempotency(deps.db, deps.liveness));
+  // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
+  app.use('/api/*', idempotencyStore({ db: deps.db, liveness: deps.liveness }));
 
   // Platform resources (issue 6).
   app.route('/', organizationRoutes(deps));
@@ -204,7 +205,8 @@ const API_DESCRIPTION = [
   '**Lists**: `limit` (1-100) and `starting_after` (the last id of the previous page); the envelope is',
   '`{object: "list", data, hasMore, nextCursor}`.',
   '',
-  '**POST**: send an `Idempotency-Key`; a retry with the same key and body returns the stored response.',
+  '**POST**: send an `Idempotency-Key`; a retry with the same key and body, by the same API key, returns the stored',
+  'response (after the scope check). Another API key with the same `Idempotency-Key` makes its own request.',
   '',
   '**Money**: decimal strings with a `currency` next to them, never JSON numbers.',
 ].join('\n');

@@ -11,6 +11,7 @@ import { authenticateApiKeyCached } from '../activities/apiKeyAuthCache.js';
 import type { ApiKeyScope, AuthenticatedKey } from '../activities/apiKeys.js';
 import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
+import type { IdempotencyStore } from './idempotency.js';
 import { ProblemError } from './problem.js';
 
 export type Scope = ApiKeyScope;
@@ -19,7 +20,9 @@ export type AuthContext = AuthenticatedKey & {
   bootstrap?: boolean;
 };
 
-export type AuthEnv = { Variables: { auth: AuthContext } & RequestIdVariables };
+export type AuthEnv = {
+  Variables: { auth: AuthContext; idempotencyStore?: IdempotencyStore } & RequestIdVariables;
+};
 
 export const BOOTSTRAP_KEY_ID = 'bootstrap';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';

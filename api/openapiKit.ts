@@ -4,6 +4,7 @@ import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import { isSupportedCurrency, minorUnitDigits, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
 import { BillingDecimal } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
+import { idempotent } from './idempotency.js';
 import { ProblemSchema } from './problem.js';
 
 const problem = (description: string) => ({
@@ -44,12 +45,16 @@ const IdempotencyHeader = z.object({
 
 /**
  * createRoute with the conventions filled in: bearer auth, every problem response, and on POST the documented
- * Idempotency-Key header (the middleware in api/idempotency.ts does the work).
+ * Idempotency-Key header and its middleware (api/idempotency.ts), placed after the route's own middleware (its
+ * guards), so a stored response is replayed only to a caller the route lets in.
  */
 export function apiRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R) {
-  const headers = config.method === 'post' && !config.request?.headers ? { headers: IdempotencyHeader } : {};
+  const post = config.method === 'post';
+  const headers = post && !config.request?.headers ? { headers: IdempotencyHeader } : {};
+  const guards = config.middleware === undefined ? [] : [config.middleware].flat();
   return createRoute({
     ...config,
+    ...(post ? { middleware: [...guards, idempotent] as unknown as R['middleware'] } : {}),
     security: config.security ?? [{ bearerAuth: [] }],
     request: { ...config.request, ...headers } as R['request'],
     responses: {

@@ -75,9 +75,12 @@ export async function seedDemo(db: Db, opts: { apiKey?: string } = {}): Promise<
       const usRecruiting = await tx.team.create({ data: { entityId: us.id, name: 'Recruiting' } });
       const ukOperations = await tx.team.create({ data: { entityId: uk.id, name: 'Operations' } });
 
-      // Users are global (one person, many organizations): reuse them if they exist.
-      const user = (email: string, name: string) =>
-        tx.user.upsert({ where: { email }, create: { email, name }, update: {} });
+      // The demo organization's own users: its record of each (email, name) on the identity memberships name.
+      const user = async (email: string, name: string) => {
+        const created = await tx.user.create({ data: {} });
+        await tx.organizationUser.create({ data: { organizationId: org.id, userId: created.id, email, name } });
+        return created;
+      };
       const alice = await user('alice@demo.example', 'Alice Moreau');
       const bob = await user('bob@demo.example', 'Bob Okafor');
       const carol = await user('carol@demo.example', 'Carol Lindqvist');

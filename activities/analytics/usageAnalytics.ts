@@ -110,8 +110,9 @@ export async function usageReport(
 
 export interface TopSpender {
   userId: string;
-  email: string;
-  name: string;
+  /** The organization's own record of the user; null only for a user it has no record of (never through the API). */
+  email: string | null;
+  name: string | null;
   teamId: string | null;
   events: number;
   ratedAmount: string;
@@ -125,19 +126,22 @@ export async function topSpenders(
 ): Promise<{ entityId: string; currency: string; from: string; to: string; spenders: TopSpender[] }> {
   const { entity, from, to } = await rangeFor(db, organizationId, q.entityId, q.from, q.to, now);
   const rows = await db.$queryRawUnsafe<Array<Omit<TopSpender, 'ratedAmount'> & { rated: string }>>(
-    `SELECT e."userId"::text AS "userId", u.email, u.name, m."teamId"::text AS "teamId", count(*)::int AS events,
+    // Email and name from the organization's own record of the user, never from the shared identity row. A LEFT
+    // JOIN, so an event's money is never dropped from the ranking for want of a record.
+    `SELECT e."userId"::text AS "userId", p.email, p.name, m."teamId"::text AS "teamId", count(*)::int AS events,
             sum(e."ratedAmount")::text AS rated
        FROM "MarketplaceEvent" e
-       JOIN "User" u ON u.id = e."userId"
+       LEFT JOIN "OrganizationUser" p ON p."organizationId" = $5::uuid AND p."userId" = e."userId"
        LEFT JOIN "EntityUser" m ON m."entityId" = e."entityId" AND m."userId" = e."userId"
       WHERE e."entityId" = $1::uuid AND e.status = 'accepted' AND e."occurredAt" >= $2 AND e."occurredAt" < $3
-      GROUP BY e."userId", u.email, u.name, m."teamId"
+      GROUP BY e."userId", p.email, p.name, m."teamId"
       ORDER BY sum(e."ratedAmount") DESC, e."userId"
       LIMIT $4`,
     entity.id,
     from,
     to,
     q.limit,
+    entity.organizationId,
   );
   return {
     entityId: entity.id,

@@ -1,5 +1,11 @@
-// Users (global people, unique by email) as an organization sees them: only users with a membership in one of its
-// entities exist for it. Memberships (EntityUser) carry role, per-period credit limit, team and seat.
+// Users as an organization sees them: its own record of each person (OrganizationUser: the email and name it gave,
+// its timestamps) and their memberships in its entities (EntityUser: role, per-period credit limit, team, seat). A
+// user exists for an organization while it has an active membership in one of its entities.
+//
+// Nothing here reads another organization's records. Creating a user never looks an email up outside the caller's
+// organization: an email another organization also uses gets a user of its own (a new id), so no answer, id or
+// timing tells one organization that a person is known to another. The id is the User id that memberships and
+// metered events name; users two organizations shared before per-organization records keep their one id.
 import { type Actor, recordAudit } from '../auditLog.js';
 import { lockCreditEntity } from '../credits/entityCreditState.js';
 import type { Db, Prisma } from '../db.js';
@@ -23,16 +29,21 @@ const activeMembershipIn = (organizationId: string) => ({
   entity: { organizationId, deletedAt: null },
 });
 
-const userInOrganization = (organizationId: string) => ({
-  deletedAt: null,
-  memberships: { some: activeMembershipIn(organizationId) },
+/** The organization's records of the people it currently has (an active membership in one of its entities). */
+const visibleIn = (organizationId: string) => ({
+  organizationId,
+  user: { memberships: { some: activeMembershipIn(organizationId) } },
 });
 
 const withMemberships = (organizationId: string) => ({
-  memberships: {
-    where: activeMembershipIn(organizationId),
-    orderBy: { id: 'asc' as const },
-    include: { entity: { select: { currency: true } } },
+  user: {
+    select: {
+      memberships: {
+        where: activeMembershipIn(organizationId),
+        orderBy: { id: 'asc' as const },
+        include: { entity: { select: { currency: true } } },
+      },
+    },
   },
 });
 
@@ -42,6 +53,36 @@ const withMemberships = (organizationId: string) => ({
  */
 async function lockEntity(tx: Tx, organizationId: string, entityId: string) {
   if (!(await lockCreditEntity(tx, organizationId, entityId))) throw new ResourceNotFoundError('entity');
+}
+
+type ProfileRow = Prisma.OrganizationUserGetPayload<{ include: ReturnType<typeof withMemberships> }>;
+
+/** A user as the organization sees it: its record of the person plus their memberships in its entities. */
+const userView = (p: ProfileRow) => ({
+  id: p.userId,
+  email: p.email,
+  name: p.name,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+  memberships: p.user.memberships,
+});
+export type UserView = ReturnType<typeof userView>;
+
+/** What the audit log keeps of a user: the organization's own record, never the shared identity row. */
+const auditView = (p: { userId: string; email: string; name: string; createdAt: Date; updatedAt: Date }) => ({
+  id: p.userId,
+  email: p.email,
+  name: p.name,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+async function findUserIn(tx: Db | Tx, organizationId: string, userId: string): Promise<UserView | null> {
+  const row = await tx.organizationUser.findFirst({
+    where: { userId, ...visibleIn(organizationId) },
+    include: withMemberships(organizationId),
+  });
+  return row ? userView(row) : null;
 }
 
 async function assertTeamOfEntity(tx: Tx, entityId: string, teamId: string | null | undefined) {
@@ -93,24 +134,53 @@ export interface NewUser {
 }
 
 /**
- * A user and their first membership in this organization. Users are global: an email already known (from another
- * organization) is reused as is, its name unchanged, so one organization cannot rename another's user.
+ * A user and their first membership. The organization's own users are the only ones looked at: an email it already
+ * has is that user (a membership in another of its entities; 409 if already a member of this one), and one it had
+ * removed from all its entities is created again with the name sent. Any other email is a new user.
  */
-export async function createUserWithMembership(db: Db, actor: Actor, organizationId: string, input: NewUser) {
+export async function createUserWithMembership(
+  db: Db,
+  actor: Actor,
+  organizationId: string,
+  input: NewUser,
+): Promise<UserView> {
   return db.$transaction(async (tx) => {
     await lockEntity(tx, organizationId, input.membership.entityId);
     const email = input.email.toLowerCase();
-    const user = await tx.user.upsert({ where: { email }, create: { email, name: input.name }, update: {} });
-    if (user.deletedAt) throw new ResourceConflictError('CONFLICT', 'This email belongs to a deleted user');
-    await upsertMembership(tx, actor, organizationId, input.membership.entityId, user.id, input.membership);
-    await recordAudit(tx, actor, {
-      organizationId,
-      action: 'user.create',
-      targetType: 'user',
-      targetId: user.id,
-      after: user,
-    });
-    return tx.user.findUniqueOrThrow({ where: { id: user.id }, include: withMemberships(organizationId) });
+    const known = await tx.organizationUser.findUnique({ where: { organizationId_email: { organizationId, email } } });
+    let userId: string;
+    if (!known) {
+      const user = await tx.user.create({ data: {} });
+      const created = await tx.organizationUser.create({
+        data: { organizationId, userId: user.id, email, name: input.name },
+      });
+      userId = user.id;
+      await recordAudit(tx, actor, {
+        organizationId,
+        action: 'user.create',
+        targetType: 'user',
+        targetId: userId,
+        after: auditView(created),
+      });
+    } else {
+      userId = known.userId;
+      if (!(await findUserIn(tx, organizationId, userId))) {
+        const renewed = await tx.organizationUser.update({
+          where: { organizationId_userId: { organizationId, userId } },
+          data: { name: input.name },
+        });
+        await recordAudit(tx, actor, {
+          organizationId,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: userId,
+          before: auditView(known),
+          after: auditView(renewed),
+        });
+      }
+    }
+    await upsertMembership(tx, actor, organizationId, input.membership.entityId, userId, input.membership);
+    return (await findUserIn(tx, organizationId, userId)) as UserView;
   });
 }
 
@@ -119,31 +189,68 @@ export async function listUsers(
   organizationId: string,
   filter: { entityId?: string | undefined; email?: string | undefined },
   page: PageRequest,
-) {
-  const args = pageArgs(page);
-  const rows = await db.user.findMany({
-    ...args,
+): Promise<{ items: UserView[]; hasMore: boolean }> {
+  // By user id, the cursor the API hands out (pageArgs pages by a row's own id; these rows are keyed by the pair).
+  const rows = await db.organizationUser.findMany({
     where: {
       AND: [
-        args.where,
-        userInOrganization(organizationId),
-        filter.entityId ? { memberships: { some: { entityId: filter.entityId, deletedAt: null } } } : {},
+        page.startingAfter ? { userId: { gt: page.startingAfter } } : {},
+        visibleIn(organizationId),
+        // Only this organization's entities: a membership elsewhere is not the caller's to filter on.
+        filter.entityId
+          ? { user: { memberships: { some: { entityId: filter.entityId, ...activeMembershipIn(organizationId) } } } }
+          : {},
         filter.email ? { email: filter.email.toLowerCase() } : {},
       ],
     },
+    orderBy: { userId: 'asc' },
+    take: page.limit + 1,
     include: withMemberships(organizationId),
   });
-  return toPage(rows, page);
+  return toPage(rows.map(userView), page);
 }
 
-export async function findUser(db: Db, organizationId: string, id: string) {
-  return db.user.findFirst({
-    where: { id, ...userInOrganization(organizationId) },
-    include: withMemberships(organizationId),
+export async function findUser(db: Db, organizationId: string, id: string): Promise<UserView | null> {
+  return findUserIn(db, organizationId, id);
+}
+
+export interface UserPatch {
+  email?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Changes the organization's own record of the user (another organization's, if any, is not touched). */
+export async function updateUser(
+  db: Db,
+  actor: Actor,
+  organizationId: string,
+  userId: string,
+  patch: UserPatch,
+): Promise<UserView> {
+  return db.$transaction(async (tx) => {
+    if (!(await findUserIn(tx, organizationId, userId))) throw new ResourceNotFoundError('user');
+    const key = { organizationId_userId: { organizationId, userId } };
+    const before = await tx.organizationUser.findUniqueOrThrow({ where: key });
+    const after = await tx.organizationUser.update({
+      where: key,
+      data: {
+        ...(patch.email !== undefined ? { email: patch.email.toLowerCase() } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+      },
+    });
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'user.update',
+      targetType: 'user',
+      targetId: userId,
+      before: auditView(before),
+      after: auditView(after),
+    });
+    return (await findUserIn(tx, organizationId, userId)) as UserView;
   });
 }
 
-/** Adds a user the organization already knows (a member of another of its entities) to an entity. */
+/** Adds a user the organization already has (a member of another of its entities) to an entity. */
 export async function addMembership(
   db: Db,
   actor: Actor,
@@ -154,8 +261,7 @@ export async function addMembership(
 ) {
   return db.$transaction(async (tx) => {
     await lockEntity(tx, organizationId, entityId);
-    const user = await tx.user.findFirst({ where: { id: userId, ...userInOrganization(organizationId) } });
-    if (!user) throw new ResourceNotFoundError('user');
+    if (!(await findUserIn(tx, organizationId, userId))) throw new ResourceNotFoundError('user');
     return upsertMembership(tx, actor, organizationId, entityId, userId, fields);
   });
 }

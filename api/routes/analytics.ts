@@ -70,8 +70,8 @@ const topRoute = createRoute({
           spenders: z.array(
             z.object({
               userId: z.uuid(),
-              email: z.string(),
-              name: z.string(),
+              email: z.string().nullable(),
+              name: z.string().nullable(),
               teamId: z.uuid().nullable(),
               events: z.number().int(),
               ratedAmount: z.string(),

@@ -13,6 +13,7 @@ import {
 } from '../../activities/metering/ingestEvents.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { idempotent } from '../idempotency.js';
 import { isoDateTime } from '../openapiKit.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 
@@ -117,7 +118,7 @@ const ingestOne = createRoute({
     'rejections (ENTITY_SUSPENDED, INSUFFICIENT_CREDITS, USER_CREDIT_LIMIT_EXCEEDED) are 200 with status ' +
     '`rejected` and are stored, so a repeat returns the same answer with `replayed: true`.',
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest')] as const,
+  middleware: [requireScope('ingest'), idempotent] as const,
   request: { body: { required: true, content: { 'application/json': { schema: EventInput } } } },
   responses: {
     200: { description: 'Accepted or rejected', content: { 'application/json': { schema: EventResult } } },
@@ -134,7 +135,7 @@ const ingestBatch = createRoute({
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest')] as const,
+  middleware: [requireScope('ingest'), idempotent] as const,
   request: {
     body: {
       required: true,

@@ -9,6 +9,7 @@ import {
 } from '../../activities/credits/creditPackageCatalog.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { idempotent } from '../idempotency.js';
 import { CurrencyCode } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { problemResponses } from './billingEvents.js';
@@ -51,7 +52,7 @@ const createPackage = createRoute({
   method: 'post',
   path: '/api/billing/credits/packages',
   summary: 'Create a credit package',
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin'), idempotent] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreditPackageInput } } } },
   responses: { 201: json(CreditPackage, 'Created'), ...problemResponses },
 });

@@ -6,6 +6,7 @@ import type { Db } from '../../activities/db.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingStateQuery, billingWorkflowId } from '../../workflows/entityBillingWorkflow.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { idempotent } from '../idempotency.js';
 import { notFound, ProblemSchema } from '../problem.js';
 import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
 
@@ -47,7 +48,7 @@ const startRoute = createRoute({
   tags: ['Entities'],
   summary: "Start the entity's billing workflow (idempotent)",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('admin')] as const,
+  middleware: [requireScope('admin'), idempotent] as const,
   request: { params: Params },
   responses: {
     202: { description: 'Running', content: { 'application/json': { schema: WorkflowRef } } },

@@ -1,5 +1,6 @@
 // /api/users and /api/entities/{entityId}/members: people and their memberships (role, per-period credit limit in
-// the entity currency, team, seat). Users are global; an organization sees those who are members of its entities.
+// the entity currency, team, seat). An organization sees only its own users (those with a membership in one of its
+// entities) and only its own record of each: the email and name it gave, its timestamps.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   addMembership,
@@ -9,7 +10,9 @@ import {
   listMemberships,
   listUsers,
   removeMembership,
+  type UserView,
   updateMembership,
+  updateUser,
 } from '../../activities/users/userRecords.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
@@ -46,13 +49,14 @@ const MembershipSchema = z
 
 const UserSchema = z
   .object({
-    id: z.uuid(),
+    id: z.uuid().openapi({ description: 'The userId metered events carry' }),
     email: z.string(),
     name: z.string(),
     memberships: z
       .array(MembershipSchema)
       .openapi({ description: "Memberships in the caller organization's entities" }),
     createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi('User');
 
@@ -71,6 +75,10 @@ const NewUser = z
   })
   .openapi('NewUser');
 
+const UserPatch = z
+  .object({ email: EmailAddress.optional(), name: z.string().min(1).max(200).optional() })
+  .openapi('UserPatch', { example: { name: 'Alice Moreau' } });
+
 const NewMembership = MembershipFields.extend({ userId: z.uuid() }).openapi('NewMembership');
 const MembershipPatch = MembershipFields.openapi('MembershipPatch');
 
@@ -82,7 +90,11 @@ const createUserRoute = apiRoute({
   method: 'post',
   path: '/api/users',
   tags,
-  summary: 'Create a user (or reuse one by email) with a membership in an entity',
+  summary: 'Create a user with a membership in an entity',
+  description:
+    'An email the organization already has is that user: the membership is added to it (409 CONFLICT if it is ' +
+    'already a member of this entity). Any other email is a new user of this organization, whatever other ' +
+    'organizations know.',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewUser) },
   responses: { 201: json(UserSchema, 'Created') },
@@ -96,14 +108,24 @@ const listUsersRoute = apiRoute({
   request: { query: ListQuery.extend({ entityId: z.uuid().optional(), email: EmailAddress.optional() }) },
   responses: { 200: json(listSchema(UserSchema, 'UserList'), 'Users') },
 });
+const UserParams = z.object({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) });
 const readUserRoute = apiRoute({
   method: 'get',
   path: '/api/users/{userId}',
   tags,
   summary: 'Read a user and their memberships',
   middleware: [requireScope('read')],
-  request: { params: z.object({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) }) },
+  request: { params: UserParams },
   responses: { 200: json(UserSchema, 'The user') },
+});
+const updateUserRoute = apiRoute({
+  method: 'patch',
+  path: '/api/users/{userId}',
+  tags,
+  summary: "Change the organization's email or name for a user",
+  middleware: [requireScope('admin')],
+  request: { params: UserParams, body: jsonBody(UserPatch) },
+  responses: { 200: json(UserSchema, 'Updated') },
 });
 const addMemberRoute = apiRoute({
   method: 'post',
@@ -177,18 +199,13 @@ const presentMembership = (m: MembershipRow) => ({
   updatedAt: iso(m.updatedAt),
 });
 
-const presentUser = (u: {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: Date;
-  memberships: MembershipRow[];
-}) => ({
+const presentUser = (u: UserView) => ({
   id: u.id,
   email: u.email,
   name: u.name,
   memberships: u.memberships.map(presentMembership),
   createdAt: iso(u.createdAt),
+  updatedAt: iso(u.updatedAt),
 });
 
 export function userRoutes(deps: RouteDeps) {
@@ -210,6 +227,16 @@ export function userRoutes(deps: RouteDeps) {
     .openapi(readUserRoute, async (c) => {
       const user = await findUser(deps.db, c.var.auth.organizationId, c.req.valid('param').userId);
       if (!user) throw notFound('user');
+      return c.json(presentUser(user), 200);
+    })
+    .openapi(updateUserRoute, async (c) => {
+      const user = await updateUser(
+        deps.db,
+        actorOf(c),
+        c.var.auth.organizationId,
+        c.req.valid('param').userId,
+        c.req.valid('json'),
+      );
       return c.json(presentUser(user), 200);
     })
     .openapi(addMemberRoute, async (c) => {

@@ -81,7 +81,7 @@ async function tenantRows(): Promise<Record<string, number>> {
       where: { entityId: { in: (await db.entity.findMany({ where: org, select: { id: true } })).map((e) => e.id) } },
     }),
     auditLog: await db.auditLog.count({ where: org }),
-    idempotencyRecords: await db.idempotencyRecord.count({ where: { scope: tenant.organizationId } }),
+    idempotencyRecords: await db.idempotencyRecord.count({ where: { organizationId: tenant.organizationId } }),
   };
 }
 

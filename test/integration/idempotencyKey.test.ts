@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hashApiKey } from '../../activities/apiKeys.js';
 import type { Db } from '../../activities/db.js';
 import { claimIdempotencyKey } from '../../activities/idempotencyRecords.js';
 import { createProcessLiveness, type ProcessLiveness } from '../../activities/processLiveness.js';
@@ -13,6 +14,7 @@ let client: Client;
 let app: ReturnType<typeof testApp>;
 let tenant: TestTenant;
 let other: TestTenant;
+let adminKeyId: string;
 
 beforeAll(async () => {
   db = testDb();
@@ -21,6 +23,7 @@ beforeAll(async () => {
   app = testApp(db, client, uniqueTaskQueue('idempotency'));
   tenant = await createTenant(db);
   other = await createTenant(db);
+  adminKeyId = (await db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(tenant.adminKey) } })).id;
 });
 
 afterAll(async () => {
@@ -76,9 +79,40 @@ describe('Idempotency-Key', () => {
     // One ran; the others either replayed it or were told it was still running. None ran twice.
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
-    expect(await db.idempotencyRecord.count({ where: { scope: tenant.organizationId, key: 'key-concurrent' } })).toBe(
-      1,
-    );
+    expect(
+      await db.idempotencyRecord.count({ where: { organizationId: tenant.organizationId, key: 'key-concurrent' } }),
+    ).toBe(1);
+  });
+
+  it('replays only within 24 h: past that the key starts a new request, whatever it was used for', async () => {
+    const dayAndAMinute = 24 * 60 * 60_000 + 60_000;
+    for (const [key, requestHash] of [
+      [
+        'key-day-old-same',
+        createHash('sha256').update(`POST\n/api/entities/${tenant.entityId}/billing-workflow\n`).digest('hex'),
+      ],
+      ['key-day-old-other', 'another request'],
+    ] as const) {
+      await db.idempotencyRecord.create({
+        data: {
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
+          key,
+          method: 'POST',
+          path: `/api/entities/${tenant.entityId}/billing-workflow`,
+          requestHash,
+          statusCode: 202,
+          responseBody: { stale: true },
+          createdAt: new Date(Date.now() - dayAndAMinute),
+        },
+      });
+      const res = await post(tenant, tenant.entityId, key);
+      expect(res.status).toBe(202);
+      expect(res.headers.get('idempotent-replayed')).toBeNull();
+      expect(await res.json()).not.toEqual({ stale: true });
+      const again = await post(tenant, tenant.entityId, key);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+    }
   });
 
   it('rejects an empty or oversized key with 400', async () => {
@@ -94,7 +128,8 @@ describe('Idempotency-Key', () => {
     const claim = (key: string, ageMs: number) =>
       db.idempotencyRecord.create({
         data: {
-          scope: tenant.organizationId,
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
           key,
           method: 'POST',
           path,
@@ -114,7 +149,7 @@ describe('Idempotency-Key', () => {
     expect(replayed.status).toBe(202);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     const stored = await db.idempotencyRecord.findUniqueOrThrow({
-      where: { scope_key: { scope: tenant.organizationId, key: 'key-abandoned' } },
+      where: { apiKeyId_key: { apiKeyId: adminKeyId, key: 'key-abandoned' } },
     });
     expect(stored.statusCode).toBe(202);
 
@@ -142,7 +177,8 @@ describe('Idempotency-Key', () => {
         ['key-holder-lives', living.stamp()],
       ] as const) {
         const claimed = await claimIdempotencyKey(db, {
-          scope: tenant.organizationId,
+          organizationId: tenant.organizationId,
+          apiKeyId: adminKeyId,
           key,
           method: 'POST',
           path,

@@ -30,7 +30,7 @@ describe('seedDemo', () => {
 
     const entities = await db.entity.findMany({
       where: { organizationId: first.organizationId },
-      include: { members: { include: { user: true } }, teams: true },
+      include: { members: { include: { user: { include: { profiles: true } } } }, teams: true },
       orderBy: { name: 'asc' },
     });
     expect(entities.map((e) => [e.name, e.currency, e.timeZone, e.billingAnchorDay])).toEqual([
@@ -39,7 +39,7 @@ describe('seedDemo', () => {
     ]);
     // Alice belongs to both entities with a different credit limit in each.
     const aliceLimits = entities.map((e) =>
-      e.members.find((m) => m.user.email === 'alice@demo.example')?.creditLimit?.toString(),
+      e.members.find((m) => m.user.profiles[0]?.email === 'alice@demo.example')?.creditLimit?.toString(),
     );
     expect(aliceLimits).toEqual(['200', '500']);
     expect(entities.flatMap((e) => e.teams.map((t) => t.name)).sort()).toEqual([

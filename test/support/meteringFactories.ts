@@ -46,7 +46,13 @@ export async function createMeteringTenant(
   const team = await db.team.create({ data: { entityId: tenant.entityId, name: `Team ${randomUUID().slice(0, 6)}` } });
   const userIds: string[] = [];
   for (let i = 0; i < (opts.members ?? 1); i += 1) {
-    const user = await db.user.create({ data: { email: `${randomUUID()}@test.example`, name: `User ${i}` } });
+    const user = await db.user.create({
+      data: {
+        profiles: {
+          create: { organizationId: tenant.organizationId, email: `${randomUUID()}@test.example`, name: `User ${i}` },
+        },
+      },
+    });
     await db.entityUser.create({
       data: { entityId: tenant.entityId, userId: user.id, teamId: team.id, creditLimit: opts.creditLimit ?? null },
     });

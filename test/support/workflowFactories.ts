@@ -39,7 +39,10 @@ export async function createBilledSubscription(
 }
 
 export async function createMember(db: Db, entityId: string, seatAssigned = true) {
-  const user = await db.user.create({ data: { email: `u-${randomUUID()}@test.example`, name: 'Member' } });
+  const { organizationId } = await db.entity.findUniqueOrThrow({ where: { id: entityId } });
+  const user = await db.user.create({
+    data: { profiles: { create: { organizationId, email: `u-${randomUUID()}@test.example`, name: 'Member' } } },
+  });
   return db.entityUser.create({ data: { entityId, userId: user.id, seatAssigned } });
 }
 

@@ -232,7 +232,7 @@ describe('/api/users and memberships', () => {
     expect(again.body).toMatchObject({ id: added.body.id, role: 'owner', creditLimit: null });
   });
 
-  it("reuses a global user by email without renaming them, and keeps organizations' views apart", async () => {
+  it("gives each organization its own user for an email both use, and keeps organizations' views apart", async () => {
     const email = uniqueEmail('shared');
     const mine = await createUserViaApi(admin, tenant.entityId, email);
     const theirs = await caller(app, other.adminKey)('POST', '/api/users', {
@@ -241,12 +241,25 @@ describe('/api/users and memberships', () => {
       membership: { entityId: other.entityId },
     });
     expect(theirs.status).toBe(201);
-    expect(theirs.body.id).toBe(mine.id);
-    expect(theirs.body.name).toBe(email.split('@')[0]);
-    // Each organization sees only its own memberships of the shared user.
+    expect(theirs.body.id).not.toBe(mine.id);
+    expect(theirs.body).toMatchObject({ email, name: 'Somebody Else' });
     expect(theirs.body.memberships.map((m: { entityId: string }) => m.entityId)).toEqual([other.entityId]);
     const mineRead = await reader('GET', `/api/users/${mine.id}`);
+    expect(mineRead.body).toMatchObject({ email, name: email.split('@')[0] });
     expect(mineRead.body.memberships.map((m: { entityId: string }) => m.entityId)).toEqual([tenant.entityId]);
+
+    // Within one organization an email is one user: a second create joins another entity, or is a conflict.
+    expectProblem(
+      await admin('POST', '/api/users', { email, name: 'Twice', membership: { entityId: tenant.entityId } }),
+      409,
+      'CONFLICT',
+    );
+    const renamed = await admin('PATCH', `/api/users/${mine.id}`, { name: 'Jane Q. Doe' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id: mine.id, email, name: 'Jane Q. Doe' });
+    expect((await caller(app, other.readKey)('GET', `/api/users/${theirs.body.id}`)).body.name).toBe('Somebody Else');
+    expectProblem(await admin('PATCH', `/api/users/${theirs.body.id}`, { name: 'x' }), 404, 'NOT_FOUND');
+    expectProblem(await reader('PATCH', `/api/users/${mine.id}`, { name: 'x' }), 403, 'INSUFFICIENT_SCOPE');
   });
 
   it('answers 404 for users and entities of another organization, 422 for a foreign team, 403 without scope', async () => {

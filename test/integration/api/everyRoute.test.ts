@@ -47,14 +47,19 @@ afterAll(async () => {
 /** A concrete URL: every path parameter is an id no organization owns. */
 const urlOf = (op: Operation) => op.path.replace(/\{[^}]+\}/g, () => randomUUID());
 
-async function call(op: Operation, headers: Record<string, string>, body = '{}') {
-  const res = await app.request(urlOf(op), {
+async function call(op: Operation, headers: Record<string, string>, body = '{}', url = urlOf(op)) {
+  const res = await app.request(url, {
     method: op.method,
     headers: { ...headers, 'Content-Type': 'application/json' },
     ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { body }),
   });
   const problem = res.status >= 400 ? ((await res.json()) as { code?: string }) : {};
-  return { status: res.status, code: problem.code, type: res.headers.get('content-type') ?? '' };
+  return {
+    status: res.status,
+    code: problem.code,
+    type: res.headers.get('content-type') ?? '',
+    replayed: res.headers.get('idempotent-replayed') === 'true',
+  };
 }
 
 describe('every /api route', () => {
@@ -90,6 +95,32 @@ describe('every /api route', () => {
       const r = await call(op, bearer(tenant.readKey));
       if (r.status !== 403 || r.code !== 'INSUFFICIENT_SCOPE')
         failures.push(`${op.method} ${op.path}: ${r.status} ${r.code}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("replays a POST's stored answer to the key that made it, and never past the route's scope check", async () => {
+    const failures: string[] = [];
+    for (const op of operations.filter((o) => o.method === 'POST')) {
+      const url = urlOf(op);
+      const idem = { 'Idempotency-Key': `every-route-${randomUUID()}` };
+      const first = await call(op, { ...bearer(tenant.adminKey), ...idem }, '{}', url);
+      // Bootstrap-only routes refuse the admin key before anything is stored.
+      if (first.status === 403) continue;
+      const again = await call(op, { ...bearer(tenant.adminKey), ...idem }, '{}', url);
+      if (!again.replayed || again.status !== first.status) {
+        failures.push(`${op.method} ${op.path}: admin retry ${again.status}, replayed ${again.replayed}`);
+      }
+      for (const [name, key] of [
+        ['read', tenant.readKey],
+        ['ingest', tenant.ingestKey],
+      ] as const) {
+        const r = await call(op, { ...bearer(key), ...idem }, '{}', url);
+        const allowed = name === 'ingest' && op.path.startsWith('/api/billing/events');
+        if (r.replayed || (!allowed && (r.status !== 403 || r.code !== 'INSUFFICIENT_SCOPE'))) {
+          failures.push(`${op.method} ${op.path}: ${name} key ${r.status} ${r.code}, replayed ${r.replayed}`);
+        }
+      }
     }
     expect(failures).toEqual([]);
   });

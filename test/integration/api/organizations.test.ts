@@ -85,7 +85,7 @@ describe('bootstrap admin key', () => {
     expect(second.body.apiKey.secret).toBe(REDACTED_SECRET);
     expect(await db.organization.count({ where: { billingEmail: 'billing@retry.example' } })).toBe(1);
     const record = await db.idempotencyRecord.findUniqueOrThrow({
-      where: { scope_key: { scope: 'bootstrap', key: 'create-retry-co' } },
+      where: { apiKeyId_key: { apiKeyId: 'bootstrap', key: 'create-retry-co' } },
     });
     expect(JSON.stringify(record.responseBody)).not.toContain(first.body.apiKey.secret);
   });
