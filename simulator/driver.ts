@@ -78,6 +78,10 @@ export class ScenarioDriver {
     return this.services.db;
   }
 
+  scenarioDb(): Db {
+    return this.services.db;
+  }
+
   private get env(): TestWorkflowEnvironment {
     return this.services.env;
   }
@@ -417,7 +421,7 @@ export class ScenarioDriver {
   }
 
   private async price(unitPrice: string): Promise<string> {
-    await this.apiOk('PATCH', `/api/billing/price-books/${this.ids.priceBookId}/prices/${this.ids.flatPriceId}`, {
+    await this.apiOk('PUT', `/api/billing/price-books/${this.ids.priceBookId}/prices/${this.ids.flatPriceId}`, {
       model: 'flat',
       unitPrice,
     });

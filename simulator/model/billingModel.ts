@@ -267,6 +267,8 @@ export class BillingModel {
       phase: 'pending',
     };
     e.grants.push(grant);
+    // Expiring within the notice window: its workflow sends the notice at once.
+    this.expireGrants(e, now);
     return grant;
   }
 

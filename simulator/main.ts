@@ -1,0 +1,58 @@
+// npm run simulate -- [--seed N] [--sequences N] [--entities N] [--months N] [--replay file.json] [--no-shrink]
+//                      [--verbose]
+// Runs seeded scenarios against the platform and the reference model; on the first divergence, shrinks the scenario
+// to a minimal one that still diverges, writes it to simulator-repro-<seed>.json and exits 1.
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ensureTools } from '../scripts/lib/ensureTools.js';
+import { runScenario } from './runScenario.js';
+import { generateScenario, type Scenario } from './scenario.js';
+import { startSimulatorServices } from './services.js';
+import { shrinkScenario } from './shrink.js';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '1' },
+    sequences: { type: 'string', default: '20' },
+    entities: { type: 'string', default: '3' },
+    months: { type: 'string', default: '3' },
+    replay: { type: 'string' },
+    'no-shrink': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+
+const started = Date.now();
+const tools = await ensureTools(['temporal-test-server']);
+const services = await startSimulatorServices({ testServerPath: tools['temporal-test-server'] });
+let exitCode = 0;
+try {
+  const scenarios: Scenario[] = values.replay
+    ? [JSON.parse(await readFile(values.replay, 'utf8')) as Scenario]
+    : Array.from({ length: Number(values.sequences) }, (_, i) =>
+        generateScenario(Number(values.seed) + i, { entities: Number(values.entities), months: Number(values.months) }),
+      );
+  let ops = 0;
+  for (const [i, scenario] of scenarios.entries()) {
+    const result = await runScenario(services, scenario);
+    ops += result.applied;
+    if (values.verbose) for (const [n, line] of result.log.entries()) console.log(`  ${n}: ${line}`);
+    if (result.ok) {
+      console.log(`seed ${scenario.seed}: ${result.applied} operations, no divergence (${i + 1}/${scenarios.length})`);
+      continue;
+    }
+    exitCode = 1;
+    console.log(`seed ${scenario.seed}: DIVERGED at operation ${result.failure?.opIndex}: ${result.failure?.message}`);
+    console.log(JSON.stringify(result.failure?.details, null, 2));
+    const minimal = values['no-shrink'] ? scenario : await shrinkScenario(services, scenario, result, console.log);
+    const file = `simulator-repro-${scenario.seed}.json`;
+    await writeFile(file, `${JSON.stringify(minimal, null, 2)}\n`);
+    console.log(`minimal reproduction (${minimal.ops.length} operations) in ${file}; run it with`);
+    console.log(`  npm run simulate -- --replay ${file}`);
+    break;
+  }
+  console.log(`${scenarios.length} scenario(s), ${ops} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} finally {
+  await services.stop();
+}
+process.exit(exitCode);
