@@ -1,42 +1,12 @@
-// Errors from below the API (data layer, domain, Prisma) mapped onto problem+json, so routes can let them propagate
+// Errors from below the API (data layer, domain, database) mapped onto problem+json, so routes can let them propagate
 // and every failure still carries a stable code. Anything unmapped is a 500 INTERNAL (logged, never leaked).
 
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { classifyDatabaseError } from '../activities/databaseErrors.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../activities/resourceErrors.js';
 import { isBillingDomainError } from '../domain/errors.js';
-import { Prisma } from '../prisma/generated/client.js';
 import { ProblemError } from './problem.js';
-
-/** Column names of a unique violation, as far as the driver adapter reports them. */
-function uniqueFields(err: Prisma.PrismaClientKnownRequestError): string | undefined {
-  const meta = err.meta as
-    | { target?: string[] | string; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } }
-    | undefined;
-  const fields = meta?.driverAdapterError?.cause?.constraint?.fields ?? meta?.target;
-  if (!fields) return undefined;
-  return (Array.isArray(fields) ? fields : [fields]).map((f) => f.replaceAll('"', '')).join(', ');
-}
-
-/**
- * Postgres data exceptions (class 22) that only bad input can cause: text it cannot store (NUL, bytes outside UTF-8),
- * a number beyond a column's NUMERIC(20,6), a malformed value. api/inputGuards.ts and the zod schemas keep such input
- * out; this is the net under them, so it is still a 422 and never a 500.
- */
-const INPUT_DATA_ERRORS: Record<string, string> = {
-  '22P05': 'text the database cannot store (e.g. U+0000)',
-  '22021': 'text that is not valid UTF-8',
-  '22003': 'a number out of the supported range',
-  '22P02': 'a malformed value',
-  '22007': 'a malformed date or time',
-  '22008': 'a date or time out of range',
-};
-
-function postgresCode(err: unknown): string | undefined {
-  const e = err as { meta?: { driverAdapterError?: { cause?: { code?: unknown } } }; cause?: { code?: unknown } };
-  const code = e?.meta?.driverAdapterError?.cause?.code ?? e?.cause?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 export function toProblem(err: unknown): ProblemError | undefined {
   // Hono's own validators and limits (a body that is not JSON, a body over the limit).
@@ -60,26 +30,21 @@ export function toProblem(err: unknown): ProblemError | undefined {
     );
   }
   if (isBillingDomainError(err)) return new ProblemError(422, err.code, 'Invalid request', err.message);
-  if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === 'P2002') {
-      const fields = uniqueFields(err);
+  const database = classifyDatabaseError(err);
+  switch (database?.kind) {
+    case 'unique_violation':
       return new ProblemError(
         409,
         'CONFLICT',
         'Already exists',
-        fields ? `A resource with the same ${fields} already exists` : 'A resource with the same key already exists',
+        database.fields
+          ? `A resource with the same ${database.fields} already exists`
+          : 'A resource with the same key already exists',
       );
-    }
-    if (err.code === 'P2025') return new ProblemError(404, 'NOT_FOUND', 'Not found', 'The resource no longer exists');
-  }
-  const pgCode = postgresCode(err);
-  if (pgCode && INPUT_DATA_ERRORS[pgCode]) {
-    return new ProblemError(
-      422,
-      'VALIDATION_FAILED',
-      'Invalid request',
-      `The request contains ${INPUT_DATA_ERRORS[pgCode]}`,
-    );
+    case 'row_gone':
+      return new ProblemError(404, 'NOT_FOUND', 'Not found', 'The resource no longer exists');
+    case 'bad_input':
+      return new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', `The request contains ${database.what}`);
   }
   return undefined;
 }

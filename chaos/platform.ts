@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
 import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
 import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
+import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
 import { workflowsPath } from '../worker/createWorker.js';
 import { ManagedService, type RunningProcess, type ServiceDefinition } from './supervisor.js';
 

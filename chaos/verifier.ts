@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { Decimal } from 'decimal.js';
 import type { Db } from '../activities/db.js';
 import { checkInvariants } from '../activities/invariants/checkInvariants.js';
-import { RECONCILE_SCHEDULE_ID } from '../activities/reconciliation/reconcileSchedule.js';
+import { billingWorkflowId, RECONCILE_SCHEDULE_ID } from '../temporal/workflowIds.js';
 import { billingStateQuery } from '../workflows/entityBillingWorkflow.js';
 import type { WebhookReceiver } from './webhookReceiver.js';
 import type { WorkloadRecord } from './workload.js';
@@ -67,8 +67,8 @@ export async function quiesce(
         if (!receiver.seen.has(row.id)) pending.push(`receiver has not seen ${row.id}`);
       }
       for (const e of entities) {
-        const state = await client.workflow.getHandle(`billing:${e.id}`).query(billingStateQuery);
-        if (state.phase !== 'waiting_for_period_end') pending.push(`billing:${e.id} ${state.phase}`);
+        const state = await client.workflow.getHandle(billingWorkflowId(e.id)).query(billingStateQuery);
+        if (state.phase !== 'waiting_for_period_end') pending.push(`${billingWorkflowId(e.id)} ${state.phase}`);
       }
     } catch (err) {
       pending.push(`probe failed: ${(err as Error).message.split('\n')[0]}`);

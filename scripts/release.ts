@@ -4,8 +4,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../activities/config.js';
 import { createDb } from '../activities/db.js';
-import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
 import { seedDemo } from '../prisma/seed.js';
+import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
 import { applyMigrations } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
 import { waitForTemporal } from './lib/temporalDevServer.js';

@@ -10,10 +10,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { listActiveEntityRefs } from '../activities/entities.js';
-import { ensureReconcileSchedule } from '../activities/reconciliation/reconcileSchedule.js';
 import { seedDemo } from '../prisma/seed.js';
-import { billingWorkflowId } from '../workflows/entityBillingWorkflow.js';
-import { tenantSearchAttributes } from '../workflows/searchAttributes.js';
+import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
+import { startEntityBillingWorkflow } from '../temporal/workflowStarts.js';
 import { LOCAL_DB_NAME, LOCAL_PG_PORT, localDataDir } from './lib/devDatabase.js';
 import { ensureTools } from './lib/ensureTools.js';
 import { startLocalPostgres } from './lib/localPostgres.js';
@@ -138,13 +137,7 @@ try {
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace });
   const entities = await listActiveEntityRefs(db);
   for (const entity of entities) {
-    await client.workflow.start('entityBillingWorkflow', {
-      workflowId: billingWorkflowId(entity.id),
-      taskQueue,
-      args: [{ entityId: entity.id, organizationId: entity.organizationId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: tenantSearchAttributes({ organizationId: entity.organizationId, entityId: entity.id }),
-    });
+    await startEntityBillingWorkflow({ temporal: client, taskQueue }, entity);
   }
   // Every few minutes: start any missing entity/subscription/grant/invoice workflow, dispatch pending outbox rows.
   await ensureReconcileSchedule(client, taskQueue);

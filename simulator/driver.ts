@@ -9,7 +9,7 @@ import { transferCredits } from '../activities/credits/transferCredits.js';
 import type { Db } from '../activities/db.js';
 import { type EventOutcome, type IngestEventInput, ingestEvents } from '../activities/metering/ingestEvents.js';
 import { clearMeteringCache } from '../activities/metering/meteringContext.js';
-import { startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { startCreditGrantWorkflow } from '../temporal/workflowStarts.js';
 import { compareOutcome, Divergence } from './checks.js';
 import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
 import { D } from './model/pricing.js';

@@ -28,7 +28,6 @@ export interface CreditGrantWorkflowState {
   expired: string | null;
 }
 
-export const creditGrantWorkflowId = (grantId: string) => `credit-grant:${grantId}`;
 export const creditGrantStateQuery = wf.defineQuery<CreditGrantWorkflowState>('state');
 
 export async function creditGrantWorkflow(input: CreditGrantWorkflowInput): Promise<CreditGrantWorkflowState> {

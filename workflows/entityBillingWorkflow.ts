@@ -44,8 +44,6 @@ export interface EntityBillingState {
   phase: 'opening' | 'waiting_for_period_end' | 'closing';
 }
 
-export const billingWorkflowId = (entityId: string) => `billing:${entityId}`;
-
 /** Failure type of a changeAnchorDay refused because the open period is closing; the caller retries. */
 export const BILLING_PERIOD_CLOSING = 'BillingPeriodClosing';
 

@@ -36,7 +36,6 @@ export interface InvoiceCollectionState {
   nextAttemptAt: string | null;
 }
 
-export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const retryPaymentSignal = wf.defineSignal<[{ paymentMethod?: string } | undefined]>('retryPayment');
 export const collectionStateQuery = wf.defineQuery<InvoiceCollectionState>('state');
 /** The invoice's status after it was settled outside the workflow. */

@@ -9,8 +9,6 @@ const { reconcileWorkflows } = wf.proxyActivities<Activities>({
   summary: 'Start missing workflows and dispatch pending outbox rows',
 });
 
-export const RECONCILE_SCHEDULE_ID = 'reconcile';
-
 export async function reconciliationWorkflow(input: { outboxOlderThanMs?: number } = {}) {
   return reconcileWorkflows(input);
 }

@@ -44,8 +44,6 @@ export interface SubscriptionWorkflowState {
   lastChange: ChangeResult | null;
 }
 
-export const subscriptionWorkflowId = (subscriptionId: string) => `subscription:${subscriptionId}`;
-
 export const subscriptionStateQuery = wf.defineQuery<SubscriptionWorkflowState>('state');
 /** Resolves once the subscription exists (the Update of an Update-with-Start create). */
 export const awaitCreatedUpdate = wf.defineUpdate<SubscriptionSnapshot>('awaitCreated');

@@ -49,7 +49,6 @@ export interface WebhookDeliveryResult {
   attempts: number;
 }
 
-export const webhookWorkflowId = (deliveryId: string) => `webhook:${deliveryId}`;
 export const redeliverSignal = wf.defineSignal('redeliver');
 export const webhookStateQuery = wf.defineQuery<WebhookDeliveryState>('state');
 

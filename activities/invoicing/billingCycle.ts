@@ -3,9 +3,10 @@
 // (a worker that was down for weeks catches up one period at a time, each with its own invoice). Every change holds
 // the entity's row lock, like the metering path, which may append rows itself (metering/eventPeriods.ts).
 import { endAfterAnchorChange, periodAfter, periodContaining } from '../../domain/index.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import type { Db } from '../db.js';
 import { monthlySchedule } from '../subscriptions/subscriptionPeriods.js';
-import { billingWorkflowIdOf, lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
+import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
 
 export interface CyclePeriod {
   billingPeriodId: string;
@@ -50,7 +51,7 @@ export function createBillingCycleActivities(db: Db) {
               entityId: entity.id,
               periodStart: period.start,
               periodEnd: period.end,
-              workflowId: billingWorkflowIdOf(entity.id),
+              workflowId: billingWorkflowId(entity.id),
             },
           });
         }

@@ -8,9 +8,6 @@ import { monthlySchedule } from '../subscriptions/subscriptionPeriods.js';
 
 type Tx = Prisma.TransactionClient;
 
-/** billing:<entityId>, the workflow that closes the entity's periods (recorded on each row). */
-export const billingWorkflowIdOf = (entityId: string) => `billing:${entityId}`;
-
 export interface LockedBillingEntity {
   id: string;
   organizationId: string;

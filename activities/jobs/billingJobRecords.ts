@@ -1,6 +1,7 @@
 // BillingJob rows: event replays and batch imports, each run by its workflow `replay:<jobId>` (the id convention
 // covers both kinds; the row's `kind` tells them apart). The API creates the row, then starts the workflow; the
 // workflow's activities move the row through running -> completed | canceled | failed and keep `progress` current.
+import { billingJobWorkflowId } from '../../temporal/workflowIds.js';
 import type { Db, Prisma } from '../db.js';
 import { uuidv7 } from '../metering/uuidv7.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
@@ -8,8 +9,6 @@ import { ResourceNotFoundError } from '../resourceErrors.js';
 
 export type BillingJobKind = 'event_replay' | 'batch_import';
 export type BillingJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'canceled';
-
-export const billingJobWorkflowId = (jobId: string) => `replay:${jobId}`;
 
 export async function createBillingJob(
   db: Db,

@@ -5,7 +5,7 @@
 // transaction carrying the sum, named by every draw it covers. One ledger row per event was the largest single cost
 // of a batch after the event rows themselves (bench/README.md), and says nothing the events' draws do not.
 import type { Decimal } from 'decimal.js';
-import { billingWorkflowIdOf } from '../invoicing/billingPeriodRows.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import type { EntityState } from './entityState.js';
 import type { OutboxRow } from './outboxRows.js';
 
@@ -71,7 +71,7 @@ export function writeParameters(
         entityId: s.locked.id,
         periodStart: p.iso.start,
         periodEnd: p.iso.end,
-        workflowId: billingWorkflowIdOf(s.locked.id),
+        workflowId: billingWorkflowId(s.locked.id),
       });
     }
     for (const c of s.counters.values()) {

@@ -3,14 +3,14 @@
 // invoice:<id>, and every outbox row not yet dispatched its deliveries. All starts use fixed ids, so this is
 // idempotent and safe to run as often as the schedule likes (and concurrently with the API's own starts).
 import type { Client } from '@temporalio/client';
-import type { Db } from '../db.js';
-import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
 import {
-  startBillingWorkflow,
   startCreditGrantWorkflow,
+  startEntityBillingWorkflow,
   startInvoiceCollectionWorkflow,
   startSubscriptionWorkflow,
-} from './workflowStarts.js';
+} from '../../temporal/workflowStarts.js';
+import type { Db } from '../db.js';
+import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
 
 export interface ReconcileReport {
   entities: number;
@@ -39,7 +39,7 @@ export function createReconciliationActivities(
         select: { id: true, organizationId: true },
         take,
       });
-      for (const e of entities) await startBillingWorkflow(d, e);
+      for (const e of entities) await startEntityBillingWorkflow(d, e);
 
       const subs = await db.entitySubscription.findMany({
         where: { status: { not: 'canceled' } },

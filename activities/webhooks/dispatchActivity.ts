@@ -1,7 +1,7 @@
 // The activity workflows call after their writes commit: hand the outbox rows they produced to delivery.
 import type { Client } from '@temporalio/client';
+import { startInvoiceCollectionWorkflow } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
-import { startInvoiceCollectionWorkflow } from '../reconciliation/workflowStarts.js';
 import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
 export function createWebhookDispatchActivities(

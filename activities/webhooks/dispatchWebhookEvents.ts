@@ -2,18 +2,11 @@
 // endpoint), one webhook:<deliveryId> workflow per delivery (fixed id: a running one is reused, a finished one is
 // never restarted here; redelivery is explicit), then marks the row dispatched. Idempotent and safe to repeat, which is
 // what the API's after-commit dispatch, the workflows and the reconciliation schedule all do.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
+import { startWebhookDeliveryWorkflow, type WorkflowStarter } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
 
-export const webhookDeliveryWorkflowId = (deliveryId: string) => `webhook:${deliveryId}`;
-
-export interface WebhookDispatchDeps {
+export interface WebhookDispatchDeps extends WorkflowStarter {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
-  /** false on servers without our custom search attributes (the time-skipping test server). */
-  searchAttributes?: boolean;
 }
 
 export async function createDeliveries(db: Db, webhookEventId: string) {
@@ -38,34 +31,6 @@ export async function createDeliveries(db: Db, webhookEventId: string) {
   return { event, deliveries };
 }
 
-export async function startDeliveryWorkflow(
-  deps: WebhookDispatchDeps,
-  delivery: { id: string },
-  tenant: { organizationId: string; entityId: string | null },
-): Promise<void> {
-  try {
-    await deps.temporal.workflow.start('webhookDeliveryWorkflow', {
-      workflowId: webhookDeliveryWorkflowId(delivery.id),
-      taskQueue: deps.taskQueue,
-      args: [{ deliveryId: delivery.id, organizationId: tenant.organizationId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      ...(deps.searchAttributes === false
-        ? {}
-        : {
-            typedSearchAttributes: tenantSearchAttributes({
-              organizationId: tenant.organizationId,
-              entityId: tenant.entityId ?? undefined,
-            }),
-          }),
-      staticSummary: `Webhook delivery ${delivery.id}`,
-    });
-  } catch (err) {
-    // Already ran (delivered or dead-lettered): nothing to do; redelivery is a separate, explicit request.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-}
-
 /** Dispatches each outbox row; returns the delivery ids started (or already running). */
 export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEventIds: string[]): Promise<string[]> {
   const started: string[] = [];
@@ -74,7 +39,7 @@ export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEv
     if (!event) continue;
     for (const delivery of deliveries) {
       if (delivery.status === 'delivered' || delivery.status === 'dead') continue;
-      await startDeliveryWorkflow(deps, delivery, event);
+      await startWebhookDeliveryWorkflow(deps, delivery, event);
       started.push(delivery.id);
     }
     if (!event.dispatchedAt) {

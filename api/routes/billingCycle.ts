@@ -3,9 +3,9 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { findEntityInOrganization } from '../../activities/entities.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import {
   BILLING_PERIOD_CLOSING,
-  billingWorkflowId,
   changeAnchorDayUpdate,
   closeNowSignal,
 } from '../../workflows/entityBillingWorkflow.js';

@@ -13,7 +13,7 @@ import {
   listBillingJobs,
 } from '../../activities/jobs/billingJobRecords.js';
 import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
-import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
+import { startBillingJobWorkflow } from '../../temporal/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import {
@@ -140,23 +140,9 @@ const present = (j: BillingJobRow, live?: Record<string, unknown> | null) => ({
 });
 
 export function billingJobRoutes(deps: RouteDeps) {
-  const start = async (job: BillingJobRow, type: string, arg: object) => {
+  const start = async (job: BillingJobRow, type: 'eventReplayWorkflow' | 'batchImportWorkflow', arg: object) => {
     try {
-      await deps.temporal.workflow.start(type, {
-        workflowId: job.workflowId,
-        taskQueue: deps.taskQueue,
-        args: [arg],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        ...(deps.searchAttributes === false
-          ? {}
-          : {
-              typedSearchAttributes: tenantSearchAttributes({
-                organizationId: job.organizationId,
-                entityId: job.entityId ?? undefined,
-              }),
-            }),
-        staticSummary: `Billing job ${job.id} (${job.kind})`,
-      });
+      await startBillingJobWorkflow(deps, job, type, arg);
     } catch (err) {
       deps.log.error({ err, jobId: job.id }, 'billing job workflow start failed');
       await failBillingJob(deps.db, job.id, 'the job workflow could not be started');

@@ -8,7 +8,7 @@ import { PaymentFailedError, purchaseCreditPackage } from '../../activities/cred
 import { transferCredits } from '../../activities/credits/transferCredits.js';
 import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
-import { startCreditGrantWorkflow } from '../../activities/reconciliation/workflowStarts.js';
+import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
@@ -228,10 +228,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
     for (const g of grants) {
       if (g.expiresAt === null) continue;
       try {
-        await startCreditGrantWorkflow(
-          { temporal: deps.temporal, taskQueue: deps.taskQueue },
-          { id: g.id, entityId: g.entityId, organizationId },
-        );
+        await startCreditGrantWorkflow(deps, { id: g.id, entityId: g.entityId, organizationId });
       } catch (err) {
         deps.log.warn({ err, grantId: g.id }, 'credit grant workflow start failed; reconciliation will retry');
       }

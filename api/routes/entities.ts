@@ -3,6 +3,8 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createEntity, listEntities, updateEntity } from '../../activities/entities/entityRecords.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
+import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
@@ -21,7 +23,6 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
-import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
 import { NewEventPrice, validated } from './priceBooks.js';
 
 const OveragePolicy = z.enum(['reject', 'bill']).openapi({
@@ -140,7 +141,7 @@ export const presentEntity = (e: EntityRow) => ({
   overagePolicy: e.overagePolicy,
   lowBalanceThreshold: money(e.lowBalanceThreshold, e.currency),
   suspendedAt: isoOrNull(e.suspendedAt),
-  billingWorkflowId: `billing:${e.id}`,
+  billingWorkflowId: billingWorkflowId(e.id),
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });
@@ -156,9 +157,7 @@ export function entityRoutes(deps: RouteDeps) {
           : {}),
       });
       try {
-        await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity, {
-          searchAttributes: deps.searchAttributes,
-        });
+        await startEntityBillingWorkflow(deps, entity);
       } catch (err) {
         // The entity exists; reconciliation will start its workflow. Answer with what is true now.
         deps.log.error({ err, entityId: entity.id }, 'billing workflow start failed; reconciliation will retry');

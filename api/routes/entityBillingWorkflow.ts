@@ -4,11 +4,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../activities/db.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
-import { billingStateQuery, billingWorkflowId } from '../../workflows/entityBillingWorkflow.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
+import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
+import { billingStateQuery } from '../../workflows/entityBillingWorkflow.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { notFound, ProblemSchema } from '../problem.js';
-import { startEntityBillingWorkflow } from '../temporal/startEntityBilling.js';
 
 const Params = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
 
@@ -85,9 +86,7 @@ export function entityBillingWorkflowRoutes(deps: {
   return new OpenAPIHono<AuthEnv>()
     .openapi(startRoute, async (c) => {
       const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
-      const started = await startEntityBillingWorkflow(deps.temporal, deps.taskQueue, entity, {
-        searchAttributes: deps.searchAttributes,
-      });
+      const started = await startEntityBillingWorkflow(deps, entity);
       return c.json(started, 202);
     })
     .openapi(readRoute, async (c) => {

@@ -4,7 +4,7 @@
 // its change once.
 import { randomBytes } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SUBSCRIPTION_ERRORS, validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
 import {
@@ -12,7 +12,8 @@ import {
   listSubscriptions,
   subscriptionUtilization,
 } from '../../activities/subscriptions/subscriptionRecords.js';
-import { tenantSearchAttributes } from '../../workflows/searchAttributes.js';
+import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
+import { subscriptionCreation } from '../../temporal/workflowStarts.js';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -21,8 +22,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   subscriptionStateQuery,
-  subscriptionWorkflow,
-  subscriptionWorkflowId,
+  type subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
@@ -247,22 +247,12 @@ export function subscriptionRoutes(deps: RouteDeps) {
         ]);
       }
       const subscriptionId = uuidv7();
-      const start = new WithStartWorkflowOperation(subscriptionWorkflow, {
-        workflowId: subscriptionWorkflowId(subscriptionId),
-        taskQueue: deps.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [
-          {
-            subscriptionId,
-            organizationId,
-            entityId: body.entityId,
-            create: { planId: body.planId, seats: body.seats },
-          },
-        ],
-        ...(deps.searchAttributes === false
-          ? {}
-          : { typedSearchAttributes: tenantSearchAttributes({ organizationId, entityId: body.entityId }) }),
-        staticSummary: `Subscription ${subscriptionId}: ${body.seats} seats`,
+      const start = subscriptionCreation(deps, {
+        subscriptionId,
+        organizationId,
+        entityId: body.entityId,
+        planId: body.planId,
+        seats: body.seats,
       });
       const created = await change(() =>
         deps.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start }),

@@ -12,8 +12,9 @@ import {
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from '../../activities/webhookEndpoints/endpointRecords.js';
-import { startDeliveryWorkflow } from '../../activities/webhooks/dispatchWebhookEvents.js';
 import { assertWebhookUrlAllowed, WebhookUrlNotAllowedError } from '../../activities/webhooks/webhookUrlPolicy.js';
+import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
+import { startWebhookDeliveryWorkflow } from '../../temporal/workflowStarts.js';
 import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
@@ -29,7 +30,6 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
-import { redeliverWebhook } from '../temporal/redeliverWebhook.js';
 
 const HttpUrl = z
   .url({ protocol: /^https?$/ })
@@ -309,7 +309,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
         c.req.valid('param').endpointId,
       );
       try {
-        await startDeliveryWorkflow(deps, delivery, { organizationId, entityId: null });
+        await startWebhookDeliveryWorkflow(deps, delivery, { organizationId, entityId: null });
       } catch (err) {
         deps.log.error({ err, deliveryId: delivery.id }, 'test ping workflow start failed; reconciliation will retry');
       }
@@ -346,7 +346,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       const organizationId = c.var.auth.organizationId;
       const delivery = await findWebhookDelivery(deps.db, organizationId, c.req.valid('param').deliveryId);
       if (!delivery) throw notFound('webhook delivery');
-      const started = await redeliverWebhook(deps.temporal, deps.taskQueue, {
+      const started = await redeliverWebhook(deps, {
         id: delivery.id,
         organizationId,
         entityId: delivery.event.entityId,

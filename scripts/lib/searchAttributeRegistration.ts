@@ -2,7 +2,7 @@
 // (TEMPORAL_ADDRESS). Already-registered attributes are fine: registration is idempotent.
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
+import { SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes.js';
 
 const INDEXED_VALUE_TYPE = {
   Keyword: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

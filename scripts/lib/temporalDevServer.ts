@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.js';
+import { SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes.js';
 import { registerSearchAttributes } from './searchAttributeRegistration.js';
 
 export interface DevServerOptions {

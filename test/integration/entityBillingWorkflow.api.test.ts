@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
-import { EntityIdKey, OrganizationIdKey } from '../../workflows/searchAttributes.js';
+import { EntityIdKey, OrganizationIdKey } from '../../temporal/searchAttributes.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
 import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
 

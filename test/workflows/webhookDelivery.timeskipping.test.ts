@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { redeliverWebhook } from '../../api/temporal/redeliverWebhook.js';
+import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
 import { createTenant } from '../support/factories.js';
 import {
   createOutboxEvent,
@@ -116,10 +116,8 @@ describe('webhookDeliveryWorkflow', () => {
 
     // Redelivery on request: a new run with the same workflow id, the same webhook-id, attempt 7.
     await redeliverWebhook(
-      env.client,
-      h.taskQueue,
+      { temporal: env.client, taskQueue: h.taskQueue, searchAttributes: false },
       { id: delivery.id, organizationId: tenant.organizationId },
-      { searchAttributes: false },
     );
     await eventually(async () => {
       const d = await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
 import type { App } from '../../../api/app.js';
-import { EntityIdKey, OrganizationIdKey } from '../../../workflows/searchAttributes.js';
+import { EntityIdKey, OrganizationIdKey } from '../../../temporal/searchAttributes.js';
 import {
   type Caller,
   caller,

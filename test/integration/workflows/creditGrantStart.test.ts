@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../activities/db.js';
-import { EntityIdKey, OrganizationIdKey } from '../../../workflows/searchAttributes.js';
+import { EntityIdKey, OrganizationIdKey } from '../../../temporal/searchAttributes.js';
 import { bearer, createTenant } from '../../support/factories.js';
 import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
 

@@ -11,7 +11,13 @@ export const SEARCH_ATTRIBUTES = {
 export const OrganizationIdKey = defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD);
 export const EntityIdKey = defineSearchAttributeKey('EntityId', SearchAttributeType.KEYWORD);
 
-export function tenantSearchAttributes(tenant: { organizationId: string; entityId?: string }) {
+/** Whom a workflow works for: an organization, and the entity where there is one. */
+export interface Tenant {
+  organizationId: string;
+  entityId?: string | null | undefined;
+}
+
+export function tenantSearchAttributes(tenant: Tenant) {
   return [
     { key: OrganizationIdKey, value: tenant.organizationId },
     ...(tenant.entityId ? [{ key: EntityIdKey, value: tenant.entityId }] : []),

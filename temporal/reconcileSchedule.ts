@@ -1,8 +1,7 @@
 // The `reconcile` Temporal Schedule: runs reconciliationWorkflow every 5 minutes (one at a time). Created at
 // `npm start` and by the release step; creating it again is a no-op.
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-
-export const RECONCILE_SCHEDULE_ID = 'reconcile';
+import { RECONCILE_RUN_WORKFLOW_ID, RECONCILE_SCHEDULE_ID } from './workflowIds.js';
 
 export async function ensureReconcileSchedule(
   client: Client,
@@ -17,7 +16,7 @@ export async function ensureReconcileSchedule(
       action: {
         type: 'startWorkflow',
         workflowType: 'reconciliationWorkflow',
-        workflowId: 'reconcile-run',
+        workflowId: RECONCILE_RUN_WORKFLOW_ID,
         taskQueue,
         args: [{}],
         staticSummary: 'Start missing workflows, dispatch pending outbox rows',
