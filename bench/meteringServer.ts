@@ -1,12 +1,11 @@
 // The API as the benchmark runs it: createApp (the production app, every middleware) on @hono/node-server, plus one
 // bench-only route pair under /api/bench that is the baseline: the same HTTP stack, auth and JSON parsing, then plain
 // INSERTs of the same MarketplaceEvent rows through the same driver and pool as the hot path (`pg`, see
-// activities/metering/meteringPool.ts), autocommit, with no pricing, locks, ledger or counters. Started as a child process by bench/metering.ts; never part of the product.
+// activities/db.ts), autocommit, with no pricing, locks, ledger or counters. Started as a child process by bench/metering.ts; never part of the product.
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
-import { meteringPool } from '../activities/metering/meteringPool.js';
 import { uuidv7 } from '../activities/metering/uuidv7.js';
 import { createApp } from '../api/app.js';
 
@@ -17,7 +16,7 @@ const db = createDb(databaseUrl, Number(process.env.DATABASE_POOL_SIZE ?? 16));
 const temporal = new Client({
   connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }),
 });
-const pool = meteringPool(db);
+const pool = db.pg;
 // As production runs it (activities/config.ts defaults): API-key lookups cached for 5 s per process.
 const app = createApp({
   db,

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { createDb, type Db } from '../activities/db.js';
+import { closeDb, createDb, type Db } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
-import { closeMeteringPool } from '../activities/metering/meteringPool.js';
 import { createApp } from '../api/app.js';
 import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
@@ -90,8 +89,7 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
       worker.shutdown();
       await running;
       await env.teardown();
-      await closeMeteringPool(db);
-      await db.$disconnect();
+      await closeDb(db);
       for (const stop of stops.reverse()) await stop();
     },
   };

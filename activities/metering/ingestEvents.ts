@@ -18,7 +18,6 @@ import pLimit from 'p-limit';
 import type { Db } from '../db.js';
 import { type PreparedEvent, prepareEvent } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
-import { type MeteringPool, meteringPool } from './meteringPool.js';
 import { UUID_PATTERN } from './meteringSql.js';
 import { type EntityGroup, type GroupResult, processWithRetry } from './meteringTransaction.js';
 import type { EventOutcome, IngestEventInput, IngestOptions, IngestResult } from './meteringTypes.js';
@@ -94,7 +93,7 @@ export async function ingestEventsOfOrganizations(
   // Committed in transactions of at most `entitiesPerTransaction` entities (contiguous in id order), run side by side:
   // a transaction holds its entities' locks until COMMIT, so one transaction over a batch spread across many entities
   // would make every concurrent batch touching any of them wait for all of it.
-  const pool = meteringPool(db);
+  const pool = db.pg;
   const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
   const sorted = groups.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
   const chunks: EntityGroup[][] = [];
@@ -109,7 +108,7 @@ export async function ingestEventsOfOrganizations(
  * and redoes the rest). Writes each event's outcome (or `{ failed }`) into `outcomes`.
  */
 async function commitGroups(
-  pool: MeteringPool,
+  pool: Db['pg'],
   groups: EntityGroup[],
   now: Date,
   outcomes: Array<EventOutcome | { failed: unknown }>,

@@ -1,4 +1,4 @@
-// One metering transaction over one or more entities, on a plain `pg` connection (see meteringPool.ts for why not
+// One metering transaction over one or more entities, on a plain `pg` connection (see activities/db.ts for why not
 // Prisma), three round trips plus COMMIT:
 //   1. BEGIN; lock the entities in id order (meteringSql.ts lockEntitiesSql)
 //        every balance change of an entity (events, purchases, grants, transfers) and every change of its billing
@@ -20,10 +20,10 @@
 // Every writer of CreditGrant.remaining holds the entity's row lock (this path, activities/credits/*, the expiry
 // activity). Grant updates are relative and guarded (remaining >= drawn); a guard failure aborts and retries.
 import type { EventPricer } from '../../domain/eventPricer.js';
+import type { Db } from '../db.js';
 import { buildEntityStates } from './entityState.js';
 import type { PreparedEvent } from './eventInput.js';
 import type { CachedEntity } from './meteringContext.js';
-import type { MeteringPool } from './meteringPool.js';
 import {
   type LockedEntity,
   lockEntitiesSql,
@@ -70,7 +70,7 @@ function isRetryable(error: unknown): boolean {
 type Sql = <T>(name: string, text: string, params: unknown[]) => Promise<T[]>;
 
 /** Commits the groups' events in one transaction, retrying conflicts (at most four attempts). */
-export async function processWithRetry(pool: MeteringPool, groups: EntityGroup[], now: Date): Promise<GroupResult> {
+export async function processWithRetry(pool: Db['pg'], groups: EntityGroup[], now: Date): Promise<GroupResult> {
   let lookUpStoredEvents = false;
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();

@@ -9,22 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Decimal } from 'decimal.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
-import { closeMeteringPool } from '../../activities/metering/meteringPool.js';
 import { createApiClient } from '../../api/client.js';
-import {
-  devServerClient,
-  devServerWorker,
-  serveOverHttp,
-  testApp,
-  testDb,
-  uniqueTaskQueue,
-} from '../support/services.js';
+import { serveOverHttp } from '../support/services.js';
+import { apiTestContext } from '../support/testContext.js';
 
 const BOOTSTRAP_KEY = `bootstrap-${randomUUID()}`;
 
@@ -33,27 +23,15 @@ interface Received {
   body: string;
 }
 
-let db: Db;
-let temporal: Client;
-let worker: Worker;
-let workerConnection: NativeConnection;
-let running: Promise<void>;
+const ctx = apiTestContext('e2e-story', { worker: true, app: { bootstrapAdminKey: BOOTSTRAP_KEY } });
 let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
 let receiver: Server;
 let receiverUrl: string;
 const received: Received[] = [];
-const workflowIds: string[] = [];
 
 beforeAll(async () => {
-  db = testDb();
-  temporal = await devServerClient();
-  const taskQueue = uniqueTaskQueue('e2e-story');
-  ({ worker, connection: workerConnection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-
-  const app = testApp(db, temporal, taskQueue, { bootstrapAdminKey: BOOTSTRAP_KEY });
-  api = await serveOverHttp(app);
+  api = await serveOverHttp(ctx.app);
   apiUrl = api.url;
 
   receiver = createServer((req, res) => {
@@ -71,19 +49,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of workflowIds)
-    await temporal?.workflow
-      .getHandle(id)
-      .terminate('test done')
-      .catch(() => {});
   await api?.close();
   await new Promise((r) => receiver?.close(r));
-  worker?.shutdown();
-  await running;
-  await workerConnection?.close();
-  await temporal?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
 });
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
@@ -134,7 +101,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       }),
       201,
     );
-    workflowIds.push(`billing:${entity.id}`);
+    ctx.terminateAfter.push(`billing:${entity.id}`);
 
     const users = [];
     for (const [i, name] of ['Ana', 'Ben'].entries()) {
@@ -177,7 +144,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       await admin.api.billing.subscriptions.$post({ json: { entityId: entity.id, planId: plan.id, seats: 3 } }),
       201,
     );
-    workflowIds.push(`subscription:${subscription.id}`);
+    ctx.terminateAfter.push(`subscription:${subscription.id}`);
     expect(subscription).toMatchObject({ seats: 3, status: 'active' });
 
     const pkg = await ok<{ id: string }>(
@@ -193,7 +160,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       201,
     );
     expect(purchase.grant.remaining).toBe('15.00');
-    workflowIds.push(`credit-grant:${purchase.grant.id}`);
+    ctx.terminateAfter.push(`credit-grant:${purchase.grant.id}`);
 
     // Ten events at 2.00: the first seven and a half are covered by the 15.00 of credits, the rest billed later.
     const outcomes = [];
@@ -236,7 +203,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
     expect(new Decimal(change.net).greaterThan(0)).toBe(true);
     // More seats are charged now: the change's own invoice, number 1, of exactly its proration lines.
     expect([change.invoice.number, change.invoice.total]).toEqual([1, change.net]);
-    workflowIds.push(`invoice:${change.invoice.invoiceId}`);
+    ctx.terminateAfter.push(`invoice:${change.invoice.invoiceId}`);
     const changeLines = (
       await ok<{ data: Line[] }>(
         await admin.api.billing.invoices[':invoiceId'].lines.$get({
@@ -258,7 +225,7 @@ describe('a marketplace billing story, through the HTTP API only', () => {
       const list = (await res.json()) as { data: Array<{ id: string; status: string; kind: string }> };
       return list.data.find((i) => i.kind === 'period' && i.status !== 'draft');
     });
-    workflowIds.push(`invoice:${invoice.id}`);
+    ctx.terminateAfter.push(`invoice:${invoice.id}`);
     const detail = await ok<{
       number: number;
       currency: string;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
+import { closeDb, type Db } from '../../activities/db.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
 import { devServerClient, serveOverHttp, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await temporal?.connection.close();
-  await db?.$disconnect();
+  if (db) await closeDb(db);
 });
 
 function send(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {

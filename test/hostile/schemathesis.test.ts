@@ -12,23 +12,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
 import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
 import { createLogger } from '../../activities/logger.js';
-import { closeMeteringPool } from '../../activities/metering/meteringPool.js';
 import { projectRoot } from '../../scripts/lib/prismaCli.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
-import {
-  devServerClient,
-  devServerWorker,
-  serveOverHttp,
-  testApp,
-  testDb,
-  uniqueTaskQueue,
-} from '../support/services.js';
+import { serveOverHttp } from '../support/services.js';
+import { apiTestContext } from '../support/testContext.js';
 
 const CLI = path.join(projectRoot, '.tools/bin/schemathesis');
 const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? '5';
@@ -56,44 +46,27 @@ interface Report {
   errors: Array<{ title: string; count: number }>;
 }
 
-let db: Db;
-let temporal: Client;
-let worker: Worker;
-let workerConnection: NativeConnection;
-let running: Promise<void>;
+// Production mode for webhook URLs: fuzzed endpoints on internal or unresolvable hosts are refused (422).
+// Errors are logged: a 500 the fuzzer finds is printed with its cause, in CI too. Workflows the run starts (billing
+// cycles, subscriptions, webhook deliveries) live on this file's task queue, which nothing polls once the worker stops.
+const ctx = apiTestContext('schemathesis', {
+  worker: true,
+  app: { allowInternalWebhookUrls: false, log: createLogger('api-schemathesis', 'error') },
+});
 let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
 let tenant: TestTenant;
 let reportDir: string;
 
 beforeAll(async () => {
-  db = testDb();
-  temporal = await devServerClient();
-  const taskQueue = uniqueTaskQueue('schemathesis');
-  ({ worker, connection: workerConnection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  // Production mode for webhook URLs: fuzzed endpoints on internal or unresolvable hosts are refused (422).
-  // Errors are logged: a 500 the fuzzer finds is printed with its cause, in CI too.
-  const app = testApp(db, temporal, taskQueue, {
-    allowInternalWebhookUrls: false,
-    log: createLogger('api-schemathesis', 'error'),
-  });
-  api = await serveOverHttp(app);
+  api = await serveOverHttp(ctx.app);
   apiUrl = api.url;
-  tenant = await createTenant(db);
+  tenant = await createTenant(ctx.db);
   reportDir = await mkdtemp(path.join(tmpdir(), 'schemathesis-'));
 });
 
 afterAll(async () => {
   await api?.close();
-  // Workflows the run started (billing cycles, subscriptions, webhook deliveries) live on this file's task queue,
-  // which nothing polls once the worker stops.
-  worker?.shutdown();
-  await running;
-  await workerConnection?.close();
-  await temporal?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
   if (reportDir) await rm(reportDir, { recursive: true, force: true });
 });
 
@@ -158,7 +131,7 @@ describe.skipIf(process.env.SKIP_SCHEMATHESIS === '1')('schemathesis against /op
       exit: 0,
     });
 
-    const invariants = await checkInvariants(db, { organizationId: tenant.organizationId });
+    const invariants = await checkInvariants(ctx.db, { organizationId: tenant.organizationId });
     expect(invariants.violations).toEqual([]);
   }, 600_000);
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
+import { closeDb, type Db } from '../../activities/db.js';
 import { createWebhookDeliveryActivities, REFUSED_PREFIX } from '../../activities/webhooks/webhookDelivery.js';
 import { postWebhook } from '../../activities/webhooks/webhookHttp.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
@@ -41,7 +41,7 @@ beforeEach(() => {
 
 afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
-  await db?.$disconnect();
+  if (db) await closeDb(db);
 });
 
 /** An endpoint saved with `url` (as if it passed the create-time check) and one pending delivery to it. */

@@ -1,44 +1,25 @@
 // The vertical slice, end to end on the real services: an API call starts billing:<entityId> on the Temporal dev
 // server, the worker runs it, its activity writes the BillingPeriod row through Prisma, and the API reads it back.
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
 import { EntityIdKey, OrganizationIdKey } from '../../temporal/searchAttributes.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import { apiTestContext } from '../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('billing-slice', { worker: true });
 let tenant: TestTenant;
 let otherTenant: TestTenant;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  const taskQueue = uniqueTaskQueue('billing-slice');
-  ({ worker, connection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  app = testApp(db, client, taskQueue);
   // Anchor 31 in New York: the period boundaries are local midnights, clamped to month end.
-  tenant = await createTenant(db, { timeZone: 'America/New_York', billingAnchorDay: 31 });
-  otherTenant = await createTenant(db);
+  tenant = await createTenant(ctx.db, { timeZone: 'America/New_York', billingAnchorDay: 31 });
+  otherTenant = await createTenant(ctx.db);
 });
 
 afterAll(async () => {
-  await client?.workflow
+  await ctx.client.workflow
     .getHandle(`billing:${tenant.entityId}`)
     .terminate('test done')
     .catch(() => {});
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await client?.connection.close();
-  await db?.$disconnect();
 });
 
 const path = (entityId: string) => `/api/entities/${entityId}/billing-workflow`;
@@ -55,13 +36,13 @@ async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_00
 
 describe('POST /api/entities/:id/billing-workflow', () => {
   it('starts billing:<entityId>, whose activity writes the current period, readable through the API', async () => {
-    const res = await app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
+    const res = await ctx.app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
     expect(res.status).toBe(202);
     const started = (await res.json()) as { workflowId: string; runId: string };
     expect(started.workflowId).toBe(`billing:${tenant.entityId}`);
 
     const row = await eventually(() =>
-      db.billingPeriod.findFirst({ where: { entityId: tenant.entityId } }).then((r) => r ?? undefined),
+      ctx.db.billingPeriod.findFirst({ where: { entityId: tenant.entityId } }).then((r) => r ?? undefined),
     );
     expect(row.status).toBe('open');
     expect(row.workflowId).toBe(`billing:${tenant.entityId}`);
@@ -73,7 +54,7 @@ describe('POST /api/entities/:id/billing-workflow', () => {
     expect(Number(localHour(row.periodStart))).toBe(0);
     expect(Number(localHour(row.periodEnd))).toBe(0);
 
-    const read = await app.request(path(tenant.entityId), { headers: bearer(tenant.readKey) });
+    const read = await ctx.app.request(path(tenant.entityId), { headers: bearer(tenant.readKey) });
     expect(read.status).toBe(200);
     const body = (await read.json()) as { status: string; state: Record<string, unknown> };
     expect(body.status).toBe('RUNNING');
@@ -86,39 +67,39 @@ describe('POST /api/entities/:id/billing-workflow', () => {
     });
 
     // Ops find the run in the Temporal UI by tenant.
-    const description = await client.workflow.getHandle(started.workflowId).describe();
+    const description = await ctx.client.workflow.getHandle(started.workflowId).describe();
     expect(description.typedSearchAttributes.get(EntityIdKey)).toBe(tenant.entityId);
     expect(description.typedSearchAttributes.get(OrganizationIdKey)).toBe(tenant.organizationId);
   });
 
   it('is idempotent: a second start returns the same run and writes no second period', async () => {
-    const first = await app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
-    const second = await app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
+    const first = await ctx.app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
+    const second = await ctx.app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     const [a, b] = (await Promise.all([first.json(), second.json()])) as Array<{ runId: string }>;
     expect(b?.runId).toBe(a?.runId);
-    expect(await db.billingPeriod.count({ where: { entityId: tenant.entityId } })).toBe(1);
+    expect(await ctx.db.billingPeriod.count({ where: { entityId: tenant.entityId } })).toBe(1);
   });
 
   it("answers 404 for another organization's entity and changes nothing", async () => {
-    const res = await app.request(path(otherTenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
+    const res = await ctx.app.request(path(otherTenant.entityId), { method: 'POST', headers: bearer(tenant.adminKey) });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
-    await expect(client.workflow.getHandle(`billing:${otherTenant.entityId}`).describe()).rejects.toThrow();
+    await expect(ctx.client.workflow.getHandle(`billing:${otherTenant.entityId}`).describe()).rejects.toThrow();
   });
 
   it('rejects a missing key (401), a read-only key (403) and a malformed id (422) with problem+json', async () => {
-    const noKey = await app.request(path(tenant.entityId), { method: 'POST' });
+    const noKey = await ctx.app.request(path(tenant.entityId), { method: 'POST' });
     expect(noKey.status).toBe(401);
     expect(((await noKey.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
 
-    const readOnly = await app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.readKey) });
+    const readOnly = await ctx.app.request(path(tenant.entityId), { method: 'POST', headers: bearer(tenant.readKey) });
     expect(readOnly.status).toBe(403);
     expect(((await readOnly.json()) as { code: string }).code).toBe('INSUFFICIENT_SCOPE');
 
-    const malformed = await app.request(path('not-a-uuid'), { method: 'POST', headers: bearer(tenant.adminKey) });
+    const malformed = await ctx.app.request(path('not-a-uuid'), { method: 'POST', headers: bearer(tenant.adminKey) });
     expect(malformed.status).toBe(422);
     const problem = (await malformed.json()) as { code: string; errors: Array<{ path: string }> };
     expect(problem.code).toBe('VALIDATION_FAILED');
@@ -128,7 +109,7 @@ describe('POST /api/entities/:id/billing-workflow', () => {
 
 describe('GET /health', () => {
   it('reports the database and Temporal reachable', async () => {
-    const res = await app.request('/health');
+    const res = await ctx.app.request('/health');
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       status: string;

@@ -1,44 +1,35 @@
 // The Idempotency-Key convention every POST follows, exercised on a POST that exists from the start.
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashApiKey } from '../../activities/apiKeys.js';
-import type { Db } from '../../activities/db.js';
 import { claimIdempotencyKey } from '../../activities/idempotencyRecords.js';
 import { createProcessLiveness, type ProcessLiveness } from '../../activities/processLiveness.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import { apiTestContext } from '../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('idempotency');
 let tenant: TestTenant;
 let other: TestTenant;
 let adminKeyId: string;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
   // No worker: starting the workflow is enough for these assertions.
-  app = testApp(db, client, uniqueTaskQueue('idempotency'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  adminKeyId = (await db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(tenant.adminKey) } })).id;
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  adminKeyId = (await ctx.db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(tenant.adminKey) } })).id;
 });
 
 afterAll(async () => {
   for (const t of [tenant, other]) {
-    await client?.workflow
+    await ctx.client.workflow
       .getHandle(`billing:${t.entityId}`)
       .terminate('test done')
       .catch(() => {});
   }
-  await client?.connection.close();
-  await db?.$disconnect();
 });
 
 const post = (t: TestTenant, entityId: string, key: string) =>
-  app.request(`/api/entities/${entityId}/billing-workflow`, {
+  ctx.app.request(`/api/entities/${entityId}/billing-workflow`, {
     method: 'POST',
     headers: { ...bearer(t.adminKey), 'Idempotency-Key': key },
   });
@@ -80,7 +71,7 @@ describe('Idempotency-Key', () => {
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
     expect(
-      await db.idempotencyRecord.count({ where: { organizationId: tenant.organizationId, key: 'key-concurrent' } }),
+      await ctx.db.idempotencyRecord.count({ where: { organizationId: tenant.organizationId, key: 'key-concurrent' } }),
     ).toBe(1);
   });
 
@@ -93,7 +84,7 @@ describe('Idempotency-Key', () => {
       ],
       ['key-day-old-other', 'another request'],
     ] as const) {
-      await db.idempotencyRecord.create({
+      await ctx.db.idempotencyRecord.create({
         data: {
           organizationId: tenant.organizationId,
           apiKeyId: adminKeyId,
@@ -126,7 +117,7 @@ describe('Idempotency-Key', () => {
     const path = `/api/entities/${tenant.entityId}/billing-workflow`;
     const requestHash = createHash('sha256').update(`POST\n${path}\n`).digest('hex');
     const claim = (key: string, ageMs: number) =>
-      db.idempotencyRecord.create({
+      ctx.db.idempotencyRecord.create({
         data: {
           organizationId: tenant.organizationId,
           apiKeyId: adminKeyId,
@@ -148,7 +139,7 @@ describe('Idempotency-Key', () => {
     const replayed = await post(tenant, tenant.entityId, 'key-abandoned');
     expect(replayed.status).toBe(202);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-    const stored = await db.idempotencyRecord.findUniqueOrThrow({
+    const stored = await ctx.db.idempotencyRecord.findUniqueOrThrow({
       where: { apiKeyId_key: { apiKeyId: adminKeyId, key: 'key-abandoned' } },
     });
     expect(stored.statusCode).toBe(202);
@@ -176,7 +167,7 @@ describe('Idempotency-Key', () => {
         ['key-holder-dies', dying.stamp()],
         ['key-holder-lives', living.stamp()],
       ] as const) {
-        const claimed = await claimIdempotencyKey(db, {
+        const claimed = await claimIdempotencyKey(ctx.db, {
           organizationId: tenant.organizationId,
           apiKeyId: adminKeyId,
           key,
@@ -189,9 +180,9 @@ describe('Idempotency-Key', () => {
       }
       // One of them is SIGKILLed: its socket closes and Postgres ends its backend.
       const deadPid = dying.stamp()?.pid as number;
-      await db.$queryRaw`SELECT pg_terminate_backend(${deadPid}::int)`;
+      await ctx.db.$queryRaw`SELECT pg_terminate_backend(${deadPid}::int)`;
       for (let i = 0; i < 100; i++) {
-        const rows = await db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE pid = ${deadPid}::int`;
+        const rows = await ctx.db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE pid = ${deadPid}::int`;
         if (rows.length === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -1,19 +1,10 @@
 // A process's liveness connection (activities/processLiveness.ts): it names a backend that pg_stat_activity shows
 // while the process runs, and after losing its connection it comes back on a new backend.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../activities/db.js';
+import { describe, expect, inject, it } from 'vitest';
 import { createProcessLiveness, type LivenessStamp } from '../../activities/processLiveness.js';
-import { testDb } from '../support/services.js';
+import { dbTestContext } from '../support/testContext.js';
 
-let db: Db;
-
-beforeAll(() => {
-  db = testDb(2);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+const ctx = dbTestContext(2);
 
 const until = async <T>(read: () => T | null, what: string): Promise<T> => {
   for (let i = 0; i < 200; i++) {
@@ -26,7 +17,7 @@ const until = async <T>(read: () => T | null, what: string): Promise<T> => {
 
 const isLive = async (stamp: LivenessStamp) =>
   (
-    await db.$queryRaw<unknown[]>`
+    await ctx.db.$queryRaw<unknown[]>`
       SELECT 1 FROM pg_stat_activity WHERE pid = ${stamp.pid}::int AND backend_start = ${stamp.startedAt}::timestamptz`
   ).length === 1;
 
@@ -38,7 +29,7 @@ describe('process liveness', () => {
       // Exactly: backend_start has microseconds, which a JS Date would round away.
       expect(await isLive(first)).toBe(true);
 
-      await db.$queryRaw`SELECT pg_terminate_backend(${first.pid}::int)`;
+      await ctx.db.$queryRaw`SELECT pg_terminate_backend(${first.pid}::int)`;
       const second = await until(() => {
         const s = liveness.stamp();
         return s && s.pid !== first.pid ? s : null;

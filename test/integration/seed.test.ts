@@ -1,34 +1,27 @@
 // The demo seed: what `npm start` shows a new user. Runs in a transaction of its own and is idempotent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../activities/apiKeys.js';
-import type { Db } from '../../activities/db.js';
 import { DEMO_ORG_DOMAIN, seedDemo } from '../../prisma/seed.js';
-import { testDb } from '../support/services.js';
+import { dbTestContext } from '../support/testContext.js';
 
-let db: Db;
-beforeAll(() => {
-  db = testDb(2);
-});
-afterAll(async () => {
-  await db?.$disconnect();
-});
+const ctx = dbTestContext(2);
 
 describe('seedDemo', () => {
   it('creates the demo organization once, with a working admin key', async () => {
-    const first = await seedDemo(db);
-    const second = await seedDemo(db);
+    const first = await seedDemo(ctx.db);
+    const second = await seedDemo(ctx.db);
     expect(second.created).toBe(false);
     expect(second.organizationId).toBe(first.organizationId);
     expect(second.apiKey).toBeUndefined();
-    expect(await db.organization.count({ where: { domain: DEMO_ORG_DOMAIN } })).toBe(1);
+    expect(await ctx.db.organization.count({ where: { domain: DEMO_ORG_DOMAIN } })).toBe(1);
 
     if (first.created) {
-      const key = await db.apiKey.findUnique({ where: { hash: hashApiKey(first.apiKey!) } });
+      const key = await ctx.db.apiKey.findUnique({ where: { hash: hashApiKey(first.apiKey!) } });
       expect(key?.organizationId).toBe(first.organizationId);
       expect(key?.scopes).toEqual(['admin']);
     }
 
-    const entities = await db.entity.findMany({
+    const entities = await ctx.db.entity.findMany({
       where: { organizationId: first.organizationId },
       include: { members: { include: { user: { include: { profiles: true } } } }, teams: true },
       orderBy: { name: 'asc' },
@@ -48,7 +41,7 @@ describe('seedDemo', () => {
       'Recruiting',
     ]);
 
-    const prices = await db.eventPrice.findMany({
+    const prices = await ctx.db.eventPrice.findMany({
       where: { priceBook: { organizationId: first.organizationId, entityId: null } },
       orderBy: { eventType: 'asc' },
     });
@@ -62,15 +55,18 @@ describe('seedDemo', () => {
       { upTo: '50', unitPrice: '20.00' },
       { upTo: null, unitPrice: '15.00' },
     ]);
-    expect(await db.creditPackage.count({ where: { organizationId: first.organizationId } })).toBe(2);
-    expect(await db.seatPlan.count({ where: { organizationId: first.organizationId } })).toBe(2);
+    expect(await ctx.db.creditPackage.count({ where: { organizationId: first.organizationId } })).toBe(2);
+    expect(await ctx.db.seatPlan.count({ where: { organizationId: first.organizationId } })).toBe(2);
   });
 
   it('concurrent seeds create exactly one demo organization', async () => {
-    await db.organization.updateMany({ where: { domain: DEMO_ORG_DOMAIN }, data: { domain: 'demo-archived.example' } });
-    const results = await Promise.all([seedDemo(db), seedDemo(db), seedDemo(db)]);
+    await ctx.db.organization.updateMany({
+      where: { domain: DEMO_ORG_DOMAIN },
+      data: { domain: 'demo-archived.example' },
+    });
+    const results = await Promise.all([seedDemo(ctx.db), seedDemo(ctx.db), seedDemo(ctx.db)]);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.organizationId)).size).toBe(1);
-    expect(await db.organization.count({ where: { domain: DEMO_ORG_DOMAIN } })).toBe(1);
+    expect(await ctx.db.organization.count({ where: { domain: DEMO_ORG_DOMAIN } })).toBe(1);
   });
 });

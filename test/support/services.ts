@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createDb, type Db } from '../../activities/db.js';
+import { createDb, type Db, type DbOptions } from '../../activities/db.js';
 import { createLogger } from '../../activities/logger.js';
 import { type AppDeps, createApp } from '../../api/app.js';
 import { type StripeMock, startStripeMock } from '../../scripts/lib/stripeMock.js';
@@ -20,7 +20,8 @@ try {
   // already installed in this worker process
 }
 
-export const testDb = (poolSize = 5): Db => createDb(inject('databaseUrl'), poolSize);
+/** A Db on the run's database (5 connections per pool unless told); close it with closeDb. */
+export const testDb = (options: DbOptions | number = 5): Db => createDb(inject('databaseUrl'), options);
 
 /** A task queue of its own per test file, so parallel files never steal each other's tasks. */
 export const uniqueTaskQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;

@@ -2,7 +2,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import type { Db } from '../../activities/db.js';
+import { closeDb, type Db } from '../../activities/db.js';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
 import { testDb, timeSkippingEnvironment, uniqueTaskQueue } from './services.js';
@@ -43,7 +43,7 @@ export async function startTimeSkippingHarness(
       worker.shutdown();
       await running;
       await env.teardown();
-      await db.$disconnect();
+      await closeDb(db);
     },
   };
 }

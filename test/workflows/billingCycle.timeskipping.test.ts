@@ -1,9 +1,10 @@
 // The billing cycle over simulated months on the time-skipping server: one consolidated invoice per period with
 // exact lines (seat fees in advance, usage in arrears, prepaid credits applied), numbered sequentially, collected.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describePeriod, periodContaining } from '../../domain/index.js';
 import { billingStateQuery, entityBillingWorkflow } from '../../workflows/entityBillingWorkflow.js';
 import { createTenant } from '../support/factories.js';
+import { workflowTestContext } from '../support/testContext.js';
 import {
   createBilledSubscription,
   createMember,
@@ -11,20 +12,9 @@ import {
   createSeatPlan,
   eventually,
 } from '../support/workflowFactories.js';
-import {
-  recordHistory,
-  skipTo,
-  startTimeSkippingHarness,
-  type TimeSkippingHarness,
-} from '../support/workflowTesting.js';
+import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
-beforeAll(async () => {
-  h = await startTimeSkippingHarness('cycle');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = workflowTestContext('cycle');
 
 async function periodsOf(entityId: string, count: number) {
   return eventually(async () => {

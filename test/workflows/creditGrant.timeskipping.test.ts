@@ -1,23 +1,13 @@
 // Credit expiry on the time-skipping server: the notice 7 days before, the expiry of the remainder as one ledger
 // entry and credits.expired at the expiry instant; a grant used up early ends quietly.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { creditGrantStateQuery, creditGrantWorkflow } from '../../workflows/creditGrantWorkflow.js';
 import { createTenant } from '../support/factories.js';
+import { workflowTestContext } from '../support/testContext.js';
 import { createExpiringGrant, eventually } from '../support/workflowFactories.js';
-import {
-  recordHistory,
-  skipTo,
-  startTimeSkippingHarness,
-  type TimeSkippingHarness,
-} from '../support/workflowTesting.js';
+import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
-beforeAll(async () => {
-  h = await startTimeSkippingHarness('grants');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = workflowTestContext('grants');
 
 const DAY = 86_400_000;
 

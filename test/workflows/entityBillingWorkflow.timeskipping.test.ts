@@ -1,20 +1,13 @@
 // entityBillingWorkflow on the time-skipping test server: a month passes in milliseconds, and the workflow moves
 // from one billing period to the next exactly at the entity's local-midnight boundary.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
 import { billingStateQuery, closeNowSignal, entityBillingWorkflow } from '../../workflows/entityBillingWorkflow.js';
 import { createTenant } from '../support/factories.js';
-import { skipTo, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import { workflowTestContext } from '../support/testContext.js';
+import { skipTo } from '../support/workflowTesting.js';
 
-let harness: TimeSkippingHarness;
-
-beforeAll(async () => {
-  harness = await startTimeSkippingHarness('billing-timeskip');
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
+const harness = workflowTestContext('billing-timeskip');
 
 describe('entityBillingWorkflow (time-skipping)', () => {
   it('sleeps to the period boundary, then opens the next period in a new run', async () => {

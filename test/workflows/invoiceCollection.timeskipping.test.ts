@@ -1,27 +1,17 @@
 // Dunning on the time-skipping server: a declined card is retried 1, 3 and 7 days after the first attempt, then the
 // invoice is past due and the entity suspended; a later successful payment reactivates it. Webhooks at each step.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectionStateQuery,
   invoiceCollectionWorkflow,
   retryPaymentSignal,
 } from '../../workflows/invoiceCollectionWorkflow.js';
 import { createTenant } from '../support/factories.js';
+import { workflowTestContext } from '../support/testContext.js';
 import { createOpenInvoice, eventually } from '../support/workflowFactories.js';
-import {
-  recordHistory,
-  skipTo,
-  startTimeSkippingHarness,
-  type TimeSkippingHarness,
-} from '../support/workflowTesting.js';
+import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
-beforeAll(async () => {
-  h = await startTimeSkippingHarness('collection');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = workflowTestContext('collection');
 
 const DAY = 86_400_000;
 

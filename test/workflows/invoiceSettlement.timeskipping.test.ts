@@ -1,33 +1,25 @@
 // An invoice settled through the API while its collection workflow runs: POST .../mark-paid and .../void have the
 // consequences of a successful charge (invoice paid, suspension ended, subscriptions active, webhooks once) and the
 // workflow stops dunning at once. The API runs in-process on the time-skipping server's client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app.js';
 import { collectionStateQuery, invoiceCollectionWorkflow } from '../../workflows/invoiceCollectionWorkflow.js';
 import { caller } from '../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
 import { testApp } from '../support/services.js';
+import { workflowTestContext } from '../support/testContext.js';
 import {
   createBilledSubscription,
   createOpenInvoice,
   createSeatPlan,
   eventually,
 } from '../support/workflowFactories.js';
-import {
-  recordHistory,
-  skipTo,
-  startTimeSkippingHarness,
-  type TimeSkippingHarness,
-} from '../support/workflowTesting.js';
+import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
+const h = workflowTestContext('settlement');
 let app: App;
 beforeAll(async () => {
-  h = await startTimeSkippingHarness('settlement');
   app = testApp(h.db, h.env.client, h.taskQueue);
-});
-afterAll(async () => {
-  await h?.stop();
 });
 
 const DAY = 86_400_000;

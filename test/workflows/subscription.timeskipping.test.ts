@@ -1,7 +1,7 @@
 // subscriptionWorkflow on the time-skipping server: create mid-period (partial first fee), a seat increase, a pause
 // with a scheduled resume, a cancel at period end; each Update returns the proration it wrote, idempotently.
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
 import { periodContaining } from '../../domain/index.js';
 import {
@@ -14,21 +14,11 @@ import {
   subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
 import { createTenant } from '../support/factories.js';
+import { workflowTestContext } from '../support/testContext.js';
 import { createSeatPlan, eventually } from '../support/workflowFactories.js';
-import {
-  recordHistory,
-  skipTo,
-  startTimeSkippingHarness,
-  type TimeSkippingHarness,
-} from '../support/workflowTesting.js';
+import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
-beforeAll(async () => {
-  h = await startTimeSkippingHarness('subscriptions');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = workflowTestContext('subscriptions');
 
 const DAY = 86_400_000;
 /** fee × remaining days / period days, rounded half-even to cents (the domain's proration at whole days). */

@@ -8,22 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
 import { createTenant } from '../support/factories.js';
+import { workflowTestContext } from '../support/testContext.js';
 import {
   createOutboxEvent,
   createWebhookEndpoint,
   eventually,
   TEST_WEBHOOK_SECRET,
 } from '../support/workflowFactories.js';
-import { recordHistory, startTimeSkippingHarness, type TimeSkippingHarness } from '../support/workflowTesting.js';
+import { recordHistory } from '../support/workflowTesting.js';
 
-let h: TimeSkippingHarness;
+const h = workflowTestContext('webhooks');
 let server: Server;
 let baseUrl: string;
 const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string; answered: number }> = [];
 const plan = new Map<string, number[]>();
 
 beforeAll(async () => {
-  h = await startTimeSkippingHarness('webhooks');
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -38,7 +38,6 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  await h?.stop();
   await new Promise((r) => server?.close(r));
 });
 

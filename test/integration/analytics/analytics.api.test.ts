@@ -1,32 +1,15 @@
 // Usage analytics (by event type, user, team, day), top spenders, credit burn rate, and per-user limits.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import { describe, expect, it } from 'vitest';
 import { createTenant } from '../../support/factories.js';
 import { createMeteringTenant, eventBody, grantCredits, jsonHeaders } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('analytics'));
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('analytics');
 
 type Json = Record<string, unknown> & { code?: string };
 
 async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await app.request(path, {
+  const res = await ctx.app.request(path, {
     method,
     headers: jsonHeaders(key),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -36,7 +19,7 @@ async function call(method: string, path: string, key: string, body?: unknown) {
 
 describe('usage analytics', () => {
   it('sums accepted usage by event type, user, team and day, and ranks top spenders', async () => {
-    const t = await createMeteringTenant(db, {
+    const t = await createMeteringTenant(ctx.db, {
       members: 2,
       overagePolicy: 'bill',
       prices: [
@@ -44,7 +27,7 @@ describe('usage analytics', () => {
         { eventType: 'freelancer.hired', unitPrice: '10.00' },
       ],
     });
-    await grantCredits(db, t.organizationId, t.entityId, '12.00');
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '12.00');
     const [u1, u2] = t.userIds as [string, string];
     const events = [
       eventBody(t, { userId: u1, eventType: 'project.posted', quantity: 2 }),
@@ -54,7 +37,7 @@ describe('usage analytics', () => {
     for (const e of events)
       expect((await call('POST', '/api/billing/events', t.ingestKey, e)).body.status).toBe('accepted');
     // A rejected event is not usage.
-    await db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended' } });
+    await ctx.db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended' } });
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.code).toBe('ENTITY_SUSPENDED');
 
     const byType = await call('GET', `/api/analytics/usage?entityId=${t.entityId}&groupBy=eventType`, t.readKey);
@@ -100,14 +83,14 @@ describe('usage analytics', () => {
     const top = await call('GET', `/api/analytics/top-spenders?entityId=${t.entityId}&limit=1`, t.readKey);
     expect((top.body.spenders as Json[]).map((s) => [s.userId, s.events, s.ratedAmount])).toEqual([[u1, 2, '15.00']]);
 
-    const other = await createTenant(db);
+    const other = await createTenant(ctx.db);
     expect((await call('GET', `/api/analytics/usage?entityId=${t.entityId}`, other.readKey)).status).toBe(404);
     expect((await call('GET', `/api/analytics/usage?entityId=${t.entityId}`, t.ingestKey)).status).toBe(403);
   });
 
   it('reports the credit burn rate and the projected depletion date', async () => {
-    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '3.00' }] });
-    await grantCredits(db, t.organizationId, t.entityId, '30.00');
+    const t = await createMeteringTenant(ctx.db, { prices: [{ eventType: 'project.posted', unitPrice: '3.00' }] });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '30.00');
     for (let i = 0; i < 2; i += 1) await call('POST', '/api/billing/events', t.ingestKey, eventBody(t));
     const before = Date.now();
     const burn = await call('GET', `/api/analytics/credit-burn?entityId=${t.entityId}&windowDays=3`, t.readKey);
@@ -123,7 +106,7 @@ describe('usage analytics', () => {
     const at = new Date(burn.body.projectedDepletionAt as string).getTime();
     expect(Math.abs(at - (before + 12 * 86_400_000))).toBeLessThan(10_000);
 
-    const idle = await createMeteringTenant(db);
+    const idle = await createMeteringTenant(ctx.db);
     const none = await call('GET', `/api/analytics/credit-burn?entityId=${idle.entityId}`, idle.readKey);
     expect(none.body).toMatchObject({ burnRatePerDay: '0.00', projectedDepletionAt: null, daysUntilDepletion: null });
   });
@@ -131,8 +114,8 @@ describe('usage analytics', () => {
 
 describe('per-user limits', () => {
   it('reads limit, spend and remaining; an admin sets and clears the limit', async () => {
-    const t = await createMeteringTenant(db, { creditLimit: '6.00', members: 2 });
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    const t = await createMeteringTenant(ctx.db, { creditLimit: '6.00', members: 2 });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
     const [u1, u2] = t.userIds as [string, string];
     await call('POST', '/api/billing/events', t.ingestKey, eventBody(t, { userId: u1, quantity: 2 }));
     const path = `/api/billing/entities/${t.entityId}/user-limits/${u1}`;
@@ -163,7 +146,7 @@ describe('per-user limits', () => {
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t, { userId: u1 }))).body.status).toBe(
       'accepted',
     );
-    const other = await createTenant(db);
+    const other = await createTenant(ctx.db);
     expect((await call('GET', path, other.readKey)).status).toBe(404);
   });
 });

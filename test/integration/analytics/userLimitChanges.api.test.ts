@@ -1,33 +1,16 @@
 // Changing a member's credit limit after they reached it: raising or removing it clears `limitReached` (in every
 // period whose spend is now below the limit), lowering it emits nothing until an event is refused, and every limit
 // writer (PUT user-limits, PATCH membership) does it under the entity's row lock.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import { describe, expect, it } from 'vitest';
 import { createMeteringTenant, eventBody, grantCredits, jsonHeaders } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('user-limit-changes'));
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('user-limit-changes');
 
 type Json = Record<string, unknown> & { code?: string };
 
 async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await app.request(path, {
+  const res = await ctx.app.request(path, {
     method,
     headers: jsonHeaders(key),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -37,25 +20,25 @@ async function call(method: string, path: string, key: string, body?: unknown) {
 
 /** A member at their 5.00 limit (two 2.50 events), user.credit_limit_reached emitted once. */
 async function memberAtLimit() {
-  const t = await createMeteringTenant(db, { creditLimit: '5.00' });
-  await grantCredits(db, t.organizationId, t.entityId, '100.00');
+  const t = await createMeteringTenant(ctx.db, { creditLimit: '5.00' });
+  await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
   for (let i = 0; i < 2; i++) {
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.status).toBe('accepted');
   }
   const path = `/api/billing/entities/${t.entityId}/user-limits/${t.userIds[0]}`;
   expect((await call('GET', path, t.readKey)).body).toMatchObject({ spent: '5.00', limitReached: true });
-  const member = await db.entityUser.findFirstOrThrow({ where: { entityId: t.entityId, userId: t.userIds[0] } });
+  const member = await ctx.db.entityUser.findFirstOrThrow({ where: { entityId: t.entityId, userId: t.userIds[0] } });
   return { t, path, member };
 }
 
 const limitWebhooks = (entityId: string) =>
-  db.webhookEvent.count({ where: { entityId, type: 'user.credit_limit_reached' } });
+  ctx.db.webhookEvent.count({ where: { entityId, type: 'user.credit_limit_reached' } });
 
 describe('changing a credit limit', () => {
   it('raising it above the spend clears limitReached in the answer, the read and every period', async () => {
     const { t, path, member } = await memberAtLimit();
     // An earlier period's row at its old limit, and one over even the new limit.
-    await db.userSpend.createMany({
+    await ctx.db.userSpend.createMany({
       data: [
         {
           entityUserId: member.id,
@@ -84,7 +67,10 @@ describe('changing a credit limit', () => {
       limitReachedAt: null,
     });
     expect((await call('GET', path, t.readKey)).body).toMatchObject({ limitReached: false, limitReachedAt: null });
-    const rows = await db.userSpend.findMany({ where: { entityUserId: member.id }, orderBy: { periodStart: 'asc' } });
+    const rows = await ctx.db.userSpend.findMany({
+      where: { entityUserId: member.id },
+      orderBy: { periodStart: 'asc' },
+    });
     expect(rows.map((r) => [r.periodStart.toISOString().slice(0, 7), r.limitReachedAt === null])).toEqual([
       ['2025-01', true],
       ['2025-02', false],
@@ -92,7 +78,7 @@ describe('changing a credit limit', () => {
     ]);
     // The member may spend again, up to the new limit.
     expect((await call('POST', '/api/billing/events', t.ingestKey, eventBody(t))).body.status).toBe('accepted');
-    const audit = await db.auditLog.findMany({ where: { targetId: member.id, action: 'membership.update' } });
+    const audit = await ctx.db.auditLog.findMany({ where: { targetId: member.id, action: 'membership.update' } });
     expect(audit.length).toBe(1);
   });
 
@@ -126,8 +112,8 @@ describe('changing a credit limit', () => {
   });
 
   it('lowering it below the spend emits nothing at once; the next event is refused and emits once', async () => {
-    const t = await createMeteringTenant(db, { creditLimit: '10.00' });
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    const t = await createMeteringTenant(ctx.db, { creditLimit: '10.00' });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
     for (let i = 0; i < 2; i++) await call('POST', '/api/billing/events', t.ingestKey, eventBody(t));
     const path = `/api/billing/entities/${t.entityId}/user-limits/${t.userIds[0]}`;
     const lowered = await call('PUT', path, t.adminKey, { creditLimit: '4.00' });
@@ -162,7 +148,7 @@ describe('changing a credit limit', () => {
     const isLocked = new Promise<void>((r) => {
       locked = r;
     });
-    const holder = db.$transaction(
+    const holder = ctx.db.$transaction(
       async (tx) => {
         await tx.$queryRaw`SELECT id FROM "Entity" WHERE id = ${t.entityId}::uuid FOR UPDATE`;
         locked();

@@ -1,15 +1,10 @@
 // Price books with event prices (flat, graduated, volume; validated by the domain) and seat plans.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-catalog');
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
@@ -17,19 +12,11 @@ let reader: Caller;
 let otherAdmin: Caller;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-catalog'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
-  otherAdmin = caller(app, other.adminKey);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
+  otherAdmin = caller(ctx.app, other.adminKey);
 });
 
 const graduated = {
@@ -73,7 +60,7 @@ describe('/api/billing/price-books', () => {
       { upTo: '1000', unitPrice: '0.01' },
       { upTo: null, unitPrice: '0.008' },
     ]);
-    const stored = await db.eventPrice.findFirstOrThrow({
+    const stored = await ctx.db.eventPrice.findFirstOrThrow({
       where: { priceBookId: res.body.id, eventType: 'project.posted' },
     });
     expect(stored.unitPrice?.toString()).toBe('1.5');
@@ -81,9 +68,9 @@ describe('/api/billing/price-books', () => {
 
   it('adds, reads, replaces and deletes an event price; duplicates are 409', async () => {
     // An organization of its own, in EUR: the shared tenant's USD book already prices freelancer.hired.
-    const eu = await createTenant(db, { currency: 'EUR' });
-    const admin = caller(app, eu.adminKey);
-    const reader = caller(app, eu.readKey);
+    const eu = await createTenant(ctx.db, { currency: 'EUR' });
+    const admin = caller(ctx.app, eu.adminKey);
+    const reader = caller(ctx.app, eu.readKey);
     const book = await admin('POST', '/api/billing/price-books', { name: 'Adds', currency: 'EUR' });
     const base = `/api/billing/price-books/${book.body.id}/prices`;
     const added = await admin('POST', base, graduated);
@@ -117,7 +104,7 @@ describe('/api/billing/price-books', () => {
   });
 
   it('rejects malformed tiers with INVALID_PRICE_DEFINITION and creates nothing', async () => {
-    const before = await db.priceBook.count({ where: { organizationId: tenant.organizationId } });
+    const before = await ctx.db.priceBook.count({ where: { organizationId: tenant.organizationId } });
     const openMiddle = await admin('POST', '/api/billing/price-books', {
       name: 'Broken',
       currency: 'USD',
@@ -166,7 +153,7 @@ describe('/api/billing/price-books', () => {
       'prices.0.eventType',
       'prices.0.model',
     ]);
-    expect(await db.priceBook.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
+    expect(await ctx.db.priceBook.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
   });
 
   it('entity override books must use the entity currency', async () => {
@@ -224,7 +211,7 @@ describe('/api/billing/price-books', () => {
       'INSUFFICIENT_SCOPE',
     );
     expectProblem(await reader('GET', `/api/billing/price-books/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
-    expect((await db.eventPrice.findUniqueOrThrow({ where: { id: priceId } })).model).toBe('graduated');
+    expect((await ctx.db.eventPrice.findUniqueOrThrow({ where: { id: priceId } })).model).toBe('graduated');
   });
 });
 
@@ -273,7 +260,7 @@ describe('/api/billing/seat-plans', () => {
       pricePerSeat: '5',
       currency: 'USD',
     });
-    await db.entitySubscription.create({
+    await ctx.db.entitySubscription.create({
       data: {
         entityId: tenant.entityId,
         planId: plan.body.id,
@@ -301,7 +288,7 @@ describe('/api/billing/seat-plans', () => {
     const isInserted = new Promise<void>((r) => {
       inserted = r;
     });
-    const creating = db.$transaction(
+    const creating = ctx.db.$transaction(
       async (tx) => {
         await tx.entitySubscription.create({
           data: {

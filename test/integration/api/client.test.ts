@@ -1,36 +1,26 @@
 // The typed client (api/client.ts) against the in-process app: compile-time types from the route schemas, runtime
 // calls through the real middleware and database.
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
 import { createApiClient } from '../../../api/client.js';
 import { terminateBillingWorkflows } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-client');
 let tenant: TestTenant;
 const entities: string[] = [];
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-client'));
-  tenant = await createTenant(db);
+  tenant = await createTenant(ctx.db);
 });
 
 afterAll(async () => {
-  await terminateBillingWorkflows(client, entities);
-  await client?.connection.close();
-  await db?.$disconnect();
+  await terminateBillingWorkflows(ctx.client, entities);
 });
 
 const inProcess = (key: string) =>
   createApiClient('http://api.test', key, {
-    fetch: ((input, init) => app.request(input as string, init)) as typeof fetch,
+    fetch: ((input, init) => ctx.app.request(input as string, init)) as typeof fetch,
   });
 
 describe('typed client', () => {

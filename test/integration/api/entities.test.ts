@@ -1,8 +1,5 @@
 // Entities (creation starts billing:<entityId>), teams and users with memberships, through the API.
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
 import { EntityIdKey, OrganizationIdKey } from '../../../temporal/searchAttributes.js';
 import {
   type Caller,
@@ -15,11 +12,9 @@ import {
   uniqueEmail,
 } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-entities');
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
@@ -28,20 +23,15 @@ let ingest: Caller;
 const startedEntities: string[] = [];
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-entities'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
-  ingest = caller(app, tenant.ingestKey);
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
+  ingest = caller(ctx.app, tenant.ingestKey);
 });
 
 afterAll(async () => {
-  await terminateBillingWorkflows(client, startedEntities);
-  await client?.connection.close();
-  await db?.$disconnect();
+  await terminateBillingWorkflows(ctx.client, startedEntities);
 });
 
 describe('/api/entities', () => {
@@ -68,12 +58,12 @@ describe('/api/entities', () => {
       suspendedAt: null,
       billingWorkflowId: `billing:${res.body.id}`,
     });
-    const description = await client.workflow.getHandle(`billing:${res.body.id}`).describe();
+    const description = await ctx.client.workflow.getHandle(`billing:${res.body.id}`).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.typedSearchAttributes.get(EntityIdKey)).toBe(res.body.id);
     expect(description.typedSearchAttributes.get(OrganizationIdKey)).toBe(tenant.organizationId);
 
-    const audit = await db.auditLog.findFirstOrThrow({ where: { targetId: res.body.id } });
+    const audit = await ctx.db.auditLog.findFirstOrThrow({ where: { targetId: res.body.id } });
     expect(audit).toMatchObject({
       action: 'entity.create',
       actorType: 'api_key',
@@ -124,7 +114,7 @@ describe('/api/entities', () => {
       'lowBalanceThreshold',
       'timeZone',
     ]);
-    expect(await db.entity.count({ where: { organizationId: tenant.organizationId, name: 'Bad' } })).toBe(0);
+    expect(await ctx.db.entity.count({ where: { organizationId: tenant.organizationId, name: 'Bad' } })).toBe(0);
   });
 
   it("answers 404 for unknown and other organizations' entities, 403 without the scope", async () => {
@@ -133,7 +123,7 @@ describe('/api/entities', () => {
     expectProblem(await reader('GET', `/api/entities/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
     expectProblem(await reader('POST', '/api/entities', { name: 'x', currency: 'USD' }), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await ingest('GET', '/api/entities'), 403, 'INSUFFICIENT_SCOPE');
-    expectProblem(await caller(app)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
+    expectProblem(await caller(ctx.app)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
   });
 });
 
@@ -160,7 +150,7 @@ describe('/api/teams', () => {
   });
 
   it("validates, scopes and hides another organization's teams", async () => {
-    const theirs = await caller(app, other.adminKey)('POST', '/api/teams', {
+    const theirs = await caller(ctx.app, other.adminKey)('POST', '/api/teams', {
       entityId: other.entityId,
       name: 'Theirs',
     });
@@ -235,7 +225,7 @@ describe('/api/users and memberships', () => {
   it("gives each organization its own user for an email both use, and keeps organizations' views apart", async () => {
     const email = uniqueEmail('shared');
     const mine = await createUserViaApi(admin, tenant.entityId, email);
-    const theirs = await caller(app, other.adminKey)('POST', '/api/users', {
+    const theirs = await caller(ctx.app, other.adminKey)('POST', '/api/users', {
       email,
       name: 'Somebody Else',
       membership: { entityId: other.entityId },
@@ -257,13 +247,15 @@ describe('/api/users and memberships', () => {
     const renamed = await admin('PATCH', `/api/users/${mine.id}`, { name: 'Jane Q. Doe' });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ id: mine.id, email, name: 'Jane Q. Doe' });
-    expect((await caller(app, other.readKey)('GET', `/api/users/${theirs.body.id}`)).body.name).toBe('Somebody Else');
+    expect((await caller(ctx.app, other.readKey)('GET', `/api/users/${theirs.body.id}`)).body.name).toBe(
+      'Somebody Else',
+    );
     expectProblem(await admin('PATCH', `/api/users/${theirs.body.id}`, { name: 'x' }), 404, 'NOT_FOUND');
     expectProblem(await reader('PATCH', `/api/users/${mine.id}`, { name: 'x' }), 403, 'INSUFFICIENT_SCOPE');
   });
 
   it('answers 404 for users and entities of another organization, 422 for a foreign team, 403 without scope', async () => {
-    const stranger = await caller(app, other.adminKey)('POST', '/api/users', {
+    const stranger = await caller(ctx.app, other.adminKey)('POST', '/api/users', {
       email: uniqueEmail('stranger'),
       name: 'Stranger',
       membership: { entityId: other.entityId },
@@ -280,7 +272,10 @@ describe('/api/users and memberships', () => {
       404,
       'NOT_FOUND',
     );
-    const theirTeam = await caller(app, other.adminKey)('POST', '/api/teams', { entityId: other.entityId, name: 'T' });
+    const theirTeam = await caller(ctx.app, other.adminKey)('POST', '/api/teams', {
+      entityId: other.entityId,
+      name: 'T',
+    });
     const foreignTeam = await admin('POST', '/api/users', {
       email: uniqueEmail(),
       name: 'X',

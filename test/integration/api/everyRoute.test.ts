@@ -2,11 +2,9 @@
 // is added: no key is 401, a key without the scope is 403, an id the caller's organization does not own is 404,
 // and each failure is problem+json with its stable code.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
 interface Operation {
   method: string;
@@ -14,18 +12,13 @@ interface Operation {
   pathParams: string[];
 }
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('every-route', { db: 3 });
 let tenant: TestTenant;
 let operations: Operation[] = [];
 
 beforeAll(async () => {
-  db = testDb(3);
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('every-route'));
-  tenant = await createTenant(db);
-  const doc = (await (await app.request('/openapi.json')).json()) as {
+  tenant = await createTenant(ctx.db);
+  const doc = (await (await ctx.app.request('/openapi.json')).json()) as {
     paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
   };
   operations = Object.entries(doc.paths)
@@ -39,16 +32,11 @@ beforeAll(async () => {
     );
 });
 
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
-});
-
 /** A concrete URL: every path parameter is an id no organization owns. */
 const urlOf = (op: Operation) => op.path.replace(/\{[^}]+\}/g, () => randomUUID());
 
 async function call(op: Operation, headers: Record<string, string>, body = '{}', url = urlOf(op)) {
-  const res = await app.request(url, {
+  const res = await ctx.app.request(url, {
     method: op.method,
     headers: { ...headers, 'Content-Type': 'application/json' },
     ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { body }),

@@ -4,22 +4,17 @@
 // own request), another organization (its own request), the bootstrap key and an organization key (each its own),
 // a revoked key (401 before any lookup).
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from '../../../activities/apiKeys.js';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
 import { REDACTED_SECRET } from '../../../api/idempotency.js';
 import { type ApiResponse, caller, expectProblem } from '../../support/apiFactories.js';
 import { createTenant } from '../../support/factories.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
 const BOOTSTRAP = 'bootstrap-admin-key-for-idempotency-tests-0123';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('idempotency-owner', { app: { bootstrapAdminKey: BOOTSTRAP } });
 let tenant: MeteringTenant;
 let other: MeteringTenant;
 /** A second admin key of `tenant`. */
@@ -28,13 +23,10 @@ let secondAdminKey: string;
 const freshKey = (label: string) => `${label}-${randomUUID()}`;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('idempotency-owner'), { bootstrapAdminKey: BOOTSTRAP });
-  tenant = await createMeteringTenant(db, { overagePolicy: 'bill' });
-  other = await createMeteringTenant(db, { overagePolicy: 'bill' });
+  tenant = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
+  other = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
   secondAdminKey = generateApiKey();
-  await db.apiKey.create({
+  await ctx.db.apiKey.create({
     data: {
       organizationId: tenant.organizationId,
       name: 'second admin',
@@ -45,16 +37,11 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
-});
-
 const send = (key: string, path: string, body: unknown, idempotencyKey: string) =>
-  caller(app, key)('POST', path, body, { 'Idempotency-Key': idempotencyKey });
+  caller(ctx.app, key)('POST', path, body, { 'Idempotency-Key': idempotencyKey });
 
 const replayed = (res: ApiResponse) => res.headers.get('idempotent-replayed') === 'true';
-const keyIdOf = async (key: string) => (await db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(key) } })).id;
+const keyIdOf = async (key: string) => (await ctx.db.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(key) } })).id;
 
 describe('an admin-only POST (/api/api-keys) made by an admin key, then sent again with the same Idempotency-Key', () => {
   const newKey = { name: 'integration', scopes: ['admin'] };
@@ -68,7 +55,7 @@ describe('an admin-only POST (/api/api-keys) made by an admin key, then sent aga
     expect(again.status).toBe(201);
     expect(replayed(again)).toBe(true);
     expect(again.body).toEqual({ ...first.body, secret: REDACTED_SECRET });
-    const record = await db.idempotencyRecord.findUniqueOrThrow({
+    const record = await ctx.db.idempotencyRecord.findUniqueOrThrow({
       where: { apiKeyId_key: { apiKeyId: await keyIdOf(tenant.adminKey), key } },
     });
     expect(record.organizationId).toBe(tenant.organizationId);
@@ -112,7 +99,7 @@ describe('an admin-only POST (/api/api-keys) made by an admin key, then sent aga
     expect(theirs.status).toBe(201);
     expect(replayed(theirs)).toBe(false);
     expect(theirs.body.id).not.toBe(first.body.id);
-    const created = await db.apiKey.findUniqueOrThrow({ where: { id: theirs.body.id } });
+    const created = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: theirs.body.id } });
     expect(created.organizationId).toBe(other.organizationId);
   });
 
@@ -122,15 +109,15 @@ describe('an admin-only POST (/api/api-keys) made by an admin key, then sent aga
     const admin = await send(tenant.adminKey, '/api/api-keys', newKey, idem);
     expect(admin.status).toBe(201);
     expect(replayed(admin)).toBe(false);
-    expect(await db.idempotencyRecord.count({ where: { key: idem } })).toBe(1);
+    expect(await ctx.db.idempotencyRecord.count({ where: { key: idem } })).toBe(1);
   });
 
   it('by the same key once revoked: 401, nothing replayed', async () => {
-    const t = await createTenant(db);
+    const t = await createTenant(ctx.db);
     const idem = freshKey('revoked');
     const first = await send(t.adminKey, '/api/api-keys', newKey, idem);
     expect(first.status).toBe(201);
-    await db.apiKey.update({ where: { id: await keyIdOf(t.adminKey) }, data: { revokedAt: new Date() } });
+    await ctx.db.apiKey.update({ where: { id: await keyIdOf(t.adminKey) }, data: { revokedAt: new Date() } });
     const after = await send(t.adminKey, '/api/api-keys', newKey, idem);
     expectProblem(after, 401, 'UNAUTHENTICATED');
     expect(replayed(after)).toBe(false);
@@ -191,7 +178,7 @@ describe('bootstrap routes with the same Idempotency-Key', () => {
     expect(first.status).toBe(201);
     expect(replayed(again)).toBe(true);
     expect(again.body.organization.id).toBe(first.body.organization.id);
-    const record = await db.idempotencyRecord.findUniqueOrThrow({
+    const record = await ctx.db.idempotencyRecord.findUniqueOrThrow({
       where: { apiKeyId_key: { apiKeyId: 'bootstrap', key: idem } },
     });
     expect(record.organizationId).toBeNull();
@@ -209,7 +196,7 @@ describe('bootstrap routes with the same Idempotency-Key', () => {
     const created = await send(BOOTSTRAP, '/api/organizations', org('Idem C'), freshKey('org'));
     const orgId = created.body.organization.id as string;
     const ownAdmin = created.body.apiKey.secret as string;
-    await caller(app, ownAdmin)('POST', `/api/api-keys/${created.body.apiKey.id}/revoke`);
+    await caller(ctx.app, ownAdmin)('POST', `/api/api-keys/${created.body.apiKey.id}/revoke`);
     const idem = freshKey('mint');
     const minted = await send(
       BOOTSTRAP,

@@ -1,18 +1,13 @@
 // /api/billing/invoices: list with filters, read, lines, HTML, void and mark paid out of band.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
-import type { App } from '../../../api/app.js';
 import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 import { createSeatPlan } from '../../support/workflowFactories.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-invoices');
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
@@ -20,26 +15,18 @@ let reader: Caller;
 let ingest: Caller;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-invoices'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
-  ingest = caller(app, tenant.ingestKey);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
+  ingest = caller(ctx.app, tenant.ingestKey);
 });
 
 const base = '/api/billing/invoices';
 
 describe(base, () => {
   it('reads an invoice with exact amounts and its lines in order', async () => {
-    const inv = await createFinalizedInvoice(db, tenant, { periodStart: new Date('2026-01-01T00:00:00Z') });
+    const inv = await createFinalizedInvoice(ctx.db, tenant, { periodStart: new Date('2026-01-01T00:00:00Z') });
     const res = await reader('GET', `${base}/${inv.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -71,8 +58,8 @@ describe(base, () => {
   });
 
   it('filters the list by entity, status and period', async () => {
-    const jan = await createFinalizedInvoice(db, tenant, { periodStart: new Date('2025-01-01T00:00:00Z') });
-    const feb = await createFinalizedInvoice(db, tenant, {
+    const jan = await createFinalizedInvoice(ctx.db, tenant, { periodStart: new Date('2025-01-01T00:00:00Z') });
+    const feb = await createFinalizedInvoice(ctx.db, tenant, {
       periodStart: new Date('2025-02-01T00:00:00Z'),
       status: 'paid',
     });
@@ -86,7 +73,7 @@ describe(base, () => {
   });
 
   it('renders HTML with escaped content', async () => {
-    const inv = await createFinalizedInvoice(db, tenant);
+    const inv = await createFinalizedInvoice(ctx.db, tenant);
     const res = await reader('GET', `${base}/${inv.id}/html`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
@@ -96,11 +83,11 @@ describe(base, () => {
   });
 
   it('HTML of a paid invoice: amount due 0.00, credits once, unit prices, the period by its last day', async () => {
-    const inv = await createFinalizedInvoice(db, tenant, {
+    const inv = await createFinalizedInvoice(ctx.db, tenant, {
       status: 'paid',
       periodStart: new Date('2026-03-01T00:00:00Z'),
     });
-    await db.invoice.update({ where: { id: inv.id }, data: { amountPaid: '46' } });
+    await ctx.db.invoice.update({ where: { id: inv.id }, data: { amountPaid: '46' } });
     const res = await reader('GET', `${base}/${inv.id}/html`);
     const html = res.body as string;
     expect(html).toContain('<tr><td><strong>Amount due</strong></td><td class="n"><strong>0.00 USD</strong></td></tr>');
@@ -116,9 +103,9 @@ describe(base, () => {
   });
 
   it('a prorated line shows its unit price, fraction and local time in JSON and HTML alike', async () => {
-    const t = await createTenant(db, { timeZone: 'Europe/Berlin', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, t.organizationId, { name: 'Pro', pricePerSeat: '30.00' });
-    const subs = createSubscriptionLifecycleActivities(db);
+    const t = await createTenant(ctx.db, { timeZone: 'Europe/Berlin', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(ctx.db, t.organizationId, { name: 'Pro', pricePerSeat: '30.00' });
+    const subs = createSubscriptionLifecycleActivities(ctx.db);
     const subscriptionId = randomUUID();
     await subs.createSubscription({
       subscriptionId,
@@ -136,7 +123,7 @@ describe(base, () => {
       change: { kind: 'seats', seats: 12 },
     });
     const invoiceId = change.invoice!.invoiceId;
-    const lines = await caller(app, t.readKey)('GET', `${base}/${invoiceId}/lines`);
+    const lines = await caller(ctx.app, t.readKey)('GET', `${base}/${invoiceId}/lines`);
     expect(
       lines.body.data.map((l: Record<string, unknown>) => [
         l.description,
@@ -161,7 +148,7 @@ describe(base, () => {
         '180.00',
       ],
     ]);
-    const html = (await caller(app, t.readKey)('GET', `${base}/${invoiceId}/html`)).body as string;
+    const html = (await caller(ctx.app, t.readKey)('GET', `${base}/${invoiceId}/html`)).body as string;
     expect(html).toContain('after 15 Feb 2028 12:00<br><small>× 0.500000 of the period</small>');
     expect(html).toContain('<td class="n">12</td><td class="n">30.00 USD</td><td class="n">180.00 USD</td>');
     expect(html).toContain('Period: 15 Feb 2028 12:00 – 29 Feb 2028 (Europe/Berlin)');
@@ -169,22 +156,22 @@ describe(base, () => {
   });
 
   it('voids an open invoice once, writing an invoice.voided outbox row', async () => {
-    const inv = await createFinalizedInvoice(db, tenant);
+    const inv = await createFinalizedInvoice(ctx.db, tenant);
     const res = await admin('POST', `${base}/${inv.id}/void`);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('void');
     expect(res.body.voidedAt).not.toBeNull();
     expectProblem(await admin('POST', `${base}/${inv.id}/void`), 409, 'INVOICE_NOT_VOIDABLE');
-    const events = await db.webhookEvent.findMany({ where: { idempotencyKey: `invoice.voided:${inv.id}` } });
+    const events = await ctx.db.webhookEvent.findMany({ where: { idempotencyKey: `invoice.voided:${inv.id}` } });
     expect(events.map((e) => [e.type, (e.payload as { invoiceId: string }).invoiceId])).toEqual([
       ['invoice.voided', inv.id],
     ]);
-    const audit = await db.auditLog.findMany({ where: { targetId: inv.id } });
+    const audit = await ctx.db.auditLog.findMany({ where: { targetId: inv.id } });
     expect(audit.map((a) => a.action)).toEqual(['invoice.void']);
   });
 
   it('marks an open invoice paid out of band with a succeeded payment; a void one cannot be', async () => {
-    const inv = await createFinalizedInvoice(db, tenant);
+    const inv = await createFinalizedInvoice(ctx.db, tenant);
     const res = await admin('POST', `${base}/${inv.id}/mark-paid`, {
       paidAt: '2026-02-03T10:00:00Z',
       reference: 'WIRE-42',
@@ -192,22 +179,22 @@ describe(base, () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'paid', amountPaid: '46.00', paidAt: '2026-02-03T10:00:00.000Z' });
-    const payments = await db.payment.findMany({ where: { invoiceId: inv.id } });
+    const payments = await ctx.db.payment.findMany({ where: { invoiceId: inv.id } });
     expect(payments.map((p) => [p.status, p.provider, p.providerRef, p.amount.toString()])).toEqual([
       ['succeeded', 'out_of_band', 'WIRE-42', '46'],
     ]);
     expectProblem(await admin('POST', `${base}/${inv.id}/mark-paid`, {}), 409, 'INVOICE_NOT_PAYABLE');
     expectProblem(await admin('POST', `${base}/${inv.id}/void`), 409, 'INVOICE_NOT_VOIDABLE');
-    const draft = await createFinalizedInvoice(db, tenant, { status: 'draft', number: null });
+    const draft = await createFinalizedInvoice(ctx.db, tenant, { status: 'draft', number: null });
     expectProblem(await admin('POST', `${base}/${draft.id}/mark-paid`), 409, 'INVOICE_NOT_PAYABLE');
   });
 
   it('settling one of two past-due invoices keeps the suspension; settling both at once ends it exactly once', async () => {
-    const t = await createTenant(db);
-    const call = caller(app, t.adminKey);
+    const t = await createTenant(ctx.db);
+    const call = caller(ctx.app, t.adminKey);
     const pastDue = async (periodStart: string) => {
-      const inv = await createFinalizedInvoice(db, t, { periodStart: new Date(periodStart) });
-      await db.payment.create({
+      const inv = await createFinalizedInvoice(ctx.db, t, { periodStart: new Date(periodStart) });
+      await ctx.db.payment.create({
         data: {
           invoiceId: inv.id,
           entityId: t.entityId,
@@ -225,9 +212,9 @@ describe(base, () => {
       await pastDue('2026-02-01T00:00:00Z'),
       await pastDue('2026-03-01T00:00:00Z'),
     ];
-    await db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended', suspendedAt: new Date() } });
+    await ctx.db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended', suspendedAt: new Date() } });
     const state = async () => {
-      const e = await db.entity.findUniqueOrThrow({ where: { id: t.entityId } });
+      const e = await ctx.db.entity.findUniqueOrThrow({ where: { id: t.entityId } });
       return [e.status, e.suspendedAt === null];
     };
 
@@ -240,22 +227,24 @@ describe(base, () => {
     ]);
     expect([paid.status, voided.status]).toEqual([200, 200]);
     expect(await state()).toEqual(['active', true]);
-    const reactivated = await db.webhookEvent.findMany({ where: { entityId: t.entityId, type: 'entity.reactivated' } });
+    const reactivated = await ctx.db.webhookEvent.findMany({
+      where: { entityId: t.entityId, type: 'entity.reactivated' },
+    });
     expect(reactivated.length).toBe(1);
     expect([b.id, c.id]).toContain((reactivated[0]!.payload as { invoiceId: string }).invoiceId);
   });
 
   it("answers 404 for another organization's invoice, 403 without scope, 422 for bad input", async () => {
-    const theirs = await createFinalizedInvoice(db, other);
+    const theirs = await createFinalizedInvoice(ctx.db, other);
     expectProblem(await reader('GET', `${base}/${theirs.id}`), 404, 'NOT_FOUND');
     expectProblem(await reader('GET', `${base}/${theirs.id}/lines`), 404, 'NOT_FOUND');
     expectProblem(await reader('GET', `${base}/${theirs.id}/html`), 404, 'NOT_FOUND');
     expectProblem(await admin('POST', `${base}/${theirs.id}/void`), 404, 'NOT_FOUND');
     expectProblem(await admin('POST', `${base}/${theirs.id}/mark-paid`), 404, 'NOT_FOUND');
-    expect((await db.invoice.findUniqueOrThrow({ where: { id: theirs.id } })).status).toBe('open');
+    expect((await ctx.db.invoice.findUniqueOrThrow({ where: { id: theirs.id } })).status).toBe('open');
     expect((await reader('GET', base)).body.data.map((i: { id: string }) => i.id)).not.toContain(theirs.id);
     expectProblem(await reader('GET', `${base}/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
-    const mine = await createFinalizedInvoice(db, tenant);
+    const mine = await createFinalizedInvoice(ctx.db, tenant);
     expectProblem(await reader('POST', `${base}/${mine.id}/void`), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await ingest('GET', base), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await reader('GET', `${base}?status=unpaid`), 422, 'VALIDATION_FAILED');

@@ -1,33 +1,20 @@
 // Legacy /api/customers (CRUD, linkable to an entity) and /api/invoices (legacy shape over the same invoices).
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-legacy');
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
 let reader: Caller;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-legacy'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
 });
 
 describe('/api/customers (legacy)', () => {
@@ -71,18 +58,21 @@ describe('/api/customers (legacy)', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['currency', 'email', 'name']);
     expectProblem(await reader('POST', '/api/customers', { name: 'x' }), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await admin('POST', '/api/customers', { name: 'x', entity_id: other.entityId }), 404, 'NOT_FOUND');
-    const theirs = await caller(app, other.adminKey)('POST', '/api/customers', { name: 'Theirs' });
+    const theirs = await caller(ctx.app, other.adminKey)('POST', '/api/customers', { name: 'Theirs' });
     expectProblem(await reader('GET', `/api/customers/${theirs.body.id}`), 404, 'NOT_FOUND');
     expectProblem(await admin('PATCH', `/api/customers/${theirs.body.id}`, { name: 'Mine' }), 404, 'NOT_FOUND');
     expectProblem(await admin('DELETE', `/api/customers/${theirs.body.id}`), 404, 'NOT_FOUND');
-    expect((await db.customer.findUniqueOrThrow({ where: { id: theirs.body.id } })).name).toBe('Theirs');
+    expect((await ctx.db.customer.findUniqueOrThrow({ where: { id: theirs.body.id } })).name).toBe('Theirs');
   });
 });
 
 describe('/api/invoices (legacy)', () => {
   it("serves the entity's invoices in the legacy shape, attributed to the linked customer", async () => {
     const customer = await admin('POST', '/api/customers', { name: 'Linked', entity_id: tenant.entityId });
-    const inv = await createFinalizedInvoice(db, tenant, { periodStart: new Date('2024-03-01T00:00:00Z'), number: 42 });
+    const inv = await createFinalizedInvoice(ctx.db, tenant, {
+      periodStart: new Date('2024-03-01T00:00:00Z'),
+      number: 42,
+    });
     const res = await reader('GET', `/api/invoices/${inv.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -108,12 +98,12 @@ describe('/api/invoices (legacy)', () => {
   });
 
   it("answers 404 for another organization's invoice or customer, 403 for ingest keys, 422 for bad filters", async () => {
-    const theirs = await createFinalizedInvoice(db, other);
+    const theirs = await createFinalizedInvoice(ctx.db, other);
     expectProblem(await reader('GET', `/api/invoices/${theirs.id}`), 404, 'NOT_FOUND');
     expectProblem(await reader('GET', `/api/invoices/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
-    const theirCustomer = await caller(app, other.adminKey)('POST', '/api/customers', { name: 'T' });
+    const theirCustomer = await caller(ctx.app, other.adminKey)('POST', '/api/customers', { name: 'T' });
     expectProblem(await reader('GET', `/api/invoices?customer_id=${theirCustomer.body.id}`), 404, 'NOT_FOUND');
-    expectProblem(await caller(app, tenant.ingestKey)('GET', '/api/invoices'), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await caller(ctx.app, tenant.ingestKey)('GET', '/api/invoices'), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await reader('GET', '/api/invoices?status=late'), 422, 'VALIDATION_FAILED');
   });
 });

@@ -1,32 +1,19 @@
 // The OpenAPI document is valid OpenAPI 3.1, documents every route the app serves, and /docs renders it from local
 // assets (no CDN). Also /ready.
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-openapi');
 let doc: {
   openapi: string;
   paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; tags?: string[] }>>;
 };
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-openapi'));
-  const res = await app.request('/openapi.json');
+  const res = await ctx.app.request('/openapi.json');
   expect(res.status).toBe(200);
   doc = (await res.json()) as typeof doc;
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
 });
 
 // Served by the app but deliberately not API operations.
@@ -44,7 +31,7 @@ describe('/openapi.json', () => {
 
   it('documents every route the app serves, and nothing it does not', () => {
     const served = new Set(
-      app.routes
+      ctx.app.routes
         .filter((r) => r.method !== 'ALL' && !UNDOCUMENTED.has(r.path))
         .map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.path)}`),
     );
@@ -81,26 +68,26 @@ describe('/openapi.json', () => {
 
 describe('/docs', () => {
   it('serves Swagger UI from local assets, pointed at /openapi.json', async () => {
-    const page = await app.request('/docs');
+    const page = await ctx.app.request('/docs');
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<div id="swagger-ui"></div>');
     const srcs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
     expect(srcs.every((s) => s.startsWith('/docs/'))).toBe(true);
     for (const src of srcs) {
-      const asset = await app.request(src);
+      const asset = await ctx.app.request(src);
       expect({ src, status: asset.status }).toEqual({ src, status: 200 });
       expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
     }
-    const init = await (await app.request('/docs/init.js')).text();
+    const init = await (await ctx.app.request('/docs/init.js')).text();
     expect(init).toContain("url: '/openapi.json'");
-    expect((await app.request('/docs/assets/package.json')).status).toBe(404);
+    expect((await ctx.app.request('/docs/assets/package.json')).status).toBe(404);
   });
 });
 
 describe('/ready', () => {
   it('is ready: database and Temporal reachable, every migration applied', async () => {
-    const res = await app.request('/ready');
+    const res = await ctx.app.request('/ready');
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       status: string;

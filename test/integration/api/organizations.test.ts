@@ -1,20 +1,16 @@
 // Organizations and API keys: the bootstrap key creates tenants and their first key; keys are shown once, stored
 // hashed, rotated and revoked; another organization is invisible.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../activities/apiKeys.js';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
 import { REDACTED_SECRET } from '../../../api/idempotency.js';
 import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { testApp } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
 const BOOTSTRAP = 'bootstrap-admin-key-for-tests-0123456789';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-orgs', { app: { bootstrapAdminKey: BOOTSTRAP } });
 let tenant: TestTenant;
 let other: TestTenant;
 let bootstrap: Caller;
@@ -22,19 +18,11 @@ let admin: Caller;
 let reader: Caller;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-orgs'), { bootstrapAdminKey: BOOTSTRAP });
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  bootstrap = caller(app, BOOTSTRAP);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  bootstrap = caller(ctx.app, BOOTSTRAP);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
 });
 
 describe('bootstrap admin key', () => {
@@ -55,17 +43,20 @@ describe('bootstrap admin key', () => {
     expect(apiKey.secret).toMatch(/^bk_[A-Za-z0-9_-]{43}$/);
     expect(apiKey.prefix).toBe(apiKey.secret.slice(0, 9));
 
-    const row = await db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
+    const row = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
     expect(row.hash).toBe(hashApiKey(apiKey.secret));
     expect(JSON.stringify(row)).not.toContain(apiKey.secret);
 
     // The new key works for its own organization.
-    const me = await caller(app, apiKey.secret)('GET', `/api/organizations/${organization.id}`);
+    const me = await caller(ctx.app, apiKey.secret)('GET', `/api/organizations/${organization.id}`);
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(organization.id);
 
     // Both writes are audited with the bootstrap actor.
-    const audit = await db.auditLog.findMany({ where: { organizationId: organization.id }, orderBy: { id: 'asc' } });
+    const audit = await ctx.db.auditLog.findMany({
+      where: { organizationId: organization.id },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((a) => [a.action, a.actorType, a.actorId])).toEqual([
       ['organization.create', 'bootstrap', null],
       ['api_key.create', 'bootstrap', null],
@@ -83,8 +74,8 @@ describe('bootstrap admin key', () => {
     expect(second.body.organization.id).toBe(first.body.organization.id);
     expect(second.body.apiKey.id).toBe(first.body.apiKey.id);
     expect(second.body.apiKey.secret).toBe(REDACTED_SECRET);
-    expect(await db.organization.count({ where: { billingEmail: 'billing@retry.example' } })).toBe(1);
-    const record = await db.idempotencyRecord.findUniqueOrThrow({
+    expect(await ctx.db.organization.count({ where: { billingEmail: 'billing@retry.example' } })).toBe(1);
+    const record = await ctx.db.idempotencyRecord.findUniqueOrThrow({
       where: { apiKeyId_key: { apiKeyId: 'bootstrap', key: 'create-retry-co' } },
     });
     expect(JSON.stringify(record.responseBody)).not.toContain(first.body.apiKey.secret);
@@ -96,7 +87,7 @@ describe('bootstrap admin key', () => {
     const refused = await bootstrap('POST', `/api/organizations/${orgId}/api-keys`, { name: 'x', scopes: ['read'] });
     expectProblem(refused, 409, 'ORGANIZATION_HAS_KEYS');
 
-    await caller(app, created.body.apiKey.secret)('POST', `/api/api-keys/${created.body.apiKey.id}/revoke`);
+    await caller(ctx.app, created.body.apiKey.secret)('POST', `/api/api-keys/${created.body.apiKey.id}/revoke`);
     const minted = await bootstrap('POST', `/api/organizations/${orgId}/api-keys`, {
       name: 'Recovery',
       scopes: ['admin'],
@@ -122,7 +113,7 @@ describe('bootstrap admin key', () => {
   });
 
   it('does not exist when BOOTSTRAP_ADMIN_KEY is unset', async () => {
-    const plain = testApp(db, client, 'unused');
+    const plain = testApp(ctx.db, ctx.client, 'unused');
     expectProblem(
       await caller(plain, BOOTSTRAP)('POST', '/api/organizations', { name: 'X', billingEmail: 'x@x.example' }),
       401,
@@ -173,7 +164,7 @@ describe('/api/organizations', () => {
       'VALIDATION_FAILED',
     );
     expectProblem(await reader('GET', '/api/organizations/not-a-uuid'), 422, 'VALIDATION_FAILED');
-    const otherOrg = await db.organization.findUniqueOrThrow({ where: { id: other.organizationId } });
+    const otherOrg = await ctx.db.organization.findUniqueOrThrow({ where: { id: other.organizationId } });
     expect(otherOrg.name).not.toBe('Hijack');
   });
 });
@@ -194,7 +185,7 @@ describe('/api/api-keys', () => {
     expect(read.status).toBe(200);
     expect(read.body.secret).toBeUndefined();
 
-    expectProblem(await caller(app, created.body.secret)('GET', '/api/entities'), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await caller(ctx.app, created.body.secret)('GET', '/api/entities'), 403, 'INSUFFICIENT_SCOPE');
   });
 
   it('rotates: a new key with the same name and scopes; the old one is revoked at once', async () => {
@@ -206,8 +197,8 @@ describe('/api/api-keys', () => {
     expect(rotated.body.replaced.id).toBe(created.body.id);
     expect(rotated.body.replaced.revokedAt).not.toBeNull();
 
-    expectProblem(await caller(app, created.body.secret)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
-    expect((await caller(app, rotated.body.apiKey.secret)('GET', '/api/entities')).status).toBe(200);
+    expectProblem(await caller(ctx.app, created.body.secret)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
+    expect((await caller(ctx.app, rotated.body.apiKey.secret)('GET', '/api/entities')).status).toBe(200);
   });
 
   it('rotates with a grace period: the old key keeps working until it expires', async () => {
@@ -217,7 +208,7 @@ describe('/api/api-keys', () => {
     const expiresIn = Date.parse(rotated.body.replaced.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(3590_000);
     expect(expiresIn).toBeLessThanOrEqual(3600_000);
-    expect((await caller(app, created.body.secret)('GET', '/api/entities')).status).toBe(200);
+    expect((await caller(ctx.app, created.body.secret)('GET', '/api/entities')).status).toBe(200);
   });
 
   it('revokes a key; revoking again is a 409', async () => {
@@ -225,18 +216,18 @@ describe('/api/api-keys', () => {
     const revoked = await admin('POST', `/api/api-keys/${created.body.id}/revoke`);
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).not.toBeNull();
-    expectProblem(await caller(app, created.body.secret)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
+    expectProblem(await caller(ctx.app, created.body.secret)('GET', '/api/entities'), 401, 'UNAUTHENTICATED');
     expectProblem(await admin('POST', `/api/api-keys/${created.body.id}/revoke`), 409, 'API_KEY_REVOKED');
-    const actions = await db.auditLog.findMany({ where: { targetId: created.body.id }, orderBy: { id: 'asc' } });
+    const actions = await ctx.db.auditLog.findMany({ where: { targetId: created.body.id }, orderBy: { id: 'asc' } });
     expect(actions.map((a) => a.action)).toEqual(['api_key.create', 'api_key.revoke']);
   });
 
   it("hides another organization's keys (404), needs admin (403) and validates (422)", async () => {
-    const otherKey = await db.apiKey.findFirstOrThrow({ where: { organizationId: other.organizationId } });
+    const otherKey = await ctx.db.apiKey.findFirstOrThrow({ where: { organizationId: other.organizationId } });
     expectProblem(await admin('GET', `/api/api-keys/${otherKey.id}`), 404, 'NOT_FOUND');
     expectProblem(await admin('POST', `/api/api-keys/${otherKey.id}/revoke`), 404, 'NOT_FOUND');
     expectProblem(await admin('POST', `/api/api-keys/${otherKey.id}/rotate`, {}), 404, 'NOT_FOUND');
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: otherKey.id } })).revokedAt).toBeNull();
+    expect((await ctx.db.apiKey.findUniqueOrThrow({ where: { id: otherKey.id } })).revokedAt).toBeNull();
     expectProblem(await reader('GET', '/api/api-keys'), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await reader('POST', '/api/api-keys', { name: 'x', scopes: ['admin'] }), 403, 'INSUFFICIENT_SCOPE');
     const bad = await admin('POST', '/api/api-keys', { name: 'x', scopes: ['superuser'] });

@@ -2,33 +2,18 @@
 // to price an event type it prices now (in-use delete or deactivation), or price one twice or in another currency,
 // is refused with 409 and changes nothing; one that another active book covers goes through. A new entity in a
 // currency the organization's books do not price is 422 unless it brings its own book.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { clearMeteringCache } from '../../../activities/metering/meteringContext.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
-import type { App } from '../../../api/app.js';
 import { type ApiResponse, caller, expectProblem, terminateBillingWorkflows } from '../../support/apiFactories.js';
 import { createTenant } from '../../support/factories.js';
 import { createMeteringTenant, eventBody, grantCredits } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
 const startedEntities: string[] = [];
 
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('price-book-conflicts'));
-});
-
+const ctx = apiTestContext('price-book-conflicts');
 afterAll(async () => {
-  if (client) await terminateBillingWorkflows(client, startedEntities);
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
+  if (ctx.client) await terminateBillingWorkflows(ctx.client, startedEntities);
 });
 
 const books = '/api/billing/price-books';
@@ -36,12 +21,12 @@ const flat = (eventType: string, unitPrice = '2.50') => ({ eventType, model: 'fl
 
 /** A USD entity metering project.posted through its organization's one book (created directly, like the seed). */
 async function meteredTenant() {
-  const t = await createMeteringTenant(db);
-  await grantCredits(db, t.organizationId, t.entityId, '100.00');
-  const book = await db.priceBook.findFirstOrThrow({ where: { organizationId: t.organizationId } });
-  const price = await db.eventPrice.findFirstOrThrow({ where: { priceBookId: book.id } });
-  const admin = caller(app, t.adminKey);
-  const ingest = caller(app, t.ingestKey);
+  const t = await createMeteringTenant(ctx.db);
+  await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
+  const book = await ctx.db.priceBook.findFirstOrThrow({ where: { organizationId: t.organizationId } });
+  const price = await ctx.db.eventPrice.findFirstOrThrow({ where: { priceBookId: book.id } });
+  const admin = caller(ctx.app, t.adminKey);
+  const ingest = caller(ctx.app, t.ingestKey);
   const meter = async () => {
     clearMeteringCache();
     const res = await ingest('POST', '/api/billing/events', eventBody(t));
@@ -63,7 +48,7 @@ function expectConflict(
 
 const bookState = async (organizationId: string) =>
   (
-    await db.priceBook.findMany({
+    await ctx.db.priceBook.findMany({
       where: { organizationId },
       include: { prices: true },
       orderBy: { createdAt: 'asc' },
@@ -77,7 +62,7 @@ describe('price book writes that would break metering are refused when written',
     const inUse = { eventType: 'project.posted', reason: 'no_price', priceBookIds: [book.id], entityIds: [t.entityId] };
     expectConflict(await admin('DELETE', `${books}/${book.id}`), 'PRICE_BOOK_IN_USE', inUse);
     expectConflict(await admin('PATCH', `${books}/${book.id}`, { active: false }), 'PRICE_BOOK_IN_USE', inUse);
-    const price = await db.eventPrice.findFirstOrThrow({ where: { priceBookId: book.id } });
+    const price = await ctx.db.eventPrice.findFirstOrThrow({ where: { priceBookId: book.id } });
     expectConflict(await admin('DELETE', `${books}/${book.id}/prices/${price.id}`), 'PRICE_BOOK_IN_USE', inUse);
     expect(await bookState(t.organizationId)).toEqual(before);
     expect(await meter()).toEqual(['accepted', null, '2.50']);
@@ -131,7 +116,7 @@ describe('price book writes that would break metering are refused when written',
       reason: 'wrong_currency',
       entityIds: [t.entityId],
     });
-    expect(await db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(1);
+    expect(await ctx.db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(1);
     expect(await meter()).toEqual(['accepted', null, '2.50']);
   });
 
@@ -156,14 +141,14 @@ describe('price book writes that would break metering are refused when written',
 
   it('two concurrent writes cannot together produce a conflict', async () => {
     for (let round = 0; round < 3; round++) {
-      const t = await createTenant(db);
-      const admin = caller(app, t.adminKey);
+      const t = await createTenant(ctx.db);
+      const admin = caller(ctx.app, t.adminKey);
       const [first, second] = await Promise.all([
         admin('POST', books, { name: 'A', currency: 'USD', prices: [flat('project.posted')] }),
         admin('POST', books, { name: 'B', currency: 'USD', prices: [flat('project.posted', '3')] }),
       ]);
       expect([first.status, second.status].sort()).toEqual([201, 409]);
-      expect(await db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(1);
+      expect(await ctx.db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(1);
     }
   });
 });
@@ -183,7 +168,7 @@ describe('entity creation in a currency the organization does not price', () => 
         entityCount: 1,
       },
     ]);
-    expect(await db.entity.count({ where: { organizationId: t.organizationId } })).toBe(1);
+    expect(await ctx.db.entity.count({ where: { organizationId: t.organizationId } })).toBe(1);
 
     const withBook = await admin('POST', '/api/entities', {
       name: 'Acme EU',
@@ -192,7 +177,7 @@ describe('entity creation in a currency the organization does not price', () => 
     });
     expect(withBook.status).toBe(201);
     startedEntities.push(withBook.body.id);
-    const own = await db.priceBook.findFirstOrThrow({
+    const own = await ctx.db.priceBook.findFirstOrThrow({
       where: { entityId: withBook.body.id },
       include: { prices: true },
     });
@@ -201,8 +186,8 @@ describe('entity creation in a currency the organization does not price', () => 
       [['project.posted', '2.3', 'EUR']],
     ]);
 
-    const bare = await createTenant(db);
-    const gbp = await caller(app, bare.adminKey)('POST', '/api/entities', { name: 'Bare', currency: 'GBP' });
+    const bare = await createTenant(ctx.db);
+    const gbp = await caller(ctx.app, bare.adminKey)('POST', '/api/entities', { name: 'Bare', currency: 'GBP' });
     expect(gbp.status).toBe(201);
     startedEntities.push(gbp.body.id);
   });

@@ -1,36 +1,24 @@
 // Per-key rate limiting (429 RATE_LIMITED with Retry-After) and the audit log read API.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { testApp } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('api-audit');
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('api-audit'));
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
 });
 
 describe('rate limiting', () => {
   it('allows a burst per key, then answers 429 RATE_LIMITED with Retry-After; other keys are unaffected', async () => {
-    const limited = testApp(db, client, 'unused', { rateLimit: { perSecond: 0.5, burst: 3 } });
+    const limited = testApp(ctx.db, ctx.client, 'unused', { rateLimit: { perSecond: 0.5, burst: 3 } });
     const call = caller(limited, tenant.readKey);
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await call('GET', '/api/teams')).status);
@@ -45,7 +33,7 @@ describe('rate limiting', () => {
 
   it('refills over time', async () => {
     let now = 0;
-    const limited = testApp(db, client, 'unused', { rateLimit: { perSecond: 10, burst: 1, now: () => now } });
+    const limited = testApp(ctx.db, ctx.client, 'unused', { rateLimit: { perSecond: 10, burst: 1, now: () => now } });
     const call = caller(limited, tenant.readKey);
     expect((await call('GET', '/api/teams')).status).toBe(200);
     expectProblem(await call('GET', '/api/teams'), 429, 'RATE_LIMITED');
@@ -59,7 +47,7 @@ describe('/api/audit-log', () => {
     const created = await admin('POST', '/api/teams', { entityId: tenant.entityId, name: 'Audited' });
     await admin('PATCH', `/api/teams/${created.body.id}`, { name: 'Audited 2' });
     await admin('DELETE', `/api/teams/${created.body.id}`);
-    const adminKey = await db.apiKey.findFirstOrThrow({
+    const adminKey = await ctx.db.apiKey.findFirstOrThrow({
       where: { organizationId: tenant.organizationId, scopes: { has: 'admin' } },
     });
 
@@ -84,19 +72,19 @@ describe('/api/audit-log', () => {
   });
 
   it('writes nothing when the write fails, and reads are admin-only and organization-scoped', async () => {
-    const before = await db.auditLog.count({ where: { organizationId: tenant.organizationId } });
+    const before = await ctx.db.auditLog.count({ where: { organizationId: tenant.organizationId } });
     expectProblem(await admin('POST', '/api/teams', { entityId: other.entityId, name: 'Nope' }), 404, 'NOT_FOUND');
-    expect(await db.auditLog.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
+    expect(await ctx.db.auditLog.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
 
-    const theirs = await caller(app, other.adminKey)('POST', '/api/teams', {
+    const theirs = await caller(ctx.app, other.adminKey)('POST', '/api/teams', {
       entityId: other.entityId,
       name: 'Theirs',
     });
-    const theirEntry = await db.auditLog.findFirstOrThrow({ where: { targetId: theirs.body.id } });
+    const theirEntry = await ctx.db.auditLog.findFirstOrThrow({ where: { targetId: theirs.body.id } });
     expectProblem(await admin('GET', `/api/audit-log/${theirEntry.id}`), 404, 'NOT_FOUND');
     expect((await admin('GET', `/api/audit-log?targetId=${theirs.body.id}`)).body.data).toEqual([]);
     expectProblem(await admin('GET', `/api/audit-log/${UNKNOWN_ID}`), 404, 'NOT_FOUND');
-    expectProblem(await caller(app, tenant.readKey)('GET', '/api/audit-log'), 403, 'INSUFFICIENT_SCOPE');
+    expectProblem(await caller(ctx.app, tenant.readKey)('GET', '/api/audit-log'), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await admin('GET', '/api/audit-log?limit=1000'), 422, 'VALIDATION_FAILED');
   });
 });

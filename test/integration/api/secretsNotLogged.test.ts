@@ -1,41 +1,28 @@
 // API keys and webhook secrets are shown once, in the response that creates them, and never written to the logs
 // (request logs, error logs) nor returned again when a resource is read or a create is replayed.
 import { Writable } from 'node:stream';
-import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { createApp } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof createApp>;
-let tenant: TestTenant;
 const logged: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    logged.push(String(chunk));
+    done();
+  },
+});
+// Everything the app logs, down to trace, lands in `logged`.
+const ctx = apiTestContext('secrets', { db: 2, app: { log: pino({ level: 'trace' }, sink) } });
+let tenant: TestTenant;
 
 beforeAll(async () => {
-  db = testDb(2);
-  client = await devServerClient();
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logged.push(String(chunk));
-      done();
-    },
-  });
-  const log = pino({ level: 'trace' }, sink);
-  app = createApp({ db, temporal: client, taskQueue: uniqueTaskQueue('secrets'), log, allowInternalWebhookUrls: true });
-  tenant = await createTenant(db);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
 });
 
 const post = (path: string, body: unknown, key = tenant.adminKey, idempotencyKey?: string) =>
-  app.request(path, {
+  ctx.app.request(path, {
     method: 'POST',
     headers: {
       ...bearer(key),
@@ -58,16 +45,16 @@ describe('secrets', () => {
     expect(endpoint.secret).toMatch(/^whsec_/);
 
     // Use the new key (successfully and with a bad scope) and a wrong key, so every log path runs.
-    expect((await app.request('/api/entities', { headers: bearer(key.secret) })).status).toBe(200);
+    expect((await ctx.app.request('/api/entities', { headers: bearer(key.secret) })).status).toBe(200);
     expect((await post('/api/teams', { entityId: tenant.entityId, name: 'x' }, key.secret)).status).toBe(403);
-    expect((await app.request('/api/entities', { headers: bearer(`${key.secret}x`) })).status).toBe(401);
+    expect((await ctx.app.request('/api/entities', { headers: bearer(`${key.secret}x`) })).status).toBe(401);
 
     // Reads and replays do not give the secrets back.
     const readKey = (await (
-      await app.request(`/api/api-keys/${key.id}`, { headers: bearer(tenant.adminKey) })
+      await ctx.app.request(`/api/api-keys/${key.id}`, { headers: bearer(tenant.adminKey) })
     ).json()) as Record<string, unknown>;
     const readEndpoint = (await (
-      await app.request(`/api/webhooks/endpoints/${endpoint.id}`, { headers: bearer(tenant.adminKey) })
+      await ctx.app.request(`/api/webhooks/endpoints/${endpoint.id}`, { headers: bearer(tenant.adminKey) })
     ).json()) as Record<string, unknown>;
     const replay = (await (
       await post('/api/api-keys', { name: 'ci key', scopes: ['read'] }, tenant.adminKey, 'secret-key-1')
@@ -81,7 +68,7 @@ describe('secrets', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const secret of [key.secret, endpoint.secret, tenant.adminKey]) expect(logs).not.toContain(secret);
     // Nor stored in the clear.
-    const rows = await db.apiKey.findMany({ where: { organizationId: tenant.organizationId } });
+    const rows = await ctx.db.apiKey.findMany({ where: { organizationId: tenant.organizationId } });
     expect(rows.some((r) => JSON.stringify(r).includes(key.secret))).toBe(false);
   });
 });

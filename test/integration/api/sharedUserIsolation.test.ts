@@ -3,57 +3,48 @@
 // still be read per organization. Organization A runs the same script in two worlds: the user is A's alone, or B
 // has the same user and meters, renames and re-limits them in between. A's every response must be the same.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ApiResponse, caller, uniqueEmail } from '../../support/apiFactories.js';
 import { createMeteringTenant, grantCredits, type MeteringTenant } from '../../support/meteringFactories.js';
 import { normalizedResponse } from '../../support/responseNormalizer.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: App;
+const ctx = apiTestContext('shared-user-isolation');
 const worlds: { alone?: Map<string, ApiResponse>; shared?: Map<string, ApiResponse> } = {};
 const emails: { alone?: string; shared?: string } = {};
 /** B's outbox at the end of the shared world: proof B's meddling metered the shared user. */
 let theirOutbox: ApiResponse | undefined;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('shared-user-isolation'));
   emails.alone = uniqueEmail('legacy-alone');
   worlds.alone = await runScript(emails.alone, false);
   emails.shared = uniqueEmail('legacy-shared');
   worlds.shared = await runScript(emails.shared, true);
 }, 120_000);
 
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
-});
-
 /** What the organization_users migration leaves of a user: an identity and the organization's record of it. */
 async function recordOf(t: MeteringTenant, userId: string, email: string, creditLimit: string) {
-  await db.organizationUser.create({
+  await ctx.db.organizationUser.create({
     data: { organizationId: t.organizationId, userId, email, name: 'Alice Moreau' },
   });
-  await db.entityUser.create({ data: { entityId: t.entityId, userId, teamId: t.teamId, creditLimit } });
+  await ctx.db.entityUser.create({ data: { entityId: t.entityId, userId, teamId: t.teamId, creditLimit } });
 }
 
 async function runScript(email: string, shared: boolean): Promise<Map<string, ApiResponse>> {
-  const a = await createMeteringTenant(db, { overagePolicy: 'bill', members: 0 });
-  const b = await createMeteringTenant(db, { overagePolicy: 'bill', members: 0 });
-  await grantCredits(db, a.organizationId, a.entityId, '4.00');
-  await grantCredits(db, b.organizationId, b.entityId, '100.00');
-  const user = await db.user.create({ data: {} });
+  const a = await createMeteringTenant(ctx.db, { overagePolicy: 'bill', members: 0 });
+  const b = await createMeteringTenant(ctx.db, { overagePolicy: 'bill', members: 0 });
+  await grantCredits(ctx.db, a.organizationId, a.entityId, '4.00');
+  await grantCredits(ctx.db, b.organizationId, b.entityId, '100.00');
+  const user = await ctx.db.user.create({ data: {} });
   await recordOf(a, user.id, email, '7.50');
   if (shared) await recordOf(b, user.id, email, '2.50');
 
-  const [reader, ingest, admin] = [caller(app, a.readKey), caller(app, a.ingestKey), caller(app, a.adminKey)];
-  const [bIngest, bAdmin] = [caller(app, b.ingestKey), caller(app, b.adminKey)];
+  const [reader, ingest, admin] = [
+    caller(ctx.app, a.readKey),
+    caller(ctx.app, a.ingestKey),
+    caller(ctx.app, a.adminKey),
+  ];
+  const [bIngest, bAdmin] = [caller(ctx.app, b.ingestKey), caller(ctx.app, b.adminKey)];
   const bMeddles = async (step: number) => {
     if (!shared) return;
     for (let i = 0; i < 2; i += 1) {

@@ -4,18 +4,11 @@
 // byte for byte once the ids and timestamps A's own requests created are named by order of appearance. Probes with
 // B's user id must answer exactly as probes with an id nobody has.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ApiResponse, type Caller, caller, uniqueEmail } from '../../support/apiFactories.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
 import { normalizedResponse } from '../../support/responseNormalizer.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
-
-let db: Db;
-let client: Client;
-let app: App;
+import { apiTestContext } from '../../support/testContext.js';
 
 /** What A saw, by route, and what the test needs to check the user A created. */
 interface World {
@@ -30,23 +23,16 @@ interface World {
 
 const worlds: { alone?: World; shared?: World } = {};
 
+const ctx = apiTestContext('user-isolation');
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('user-isolation'));
   worlds.alone = await runScript(uniqueEmail('alone'), false);
   worlds.shared = await runScript(uniqueEmail('shared'), true);
 }, 120_000);
 
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
-});
-
 async function tenantWithSecondEntity(): Promise<MeteringTenant & { secondEntityId: string }> {
-  const t = await createMeteringTenant(db, { overagePolicy: 'bill' });
+  const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
   // A second entity straight in the database: membership routes need no billing workflow.
-  const second = await db.entity.create({
+  const second = await ctx.db.entity.create({
     data: { organizationId: t.organizationId, name: `Second ${randomUUID().slice(0, 6)}`, currency: 'USD' },
   });
   return { ...t, secondEntityId: second.id };
@@ -68,8 +54,12 @@ const event = (entityId: string, userId: string) => ({
 async function runScript(email: string, shared: boolean): Promise<World> {
   const a = await tenantWithSecondEntity();
   const b = await tenantWithSecondEntity();
-  const [admin, reader, ingest] = [caller(app, a.adminKey), caller(app, a.readKey), caller(app, a.ingestKey)];
-  const bAdmin = caller(app, b.adminKey);
+  const [admin, reader, ingest] = [
+    caller(ctx.app, a.adminKey),
+    caller(ctx.app, a.readKey),
+    caller(ctx.app, a.ingestKey),
+  ];
+  const bAdmin = caller(ctx.app, b.adminKey);
   const responses = new Map<string, ApiResponse>();
   const record = (route: string, res: ApiResponse) => {
     responses.set(route, res);
@@ -80,7 +70,7 @@ async function runScript(email: string, shared: boolean): Promise<World> {
   const bMeddles = async (step: number) => {
     if (!theirs) return;
     await bAdmin('PATCH', `/api/users/${theirs.id}`, { name: `Renamed by B ${step}` });
-    await caller(app, b.ingestKey)('POST', '/api/billing/events', event(b.entityId, theirs.id));
+    await caller(ctx.app, b.ingestKey)('POST', '/api/billing/events', event(b.entityId, theirs.id));
   };
   if (shared) {
     const created = await bAdmin('POST', '/api/users', {
@@ -270,7 +260,7 @@ describe("organization A's view when organization B has a user with the same ema
   it("leaves B's view of its user as B made it", async () => {
     const shared = worlds.shared as World;
     const theirs = shared.theirs as { id: string; adminKey: string };
-    const mine = await caller(app, theirs.adminKey)('GET', `/api/users/${theirs.id}`);
+    const mine = await caller(ctx.app, theirs.adminKey)('GET', `/api/users/${theirs.id}`);
     expect(mine.body).toMatchObject({ id: theirs.id, email: shared.email, name: 'Renamed by B 4' });
     expect(mine.body.memberships).toHaveLength(2);
   });
@@ -278,21 +268,21 @@ describe("organization A's view when organization B has a user with the same ema
 
 describe('a user two organizations shared before per-organization records existed', () => {
   it('keeps its one id; each organization reads and edits only its own record of the person', async () => {
-    const a = await createMeteringTenant(db);
-    const b = await createMeteringTenant(db);
+    const a = await createMeteringTenant(ctx.db);
+    const b = await createMeteringTenant(ctx.db);
     const email = uniqueEmail('legacy');
     // What the migration leaves of a user created by A and reused by B: one identity, one record per organization.
-    const user = await db.user.create({ data: {} });
-    await db.organizationUser.create({
+    const user = await ctx.db.user.create({ data: {} });
+    await ctx.db.organizationUser.create({
       data: { organizationId: a.organizationId, userId: user.id, email, name: 'Alice Moreau' },
     });
-    await db.organizationUser.create({
+    await ctx.db.organizationUser.create({
       data: { organizationId: b.organizationId, userId: user.id, email, name: 'Alice Moreau' },
     });
-    await db.entityUser.create({ data: { entityId: a.entityId, userId: user.id } });
-    await db.entityUser.create({ data: { entityId: b.entityId, userId: user.id, role: 'owner' } });
-    const aAdmin: Caller = caller(app, a.adminKey);
-    const bAdmin: Caller = caller(app, b.adminKey);
+    await ctx.db.entityUser.create({ data: { entityId: a.entityId, userId: user.id } });
+    await ctx.db.entityUser.create({ data: { entityId: b.entityId, userId: user.id, role: 'owner' } });
+    const aAdmin: Caller = caller(ctx.app, a.adminKey);
+    const bAdmin: Caller = caller(ctx.app, b.adminKey);
 
     const renamed = await bAdmin('PATCH', `/api/users/${user.id}`, { name: 'A. Moreau (B)' });
     expect(renamed.status).toBe(200);

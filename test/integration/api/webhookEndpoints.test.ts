@@ -1,27 +1,18 @@
 // /api/webhooks: endpoints CRUD with secrets shown once, secret rotation, a signed test ping arriving at a real local
 // receiver (through the webhook delivery workflow on a real worker), deliveries list and redelivery.
 import { createServer, type Server } from 'node:http';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import type { App } from '../../../api/app.js';
 import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
 interface Received {
   headers: Record<string, string>;
   body: string;
 }
 
-let db: Db;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let app: App;
+const ctx = apiTestContext('api-webhooks', { worker: true });
 let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
@@ -31,16 +22,10 @@ let receiverUrl: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  const taskQueue = uniqueTaskQueue('api-webhooks');
-  ({ worker, connection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  app = testApp(db, client, taskQueue);
-  tenant = await createTenant(db);
-  other = await createTenant(db);
-  admin = caller(app, tenant.adminKey);
-  reader = caller(app, tenant.readKey);
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
+  admin = caller(ctx.app, tenant.adminKey);
+  reader = caller(ctx.app, tenant.readKey);
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
@@ -55,13 +40,8 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
+afterAll(() => {
   receiver?.close();
-  await client?.connection.close();
-  await db?.$disconnect();
 });
 
 async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -90,7 +70,7 @@ describe('/api/webhooks/endpoints', () => {
     expect(read.body.secret).toBeUndefined();
     const list = await admin('GET', base);
     expect(JSON.stringify(list.body)).not.toContain(res.body.secret);
-    const audit = await db.auditLog.findFirstOrThrow({ where: { targetId: res.body.id } });
+    const audit = await ctx.db.auditLog.findFirstOrThrow({ where: { targetId: res.body.id } });
     expect(JSON.stringify(audit.after)).not.toContain(res.body.secret);
 
     const rotated = await admin('POST', `${base}/${res.body.id}/rotate-secret`);
@@ -158,7 +138,7 @@ describe('/api/webhooks/endpoints', () => {
     expectProblem(await reader('POST', base, { url: 'https://x.example' }), 403, 'INSUFFICIENT_SCOPE');
     expectProblem(await reader('GET', base), 403, 'INSUFFICIENT_SCOPE');
 
-    const theirs = await caller(app, other.adminKey)('POST', base, { url: 'https://theirs.example' });
+    const theirs = await caller(ctx.app, other.adminKey)('POST', base, { url: 'https://theirs.example' });
     for (const [method, path] of [
       ['GET', `${base}/${theirs.body.id}`],
       ['PATCH', `${base}/${theirs.body.id}`],
@@ -170,7 +150,7 @@ describe('/api/webhooks/endpoints', () => {
     ] as const) {
       expectProblem(await admin(method, path, method === 'PATCH' ? { enabled: false } : undefined), 404, 'NOT_FOUND');
     }
-    const row = await db.webhookEndpoint.findUniqueOrThrow({ where: { id: theirs.body.id } });
+    const row = await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id: theirs.body.id } });
     expect([row.enabled, row.deletedAt, row.secret]).toEqual([true, null, theirs.body.secret]);
   });
 });

@@ -1,31 +1,19 @@
 // Outside dev mode, webhook endpoints may not point into our own network (SSRF): loopback, private, link-local and
 // other internal addresses are refused at create and update with 422 WEBHOOK_URL_NOT_ALLOWED, and nothing is written.
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertWebhookUrlAllowed, isInternalAddress } from '../../../activities/webhooks/webhookUrlPolicy.js';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('webhook-url-policy', { db: 2, app: { allowInternalWebhookUrls: false } });
 let tenant: TestTenant;
 
 beforeAll(async () => {
-  db = testDb(2);
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('webhook-url-policy'), { allowInternalWebhookUrls: false });
-  tenant = await createTenant(db);
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await db?.$disconnect();
+  tenant = await createTenant(ctx.db);
 });
 
 const send = (method: string, path: string, body: unknown) =>
-  app.request(path, {
+  ctx.app.request(path, {
     method,
     headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
@@ -45,13 +33,13 @@ describe('webhook URL policy (production mode)', () => {
     'http://[::ffff:127.0.0.1]/hook',
     'http://0.0.0.0/hook',
   ])('refuses %s with 422 and creates nothing', async (url) => {
-    const before = await db.webhookEndpoint.count({ where: { organizationId: tenant.organizationId } });
+    const before = await ctx.db.webhookEndpoint.count({ where: { organizationId: tenant.organizationId } });
     const res = await send('POST', '/api/webhooks/endpoints', { url });
     expect(res.status).toBe(422);
     const problem = (await res.json()) as { code: string; errors: Array<{ path: string }> };
     expect(problem.code).toBe('WEBHOOK_URL_NOT_ALLOWED');
     expect(problem.errors[0]?.path).toBe('url');
-    expect(await db.webhookEndpoint.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
+    expect(await ctx.db.webhookEndpoint.count({ where: { organizationId: tenant.organizationId } })).toBe(before);
   });
 
   it('accepts a public address, and refuses changing it to an internal one', async () => {
@@ -60,7 +48,7 @@ describe('webhook URL policy (production mode)', () => {
     const { id } = (await created.json()) as { id: string };
     const patched = await send('PATCH', `/api/webhooks/endpoints/${id}`, { url: 'http://10.0.0.8/billing' });
     expect(patched.status).toBe(422);
-    const row = await db.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    const row = await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id } });
     expect(row.url).toBe('https://93.184.216.34/billing');
   });
 });

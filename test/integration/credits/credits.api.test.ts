@@ -1,9 +1,6 @@
 // Credit packages, purchases (invoice and immediate payment), promotional grants, balances, the ledger and transfers.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import { describe, expect, it } from 'vitest';
 import { bearer, createTenant } from '../../support/factories.js';
 import {
   addEntity,
@@ -13,28 +10,14 @@ import {
   jsonHeaders,
   ledgerInvariantViolations,
 } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = testDb(10);
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('credits'));
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('credits', { db: 10 });
 
 type Json = Record<string, unknown> & { code?: string };
 
 async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await app.request(path, {
+  const res = await ctx.app.request(path, {
     method,
     headers: jsonHeaders(key),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -47,7 +30,7 @@ const DAY = 86_400_000;
 
 describe('credit packages', () => {
   it('creates, lists, reads, updates and retires packages; admin only for writes', async () => {
-    const t = await createTenant(db);
+    const t = await createTenant(ctx.db);
     const created = await call('POST', '/api/billing/credits/packages', t.adminKey, {
       name: 'Starter',
       credits: '100.00',
@@ -93,7 +76,7 @@ describe('credit packages', () => {
     expect(patched.body.price).toBe('80.50');
     expect((await call('GET', `/api/billing/credits/packages/${id}`, t.readKey)).body.price).toBe('80.50');
 
-    const other = await createTenant(db);
+    const other = await createTenant(ctx.db);
     expect((await call('GET', `/api/billing/credits/packages/${id}`, other.readKey)).status).toBe(404);
 
     expect((await call('DELETE', `/api/billing/credits/packages/${id}`, t.adminKey)).status).toBe(204);
@@ -103,7 +86,7 @@ describe('credit packages', () => {
 
 describe('purchases', () => {
   async function packageFor(t: { organizationId: string }, overrides: Record<string, unknown> = {}) {
-    const p = await db.creditPackage.create({
+    const p = await ctx.db.creditPackage.create({
       data: {
         organizationId: t.organizationId,
         name: 'Pro',
@@ -118,7 +101,7 @@ describe('purchases', () => {
   }
 
   it('on invoice: grant with expiry, ledger entry and a credit_purchase invoice item; a repeat replays', async () => {
-    const t = await createTenant(db);
+    const t = await createTenant(ctx.db);
     const packageId = await packageFor(t);
     const key = randomUUID();
     const before = Date.now();
@@ -141,14 +124,14 @@ describe('purchases', () => {
     expect(expires).toBeGreaterThanOrEqual(before + 90 * DAY);
     expect(expires).toBeLessThanOrEqual(Date.now() + 90 * DAY);
 
-    const item = await db.invoiceItem.findUniqueOrThrow({ where: { idempotencyKey: `purchase:${grant.id}` } });
+    const item = await ctx.db.invoiceItem.findUniqueOrThrow({ where: { idempotencyKey: `purchase:${grant.id}` } });
     expect([item.kind, item.amount.toString(), item.invoiceId, item.id]).toEqual([
       'credit_purchase',
       '450',
       null,
       res.body.invoiceItemId,
     ]);
-    const ledger = await db.ledgerEntry.findMany({ where: { grantId: grant.id as string } });
+    const ledger = await ctx.db.ledgerEntry.findMany({ where: { grantId: grant.id as string } });
     expect(ledger.map((l) => [l.kind, l.amount.toString(), l.idempotencyKey])).toEqual([
       ['grant', '500', `grant:${grant.id}`],
     ]);
@@ -167,16 +150,16 @@ describe('purchases', () => {
       idempotencyKey: key,
     });
     expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_CONFLICT']);
-    expect(await db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
   it('a purchase still replays after its package is retired; a new purchase of it is 404', async () => {
-    const t = await createTenant(db);
+    const t = await createTenant(ctx.db);
     const packageId = await packageFor(t);
     const body = { entityId: t.entityId, packageId, idempotencyKey: randomUUID() };
     const first = await call('POST', '/api/billing/credits/purchases', t.adminKey, body);
     expect(first.status).toBe(201);
-    const retired = await app.request(`/api/billing/credits/packages/${packageId}`, {
+    const retired = await ctx.app.request(`/api/billing/credits/packages/${packageId}`, {
       method: 'DELETE',
       headers: jsonHeaders(t.adminKey),
     });
@@ -192,11 +175,11 @@ describe('purchases', () => {
       idempotencyKey: randomUUID(),
     });
     expect([fresh.status, fresh.body.code]).toEqual([404, 'NOT_FOUND']);
-    expect(await db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
   it('immediate: charged through the payment provider (a succeeded Payment); a declined card creates nothing', async () => {
-    const t = await createTenant(db);
+    const t = await createTenant(ctx.db);
     const packageId = await packageFor(t);
     const ok = await call('POST', '/api/billing/credits/purchases', t.adminKey, {
       entityId: t.entityId,
@@ -206,10 +189,10 @@ describe('purchases', () => {
     });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ payment: 'immediate', invoiceItemId: null });
-    const payment = await db.payment.findUniqueOrThrow({ where: { id: ok.body.paymentId as string } });
+    const payment = await ctx.db.payment.findUniqueOrThrow({ where: { id: ok.body.paymentId as string } });
     expect([payment.status, payment.amount.toString(), payment.provider]).toEqual(['succeeded', '450', 'sandbox']);
 
-    await db.entity.update({ where: { id: t.entityId }, data: { defaultPaymentMethod: 'pm_card_declined' } });
+    await ctx.db.entity.update({ where: { id: t.entityId }, data: { defaultPaymentMethod: 'pm_card_declined' } });
     const declined = await call('POST', '/api/billing/credits/purchases', t.adminKey, {
       entityId: t.entityId,
       packageId,
@@ -217,12 +200,12 @@ describe('purchases', () => {
       payment: 'immediate',
     });
     expect([declined.status, declined.body.code]).toEqual([402, 'PAYMENT_FAILED']);
-    expect(await db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.creditGrant.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
   it('refuses another currency, an inactive package and a foreign entity', async () => {
-    const t = await createTenant(db);
-    const other = await createTenant(db);
+    const t = await createTenant(ctx.db);
+    const other = await createTenant(ctx.db);
     const eur = await packageFor(t, { currency: 'EUR' });
     const inactive = await packageFor(t, { active: false });
     const ok = await packageFor(t);
@@ -239,7 +222,7 @@ describe('purchases', () => {
 
 describe('promotional grants, balances and the ledger', () => {
   it('grants promo credits, shows the balance per grant in draw order, and lists the ledger with filters', async () => {
-    const t = await createMeteringTenant(db);
+    const t = await createMeteringTenant(ctx.db);
     const soon = new Date(Date.now() + 7 * DAY).toISOString();
     const promo = await call('POST', '/api/billing/credits/grants', t.adminKey, {
       entityId: t.entityId,
@@ -262,7 +245,7 @@ describe('promotional grants, balances and the ledger', () => {
       idempotencyKey: 'welcome',
     });
     expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_CONFLICT']);
-    const never = await grantCredits(db, t.organizationId, t.entityId, '5.00');
+    const never = await grantCredits(ctx.db, t.organizationId, t.entityId, '5.00');
 
     const ingest = await call('POST', '/api/billing/events', t.ingestKey, eventBody(t));
     expect(ingest.body.status).toBe('accepted');
@@ -302,7 +285,7 @@ describe('promotional grants, balances and the ledger', () => {
     const page = await call('GET', `/api/billing/credits/ledger?entityId=${t.entityId}&limit=2`, t.readKey);
     expect([(page.body.data as Json[]).length, page.body.hasMore]).toEqual([2, true]);
 
-    const other = await createTenant(db);
+    const other = await createTenant(ctx.db);
     expect((await call('GET', `/api/billing/credits/balances/${t.entityId}`, other.readKey)).status).toBe(404);
     const foreignLedger = await call('GET', `/api/billing/credits/ledger?entityId=${t.entityId}`, other.readKey);
     expect(foreignLedger.body.data).toEqual([]);
@@ -312,12 +295,12 @@ describe('promotional grants, balances and the ledger', () => {
 
 describe('credit transfers', () => {
   it('moves credits atomically, keeping each source grant’s expiry, and replays a repeated key', async () => {
-    const t = await createMeteringTenant(db);
-    const target = await addEntity(db, t.organizationId);
+    const t = await createMeteringTenant(ctx.db);
+    const target = await addEntity(ctx.db, t.organizationId);
     const e1 = new Date(Date.now() + 3 * DAY);
     const e2 = new Date(Date.now() + 30 * DAY);
-    const g1 = await grantCredits(db, t.organizationId, t.entityId, '10.00', { expiresAt: e1 });
-    const g2 = await grantCredits(db, t.organizationId, t.entityId, '50.00', { expiresAt: e2 });
+    const g1 = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00', { expiresAt: e1 });
+    const g2 = await grantCredits(ctx.db, t.organizationId, t.entityId, '50.00', { expiresAt: e2 });
     const body = { fromEntityId: t.entityId, toEntityId: target, amount: '25.00', idempotencyKey: randomUUID() };
     const res = await call('POST', '/api/billing/credits/transfers', t.adminKey, body);
     expect(res.status).toBe(201);
@@ -326,30 +309,33 @@ describe('credit transfers', () => {
       [g1, '10.00', e1.toISOString()],
       [g2, '15.00', e2.toISOString()],
     ]);
-    const targetGrants = await db.creditGrant.findMany({ where: { entityId: target }, orderBy: { expiresAt: 'asc' } });
+    const targetGrants = await ctx.db.creditGrant.findMany({
+      where: { entityId: target },
+      orderBy: { expiresAt: 'asc' },
+    });
     expect(
       targetGrants.map((g) => [g.source, g.remaining.toString(), g.expiresAt?.toISOString(), g.sourceGrantId]),
     ).toEqual([
       ['transfer', '10', e1.toISOString(), g1],
       ['transfer', '15', e2.toISOString(), g2],
     ]);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
-    expect(await ledgerInvariantViolations(db, target)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, target)).toEqual([]);
 
     const again = await call('POST', '/api/billing/credits/transfers', t.adminKey, body);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...res.body, replayed: true });
     const conflict = await call('POST', '/api/billing/credits/transfers', t.adminKey, { ...body, amount: '1.00' });
     expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_CONFLICT']);
-    expect(await db.creditGrant.count({ where: { entityId: target } })).toBe(2);
+    expect(await ctx.db.creditGrant.count({ where: { entityId: target } })).toBe(2);
   });
 
   it('refuses across organizations (404), more than the balance (422), and another currency', async () => {
-    const t = await createMeteringTenant(db);
-    const other = await createTenant(db);
-    const gbp = await addEntity(db, t.organizationId, { currency: 'GBP' });
-    const sibling = await addEntity(db, t.organizationId);
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db);
+    const other = await createTenant(ctx.db);
+    const gbp = await addEntity(ctx.db, t.organizationId, { currency: 'GBP' });
+    const sibling = await addEntity(ctx.db, t.organizationId);
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const post = (toEntityId: string, amount: string) =>
       call('POST', '/api/billing/credits/transfers', t.adminKey, {
         fromEntityId: t.entityId,
@@ -363,19 +349,19 @@ describe('credit transfers', () => {
     expect([foreign.status, foreign.body.code]).toEqual([404, 'NOT_FOUND']);
     expect([tooMuch.status, tooMuch.body.code]).toEqual([422, 'INSUFFICIENT_CREDITS']);
     expect([currency.status, currency.body.code]).toEqual([422, 'CURRENCY_MISMATCH']);
-    const grant = await db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
+    const grant = await ctx.db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect(grant.remaining.toString()).toBe('10');
-    expect(await db.ledgerEntry.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
   it('concurrent transfers with one key move the credits once', async () => {
-    const t = await createMeteringTenant(db);
-    const target = await addEntity(db, t.organizationId);
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    const t = await createMeteringTenant(ctx.db);
+    const target = await addEntity(ctx.db, t.organizationId);
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
     const body = { fromEntityId: t.entityId, toEntityId: target, amount: '30.00', idempotencyKey: randomUUID() };
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        app.request('/api/billing/credits/transfers', {
+        ctx.app.request('/api/billing/credits/transfers', {
           method: 'POST',
           headers: { ...bearer(t.adminKey), 'Content-Type': 'application/json' },
           body: JSON.stringify(body),
@@ -383,8 +369,8 @@ describe('credit transfers', () => {
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
-    const source = await db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
+    const source = await ctx.db.creditGrant.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect(source.remaining.toString()).toBe('70');
-    expect(await db.creditGrant.count({ where: { entityId: target } })).toBe(1);
+    expect(await ctx.db.creditGrant.count({ where: { entityId: target } })).toBe(1);
   });
 });

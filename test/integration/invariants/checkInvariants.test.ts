@@ -1,12 +1,9 @@
 // The invariant checker finds nothing on data written by the real code paths, and finds each kind of corruption
 // when it is planted (so a green report means something).
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { checkInvariants, type InvariantRule } from '../../../activities/invariants/checkInvariants.js';
 import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import {
   createMeteringTenant,
   eventBody,
@@ -14,36 +11,22 @@ import {
   jsonHeaders,
   type MeteringTenant,
 } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = testDb(5);
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('invariants'));
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('invariants', { db: 5 });
 
 async function post(path: string, key: string, body: unknown) {
-  const res = await app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
+  const res = await ctx.app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /** A tenant with accepted, rejected and billed-later events and a credit transfer, all through the API. */
 async function busyTenant(): Promise<MeteringTenant & { grantId: string }> {
-  const t = await createMeteringTenant(db, {
+  const t = await createMeteringTenant(ctx.db, {
     overagePolicy: 'bill',
     prices: [{ eventType: 'project.posted', unitPrice: '3.00' }],
   });
-  const grantId = await grantCredits(db, t.organizationId, t.entityId, '10.00');
+  const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
   for (let i = 0; i < 5; i++) {
     const r = await post('/api/billing/events', t.ingestKey, eventBody(t));
     expect(r.status).toBe(200);
@@ -61,18 +44,18 @@ const rules = (violations: { rule: InvariantRule }[]) => violations.map((v) => v
 describe('checkInvariants', () => {
   it('finds no violation in data written by the real code paths', async () => {
     const t = await busyTenant();
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(report.violations).toEqual([]);
     // Sanity: the scenario did draw credits and bill an overage.
-    const events = await db.marketplaceEvent.findMany({ where: { entityId: t.entityId, status: 'accepted' } });
+    const events = await ctx.db.marketplaceEvent.findMany({ where: { entityId: t.entityId, status: 'accepted' } });
     expect(events.some((e) => e.billedLater.greaterThan(0))).toBe(true);
     expect(events.some((e) => e.creditsDrawn.greaterThan(0))).toBe(true);
   });
 
   it('reports a grant whose balance disagrees with its ledger', async () => {
     const t = await busyTenant();
-    await db.creditGrant.update({ where: { id: t.grantId }, data: { remaining: { increment: '0.01' } } });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    await ctx.db.creditGrant.update({ where: { id: t.grantId }, data: { remaining: { increment: '0.01' } } });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['grant_balance']);
     expect(report.violations[0]?.ids).toEqual([t.grantId]);
     expect(report.violations[0]?.detail).toMatch(/remaining .* but ledger entries sum to/);
@@ -80,24 +63,24 @@ describe('checkInvariants', () => {
 
   it('reports a consume entry written twice: no event draw accounts for the copy', async () => {
     const t = await busyTenant();
-    const consume = await db.ledgerEntry.findFirstOrThrow({ where: { entityId: t.entityId, kind: 'consume' } });
-    const copy = await db.ledgerEntry.create({
+    const consume = await ctx.db.ledgerEntry.findFirstOrThrow({ where: { entityId: t.entityId, kind: 'consume' } });
+    const copy = await ctx.db.ledgerEntry.create({
       data: { ...consume, id: undefined, idempotencyKey: `duplicate:${consume.id}`, createdAt: undefined },
     });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['grant_balance', 'ledger_cause']);
     expect(report.violations.find((v) => v.rule === 'ledger_cause')?.ids).toEqual([copy.id]);
   });
 
   it('reports an event whose draws disagree with its creditsDrawn, and with its consume entry', async () => {
     const t = await busyTenant();
-    const event = await db.marketplaceEvent.findFirstOrThrow({
+    const event = await ctx.db.marketplaceEvent.findFirstOrThrow({
       where: { entityId: t.entityId, status: 'accepted', creditsDrawn: { gt: 0 } },
     });
     const draws = event.draws as Array<{ grantId: string; amount: string; ledgerEntryId: string }>;
     const doubled = draws.map((d) => ({ ...d, amount: String(Number(d.amount) * 2) }));
-    await db.marketplaceEvent.update({ where: { id: event.id }, data: { draws: doubled } });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    await ctx.db.marketplaceEvent.update({ where: { id: event.id }, data: { draws: doubled } });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['event_accounting', 'ledger_cause']);
     expect(report.violations.find((v) => v.rule === 'event_accounting')?.ids).toEqual([event.id]);
     expect(report.violations.find((v) => v.rule === 'ledger_cause')?.ids).toEqual(draws.map((d) => d.ledgerEntryId));
@@ -105,29 +88,31 @@ describe('checkInvariants', () => {
 
   it('reports an event naming a user who is not a member of its entity, or no entity at all', async () => {
     const t = await busyTenant();
-    const event = await db.marketplaceEvent.findFirstOrThrow({ where: { entityId: t.entityId, status: 'accepted' } });
-    const stranger = await db.user.create({
+    const event = await ctx.db.marketplaceEvent.findFirstOrThrow({
+      where: { entityId: t.entityId, status: 'accepted' },
+    });
+    const stranger = await ctx.db.user.create({
       data: { email: `stranger-${randomUUID()}@example.com`, name: 'Stranger' },
     });
-    await db.marketplaceEvent.update({ where: { id: event.id }, data: { userId: stranger.id } });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    await ctx.db.marketplaceEvent.update({ where: { id: event.id }, data: { userId: stranger.id } });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['event_references']);
     expect(report.violations[0]).toMatchObject({ ids: [event.id], detail: "the event's membership does not exist" });
 
     // An event of no entity belongs to no organization: only the unscoped check can see it.
     const orphanId = randomUUID();
-    await db.$executeRaw`
+    await ctx.db.$executeRaw`
       INSERT INTO "MarketplaceEvent" (id, "entityId", "userId", "eventType", "occurredAt", "idempotencyKey",
         "payloadHash", status, currency, "periodStart", "billedPeriodStart")
       VALUES (${orphanId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid, 'project.posted', now(), 'orphan', '-',
         'rejected', 'USD', now(), now())`;
     try {
-      const all = await checkInvariants(db, { outboxGraceSeconds: 1e9 });
+      const all = await checkInvariants(ctx.db, { outboxGraceSeconds: 1e9 });
       expect(all.violations.filter((v) => v.ids.includes(orphanId))).toEqual([
         { rule: 'event_references', ids: [orphanId], detail: "the event's entity does not exist" },
       ]);
     } finally {
-      await db.marketplaceEvent.delete({ where: { id: orphanId } });
+      await ctx.db.marketplaceEvent.delete({ where: { id: orphanId } });
     }
   });
 
@@ -139,7 +124,7 @@ describe('checkInvariants', () => {
       currency: 'USD',
       status: 'open' as const,
     };
-    const a = await db.invoice.create({
+    const a = await ctx.db.invoice.create({
       data: {
         ...base,
         number: 1,
@@ -148,10 +133,10 @@ describe('checkInvariants', () => {
         total: '10.00',
       },
     });
-    await db.invoiceLine.create({
+    await ctx.db.invoiceLine.create({
       data: { invoiceId: a.id, position: 1, kind: 'usage', description: 'Usage', amount: '9.99' },
     });
-    const b = await db.invoice.create({
+    const b = await ctx.db.invoice.create({
       data: {
         ...base,
         number: 3,
@@ -159,9 +144,9 @@ describe('checkInvariants', () => {
         periodEnd: new Date('2026-02-15T00:00:00Z'),
       },
     });
-    await db.organization.update({ where: { id: t.organizationId }, data: { nextInvoiceNumber: 4 } });
+    await ctx.db.organization.update({ where: { id: t.organizationId }, data: { nextInvoiceNumber: 4 } });
 
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['invoice_numbering', 'invoice_totals', 'one_invoice_per_period']);
     expect(report.violations.find((v) => v.rule === 'invoice_totals')?.ids).toEqual([a.id]);
     expect(report.violations.find((v) => v.rule === 'one_invoice_per_period')?.ids).toEqual([a.id, b.id].sort());
@@ -170,7 +155,7 @@ describe('checkInvariants', () => {
 
   it('reports outbox rows never dispatched once the grace period is over', async () => {
     const t = await busyTenant();
-    const row = await db.webhookEvent.create({
+    const row = await ctx.db.webhookEvent.create({
       data: {
         organizationId: t.organizationId,
         entityId: t.entityId,
@@ -180,7 +165,7 @@ describe('checkInvariants', () => {
         createdAt: new Date(Date.now() - 3_600_000),
       },
     });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 60 });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 60 });
     const outbox = report.violations.filter((v) => v.rule === 'outbox_delivered');
     expect(outbox.map((v) => v.ids[0])).toContain(row.id);
     expect(outbox.find((v) => v.ids[0] === row.id)?.detail).toBe('credits.low outbox row never dispatched');
@@ -188,16 +173,16 @@ describe('checkInvariants', () => {
 
   it('reports periods that do not tile, events outside their period, drifted counters and unbilled events', async () => {
     const t = await busyTenant();
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
-    const [period] = await db.billingPeriod.findMany({ where: { entityId: t.entityId } });
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
+    const [period] = await ctx.db.billingPeriod.findMany({ where: { entityId: t.entityId } });
     expect(period).toBeDefined();
     await closeBillingPeriod({ billingPeriodId: period?.id as string, at: new Date().toISOString() });
-    const clean = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const clean = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(clean.violations).toEqual([]);
 
     // A gap after the closed period; an event moved out of its period; a counter bumped; an accepted event billed by
     // the closed period that its invoice does not carry.
-    const gap = await db.billingPeriod.create({
+    const gap = await ctx.db.billingPeriod.create({
       data: {
         entityId: t.entityId,
         periodStart: new Date((period?.periodEnd.getTime() as number) + 60_000),
@@ -205,17 +190,17 @@ describe('checkInvariants', () => {
         workflowId: `billing:${t.entityId}`,
       },
     });
-    const [moved, unbilled] = await db.marketplaceEvent.findMany({
+    const [moved, unbilled] = await ctx.db.marketplaceEvent.findMany({
       where: { entityId: t.entityId, status: 'accepted' },
       orderBy: { id: 'asc' },
     });
-    await db.marketplaceEvent.update({
+    await ctx.db.marketplaceEvent.update({
       where: { id: moved?.id as string },
       data: { occurredAt: new Date((period?.periodStart.getTime() as number) - 1) },
     });
-    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
-    await db.usageCounter.update({ where: { id: counter.id }, data: { quantity: { increment: 1 } } });
-    await db.marketplaceEvent.create({
+    const counter = await ctx.db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    await ctx.db.usageCounter.update({ where: { id: counter.id }, data: { quantity: { increment: 1 } } });
+    await ctx.db.marketplaceEvent.create({
       data: {
         ...(unbilled as NonNullable<typeof unbilled>),
         id: undefined,
@@ -227,7 +212,7 @@ describe('checkInvariants', () => {
         createdAt: undefined,
       },
     });
-    const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     const found = rules(report.violations).filter((r) =>
       ['period_tiling', 'event_period', 'usage_counters', 'event_invoiced'].includes(r),
     );

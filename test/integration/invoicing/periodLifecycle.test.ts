@@ -2,8 +2,7 @@
 // the activities the billing workflow runs (open, close, change anchor) and the metering path, at explicit instants.
 // One rule throughout: an event belongs to the BillingPeriod row whose [start, end) holds its occurredAt.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createBillingCycleActivities } from '../../../activities/invoicing/billingCycle.js';
 import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
@@ -13,20 +12,12 @@ import {
   ingestEvents,
   type StoredEventOutcome,
 } from '../../../activities/metering/ingestEvents.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
-import { testDb } from '../../support/services.js';
+import { dbTestContext } from '../../support/testContext.js';
 import { createBilledSubscription, createSeatPlan } from '../../support/workflowFactories.js';
 
-let db: Db;
-beforeAll(() => {
-  db = testDb(6);
-});
-afterAll(async () => {
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = dbTestContext(6);
 
 // task.done: the first 10 units of a period at 1.00, every further one at 0.50; project.posted: 2.50 flat.
 const PRICES = [
@@ -41,11 +32,11 @@ const PRICES = [
   { eventType: 'project.posted', unitPrice: '2.50' },
 ];
 
-const tenantWithPrices = () => createMeteringTenant(db, { overagePolicy: 'bill', prices: PRICES });
+const tenantWithPrices = () => createMeteringTenant(ctx.db, { overagePolicy: 'bill', prices: PRICES });
 
 function meter(t: MeteringTenant, now: string, events: Array<Partial<IngestEventInput> & { occurredAt: string }>) {
   return ingestEvents(
-    db,
+    ctx.db,
     t.organizationId,
     events.map((e) => ({
       entityId: t.entityId,
@@ -63,12 +54,15 @@ function meter(t: MeteringTenant, now: string, events: Array<Partial<IngestEvent
 const workflowId = (t: MeteringTenant) => `billing:${t.entityId}`;
 
 async function expectNoViolations(t: MeteringTenant) {
-  const report = await checkInvariants(db, { organizationId: t.organizationId, outboxGraceSeconds: 1e9 });
+  const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 1e9 });
   expect(report.violations).toEqual([]);
 }
 
 async function invoiceLines(invoiceId: string | null) {
-  const lines = await db.invoiceLine.findMany({ where: { invoiceId: invoiceId ?? '' }, orderBy: { position: 'asc' } });
+  const lines = await ctx.db.invoiceLine.findMany({
+    where: { invoiceId: invoiceId ?? '' },
+    orderBy: { position: 'asc' },
+  });
   return lines.map((l) => ({
     kind: l.kind,
     description: l.description,
@@ -79,15 +73,15 @@ async function invoiceLines(invoiceId: string | null) {
 }
 
 async function periodRows(entityId: string) {
-  const rows = await db.billingPeriod.findMany({ where: { entityId }, orderBy: { periodStart: 'asc' } });
+  const rows = await ctx.db.billingPeriod.findMany({ where: { entityId }, orderBy: { periodStart: 'asc' } });
   return rows.map((r) => ({ start: r.periodStart.toISOString(), end: r.periodEnd.toISOString(), status: r.status }));
 }
 
 describe('close now', () => {
   it('ends the open period now, starts the next one there, and bills late events once on the next invoice', async () => {
     const t = await tenantWithPrices();
-    const cycle = createBillingCycleActivities(db);
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+    const cycle = createBillingCycleActivities(ctx.db);
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
 
     const first = await cycle.openNextBillingPeriod({
       entityId: t.entityId,
@@ -99,7 +93,7 @@ describe('close now', () => {
 
     const closed = await closeBillingPeriod({ billingPeriodId: first.billingPeriodId, at: '2026-12-07T10:00:00.000Z' });
     expect(closed.periodEnd).toBe('2026-12-07T10:00:00.000Z');
-    const invoice = await db.invoice.findUniqueOrThrow({ where: { id: closed.invoiceId as string } });
+    const invoice = await ctx.db.invoice.findUniqueOrThrow({ where: { id: closed.invoiceId as string } });
     expect([invoice.periodStart.toISOString(), invoice.periodEnd.toISOString(), invoice.total.toString()]).toEqual([
       '2026-12-01T00:00:00.000Z',
       '2026-12-07T10:00:00.000Z',
@@ -144,7 +138,7 @@ describe('close now', () => {
       billingPeriodId: second.billingPeriodId,
       at: '2026-12-07T12:00:00.000Z',
     });
-    const again = await db.invoice.findUniqueOrThrow({ where: { id: closedAgain.invoiceId as string } });
+    const again = await ctx.db.invoice.findUniqueOrThrow({ where: { id: closedAgain.invoiceId as string } });
     expect([again.periodStart.toISOString(), again.periodEnd.toISOString(), again.total.toString()]).toEqual([
       '2026-12-07T10:00:00.000Z',
       '2026-12-07T12:00:00.000Z',
@@ -168,7 +162,7 @@ describe('close now', () => {
       },
     ]);
     // Each event's billed-later item went onto that invoice, none left pending, none a line of its own.
-    expect(await db.invoiceItem.count({ where: { entityId: t.entityId, invoiceId: null } })).toBe(0);
+    expect(await ctx.db.invoiceItem.count({ where: { entityId: t.entityId, invoiceId: null } })).toBe(0);
 
     await cycle.openNextBillingPeriod({
       entityId: t.entityId,
@@ -185,8 +179,8 @@ describe('close now', () => {
 
   it('never ends a period before an event it already holds (events may occur minutes ahead of the clock)', async () => {
     const t = await tenantWithPrices();
-    const cycle = createBillingCycleActivities(db);
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+    const cycle = createBillingCycleActivities(ctx.db);
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
     const open = await cycle.openNextBillingPeriod({
       entityId: t.entityId,
       at: '2026-12-07T09:00:00.000Z',
@@ -201,8 +195,8 @@ describe('close now', () => {
 describe('anchor-day change', () => {
   it('moves the open period end; events keep one period and one counter; past the boundary a new row holds them', async () => {
     const t = await tenantWithPrices();
-    const cycle = createBillingCycleActivities(db);
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+    const cycle = createBillingCycleActivities(ctx.db);
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
     const first = await cycle.openNextBillingPeriod({
       entityId: t.entityId,
       at: '2026-12-07T09:00:00.000Z',
@@ -274,7 +268,7 @@ describe('anchor-day change', () => {
 
   it('after the boundary has passed, applies from the next period and leaves the ended one as it is', async () => {
     const t = await tenantWithPrices();
-    const cycle = createBillingCycleActivities(db);
+    const cycle = createBillingCycleActivities(ctx.db);
     const first = await cycle.openNextBillingPeriod({
       entityId: t.entityId,
       at: '2026-12-07T09:00:00.000Z',
@@ -287,7 +281,7 @@ describe('anchor-day change', () => {
       at: '2027-01-01T00:00:05.000Z',
     });
     expect(changed.periodEnd).toBe('2027-01-01T00:00:00.000Z');
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
     await closeBillingPeriod({ billingPeriodId: first.billingPeriodId, at: '2027-01-01T00:00:00.000Z' });
     const next = await cycle.openNextBillingPeriod({
       entityId: t.entityId,
@@ -307,7 +301,7 @@ describe('re-rating', () => {
       { occurredAt: '2026-12-02T00:00:00.000Z', quantity: 4 },
     ]);
     expect(rated.map((o) => o.ratedAmount)).toEqual(['8.00', '3.00']);
-    const replay = createEventReplayActivities(db);
+    const replay = createEventReplayActivities(ctx.db);
     const range = {
       jobId: randomUUID(),
       entityId: t.entityId,
@@ -322,15 +316,15 @@ describe('re-rating', () => {
 
 describe('a subscription renewal and the period close at the same boundary', () => {
   it('never fail each other with serialization errors, and the renewal fee is billed exactly once', async () => {
-    const cycle = createBillingCycleActivities(db);
-    const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
-    const lifecycle = createSubscriptionLifecycleActivities(db);
+    const cycle = createBillingCycleActivities(ctx.db);
+    const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
+    const lifecycle = createSubscriptionLifecycleActivities(ctx.db);
     const boundary = '2027-01-01T00:00:00.000Z';
     const runs = await Promise.all(
       Array.from({ length: 8 }, async () => {
         const t = await tenantWithPrices();
-        const plan = await createSeatPlan(db, t.organizationId, { pricePerSeat: '10' });
-        const sub = await createBilledSubscription(db, {
+        const plan = await createSeatPlan(ctx.db, t.organizationId, { pricePerSeat: '10' });
+        const sub = await createBilledSubscription(ctx.db, {
           entityId: t.entityId,
           planId: plan.id,
           seats: 3,
@@ -353,9 +347,9 @@ describe('a subscription renewal and the period close at the same boundary', () 
       ]),
     );
     for (const { t, sub } of runs) {
-      const fees = await db.invoiceItem.findMany({ where: { subscriptionId: sub.id, kind: 'subscription_fee' } });
+      const fees = await ctx.db.invoiceItem.findMany({ where: { subscriptionId: sub.id, kind: 'subscription_fee' } });
       expect(fees.map((f) => [f.amount.toString(), f.periodStart?.toISOString()])).toEqual([['30', boundary]]);
-      const invoice = await db.invoice.findFirstOrThrow({ where: { entityId: t.entityId } });
+      const invoice = await ctx.db.invoice.findFirstOrThrow({ where: { entityId: t.entityId } });
       // Whichever ran first, the fee of the period beginning at the boundary is on the closing period's invoice.
       expect([fees[0]?.invoiceId, invoice.total.toString()]).toEqual([invoice.id, '30']);
     }

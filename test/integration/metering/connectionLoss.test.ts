@@ -5,33 +5,19 @@
 // and the retry with the same idempotency key is accepted exactly once.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, inject, it } from 'vitest';
 import { ingestEvents } from '../../../activities/metering/ingestEvents.js';
-import { closeMeteringPool, registerMeteringPool } from '../../../activities/metering/meteringPool.js';
 import { createMeteringTenant, eventBody, grantCredits } from '../../support/meteringFactories.js';
-import { testDb } from '../../support/services.js';
+import { dbTestContext } from '../../support/testContext.js';
 
 const APP_NAME = `metering-connection-loss-${randomUUID().slice(0, 8)}`;
-let db: Db;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  db = testDb();
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2, application_name: APP_NAME });
-  pool.on('error', () => {});
-  registerMeteringPool(db, pool);
-});
-
-afterAll(async () => {
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+// The metering pool's connections carry APP_NAME, so the test can find the one in flight in pg_stat_activity.
+const ctx = dbTestContext({ poolSize: 2, applicationName: APP_NAME });
 
 describe('metering when the database connection dies mid-request', () => {
   it('fails the request in flight without crashing the process; the retry is accepted exactly once', async () => {
-    const t = await createMeteringTenant(db, { prices: [{ eventType: 'project.posted', unitPrice: '1.25' }] });
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db, { prices: [{ eventType: 'project.posted', unitPrice: '1.25' }] });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const event = eventBody(t) as unknown as Parameters<typeof ingestEvents>[2][number];
 
     // Hold the entity's row lock so the ingest waits, with its connection checked out, where we can find it.
@@ -39,7 +25,7 @@ describe('metering when the database connection dies mid-request', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT id FROM "Entity" WHERE id = $1 FOR UPDATE', [t.entityId]);
-    const inFlight = ingestEvents(db, t.organizationId, [event]).then(
+    const inFlight = ingestEvents(ctx.db, t.organizationId, [event]).then(
       ({ outcomes }) => {
         const outcome = outcomes[0] as { failed?: { code?: string } } | undefined;
         return outcome?.failed ? (outcome.failed.code ?? 'failed') : 'completed';
@@ -49,7 +35,7 @@ describe('metering when the database connection dies mid-request', () => {
     let pid: number | undefined;
     for (let i = 0; i < 100 && pid === undefined; i++) {
       // Polled outside the blocker's transaction: pg_stat_activity is a snapshot within one.
-      const rows = await db.$queryRaw<Array<{ pid: number }>>`
+      const rows = await ctx.db.$queryRaw<Array<{ pid: number }>>`
         SELECT pid FROM pg_stat_activity WHERE application_name = ${APP_NAME} AND wait_event_type = 'Lock'`;
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 100));
@@ -62,10 +48,10 @@ describe('metering when the database connection dies mid-request', () => {
     await blocker.query('ROLLBACK');
     await blocker.end();
 
-    const retried = await ingestEvents(db, t.organizationId, [event]);
+    const retried = await ingestEvents(ctx.db, t.organizationId, [event]);
     expect(retried.outcomes.map((o) => o.status)).toEqual(['accepted']);
-    const again = await ingestEvents(db, t.organizationId, [event]);
+    const again = await ingestEvents(ctx.db, t.organizationId, [event]);
     expect(again.outcomes.map((o) => [o.status, 'replayed' in o && o.replayed])).toEqual([['accepted', true]]);
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 });

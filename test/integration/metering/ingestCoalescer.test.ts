@@ -1,11 +1,9 @@
 // The single-event group commit (activities/metering/ingestCoalescer.ts) against the real database: events queued
 // while flushes run are committed together, no two running flushes share an entity, and each entity's events are
 // rated in the order they arrived.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { createIngestCoalescer } from '../../../activities/metering/ingestCoalescer.js';
 import type { EventOutcome, IngestEventInput } from '../../../activities/metering/ingestEvents.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import {
   addEntity,
   createMeteringTenant,
@@ -13,18 +11,9 @@ import {
   grantCredits,
   ledgerInvariantViolations,
 } from '../../support/meteringFactories.js';
-import { testDb } from '../../support/services.js';
+import { dbTestContext } from '../../support/testContext.js';
 
-let db: Db;
-
-beforeAll(() => {
-  db = testDb(10);
-});
-
-afterAll(async () => {
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = dbTestContext(10);
 
 const GRADUATED = [
   {
@@ -39,11 +28,11 @@ const GRADUATED = [
 
 describe('createIngestCoalescer', () => {
   it('rates each entity in arrival order while flushes of other entities run beside it', async () => {
-    const t = await createMeteringTenant(db, { overagePolicy: 'bill', prices: GRADUATED });
-    const second = await addEntity(db, t.organizationId, { userIds: t.userIds, overagePolicy: 'bill' });
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
-    await grantCredits(db, t.organizationId, second, '100.00');
-    const coalescer = createIngestCoalescer(db, { maxInFlight: 4, maxBatch: 3 });
+    const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill', prices: GRADUATED });
+    const second = await addEntity(ctx.db, t.organizationId, { userIds: t.userIds, overagePolicy: 'bill' });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
+    await grantCredits(ctx.db, t.organizationId, second, '100.00');
+    const coalescer = createIngestCoalescer(ctx.db, { maxInFlight: 4, maxBatch: 3 });
 
     // Interleaved arrivals; every call is queued before the first flush finishes.
     const calls: Array<{ entity: string; outcome: Promise<EventOutcome> }> = [];
@@ -78,14 +67,14 @@ describe('createIngestCoalescer', () => {
       ['1.00', '97.00'],
       ['1.00', '96.00'],
     ]);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
-    expect(await ledgerInvariantViolations(db, second)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, second)).toEqual([]);
   });
 
   it('never runs two flushes holding the same entity: a second flush waits instead of blocking on its lock', async () => {
-    const t = await createMeteringTenant(db, { overagePolicy: 'bill', prices: GRADUATED });
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
-    const coalescer = createIngestCoalescer(db, { maxInFlight: 4, maxBatch: 200 });
+    const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill', prices: GRADUATED });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
+    const coalescer = createIngestCoalescer(ctx.db, { maxInFlight: 4, maxBatch: 200 });
     const first = coalescer.ingest(t.organizationId, eventBody(t, { eventType: 'msg' }) as unknown as IngestEventInput);
     // Queued behind the running flush of the same entity: all three go together in the next flush.
     const rest = [1, 2, 3].map(() =>
@@ -99,7 +88,7 @@ describe('createIngestCoalescer', () => {
       '96.00',
     ]);
     // One consume entry for the first flush, one for the three events of the second.
-    const entries = await db.ledgerEntry.findMany({
+    const entries = await ctx.db.ledgerEntry.findMany({
       where: { entityId: t.entityId, kind: 'consume' },
       orderBy: { id: 'asc' },
     });

@@ -1,10 +1,7 @@
 // POST /api/billing/events and /batch against the real database: rating with tiers, credit draw-down in order,
 // overage policies, per-user limits, thresholds emitted once per crossing, idempotent replays and bad input.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
+import { describe, expect, it } from 'vitest';
 import { bearer, createTenant } from '../../support/factories.js';
 import {
   addEntity,
@@ -15,23 +12,9 @@ import {
   jsonHeaders,
   ledgerInvariantViolations,
 } from '../../support/meteringFactories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
-
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  app = testApp(db, client, uniqueTaskQueue('metering'));
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('metering');
 
 interface Outcome {
   status: string;
@@ -47,12 +30,12 @@ interface Outcome {
 }
 
 async function post(key: string, body: unknown, path = '/api/billing/events') {
-  const res = await app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
+  const res = await ctx.app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
   return { res, body: (await res.json()) as Outcome & { code: string } & Record<string, unknown> };
 }
 
 const outboxOf = (entityId: string) =>
-  db.webhookEvent.findMany({
+  ctx.db.webhookEvent.findMany({
     where: { entityId },
     orderBy: { createdAt: 'asc' },
     select: { type: true, payload: true },
@@ -60,8 +43,8 @@ const outboxOf = (entityId: string) =>
 
 describe('POST /api/billing/events', () => {
   it('accepts an event, draws its rated amount from credits and writes the ledger, counter and spend', async () => {
-    const t = await createMeteringTenant(db);
-    const grantId = await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db);
+    const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const { res, body } = await post(t.ingestKey, eventBody(t, { quantity: 2 }));
     expect(res.status).toBe(200);
     expect(body).toMatchObject({
@@ -75,25 +58,25 @@ describe('POST /api/billing/events', () => {
       billedLater: '0.00',
       balanceAfter: '5.00',
     });
-    const grant = await db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
+    const grant = await ctx.db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.remaining.toString()).toBe('5');
     // One event in the transaction: its consume entry names it, and its draws name the entry.
-    const ledger = await db.ledgerEntry.findMany({ where: { eventId: body.eventId } });
+    const ledger = await ctx.db.ledgerEntry.findMany({ where: { eventId: body.eventId } });
     expect(ledger.map((l) => [l.kind, l.amount.toString(), l.idempotencyKey])).toEqual([
       ['consume', '-5', `consume:${ledger[0]?.id}`],
     ]);
-    const stored = await db.marketplaceEvent.findUniqueOrThrow({ where: { id: body.eventId } });
+    const stored = await ctx.db.marketplaceEvent.findUniqueOrThrow({ where: { id: body.eventId } });
     expect(stored.draws).toEqual([{ grantId, amount: '5', ledgerEntryId: ledger[0]?.id }]);
-    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    const counter = await ctx.db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['2', '5']);
-    const spend = await db.userSpend.findFirstOrThrow({ where: { entityUser: { entityId: t.entityId } } });
+    const spend = await ctx.db.userSpend.findFirstOrThrow({ where: { entityUser: { entityId: t.entityId } } });
     expect(spend.amount.toString()).toBe('5');
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 
   it('replays a repeated key with the first outcome, and answers 409 for the same key with another payload', async () => {
-    const t = await createMeteringTenant(db);
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db);
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const event = eventBody(t);
     const first = await post(t.ingestKey, event);
     const again = await post(t.ingestKey, event);
@@ -105,12 +88,12 @@ describe('POST /api/billing/events', () => {
     expect(conflict.res.status).toBe(409);
     expect(conflict.res.headers.get('content-type')).toContain('application/problem+json');
     expect(conflict.body.code).toBe('IDEMPOTENCY_KEY_CONFLICT');
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
-    expect(await db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(1);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
+    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(1);
   });
 
   it('rates graduated tiers against the period counter', async () => {
-    const t = await createMeteringTenant(db, {
+    const t = await createMeteringTenant(ctx.db, {
       overagePolicy: 'bill',
       prices: [
         {
@@ -129,19 +112,19 @@ describe('POST /api/billing/events', () => {
       amounts.push(body.ratedAmount);
     }
     expect(amounts).toEqual(['10.00', '14.00', '4.00']);
-    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    const counter = await ctx.db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['4', '28']);
   });
 
   it('draws the earliest-expiring grant first and never an expired one', async () => {
-    const t = await createMeteringTenant(db);
-    const later = await grantCredits(db, t.organizationId, t.entityId, '10.00', {
+    const t = await createMeteringTenant(ctx.db);
+    const later = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00', {
       expiresAt: new Date(Date.now() + 30 * 86_400_000),
     });
-    const sooner = await grantCredits(db, t.organizationId, t.entityId, '3.00', {
+    const sooner = await grantCredits(ctx.db, t.organizationId, t.entityId, '3.00', {
       expiresAt: new Date(Date.now() + 86_400_000),
     });
-    const expiring = await grantCredits(db, t.organizationId, t.entityId, '50.00', {
+    const expiring = await grantCredits(ctx.db, t.organizationId, t.entityId, '50.00', {
       expiresAt: new Date(Date.now() + 1_500),
     });
     await new Promise((r) => setTimeout(r, 1_600));
@@ -151,13 +134,13 @@ describe('POST /api/billing/events', () => {
       { grantId: later, amount: '2.00' },
     ]);
     expect(body.balanceAfter).toBe('8.00');
-    const untouched = await db.creditGrant.findUniqueOrThrow({ where: { id: expiring } });
+    const untouched = await ctx.db.creditGrant.findUniqueOrThrow({ where: { id: expiring } });
     expect(untouched.remaining.toString()).toBe('50');
   });
 
   it('policy reject: INSUFFICIENT_CREDITS without a partial draw, stored and replayed', async () => {
-    const t = await createMeteringTenant(db);
-    const grantId = await grantCredits(db, t.organizationId, t.entityId, '2.00');
+    const t = await createMeteringTenant(ctx.db);
+    const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '2.00');
     const event = eventBody(t);
     const { res, body } = await post(t.ingestKey, event);
     expect(res.status).toBe(200);
@@ -170,16 +153,16 @@ describe('POST /api/billing/events', () => {
       billedLater: '0.00',
       balanceAfter: '2.00',
     });
-    expect((await db.creditGrant.findUniqueOrThrow({ where: { id: grantId } })).remaining.toString()).toBe('2');
+    expect((await ctx.db.creditGrant.findUniqueOrThrow({ where: { id: grantId } })).remaining.toString()).toBe('2');
     const replay = await post(t.ingestKey, event);
     expect(replay.body).toEqual({ ...body, replayed: true });
-    expect(await db.invoiceItem.count({ where: { entityId: t.entityId } })).toBe(0);
-    expect(await db.usageCounter.count({ where: { entityId: t.entityId } })).toBe(0);
+    expect(await ctx.db.invoiceItem.count({ where: { entityId: t.entityId } })).toBe(0);
+    expect(await ctx.db.usageCounter.count({ where: { entityId: t.entityId } })).toBe(0);
   });
 
   it('policy bill: draws what is there, bills the shortfall on the next invoice, emits billing.overage once', async () => {
-    const t = await createMeteringTenant(db, { overagePolicy: 'bill' });
-    const grantId = await grantCredits(db, t.organizationId, t.entityId, '3.00');
+    const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
+    const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '3.00');
     const first = await post(t.ingestKey, eventBody(t));
     expect(first.body).toMatchObject({
       status: 'accepted',
@@ -200,19 +183,19 @@ describe('POST /api/billing/events', () => {
     const third = await post(t.ingestKey, eventBody(t));
     expect(third.body).toMatchObject({ status: 'accepted', creditsDrawn: '0.00', billedLater: '2.50' });
 
-    const items = await db.invoiceItem.findMany({ where: { entityId: t.entityId }, orderBy: { createdAt: 'asc' } });
+    const items = await ctx.db.invoiceItem.findMany({ where: { entityId: t.entityId }, orderBy: { createdAt: 'asc' } });
     expect(items.map((i) => [i.kind, i.amount.toString(), i.idempotencyKey, i.invoiceId])).toEqual([
       ['usage', '2', `usage:${second.body.eventId}`, null],
       ['usage', '2.5', `usage:${third.body.eventId}`, null],
     ]);
     const outbox = await outboxOf(t.entityId);
     expect(outbox.map((o) => o.type).sort()).toEqual(['billing.overage', 'credits.depleted']);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 
   it('emits credits.low and credits.depleted once per crossing, not once per event', async () => {
-    const t = await createMeteringTenant(db, { lowBalanceThreshold: '5.00' });
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db, { lowBalanceThreshold: '5.00' });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const balances: string[] = [];
     for (let i = 0; i < 5; i += 1) balances.push((await post(t.ingestKey, eventBody(t))).body.balanceAfter);
     expect(balances).toEqual(['7.50', '5.00', '2.50', '0.00', '0.00']);
@@ -227,16 +210,16 @@ describe('POST /api/billing/events', () => {
       currency: 'USD',
     });
     // A top-up and a new crossing emit again.
-    await grantCredits(db, t.organizationId, t.entityId, '6.00');
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '6.00');
     await post(t.ingestKey, eventBody(t));
     expect((await outboxOf(t.entityId)).map((o) => o.type)).toEqual(['credits.low', 'credits.depleted', 'credits.low']);
 
     // Visible through the API; handed to webhook delivery after commit (pending until dispatched).
-    const listed = await app.request(`/api/billing/outbox?entityId=${t.entityId}`, { headers: bearer(t.readKey) });
+    const listed = await ctx.app.request(`/api/billing/outbox?entityId=${t.entityId}`, { headers: bearer(t.readKey) });
     expect(listed.status).toBe(200);
     const page = (await listed.json()) as { data: Array<{ type: string; status: string }> };
     expect(page.data.map((r) => r.type)).toEqual(['credits.low', 'credits.depleted', 'credits.low']);
-    const pending = await app.request(`/api/billing/outbox?status=pending&entityId=${t.entityId}`, {
+    const pending = await ctx.app.request(`/api/billing/outbox?status=pending&entityId=${t.entityId}`, {
       headers: bearer(t.readKey),
     });
     const pendingRows = ((await pending.json()) as { data: Array<{ status: string }> }).data;
@@ -245,8 +228,8 @@ describe('POST /api/billing/events', () => {
   });
 
   it('per-user limit: USER_CREDIT_LIMIT_EXCEEDED past the limit, user.credit_limit_reached once per period', async () => {
-    const t = await createMeteringTenant(db, { creditLimit: '5.00', members: 2 });
-    await grantCredits(db, t.organizationId, t.entityId, '100.00');
+    const t = await createMeteringTenant(ctx.db, { creditLimit: '5.00', members: 2 });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
     const statuses: string[] = [];
     for (let i = 0; i < 4; i += 1) {
       const { body } = await post(t.ingestKey, eventBody(t));
@@ -261,9 +244,9 @@ describe('POST /api/billing/events', () => {
   });
 
   it('rejects events of a suspended entity with ENTITY_SUSPENDED (stored, nothing drawn)', async () => {
-    const t = await createMeteringTenant(db);
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
-    await db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended' } });
+    const t = await createMeteringTenant(ctx.db);
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
+    await ctx.db.entity.update({ where: { id: t.entityId }, data: { status: 'suspended' } });
     const { body } = await post(t.ingestKey, eventBody(t));
     expect(body).toMatchObject({
       status: 'rejected',
@@ -271,14 +254,14 @@ describe('POST /api/billing/events', () => {
       creditsDrawn: '0.00',
       balanceAfter: '10.00',
     });
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId, status: 'rejected' } })).toBe(1);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId, status: 'rejected' } })).toBe(1);
   });
 
   it('answers bad input with 4xx problem+json and a stable code, writing nothing', async () => {
-    const t = await createMeteringTenant(db);
-    const other = await createTenant(db);
-    const stranger = await db.user.create({ data: { email: `${randomUUID()}@test.example`, name: 'Stranger' } });
-    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db);
+    const other = await createTenant(ctx.db);
+    const stranger = await ctx.db.user.create({ data: { email: `${randomUUID()}@test.example`, name: 'Stranger' } });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const cases: Array<[Record<string, unknown>, number, string]> = [
       [{ entityId: randomUUID() }, 404, 'ENTITY_NOT_FOUND'],
       [{ entityId: other.entityId }, 404, 'ENTITY_NOT_FOUND'],
@@ -297,7 +280,7 @@ describe('POST /api/billing/events', () => {
       expect([res.status, body.code], JSON.stringify(overrides)).toEqual([status, code]);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
-    const malformed = await app.request('/api/billing/events', {
+    const malformed = await ctx.app.request('/api/billing/events', {
       method: 'POST',
       headers: jsonHeaders(t.ingestKey),
       body: '{"entityId": ',
@@ -307,13 +290,13 @@ describe('POST /api/billing/events', () => {
     const readOnly = await post(t.readKey, eventBody(t));
     expect([readOnly.res.status, readOnly.body.code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
 
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
-    expect(await db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(0);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
+    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(0);
   });
 
   it('uses an entity override of the organization price', async () => {
-    const t = await createMeteringTenant(db, { overagePolicy: 'bill' });
-    await addPrices(db, t.organizationId, t.entityId, [{ eventType: 'project.posted', unitPrice: '1.25' }]);
+    const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
+    await addPrices(ctx.db, t.organizationId, t.entityId, [{ eventType: 'project.posted', unitPrice: '1.25' }]);
     const { body } = await post(t.ingestKey, eventBody(t));
     expect(body.ratedAmount).toBe('1.25');
   });
@@ -321,9 +304,12 @@ describe('POST /api/billing/events', () => {
 
 describe('POST /api/billing/events/batch', () => {
   it('gives each event its own outcome across entities; valid events go through, invalid ones write nothing', async () => {
-    const t = await createMeteringTenant(db);
-    const second = await addEntity(db, t.organizationId, { userIds: [t.userIds[0] as string], overagePolicy: 'bill' });
-    await grantCredits(db, t.organizationId, t.entityId, '2.50');
+    const t = await createMeteringTenant(ctx.db);
+    const second = await addEntity(ctx.db, t.organizationId, {
+      userIds: [t.userIds[0] as string],
+      overagePolicy: 'bill',
+    });
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '2.50');
     const dupKey = randomUUID();
     const events = [
       eventBody(t),
@@ -353,13 +339,13 @@ describe('POST /api/billing/events/batch', () => {
     expect(results[1]).toMatchObject({ billedLater: '2.50', creditsDrawn: '0.00' });
     expect(results[5]).toMatchObject({ replayed: true, eventId: results[4]?.eventId });
     expect([body.accepted, body.rejected, body.invalid, body.replayed]).toEqual([2, 2, 4, 1]);
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(2);
-    expect(await db.marketplaceEvent.count({ where: { entityId: second } })).toBe(1);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(2);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: second } })).toBe(1);
   });
 
   it('replays stored events sent again among new ones: stored outcomes, new events drawn once, nothing twice', async () => {
-    const t = await createMeteringTenant(db);
-    const grantId = await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const t = await createMeteringTenant(ctx.db);
+    const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
     const batch = (events: unknown[]) => post(t.ingestKey, { events }, '/api/billing/events/batch');
     const stored = [eventBody(t), eventBody(t), eventBody(t, { quantity: 3 })];
     const first = (await batch(stored)).body.results as Array<Record<string, unknown>>;
@@ -391,34 +377,34 @@ describe('POST /api/billing/events/batch', () => {
     expect(results[1]).toMatchObject({ draws: [{ grantId, amount: '2.50' }] });
     expect([body.accepted, body.rejected, body.invalid, body.replayed]).toEqual([3, 1, 1, 2]);
 
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(5);
-    const grant = await db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(5);
+    const grant = await ctx.db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.remaining.toString()).toBe('0');
-    const consumed = await db.ledgerEntry.findMany({
+    const consumed = await ctx.db.ledgerEntry.findMany({
       where: { entityId: t.entityId, kind: 'consume' },
       orderBy: { createdAt: 'asc' },
     });
     expect(consumed.map((l) => l.amount.toString())).toEqual(['-5', '-5']);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 
   it('rejects an oversized batch with BATCH_TOO_LARGE and malformed JSON with MALFORMED_JSON', async () => {
-    const t = await createMeteringTenant(db);
+    const t = await createMeteringTenant(ctx.db);
     const events = Array.from({ length: 1001 }, () => eventBody(t));
     const big = await post(t.ingestKey, { events }, '/api/billing/events/batch');
     expect([big.res.status, big.body.code]).toEqual([422, 'BATCH_TOO_LARGE']);
-    const bad = await app.request('/api/billing/events/batch', {
+    const bad = await ctx.app.request('/api/billing/events/batch', {
       method: 'POST',
       headers: jsonHeaders(t.ingestKey),
       body: '{"events": [',
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('MALFORMED_JSON');
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
   });
 
   it('rates a batch of one entity exactly like the same events sent one by one', async () => {
-    const t = await createMeteringTenant(db, {
+    const t = await createMeteringTenant(ctx.db, {
       overagePolicy: 'bill',
       prices: [
         {
@@ -431,7 +417,7 @@ describe('POST /api/billing/events/batch', () => {
         },
       ],
     });
-    await grantCredits(db, t.organizationId, t.entityId, '2.50');
+    await grantCredits(ctx.db, t.organizationId, t.entityId, '2.50');
     const events = Array.from({ length: 5 }, () => eventBody(t, { eventType: 'msg' }));
     const { body } = await post(t.ingestKey, { events }, '/api/billing/events/batch');
     const results = body.results as Array<Record<string, string>>;
@@ -442,12 +428,12 @@ describe('POST /api/billing/events/batch', () => {
       ['0.10', '0.00', '0.10', '0.00'],
       ['0.10', '0.00', '0.10', '0.00'],
     ]);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 
   it('a rejected event in a batch does not advance the tier counter the next events are rated against', async () => {
     // Volume pricing: P(n) = n x 1.00 up to 3 units, n x 0.50 above. Limit 2.50 per user.
-    const t = await createMeteringTenant(db, {
+    const t = await createMeteringTenant(ctx.db, {
       overagePolicy: 'bill',
       creditLimit: '2.50',
       prices: [
@@ -474,8 +460,8 @@ describe('POST /api/billing/events/batch', () => {
       // P(5) - P(4) = 0.50; spend reaches exactly the limit.
       ['accepted', null, '0.50', '0.50'],
     ]);
-    const counter = await db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
+    const counter = await ctx.db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
     expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['5', '2.5']);
-    expect(await ledgerInvariantViolations(db, t.entityId)).toEqual([]);
+    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 });

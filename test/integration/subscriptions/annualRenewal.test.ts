@@ -3,46 +3,39 @@
 // fee covers exactly [start, 1 Dec 2027), the renewal exactly [1 Dec 2027, 1 Dec 2028), and no second of service is
 // billed twice or not at all. The arithmetic is done by hand in the comments.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
 import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
 import { createTenant } from '../../support/factories.js';
-import { testDb } from '../../support/services.js';
+import { dbTestContext } from '../../support/testContext.js';
 import { createSeatPlan } from '../../support/workflowFactories.js';
 
-let db: Db;
-beforeAll(() => {
-  db = testDb();
-});
-afterAll(async () => {
-  await db?.$disconnect();
-});
+const ctx = dbTestContext();
 
 const DAY_S = 86_400;
 const iso = (s: string) => new Date(s).toISOString();
 
 /** Closes the entity's period [start, end) at its end, as the billing workflow does. */
 async function closePeriod(entityId: string, start: string, end: string) {
-  const period = await db.billingPeriod.create({
+  const period = await ctx.db.billingPeriod.create({
     data: { entityId, periodStart: new Date(start), periodEnd: new Date(end), workflowId: `billing:${entityId}` },
   });
-  const { closeBillingPeriod } = createCloseBillingPeriodActivities(db);
+  const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
   return closeBillingPeriod({ billingPeriodId: period.id, at: end });
 }
 
 const feeItems = (subscriptionId: string) =>
-  db.invoiceItem.findMany({ where: { subscriptionId, kind: 'subscription_fee' }, orderBy: { periodStart: 'asc' } });
+  ctx.db.invoiceItem.findMany({ where: { subscriptionId, kind: 'subscription_fee' }, orderBy: { periodStart: 'asc' } });
 
 describe('annual subscription on an anchor-1 entity started 7 Dec 2026', () => {
   it('bills [7 Dec 2026, 1 Dec 2027) then [1 Dec 2027, 1 Dec 2028): no overlap, no gap', async () => {
-    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, tenant.organizationId, {
+    const tenant = await createTenant(ctx.db, { timeZone: 'UTC', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(ctx.db, tenant.organizationId, {
       name: 'Team',
       interval: 'year',
       pricePerSeat: '120.00',
     });
-    const subs = createSubscriptionLifecycleActivities(db);
+    const subs = createSubscriptionLifecycleActivities(ctx.db);
     const subscriptionId = randomUUID();
     const created = await subs.createSubscription({
       subscriptionId,
@@ -108,13 +101,13 @@ describe('annual subscription on an anchor-1 entity started 7 Dec 2026', () => {
   });
 
   it('a start at 09:30:15.250 in Berlin bills from that second to the renewal, to the second', async () => {
-    const tenant = await createTenant(db, { timeZone: 'Europe/Berlin', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, tenant.organizationId, {
+    const tenant = await createTenant(ctx.db, { timeZone: 'Europe/Berlin', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(ctx.db, tenant.organizationId, {
       name: 'Team',
       interval: 'year',
       pricePerSeat: '120.00',
     });
-    const subs = createSubscriptionLifecycleActivities(db);
+    const subs = createSubscriptionLifecycleActivities(ctx.db);
     const subscriptionId = randomUUID();
     // 7 Dec 2026 09:30:15.250 CET = 08:30:15.250Z.
     await subs.createSubscription({

@@ -3,35 +3,28 @@
 // of a period has a one-off invoice starting where that period's invoice starts, and both exist; the period close
 // does not bill the change again; the invariants hold.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
 import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
 import { createTenant } from '../../support/factories.js';
-import { testDb } from '../../support/services.js';
+import { dbTestContext } from '../../support/testContext.js';
 import { createSeatPlan } from '../../support/workflowFactories.js';
 
-let db: Db;
-beforeAll(() => {
-  db = testDb(6);
-});
-afterAll(async () => {
-  await db?.$disconnect();
-});
+const ctx = dbTestContext(6);
 
 async function closePeriod(entityId: string, start: string, end: string) {
-  const period = await db.billingPeriod.create({
+  const period = await ctx.db.billingPeriod.create({
     data: { entityId, periodStart: new Date(start), periodEnd: new Date(end), workflowId: `billing:${entityId}` },
   });
-  return createCloseBillingPeriodActivities(db).closeBillingPeriod({ billingPeriodId: period.id, at: end });
+  return createCloseBillingPeriodActivities(ctx.db).closeBillingPeriod({ billingPeriodId: period.id, at: end });
 }
 
 describe('charge_now invoices', () => {
   it('one invoice per change, also at a period boundary next to the period invoice', async () => {
-    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10.00' });
-    const subs = createSubscriptionLifecycleActivities(db);
+    const tenant = await createTenant(ctx.db, { timeZone: 'UTC', billingAnchorDay: 1 });
+    const plan = await createSeatPlan(ctx.db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10.00' });
+    const subs = createSubscriptionLifecycleActivities(ctx.db);
     const subscriptionId = randomUUID();
     await subs.createSubscription({
       subscriptionId,
@@ -57,14 +50,16 @@ describe('charge_now invoices', () => {
     expect([a.settlement, a.net]).toEqual(['charge_now', '20.00']);
     expect(a.invoice).toMatchObject({ number: 2, status: 'open', total: '20.00', amountDue: '20.00' });
     expect(b.invoice?.invoiceId).toBe(a.invoice?.invoiceId);
-    const oneOff = await db.invoice.findUniqueOrThrow({ where: { id: a.invoice!.invoiceId } });
+    const oneOff = await ctx.db.invoice.findUniqueOrThrow({ where: { id: a.invoice!.invoiceId } });
     expect([oneOff.kind, oneOff.periodStart.toISOString(), oneOff.periodEnd.toISOString()]).toEqual([
       'one_off',
       '2026-03-01T00:00:00.000Z',
       '2026-04-01T00:00:00.000Z',
     ]);
     // Announced once.
-    const finalized = await db.webhookEvent.findMany({ where: { idempotencyKey: `invoice.finalized:${oneOff.id}` } });
+    const finalized = await ctx.db.webhookEvent.findMany({
+      where: { idempotencyKey: `invoice.finalized:${oneOff.id}` },
+    });
     expect(finalized.map((e) => e.payload)).toEqual([
       expect.objectContaining({ kind: 'one_off', number: 2, total: '20.00', amountDue: '20.00' }),
     ]);
@@ -73,7 +68,7 @@ describe('charge_now invoices', () => {
     // change again.
     const mar = await closePeriod(tenant.entityId, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z');
     expect([mar.invoiceNumber, mar.total]).toEqual([3, '40.00']);
-    const invoices = await db.invoice.findMany({
+    const invoices = await ctx.db.invoice.findMany({
       where: { entityId: tenant.entityId },
       orderBy: { number: 'asc' },
       select: { number: true, kind: true, total: true },
@@ -85,7 +80,7 @@ describe('charge_now invoices', () => {
     ]);
     // "One period invoice per entity and period" still holds in the database.
     await expect(
-      db.invoice.create({
+      ctx.db.invoice.create({
         data: {
           organizationId: tenant.organizationId,
           entityId: tenant.entityId,
@@ -96,7 +91,7 @@ describe('charge_now invoices', () => {
       }),
     ).rejects.toMatchObject({ code: 'P2002' });
 
-    const report = await checkInvariants(db, { organizationId: tenant.organizationId, outboxGraceSeconds: 3600 });
+    const report = await checkInvariants(ctx.db, { organizationId: tenant.organizationId, outboxGraceSeconds: 3600 });
     expect(report.violations).toEqual([]);
   });
 });

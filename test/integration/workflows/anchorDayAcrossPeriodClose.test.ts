@@ -2,47 +2,26 @@
 // run that then continued as new, and the API answered 500 ("the Workflow completed before the Update completed").
 // It must reach the new run and answer 200 with the new period's end. The closing run refuses it (validator) rather than
 // accepting an update it could never finish.
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
-import { closeMeteringPool } from '../../../activities/metering/meteringPool.js';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let temporal: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('anchor-across-close', { db: 3, worker: true });
 let tenant: TestTenant;
 
 beforeAll(async () => {
-  db = testDb(3);
-  temporal = await devServerClient();
-  const taskQueue = uniqueTaskQueue('anchor-across-close');
-  ({ worker, connection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  app = testApp(db, temporal, taskQueue);
-  tenant = await createTenant(db);
+  tenant = await createTenant(ctx.db);
 });
 
 afterAll(async () => {
-  await temporal?.workflow
+  await ctx.client.workflow
     .getHandle(`billing:${tenant.entityId}`)
     .terminate('test done')
     .catch(() => {});
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await temporal?.connection.close();
-  if (db) await closeMeteringPool(db);
-  await db?.$disconnect();
 });
 
 const post = (path: string, body?: unknown) =>
-  app.request(path, {
+  ctx.app.request(path, {
     method: 'POST',
     headers: { ...bearer(tenant.adminKey), 'content-type': 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -63,7 +42,7 @@ it('changes the anchor day of the next run when the period closes under the upda
   // next 29th: the same boundary the first change had set.
   expect(body.periodEnd).toBe(firstEnd);
   expect(new Date(body.periodEnd).getUTCDate()).toBe(29);
-  const periods = await db.billingPeriod.findMany({
+  const periods = await ctx.db.billingPeriod.findMany({
     where: { entityId: tenant.entityId },
     orderBy: { periodStart: 'asc' },
   });
@@ -73,9 +52,9 @@ it('changes the anchor day of the next run when the period closes under the upda
   expect(periods[1]?.periodEnd.toISOString()).toBe(firstEnd);
 
   // No run ended with the update still open: every update a run accepted, it also completed.
-  const runs = temporal.workflow.list({ query: `WorkflowId = 'billing:${tenant.entityId}'` });
+  const runs = ctx.client.workflow.list({ query: `WorkflowId = 'billing:${tenant.entityId}'` });
   for await (const run of runs) {
-    const events = (await temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
+    const events = (await ctx.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
     const accepted = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
     const completed = events.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes).length;
     expect({ runId: run.runId, completed }).toEqual({ runId: run.runId, completed: accepted });

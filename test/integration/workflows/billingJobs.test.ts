@@ -5,41 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createBillingJob } from '../../../activities/jobs/billingJobRecords.js';
 import { ingestEvents } from '../../../activities/metering/ingestEvents.js';
 import { bearer } from '../../support/factories.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 import { createOpenInvoice, eventually } from '../../support/workflowFactories.js';
 import { recordHistory } from '../../support/workflowTesting.js';
 
-let db: Db;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let app: ReturnType<typeof testApp>;
-let taskQueue: string;
-
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  taskQueue = uniqueTaskQueue('billing-jobs');
-  ({ worker, connection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  app = testApp(db, client, taskQueue);
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await db?.$disconnect();
-});
+const ctx = apiTestContext('billing-jobs', { worker: true });
 
 interface Body {
   id: string;
@@ -56,7 +32,7 @@ interface Body {
 }
 
 async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await app.request(path, {
+  const res = await ctx.app.request(path, {
     method,
     headers: { ...bearer(key), 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -74,12 +50,12 @@ async function finished(key: string, jobId: string) {
 const asEnv = (c: Client) => ({ client: c }) as unknown as TestWorkflowEnvironment;
 
 async function tenantWithEvents(count: number): Promise<{ t: MeteringTenant; eventIds: string[] }> {
-  const t = await createMeteringTenant(db, {
+  const t = await createMeteringTenant(ctx.db, {
     overagePolicy: 'bill',
     prices: [{ eventType: 'project.posted', unitPrice: '2.00' }],
   });
   const { outcomes } = await ingestEvents(
-    db,
+    ctx.db,
     t.organizationId,
     Array.from({ length: count }, (_, i) => ({
       entityId: t.entityId,
@@ -95,21 +71,21 @@ async function tenantWithEvents(count: number): Promise<{ t: MeteringTenant; eve
 }
 
 async function setFlatPrice(organizationId: string, unitPrice: string) {
-  await db.eventPrice.updateMany({ where: { priceBook: { organizationId } }, data: { unitPrice } });
+  await ctx.db.eventPrice.updateMany({ where: { priceBook: { organizationId } }, data: { unitPrice } });
 }
 
 describe('event replay', () => {
   it('re-rates after a price change as adjustments; issued invoices, events and ledger untouched', async () => {
     const { t, eventIds } = await tenantWithEvents(3);
     const now = Date.now();
-    const invoice = await createOpenInvoice(db, {
+    const invoice = await createOpenInvoice(ctx.db, {
       organizationId: t.organizationId,
       entityId: t.entityId,
       amount: '6.00',
       periodStart: new Date(now - 86_400_000),
       periodEnd: new Date(now),
     });
-    const ledgerBefore = await db.ledgerEntry.count({ where: { entityId: t.entityId } });
+    const ledgerBefore = await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId } });
     await setFlatPrice(t.organizationId, '2.50');
 
     const range = {
@@ -132,40 +108,40 @@ describe('event replay', () => {
       status: 'completed',
     });
     expect(job.finishedAt).not.toBeNull();
-    await recordHistory(asEnv(client), job.workflowId, 'eventReplayWorkflow-adjustments');
+    await recordHistory(asEnv(ctx.client), job.workflowId, 'eventReplayWorkflow-adjustments');
 
-    const items = await db.invoiceItem.findMany({
+    const items = await ctx.db.invoiceItem.findMany({
       where: { entityId: t.entityId, kind: 'adjustment' },
       orderBy: { eventId: 'asc' },
     });
     expect(items.map((i) => [i.eventId, i.amount.toFixed(2), i.invoiceId, i.idempotencyKey])).toEqual(
       [...eventIds].sort().map((id) => [id, '0.50', null, `replay:${job.id}:${id}`]),
     );
-    const events = await db.marketplaceEvent.findMany({ where: { entityId: t.entityId } });
+    const events = await ctx.db.marketplaceEvent.findMany({ where: { entityId: t.entityId } });
     expect(events.map((e) => e.ratedAmount.toFixed(2))).toEqual(['2.00', '2.00', '2.00']);
-    expect(await db.ledgerEntry.count({ where: { entityId: t.entityId } })).toBe(ledgerBefore);
-    const after = await db.invoice.findUniqueOrThrow({ where: { id: invoice.id }, include: { lines: true } });
+    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId } })).toBe(ledgerBefore);
+    const after = await ctx.db.invoice.findUniqueOrThrow({ where: { id: invoice.id }, include: { lines: true } });
     expect([after.status, after.total.toFixed(2), after.lines.length]).toEqual(['open', '6.00', 1]);
 
     // A second replay finds everything already adjusted.
     const again = await call('POST', '/api/billing/jobs/replays', t.adminKey, range);
     const second = await finished(t.readKey, again.body.id);
     expect(second.progress).toMatchObject({ processed: 3, adjustments: 0, adjustedAmount: '0.00' });
-    expect(await db.invoiceItem.count({ where: { entityId: t.entityId, kind: 'adjustment' } })).toBe(3);
-    expect((await checkInvariants(db, { organizationId: t.organizationId })).violations).toEqual([]);
+    expect(await ctx.db.invoiceItem.count({ where: { entityId: t.entityId, kind: 'adjustment' } })).toBe(3);
+    expect((await checkInvariants(ctx.db, { organizationId: t.organizationId })).violations).toEqual([]);
   });
 
   it('a cancel before the first chunk stops with nothing written', async () => {
     const { t } = await tenantWithEvents(2);
     await setFlatPrice(t.organizationId, '3.00');
-    const job = await createBillingJob(db, t.organizationId, {
+    const job = await createBillingJob(ctx.db, t.organizationId, {
       kind: 'event_replay',
       entityId: t.entityId,
       params: {},
     });
-    const handle: WorkflowHandle = await client.workflow.signalWithStart('eventReplayWorkflow', {
+    const handle: WorkflowHandle = await ctx.client.workflow.signalWithStart('eventReplayWorkflow', {
       workflowId: job.workflowId,
-      taskQueue,
+      taskQueue: ctx.taskQueue,
       args: [
         {
           jobId: job.id,
@@ -179,9 +155,9 @@ describe('event replay', () => {
       signalArgs: [],
     });
     expect(await handle.result()).toMatchObject({ processed: 0, total: 2, adjustments: 0, status: 'canceled' });
-    const row = await db.billingJob.findUniqueOrThrow({ where: { id: job.id } });
+    const row = await ctx.db.billingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.status).toBe('canceled');
-    expect(await db.invoiceItem.count({ where: { entityId: t.entityId, kind: 'adjustment' } })).toBe(0);
+    expect(await ctx.db.invoiceItem.count({ where: { entityId: t.entityId, kind: 'adjustment' } })).toBe(0);
     const res = await call('POST', `/api/billing/jobs/${job.id}/cancel`, t.adminKey);
     expect([res.status, res.body.code]).toEqual([409, 'JOB_FINISHED']);
   });
@@ -189,7 +165,7 @@ describe('event replay', () => {
 
 describe('batch import', () => {
   it('ingests in chunks through the metering path; invalid events are counted, nothing is doubled', async () => {
-    const t = await createMeteringTenant(db, {
+    const t = await createMeteringTenant(ctx.db, {
       overagePolicy: 'bill',
       prices: [{ eventType: 'project.posted', unitPrice: '1.25' }],
     });
@@ -208,20 +184,20 @@ describe('batch import', () => {
     expect(started.body).toMatchObject({ kind: 'batch_import', entityId: null });
     const job = await finished(t.readKey, started.body.id);
     expect(job.progress).toEqual({ processed: 4, total: 4, accepted: 3, rejected: 0, invalid: 1, status: 'completed' });
-    await recordHistory(asEnv(client), job.workflowId, 'batchImportWorkflow-import');
-    const stored = await db.marketplaceEvent.findMany({ where: { entityId: t.entityId } });
+    await recordHistory(asEnv(ctx.client), job.workflowId, 'batchImportWorkflow-import');
+    const stored = await ctx.db.marketplaceEvent.findMany({ where: { entityId: t.entityId } });
     expect(stored.map((e) => e.ratedAmount.toFixed(2)).sort()).toEqual(['1.25', '1.25', '1.25']);
 
     // The same file again: every event replays its stored outcome, nothing new is written.
     const again = await call('POST', '/api/billing/jobs/imports', t.adminKey, { events });
     expect((await finished(t.readKey, again.body.id)).progress).toMatchObject({ accepted: 3, invalid: 1 });
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(3);
-    expect((await checkInvariants(db, { organizationId: t.organizationId })).violations).toEqual([]);
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(3);
+    expect((await checkInvariants(ctx.db, { organizationId: t.organizationId })).violations).toEqual([]);
   });
 
   it('a cancel before the first chunk imports nothing', async () => {
-    const t = await createMeteringTenant(db);
-    const job = await createBillingJob(db, t.organizationId, {
+    const t = await createMeteringTenant(ctx.db);
+    const job = await createBillingJob(ctx.db, t.organizationId, {
       kind: 'batch_import',
       entityId: null,
       params: {
@@ -238,23 +214,23 @@ describe('batch import', () => {
         ],
       },
     });
-    const handle = await client.workflow.signalWithStart('batchImportWorkflow', {
+    const handle = await ctx.client.workflow.signalWithStart('batchImportWorkflow', {
       workflowId: job.workflowId,
-      taskQueue,
+      taskQueue: ctx.taskQueue,
       args: [{ jobId: job.id, organizationId: t.organizationId }],
       signal: 'cancel',
       signalArgs: [],
     });
     expect(await handle.result()).toMatchObject({ processed: 0, total: 1, status: 'canceled' });
-    expect((await db.billingJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
-    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
+    expect((await ctx.db.billingJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('canceled');
+    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
   });
 });
 
 describe('jobs API', () => {
   it('validates, checks scopes, lists with cursors and hides other organizations', async () => {
     const { t } = await tenantWithEvents(1);
-    const other = await createMeteringTenant(db);
+    const other = await createMeteringTenant(ctx.db);
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
 
@@ -274,7 +250,7 @@ describe('jobs API', () => {
       to,
     });
     expect([foreignEntity.status, foreignEntity.body.code]).toEqual([404, 'NOT_FOUND']);
-    expect(await db.billingJob.count({ where: { organizationId: t.organizationId } })).toBe(0);
+    expect(await ctx.db.billingJob.count({ where: { organizationId: t.organizationId } })).toBe(0);
 
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

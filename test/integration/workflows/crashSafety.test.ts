@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { closeDb, type Db } from '../../../activities/db.js';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { ingestEvents } from '../../../activities/metering/ingestEvents.js';
 import { tenantSearchAttributes } from '../../../temporal/searchAttributes.js';
@@ -98,7 +98,7 @@ afterAll(async () => {
   for (const res of hung) res.destroy();
   await new Promise((r) => server?.close(r));
   await rm(gateDir, { recursive: true, force: true });
-  await db?.$disconnect();
+  if (db) await closeDb(db);
 });
 
 describe('crash safety (worker SIGKILLed mid-close and mid-webhook)', () => {

@@ -1,39 +1,31 @@
 // The credit-grant workflow starts right after a grant commits (not only at the next reconciliation): a purchase
 // through the API leaves credit-grant:<grantId> running, with the tenant's search attributes.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
 import { EntityIdKey, OrganizationIdKey } from '../../../temporal/searchAttributes.js';
 import { bearer, createTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 
-let db: Db;
-let client: Client;
-let app: ReturnType<typeof testApp>;
 const started: string[] = [];
 
-beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
+const ctx = apiTestContext('grant-start');
+beforeAll(() => {
   // No worker: the test only needs the start to have happened.
-  app = testApp(db, client, uniqueTaskQueue('grant-start'));
 });
 
 afterAll(async () => {
   for (const id of started) {
-    await client?.workflow
+    await ctx.client.workflow
       .getHandle(id)
       .terminate('test done')
       .catch(() => {});
   }
-  await db?.$disconnect();
 });
 
 describe('credit grant workflow start', () => {
   it('a purchase starts credit-grant:<grantId> at once', async () => {
-    const t = await createTenant(db);
-    const pkg = await db.creditPackage.create({
+    const t = await createTenant(ctx.db);
+    const pkg = await ctx.db.creditPackage.create({
       data: {
         organizationId: t.organizationId,
         name: 'Pro',
@@ -43,7 +35,7 @@ describe('credit grant workflow start', () => {
         validityDays: 90,
       },
     });
-    const res = await app.request('/api/billing/credits/purchases', {
+    const res = await ctx.app.request('/api/billing/credits/purchases', {
       method: 'POST',
       headers: { ...bearer(t.adminKey), 'Content-Type': 'application/json' },
       body: JSON.stringify({ entityId: t.entityId, packageId: pkg.id, idempotencyKey: randomUUID() }),
@@ -53,7 +45,7 @@ describe('credit grant workflow start', () => {
     const workflowId = `credit-grant:${grant.id}`;
     started.push(workflowId);
 
-    const description = await client.workflow.getHandle(workflowId).describe();
+    const description = await ctx.client.workflow.getHandle(workflowId).describe();
     expect(description.type).toBe('creditGrantWorkflow');
     expect(description.status.name).toBe('RUNNING');
     expect(description.typedSearchAttributes.get(OrganizationIdKey)).toBe(t.organizationId);
@@ -61,8 +53,8 @@ describe('credit grant workflow start', () => {
   });
 
   it('a promotional grant without expiry starts nothing (it needs no workflow)', async () => {
-    const t = await createTenant(db);
-    const res = await app.request('/api/billing/credits/grants', {
+    const t = await createTenant(ctx.db);
+    const res = await ctx.app.request('/api/billing/credits/grants', {
       method: 'POST',
       headers: { ...bearer(t.adminKey), 'Content-Type': 'application/json' },
       body: JSON.stringify({ entityId: t.entityId, amount: '10', idempotencyKey: randomUUID() }),
@@ -70,6 +62,6 @@ describe('credit grant workflow start', () => {
     expect(res.status).toBe(201);
     const { grant } = (await res.json()) as { grant: { id: string; expiresAt: string | null } };
     expect(grant.expiresAt).toBeNull();
-    await expect(client.workflow.getHandle(`credit-grant:${grant.id}`).describe()).rejects.toThrow();
+    await expect(ctx.client.workflow.getHandle(`credit-grant:${grant.id}`).describe()).rejects.toThrow();
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
+import { closeDb, type Db } from '../../../activities/db.js';
 import { compareTotals, verifyBillingRun } from '../../../bench/billingRunChecks.js';
 import { type Cluster, startCluster } from '../../../bench/billingRunCluster.js';
 import {
@@ -49,7 +49,7 @@ afterAll(async () => {
     ),
   );
   await pool?.end();
-  await db?.$disconnect();
+  if (db) await closeDb(db);
 });
 
 /** The identity of the worker that ran each closeBillingPeriod of the organization's first billing runs. */

@@ -1,54 +1,34 @@
 // Subscriptions through the API on the real dev server: create (Update-with-Start), seat change returning its
 // proration (idempotent on Idempotency-Key), utilization, read with workflow state, errors; search attributes set;
 // the reconciliation activity and schedule are idempotent; the outbox dispatcher starts deliveries.
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../activities/db.js';
 import { createActivities } from '../../../activities/index.js';
 import { ensureReconcileSchedule } from '../../../temporal/reconcileSchedule.js';
 import { EntityIdKey, OrganizationIdKey } from '../../../temporal/searchAttributes.js';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { apiTestContext } from '../../support/testContext.js';
 import { createMember, createSeatPlan, eventually } from '../../support/workflowFactories.js';
 
-let db: Db;
-let client: Client;
-let worker: Worker;
-let connection: NativeConnection;
-let running: Promise<void>;
-let app: ReturnType<typeof testApp>;
+const ctx = apiTestContext('subscriptions-api', { worker: true });
 let tenant: TestTenant;
 let other: TestTenant;
-let taskQueue: string;
 
 beforeAll(async () => {
-  db = testDb();
-  client = await devServerClient();
-  taskQueue = uniqueTaskQueue('subscriptions-api');
-  ({ worker, connection } = await devServerWorker(db, taskQueue));
-  running = worker.run();
-  app = testApp(db, client, taskQueue);
-  tenant = await createTenant(db);
-  other = await createTenant(db);
+  tenant = await createTenant(ctx.db);
+  other = await createTenant(ctx.db);
 });
 
 afterAll(async () => {
   for (const id of [tenant?.entityId, other?.entityId]) {
-    await client?.workflow
+    await ctx.client.workflow
       .getHandle(`billing:${id}`)
       .terminate('test done')
       .catch(() => {});
   }
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await client?.connection.close();
-  await db?.$disconnect();
 });
 
 const post = (path: string, key: string, body: unknown, headers: Record<string, string> = {}) =>
-  app.request(path, {
+  ctx.app.request(path, {
     method: 'POST',
     headers: { ...bearer(key), 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -56,9 +36,9 @@ const post = (path: string, key: string, body: unknown, headers: Record<string, 
 
 describe('/api/billing/subscriptions', () => {
   it('creates, changes seats with proration, reads state and utilization', async () => {
-    const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '30' });
-    await createMember(db, tenant.entityId, true);
-    await createMember(db, tenant.entityId, true);
+    const plan = await createSeatPlan(ctx.db, tenant.organizationId, { name: 'Pro', pricePerSeat: '30' });
+    await createMember(ctx.db, tenant.entityId, true);
+    await createMember(ctx.db, tenant.entityId, true);
     const created = await post('/api/billing/subscriptions', tenant.adminKey, {
       entityId: tenant.entityId,
       planId: plan.id,
@@ -67,7 +47,7 @@ describe('/api/billing/subscriptions', () => {
     expect(created.status).toBe(201);
     const sub = (await created.json()) as { id: string; seats: number; status: string };
     expect([sub.seats, sub.status]).toEqual([3, 'active']);
-    const description = await client.workflow.getHandle(`subscription:${sub.id}`).describe();
+    const description = await ctx.client.workflow.getHandle(`subscription:${sub.id}`).describe();
     expect(description.typedSearchAttributes.get(EntityIdKey)).toBe(tenant.entityId);
     expect(description.typedSearchAttributes.get(OrganizationIdKey)).toBe(tenant.organizationId);
 
@@ -107,11 +87,11 @@ describe('/api/billing/subscriptions', () => {
     expect(replay.status).toBe(200);
     const replayed = (await replay.json()) as { net: string; invoice: { invoiceId: string } };
     expect([replayed.net, replayed.invoice.invoiceId]).toEqual([change.net, change.invoice.invoiceId]);
-    expect(await db.invoice.count({ where: { entityId: tenant.entityId, kind: 'one_off' } })).toBe(1);
-    expect(await db.subscriptionChange.count({ where: { subscriptionId: sub.id, kind: 'seats' } })).toBe(1);
-    expect(await db.invoiceItem.count({ where: { subscriptionId: sub.id, kind: 'proration' } })).toBe(2);
+    expect(await ctx.db.invoice.count({ where: { entityId: tenant.entityId, kind: 'one_off' } })).toBe(1);
+    expect(await ctx.db.subscriptionChange.count({ where: { subscriptionId: sub.id, kind: 'seats' } })).toBe(1);
+    expect(await ctx.db.invoiceItem.count({ where: { subscriptionId: sub.id, kind: 'proration' } })).toBe(2);
 
-    const util = await app.request(`/api/billing/subscriptions/${sub.id}/utilization`, {
+    const util = await ctx.app.request(`/api/billing/subscriptions/${sub.id}/utilization`, {
       headers: bearer(tenant.readKey),
     });
     expect(await util.json()).toEqual({
@@ -123,7 +103,7 @@ describe('/api/billing/subscriptions', () => {
       utilization: 0.4,
     });
 
-    const read = await app.request(`/api/billing/subscriptions/${sub.id}`, { headers: bearer(tenant.readKey) });
+    const read = await ctx.app.request(`/api/billing/subscriptions/${sub.id}`, { headers: bearer(tenant.readKey) });
     const body = (await read.json()) as { seats: number; workflow: { running: boolean; changesApplied: number } };
     expect(body.seats).toBe(5);
     expect(body.workflow).toEqual({ running: true, changesApplied: 1 });
@@ -139,14 +119,14 @@ describe('/api/billing/subscriptions', () => {
     expect(cancel.status).toBe(200);
     const canceled = (await cancel.json()) as { settlement: string; subscription: { status: string } };
     expect([canceled.settlement, canceled.subscription.status]).toEqual(['credit_next_invoice', 'canceled']);
-    const result = await client.workflow.getHandle(`subscription:${sub.id}`).result();
+    const result = await ctx.client.workflow.getHandle(`subscription:${sub.id}`).result();
     expect((result as { status: string }).status).toBe('canceled');
     const after = await post(`/api/billing/subscriptions/${sub.id}/seats`, tenant.adminKey, { seats: 6 });
     expect(after.status).toBe(409);
   }, 60_000);
 
   it('rejects an unknown plan (422) and a plan of another organization', async () => {
-    const foreignPlan = await createSeatPlan(db, other.organizationId);
+    const foreignPlan = await createSeatPlan(ctx.db, other.organizationId);
     const res = await post('/api/billing/subscriptions', tenant.adminKey, {
       entityId: tenant.entityId,
       planId: foreignPlan.id,
@@ -159,8 +139,8 @@ describe('/api/billing/subscriptions', () => {
 
 describe('reconciliation', () => {
   it('starts the missing billing workflow once and dispatches pending outbox rows; the schedule is created once', async () => {
-    const activities = createActivities({ db, temporal: client, taskQueue });
-    const row = await db.webhookEvent.create({
+    const activities = createActivities({ db: ctx.db, temporal: ctx.client, taskQueue: ctx.taskQueue });
+    const row = await ctx.db.webhookEvent.create({
       data: {
         organizationId: tenant.organizationId,
         entityId: tenant.entityId,
@@ -172,14 +152,14 @@ describe('reconciliation', () => {
     });
     await activities.reconcileWorkflows({});
     await activities.reconcileWorkflows({});
-    const billing = await client.workflow.getHandle(`billing:${tenant.entityId}`).describe();
+    const billing = await ctx.client.workflow.getHandle(`billing:${tenant.entityId}`).describe();
     expect(billing.status.name).toBe('RUNNING');
     expect(billing.typedSearchAttributes.get(EntityIdKey)).toBe(tenant.entityId);
-    await eventually(async () => (await db.webhookEvent.findUniqueOrThrow({ where: { id: row.id } })).dispatchedAt);
+    await eventually(async () => (await ctx.db.webhookEvent.findUniqueOrThrow({ where: { id: row.id } })).dispatchedAt);
 
-    const created = await ensureReconcileSchedule(client, taskQueue, '1 hour');
-    const again = await ensureReconcileSchedule(client, taskQueue, '1 hour');
+    const created = await ensureReconcileSchedule(ctx.client, ctx.taskQueue, '1 hour');
+    const again = await ensureReconcileSchedule(ctx.client, ctx.taskQueue, '1 hour');
     expect(again).toBe(false);
-    if (created) await client.schedule.getHandle('reconcile').delete();
+    if (created) await ctx.client.schedule.getHandle('reconcile').delete();
   }, 60_000);
 });
