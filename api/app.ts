@@ -1,21 +1,18 @@
 // The Hono application: conventions (request ids, JSON logs, problem+json errors, auth) and every route.
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
 import { requestId } from 'hono/request-id';
-import type { Db } from '../activities/db.js';
-import type { Logger } from '../activities/logger.js';
-import type { ProcessLiveness } from '../activities/processLiveness.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
 import { idempotencyStore } from './idempotency.js';
 import { storableInput } from './inputGuards.js';
 import { withApiConventions } from './openapiKit.js';
-import { createOutboxDispatcher, type OutboxDispatcher } from './outboxDispatcher.js';
+import { createOutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
-import { type RateLimitOptions, rateLimit } from './rateLimit.js';
+import { rateLimit } from './rateLimit.js';
 import { readRequestBody } from './requestBody.js';
+import type { AppDeps, RouteDeps } from './routeDeps.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';
@@ -40,33 +37,6 @@ import { userLimitRoutes } from './routes/userLimits.js';
 import { userRoutes } from './routes/users.js';
 import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
 import { unavailableDependency } from './unavailableDependency.js';
-
-export interface AppDeps {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  log: Logger;
-  /** BOOTSTRAP_ADMIN_KEY: organization-less key that may only create organizations and their first keys. */
-  bootstrapAdminKey?: string | undefined;
-  /** Per-key, per-process token bucket (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); omitted = no limit. */
-  rateLimit?: RateLimitOptions | undefined;
-  /** Dev mode: webhook endpoints may point at loopback/private addresses (never in production). */
-  allowInternalWebhookUrls?: boolean | undefined;
-  /** API_KEY_CACHE_TTL_MS: reuse a successful API-key lookup this long in this process; omitted or 0 = no cache. */
-  apiKeyCacheTtlMs?: number | undefined;
-  /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
-  liveness?: ProcessLiveness | undefined;
-  /**
-   * false on a Temporal server without our custom search attributes (the time-skipping test server the simulator
-   * runs on): workflows are started without OrganizationId/EntityId. Default true.
-   */
-  searchAttributes?: boolean | undefined;
-}
-
-/** What every route module may use: the app's dependencies plus services built from them. */
-export interface RouteDeps extends AppDeps {
-  outbox: OutboxDispatcher;
-}
 
 export function createApp(appDeps: AppDeps) {
   const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
@@ -134,7 +104,7 @@ export function createApp(appDeps: AppDeps) {
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
   app.use('/api/*', idempotencyStore({ db: deps.db, liveness: deps.liveness }));
 
-  // Platform resources (issue 6).
+  // Platform resources.
   app.route('/', organizationRoutes(deps));
   app.route('/', apiKeyRoutes(deps));
   app.route('/', entityRoutes(deps));
@@ -152,7 +122,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', legacyCustomerRoutes(deps));
   app.route('/', legacyInvoiceRoutes(deps));
 
-  // Metering and prepaid credits (issue 4).
+  // Metering and prepaid credits.
   app.route('/', billingEventRoutes(deps));
   app.route('/', outboxEventRoutes(deps));
   app.route('/', creditPackageRoutes(deps));

@@ -6,23 +6,15 @@
 // everywhere else with 403 INSUFFICIENT_SCOPE.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { RequestIdVariables } from 'hono/request-id';
 import { authenticateApiKeyCached } from '../activities/apiKeyAuthCache.js';
-import type { ApiKeyScope, AuthenticatedKey } from '../activities/apiKeys.js';
+import type { ApiKeyScope } from '../activities/apiKeys.js';
 import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
-import type { IdempotencyStore } from './idempotency.js';
 import { ProblemError } from './problem.js';
+import type { AuthEnv } from './requestEnv.js';
 
+export type { AuthContext, AuthEnv } from './requestEnv.js';
 export type Scope = ApiKeyScope;
-export type AuthContext = AuthenticatedKey & {
-  /** True for the bootstrap admin key: apiKeyId is 'bootstrap', organizationId the nil UUID, scopes empty. */
-  bootstrap?: boolean;
-};
-
-export type AuthEnv = {
-  Variables: { auth: AuthContext; idempotencyStore?: IdempotencyStore } & RequestIdVariables;
-};
 
 export const BOOTSTRAP_KEY_ID = 'bootstrap';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';

@@ -9,8 +9,8 @@
 // Path parameters go in `param`, query strings in `query`, bodies in `json`, headers (Idempotency-Key) in `header`.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { hc } from 'hono/client';
-import type { RouteDeps } from './app.js';
 import type { AuthEnv } from './auth.js';
+import type { RouteDeps } from './routeDeps.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { auditLogRoutes } from './routes/auditLog.js';

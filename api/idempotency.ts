@@ -8,25 +8,16 @@
 // (api/openapiKit.ts) puts after the route's guards (requireScope, allowBootstrap), never app-wide before them.
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { Db } from '../activities/db.js';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyOwner,
   releaseIdempotencyKey,
 } from '../activities/idempotencyRecords.js';
-import type { ProcessLiveness } from '../activities/processLiveness.js';
-import type { AuthEnv } from './auth.js';
 import { ProblemError } from './problem.js';
+import type { AuthEnv, IdempotencyStore } from './requestEnv.js';
 
 const MAX_KEY_LENGTH = 255;
-
-/** Where the records live and who this process is, for `idempotent`. */
-export interface IdempotencyStore {
-  db: Db;
-  /** This process's proof of life, so a retry elsewhere can take over its claims at once if it dies. */
-  liveness?: ProcessLiveness | undefined;
-}
 
 /** App-wide: hands the store to the routes' `idempotent` middleware. Looks nothing up itself. */
 export function idempotencyStore(store: IdempotencyStore): MiddlewareHandler<AuthEnv> {

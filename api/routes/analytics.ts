@@ -3,9 +3,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { topSpenders, usageReport } from '../../activities/analytics/usageAnalytics.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { isoDateTime } from '../openapiKit.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { problemResponses } from './billingEvents.js';
 
 const base = { tags: ['Analytics'], security: [{ bearerAuth: [] }] };

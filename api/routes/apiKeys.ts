@@ -1,11 +1,11 @@
 // /api/api-keys: the caller organization's keys (admin scope). The key is returned once, on create and rotate.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../activities/apiKeyLifecycle.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { ApiKeySchema, ApiKeyWithSecretSchema, NewApiKeySchema, presentApiKey } from './apiKeySchemas.js';
 
 const tags = ['API keys'];

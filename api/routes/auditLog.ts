@@ -1,11 +1,11 @@
 // /api/audit-log: every admin write of the organization, newest last (cursor order), with actor and before/after.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { findAuditEntry, listAuditLog } from '../../activities/auditLog.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, iso, json, Timestamp } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const AuditEntrySchema = z
   .object({

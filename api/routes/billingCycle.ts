@@ -9,10 +9,10 @@ import {
   changeAnchorDayUpdate,
   closeNowSignal,
 } from '../../workflows/entityBillingWorkflow.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
 import { notFound, ProblemError } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const tags = ['Entities'];
 const Params = idParam('entityId');

@@ -11,11 +11,11 @@ import {
   invalid,
   MAX_BATCH_SIZE,
 } from '../../activities/metering/ingestEvents.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { isoDateTime } from '../openapiKit.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 export const problemResponses = {
   400: { description: 'Malformed JSON', content: { 'application/problem+json': { schema: ProblemSchema } } },

@@ -14,7 +14,6 @@ import {
 } from '../../activities/jobs/billingJobRecords.js';
 import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
 import { startBillingJobWorkflow } from '../../temporal/workflowStarts.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import {
   apiRoute,
@@ -29,6 +28,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Kind = z.enum(['event_replay', 'batch_import']);
 const Status = z.enum(['pending', 'running', 'completed', 'failed', 'canceled']);

@@ -7,11 +7,11 @@ import {
   listCreditPackages,
   updateCreditPackage,
 } from '../../activities/credits/creditPackageCatalog.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { CurrencyCode } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { problemResponses } from './billingEvents.js';
 
 const decimal = z

@@ -9,11 +9,11 @@ import { transferCredits } from '../../activities/credits/transferCredits.js';
 import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const decimal = z.string().regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a positive decimal string with at most 6 decimals');
 const tags = ['Credits'];

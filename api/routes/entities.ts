@@ -5,7 +5,6 @@ import { createEntity, listEntities, updateEntity } from '../../activities/entit
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   AmountString,
@@ -23,6 +22,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { NewEventPrice, validated } from './priceBooks.js';
 
 const OveragePolicy = z.enum(['reject', 'bill']).openapi({

@@ -9,7 +9,6 @@ import {
 } from '../../activities/invoiceAdmin/invoiceQueries.js';
 import { markInvoicePaidOutOfBand, voidInvoice } from '../../activities/invoiceAdmin/invoiceStatusChanges.js';
 import { notifyInvoiceSettled } from '../../temporal/invoiceSettled.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { lineFraction, renderInvoiceHtml, stillOwed } from '../invoiceHtml.js';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Status = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
 

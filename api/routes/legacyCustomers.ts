@@ -8,7 +8,6 @@ import {
   listCustomers,
   updateCustomer,
 } from '../../activities/legacy/customerRecords.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   apiRoute,
@@ -23,6 +22,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const LegacyCustomer = z
   .object({

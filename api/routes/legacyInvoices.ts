@@ -9,11 +9,11 @@ import {
 } from '../../activities/legacy/legacyInvoiceQueries.js';
 import { minorUnitDigits } from '../../domain/currencies.js';
 import { BillingDecimal, ROUNDING_MODE } from '../../domain/money.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, iso, isoOrNull, json, NullableTimestamp, Timestamp } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Cents = z.number().int().openapi({ description: "Integer amount in the currency's minor unit (cents for USD)" });
 

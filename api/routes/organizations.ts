@@ -4,11 +4,11 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey, createFirstApiKey } from '../../activities/apiKeyLifecycle.js';
 import { createOrganization } from '../../activities/organizations/createOrganization.js';
 import { findOrganization, updateOrganization } from '../../activities/organizations/organizationRecords.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, allowBootstrap, requireScope } from '../auth.js';
 import { apiRoute, EmailAddress, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
 import { ListQuery, listSchema } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { ApiKeyWithSecretSchema, NewApiKeySchema, presentApiKey, ScopeSchema } from './apiKeySchemas.js';
 
 const OrganizationSchema = z

@@ -2,9 +2,9 @@
 // until webhook delivery takes them. Read-only.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { listOutboxEvents } from '../../activities/metering/listOutboxEvents.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { problemResponses } from './billingEvents.js';
 
 const OutboxEvent = z

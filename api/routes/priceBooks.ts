@@ -18,7 +18,6 @@ import {
   updatePriceBook,
 } from '../../activities/priceBooks/priceBookRecords.js';
 import { type Tier, validatePricingScheme } from '../../domain/tieredPricing.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   AmountString,
@@ -34,6 +33,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const TierSchema = z
   .object({

@@ -7,7 +7,6 @@ import {
   listSeatPlans,
   updateSeatPlan,
 } from '../../activities/seatPlans/seatPlanRecords.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   AmountString,
@@ -23,6 +22,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Interval = z.enum(['month', 'year']);
 

@@ -24,11 +24,11 @@ import {
   subscriptionStateQuery,
   type subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Subscription = z
   .object({

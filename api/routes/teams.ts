@@ -1,11 +1,11 @@
 // /api/teams: groups of members within an entity.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createTeam, deleteTeam, findTeam, listTeams, renameTeam } from '../../activities/teams/teamRecords.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, Deleted, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const TeamSchema = z
   .object({ id: z.uuid(), entityId: z.uuid(), name: z.string(), createdAt: Timestamp, updatedAt: Timestamp })

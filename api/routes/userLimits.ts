@@ -3,8 +3,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { listUserSpend, userSpend } from '../../activities/analytics/userSpend.js';
 import { setUserCreditLimit } from '../../activities/users/memberCreditLimit.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import type { RouteDeps } from '../routeDeps.js';
 import { problemResponses } from './billingEvents.js';
 
 const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };

@@ -14,7 +14,6 @@ import {
   updateMembership,
   updateUser,
 } from '../../activities/users/userRecords.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   AmountString,
@@ -29,6 +28,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
 

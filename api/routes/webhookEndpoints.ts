@@ -15,7 +15,6 @@ import {
 import { assertWebhookUrlAllowed, WebhookUrlNotAllowedError } from '../../activities/webhooks/webhookUrlPolicy.js';
 import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
 import { startWebhookDeliveryWorkflow } from '../../temporal/workflowStarts.js';
-import type { RouteDeps } from '../app.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   apiRoute,
@@ -30,6 +29,7 @@ import {
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
+import type { RouteDeps } from '../routeDeps.js';
 
 const HttpUrl = z
   .url({ protocol: /^https?$/ })

@@ -8,7 +8,8 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { inject } from 'vitest';
 import { createDb, type Db, type DbOptions } from '../../activities/db.js';
 import { createLogger } from '../../activities/logger.js';
-import { type AppDeps, createApp } from '../../api/app.js';
+import { createApp } from '../../api/app.js';
+import type { AppDeps } from '../../api/routeDeps.js';
 import { type StripeMock, startStripeMock } from '../../scripts/lib/stripeMock.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
 import { startTimeSkippingEnvironment } from './timeSkippingServer.js';

@@ -6,7 +6,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/prismaCli.js';
 
-const SOURCE_DIRS = ['domain', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'bench', 'chaos'];
+const SOURCE_DIRS = [
+  'domain',
+  'activities',
+  'workflows',
+  'temporal',
+  'api',
+  'worker',
+  'scripts',
+  'bench',
+  'chaos',
+  'simulator',
+  'test',
+];
 
 interface Import {
   from: string;
@@ -38,6 +50,46 @@ function projectImports(dirs: readonly string[] = SOURCE_DIRS): Import[] {
   return imports;
 }
 
+/** Strongly connected components of more than one file: each is an import cycle. */
+function cycles(imports: Import[]): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const i of imports) {
+    graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
+    if (!graph.has(i.to)) graph.set(i.to, []);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next);
+    next += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
 const under = (dir: string) => (p: string) => p.startsWith(`${dir}/`);
 const runtime = (imports: Import[]) => imports.filter((i) => !i.typeOnly);
 const show = (imports: Import[]) => imports.map((i) => `${i.from} -> ${i.to}`);
@@ -48,6 +100,12 @@ describe('import layers', () => {
   it('finds the sources it checks', () => {
     expect(imports.length).toBeGreaterThan(500);
     expect(imports.some((i) => i.from === 'api/app.ts')).toBe(true);
+  });
+
+  it('has no import cycle, counting type-only imports (a route module never imports the app that mounts it)', () => {
+    expect(cycles(imports)).toEqual([]);
+    const a = { from: 'a.ts', to: 'b.ts', typeOnly: true };
+    expect(cycles([a, { from: 'b.ts', to: 'a.ts', typeOnly: false }])).toEqual([['a.ts', 'b.ts']]);
   });
 
   it('activities/ never loads workflow or API code', () => {

@@ -1,0 +1,35 @@
+// What the app is built from (AppDeps) and what every route module receives (RouteDeps): in a module of their own, so
+// a route module depends on the app's dependencies, never on the app that mounts it.
+import type { Client } from '@temporalio/client';
+import type { Db } from '../activities/db.js';
+import type { Logger } from '../activities/logger.js';
+import type { ProcessLiveness } from '../activities/processLiveness.js';
+import type { OutboxDispatcher } from './outboxDispatcher.js';
+import type { RateLimitOptions } from './rateLimit.js';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  /** BOOTSTRAP_ADMIN_KEY: organization-less key that may only create organizations and their first keys. */
+  bootstrapAdminKey?: string | undefined;
+  /** Per-key, per-process token bucket (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); omitted = no limit. */
+  rateLimit?: RateLimitOptions | undefined;
+  /** Dev mode: webhook endpoints may point at loopback/private addresses (never in production). */
+  allowInternalWebhookUrls?: boolean | undefined;
+  /** API_KEY_CACHE_TTL_MS: reuse a successful API-key lookup this long in this process; omitted or 0 = no cache. */
+  apiKeyCacheTtlMs?: number | undefined;
+  /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
+  liveness?: ProcessLiveness | undefined;
+  /**
+   * false on a Temporal server without our custom search attributes (the time-skipping test server the simulator
+   * runs on): workflows are started without OrganizationId/EntityId. Default true.
+   */
+  searchAttributes?: boolean | undefined;
+}
+
+/** What every route module may use: the app's dependencies plus services built from them. */
+export interface RouteDeps extends AppDeps {
+  outbox: OutboxDispatcher;
+}
