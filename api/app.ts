@@ -7,35 +7,13 @@ import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
 import { idempotencyStore } from './idempotency.js';
 import { storableInput } from './inputGuards.js';
-import { withApiConventions } from './openapiKit.js';
 import { createOutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { rateLimit } from './rateLimit.js';
 import { readRequestBody } from './requestBody.js';
 import type { AppDeps, RouteDeps } from './routeDeps.js';
-import { analyticsRoutes } from './routes/analytics.js';
-import { apiKeyRoutes } from './routes/apiKeys.js';
-import { auditLogRoutes } from './routes/auditLog.js';
-import { billingCycleRoutes } from './routes/billingCycle.js';
-import { billingEventRoutes } from './routes/billingEvents.js';
-import { billingJobRoutes } from './routes/billingJobs.js';
-import { creditPackageRoutes } from './routes/creditPackages.js';
-import { creditRoutes } from './routes/credits.js';
-import { entityRoutes } from './routes/entities.js';
-import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
 import { healthRoutes } from './routes/health.js';
-import { invoiceRoutes } from './routes/invoices.js';
-import { legacyCustomerRoutes } from './routes/legacyCustomers.js';
-import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
-import { organizationRoutes } from './routes/organizations.js';
-import { outboxEventRoutes } from './routes/outboxEvents.js';
-import { priceBookRoutes } from './routes/priceBooks.js';
-import { seatPlanRoutes } from './routes/seatPlans.js';
-import { subscriptionRoutes } from './routes/subscriptions.js';
-import { teamRoutes } from './routes/teams.js';
-import { userLimitRoutes } from './routes/userLimits.js';
-import { userRoutes } from './routes/users.js';
-import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
+import { apiRoutes } from './routes/index.js';
 import { unavailableDependency } from './unavailableDependency.js';
 
 export function createApp(appDeps: AppDeps) {
@@ -104,43 +82,17 @@ export function createApp(appDeps: AppDeps) {
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
   app.use('/api/*', idempotencyStore({ db: deps.db, liveness: deps.liveness }));
 
-  // Platform resources.
-  app.route('/', organizationRoutes(deps));
-  app.route('/', apiKeyRoutes(deps));
-  app.route('/', entityRoutes(deps));
-  app.route('/', entityBillingWorkflowRoutes(deps));
-  app.route('/', billingCycleRoutes(deps));
-  app.route('/', billingJobRoutes(deps));
-  app.route('/', subscriptionRoutes(deps));
-  app.route('/', teamRoutes(deps));
-  app.route('/', userRoutes(deps));
-  app.route('/', priceBookRoutes(deps));
-  app.route('/', seatPlanRoutes(deps));
-  app.route('/', invoiceRoutes(deps));
-  app.route('/', webhookEndpointRoutes(deps));
-  app.route('/', auditLogRoutes(deps));
-  app.route('/', legacyCustomerRoutes(deps));
-  app.route('/', legacyInvoiceRoutes(deps));
-
-  // Metering and prepaid credits.
-  app.route('/', billingEventRoutes(deps));
-  app.route('/', outboxEventRoutes(deps));
-  app.route('/', creditPackageRoutes(deps));
-  app.route('/', creditRoutes(deps));
-  app.route('/', userLimitRoutes(deps));
-  app.route('/', analyticsRoutes(deps));
+  app.route('/', apiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   // The document is generated once, on first request, after every route module registered its routes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get('/openapi.json', (c) => {
-    document ??= withApiConventions(
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: { title: 'Marketplace Billing API', version: '0.1.0', description: API_DESCRIPTION },
-        tags: TAGS,
-      }),
-    );
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'Marketplace Billing API', version: '0.1.0', description: API_DESCRIPTION },
+      tags: TAGS,
+    });
     return c.json(document);
   });
   return app;

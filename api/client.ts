@@ -7,62 +7,11 @@
 //   if (res.status === 201) console.log((await res.json()).billingWorkflowId);
 //
 // Path parameters go in `param`, query strings in `query`, bodies in `json`, headers (Idempotency-Key) in `header`.
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { hc } from 'hono/client';
-import type { AuthEnv } from './auth.js';
-import type { RouteDeps } from './routeDeps.js';
-import { analyticsRoutes } from './routes/analytics.js';
-import { apiKeyRoutes } from './routes/apiKeys.js';
-import { auditLogRoutes } from './routes/auditLog.js';
-import { billingCycleRoutes } from './routes/billingCycle.js';
-import { billingEventRoutes } from './routes/billingEvents.js';
-import { billingJobRoutes } from './routes/billingJobs.js';
-import { creditPackageRoutes } from './routes/creditPackages.js';
-import { creditRoutes } from './routes/credits.js';
-import { entityRoutes } from './routes/entities.js';
-import { entityBillingWorkflowRoutes } from './routes/entityBillingWorkflow.js';
-import { invoiceRoutes } from './routes/invoices.js';
-import { legacyCustomerRoutes } from './routes/legacyCustomers.js';
-import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
-import { organizationRoutes } from './routes/organizations.js';
-import { outboxEventRoutes } from './routes/outboxEvents.js';
-import { priceBookRoutes } from './routes/priceBooks.js';
-import { seatPlanRoutes } from './routes/seatPlans.js';
-import { subscriptionRoutes } from './routes/subscriptions.js';
-import { teamRoutes } from './routes/teams.js';
-import { userLimitRoutes } from './routes/userLimits.js';
-import { userRoutes } from './routes/users.js';
-import { webhookEndpointRoutes } from './routes/webhookEndpoints.js';
+import type { apiRoutes } from './routes/index.js';
 
-// Type-level only: the route modules chained, so their schemas combine into one RPC type. (createApp mounts the same
-// modules; keeping this list in step is checked by test/integration/api/client.test.ts.)
-function typedRoutes(deps: RouteDeps) {
-  return new OpenAPIHono<AuthEnv>()
-    .route('/', organizationRoutes(deps))
-    .route('/', apiKeyRoutes(deps))
-    .route('/', entityRoutes(deps))
-    .route('/', teamRoutes(deps))
-    .route('/', userRoutes(deps))
-    .route('/', priceBookRoutes(deps))
-    .route('/', seatPlanRoutes(deps))
-    .route('/', invoiceRoutes(deps))
-    .route('/', webhookEndpointRoutes(deps))
-    .route('/', auditLogRoutes(deps))
-    .route('/', legacyCustomerRoutes(deps))
-    .route('/', legacyInvoiceRoutes(deps))
-    .route('/', entityBillingWorkflowRoutes(deps))
-    .route('/', billingCycleRoutes(deps))
-    .route('/', subscriptionRoutes(deps))
-    .route('/', billingEventRoutes(deps))
-    .route('/', outboxEventRoutes(deps))
-    .route('/', creditPackageRoutes(deps))
-    .route('/', creditRoutes(deps))
-    .route('/', userLimitRoutes(deps))
-    .route('/', analyticsRoutes(deps))
-    .route('/', billingJobRoutes(deps));
-}
-
-export type AppType = ReturnType<typeof typedRoutes>;
+/** The routes' types, from the chain createApp mounts: request and response schemas combine into one RPC type. */
+export type AppType = ReturnType<typeof apiRoutes>;
 
 export interface ApiClientOptions {
   /** e.g. to call an in-process app: `(input, init) => app.request(input, init)`. */

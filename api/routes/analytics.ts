@@ -1,15 +1,13 @@
 // /api/analytics: usage and spend by event type, user, team or day; top spenders; credit burn rate and projected
 // depletion. Read scope. Ranges default to the entity's current billing period.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { topSpenders, usageReport } from '../../activities/analytics/usageAnalytics.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { isoDateTime } from '../openapiKit.js';
+import { apiRoute, isoDateTime, json } from '../openapiKit.js';
 import type { RouteDeps } from '../routeDeps.js';
-import { problemResponses } from './billingEvents.js';
 
-const base = { tags: ['Analytics'], security: [{ bearerAuth: [] }] };
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const base = { tags: ['Analytics'] };
 const Range = z.object({
   entityId: z.uuid(),
   from: isoDateTime({ offset: true }).optional().openapi({ description: 'Default: start of the current period' }),
@@ -26,7 +24,7 @@ const UsageRow = z.object({
   billedLater: z.string(),
 });
 
-const usageRoute = createRoute({
+const usageRoute = apiRoute({
   ...base,
   method: 'get',
   path: '/api/analytics/usage',
@@ -48,11 +46,10 @@ const usageRoute = createRoute({
         .openapi('UsageReport'),
       'Usage',
     ),
-    ...problemResponses,
   },
 });
 
-const topRoute = createRoute({
+const topRoute = apiRoute({
   ...base,
   method: 'get',
   path: '/api/analytics/top-spenders',
@@ -81,11 +78,10 @@ const topRoute = createRoute({
         .openapi('TopSpenders'),
       'Top spenders',
     ),
-    ...problemResponses,
   },
 });
 
-const burnRoute = createRoute({
+const burnRoute = apiRoute({
   ...base,
   method: 'get',
   path: '/api/analytics/credit-burn',
@@ -112,7 +108,6 @@ const burnRoute = createRoute({
         .openapi('CreditBurn'),
       'Burn rate',
     ),
-    ...problemResponses,
   },
 });
 

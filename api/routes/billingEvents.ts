@@ -1,7 +1,7 @@
 // The metering hot path over HTTP: POST /api/billing/events (one) and /api/billing/events/batch (up to 1,000, mixed
 // entities). Rating, limits and credit draw-down happen in activities/metering/ingestEvents.ts; this file validates,
 // maps outcomes to HTTP and hands committed outbox rows to webhook delivery.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
   BATCH_ENTITIES_PER_TRANSACTION,
@@ -12,22 +12,9 @@ import {
   MAX_BATCH_SIZE,
 } from '../../activities/metering/ingestEvents.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { idempotent } from '../idempotency.js';
-import { isoDateTime } from '../openapiKit.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
+import { apiRoute, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
-
-export const problemResponses = {
-  400: { description: 'Malformed JSON', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  401: {
-    description: 'Missing or invalid API key',
-    content: { 'application/problem+json': { schema: ProblemSchema } },
-  },
-  403: { description: 'Missing scope', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  404: { description: 'Unknown resource', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  409: { description: 'Conflict', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  422: { description: 'Invalid input', content: { 'application/problem+json': { schema: ProblemSchema } } },
-};
 
 const EventInput = z
   .object({
@@ -107,7 +94,7 @@ const BatchResult = z
   })
   .openapi('BillingEventBatchResult');
 
-const ingestOne = createRoute({
+const ingestOne = apiRoute({
   method: 'post',
   path: '/api/billing/events',
   tags: ['Metering'],
@@ -117,16 +104,12 @@ const ingestOne = createRoute({
     'future or before the current period, reused idempotency key) are problems and write nothing. Business ' +
     'rejections (ENTITY_SUSPENDED, INSUFFICIENT_CREDITS, USER_CREDIT_LIMIT_EXCEEDED) are 200 with status ' +
     '`rejected` and are stored, so a repeat returns the same answer with `replayed: true`.',
-  security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest'), idempotent] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: EventInput } } } },
-  responses: {
-    200: { description: 'Accepted or rejected', content: { 'application/json': { schema: EventResult } } },
-    ...problemResponses,
-  },
+  middleware: [requireScope('ingest')] as const,
+  request: { body: jsonBody(EventInput) },
+  responses: { 200: json(EventResult, 'Accepted or rejected') },
 });
 
-const ingestBatch = createRoute({
+const ingestBatch = apiRoute({
   method: 'post',
   path: '/api/billing/events/batch',
   tags: ['Metering'],
@@ -134,23 +117,9 @@ const ingestBatch = createRoute({
   description:
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
-  security: [{ bearerAuth: [] }],
-  middleware: [requireScope('ingest'), idempotent] as const,
-  request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput'),
-        },
-      },
-    },
-  },
-  responses: {
-    200: { description: 'One result per event, in order', content: { 'application/json': { schema: BatchResult } } },
-    ...problemResponses,
-    413: { description: 'Body too large', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  },
+  middleware: [requireScope('ingest')] as const,
+  request: { body: jsonBody(z.object({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput')) },
+  responses: { 200: json(BatchResult, 'One result per event, in order') },
 });
 
 function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): ProblemError {

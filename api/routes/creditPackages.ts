@@ -1,5 +1,5 @@
 // Credit packages (CRUD): what an organization sells as prepaid credits. Admin writes, read (or admin) reads.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   createCreditPackage,
   deleteCreditPackage,
@@ -8,11 +8,9 @@ import {
   updateCreditPackage,
 } from '../../activities/credits/creditPackageCatalog.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { idempotent } from '../idempotency.js';
-import { CurrencyCode } from '../openapiKit.js';
+import { apiRoute, CurrencyCode, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
-import { problemResponses } from './billingEvents.js';
 
 const decimal = z
   .string()
@@ -44,40 +42,39 @@ const CreditPackage = z
   .openapi('CreditPackage');
 
 const IdParam = z.object({ packageId: z.uuid().openapi({ param: { name: 'packageId', in: 'path' } }) });
-const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const base = { tags: ['Credits'] };
 
-const createPackage = createRoute({
+const createPackage = apiRoute({
   ...base,
   method: 'post',
   path: '/api/billing/credits/packages',
   summary: 'Create a credit package',
-  middleware: [requireScope('admin'), idempotent] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: CreditPackageInput } } } },
-  responses: { 201: json(CreditPackage, 'Created'), ...problemResponses },
+  middleware: [requireScope('admin')] as const,
+  request: { body: jsonBody(CreditPackageInput) },
+  responses: { 201: json(CreditPackage, 'Created') },
 });
 
-const listPackages = createRoute({
+const listPackages = apiRoute({
   ...base,
   method: 'get',
   path: '/api/billing/credits/packages',
   summary: 'List credit packages',
   middleware: [requireScope('read')] as const,
   request: { query: ListQuery.extend({ active: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: json(listSchema(CreditPackage, 'CreditPackageList'), 'Packages'), ...problemResponses },
+  responses: { 200: json(listSchema(CreditPackage, 'CreditPackageList'), 'Packages') },
 });
 
-const getPackage = createRoute({
+const getPackage = apiRoute({
   ...base,
   method: 'get',
   path: '/api/billing/credits/packages/{packageId}',
   summary: 'Read a credit package',
   middleware: [requireScope('read')] as const,
   request: { params: IdParam },
-  responses: { 200: json(CreditPackage, 'The package'), ...problemResponses },
+  responses: { 200: json(CreditPackage, 'The package') },
 });
 
-const updatePackage = createRoute({
+const updatePackage = apiRoute({
   ...base,
   method: 'patch',
   path: '/api/billing/credits/packages/{packageId}',
@@ -85,19 +82,19 @@ const updatePackage = createRoute({
   middleware: [requireScope('admin')] as const,
   request: {
     params: IdParam,
-    body: { required: true, content: { 'application/json': { schema: CreditPackageInput.partial() } } },
+    body: jsonBody(CreditPackageInput.partial()),
   },
-  responses: { 200: json(CreditPackage, 'Updated'), ...problemResponses },
+  responses: { 200: json(CreditPackage, 'Updated') },
 });
 
-const deletePackage = createRoute({
+const deletePackage = apiRoute({
   ...base,
   method: 'delete',
   path: '/api/billing/credits/packages/{packageId}',
   summary: 'Retire a credit package (soft delete; grants bought from it stay)',
   middleware: [requireScope('admin')] as const,
   request: { params: IdParam },
-  responses: { 204: { description: 'Retired' }, ...problemResponses },
+  responses: { 204: { description: 'Retired' } },
 });
 
 export function creditPackageRoutes(deps: RouteDeps) {

@@ -1,11 +1,11 @@
 // GET /api/billing/outbox: the outbox rows (WebhookEvent) that metering and credits wrote, e.g. credits.low, pending
 // until webhook delivery takes them. Read-only.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { listOutboxEvents } from '../../activities/metering/listOutboxEvents.js';
 import { type AuthEnv, requireScope } from '../auth.js';
+import { apiRoute, json } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
-import { problemResponses } from './billingEvents.js';
 
 const OutboxEvent = z
   .object({
@@ -20,12 +20,11 @@ const OutboxEvent = z
   })
   .openapi('OutboxEvent');
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/billing/outbox',
   tags: ['Metering'],
   summary: 'Outbox rows (webhook events) emitted by metering and credits',
-  security: [{ bearerAuth: [] }],
   middleware: [requireScope('read')] as const,
   request: {
     query: ListQuery.extend({
@@ -35,11 +34,7 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: 'Outbox rows',
-      content: { 'application/json': { schema: listSchema(OutboxEvent, 'OutboxEventList') } },
-    },
-    ...problemResponses,
+    200: json(listSchema(OutboxEvent, 'OutboxEventList'), 'Outbox rows'),
   },
 });
 

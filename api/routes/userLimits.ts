@@ -1,14 +1,13 @@
 // Per-user credit limits per entity per billing period: read a member's limit, spend and remaining allowance (read),
 // list them for an entity (read), set or clear a limit (admin).
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { listUserSpend, userSpend } from '../../activities/analytics/userSpend.js';
 import { setUserCreditLimit } from '../../activities/users/memberCreditLimit.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import { apiRoute, json, jsonBody } from '../openapiKit.js';
 import type { RouteDeps } from '../routeDeps.js';
-import { problemResponses } from './billingEvents.js';
 
-const base = { tags: ['Credits'], security: [{ bearerAuth: [] }] };
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const base = { tags: ['Credits'] };
 const EntityParam = z.object({ entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }) });
 const MemberParams = EntityParam.extend({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) });
 
@@ -27,27 +26,27 @@ const UserSpend = z
   })
   .openapi('UserSpend');
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   ...base,
   method: 'get',
   path: '/api/billing/entities/{entityId}/user-limits',
   summary: "Every member's credit limit, spend and remaining allowance in the current period",
   middleware: [requireScope('read')] as const,
   request: { params: EntityParam },
-  responses: { 200: json(z.object({ data: z.array(UserSpend) }), 'Members'), ...problemResponses },
+  responses: { 200: json(z.object({ data: z.array(UserSpend) }), 'Members') },
 });
 
-const readRoute = createRoute({
+const readRoute = apiRoute({
   ...base,
   method: 'get',
   path: '/api/billing/entities/{entityId}/user-limits/{userId}',
   summary: "A member's credit limit, spend and remaining allowance in the current period",
   middleware: [requireScope('read')] as const,
   request: { params: MemberParams },
-  responses: { 200: json(UserSpend, 'Spend'), ...problemResponses },
+  responses: { 200: json(UserSpend, 'Spend') },
 });
 
-const setRoute = createRoute({
+const setRoute = apiRoute({
   ...base,
   method: 'put',
   path: '/api/billing/entities/{entityId}/user-limits/{userId}',
@@ -61,21 +60,16 @@ const setRoute = createRoute({
   middleware: [requireScope('admin')] as const,
   request: {
     params: MemberParams,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({
-            creditLimit: z
-              .string()
-              .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/)
-              .nullable(),
-          }),
-        },
-      },
-    },
+    body: jsonBody(
+      z.object({
+        creditLimit: z
+          .string()
+          .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/)
+          .nullable(),
+      }),
+    ),
   },
-  responses: { 200: json(UserSpend, 'Updated'), ...problemResponses },
+  responses: { 200: json(UserSpend, 'Updated') },
 });
 
 export function userLimitRoutes(deps: RouteDeps) {

@@ -1,11 +1,14 @@
-// Messages to an entity's billing cycle (billing:<entityId>): close the open period now, change the anchor day.
-// Neither restarts the workflow.
+// The entity's billing workflow (billing:<entityId>): start it (idempotent: a second start returns the running run),
+// read its state, and send it messages: close the open period now, change the anchor day (neither restarts it).
+// Entity creation starts it too; the start route lets ops (re)attach a workflow to an entity.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
+import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
 import {
   BILLING_PERIOD_CLOSING,
+  billingStateQuery,
   changeAnchorDayUpdate,
   closeNowSignal,
 } from '../../workflows/entityBillingWorkflow.js';
@@ -16,6 +19,46 @@ import type { RouteDeps } from '../routeDeps.js';
 
 const tags = ['Entities'];
 const Params = idParam('entityId');
+
+const WorkflowRef = z
+  .object({
+    workflowId: z.string().openapi({ example: 'billing:0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70' }),
+    runId: z.string(),
+  })
+  .openapi('WorkflowRef');
+
+const BillingWorkflowStatus = WorkflowRef.extend({
+  status: z.string().openapi({ example: 'RUNNING' }),
+  state: z
+    .object({
+      entityId: z.string(),
+      billingPeriodId: z.string().nullable(),
+      periodStart: z.string().nullable(),
+      periodEnd: z.string().nullable(),
+      phase: z.enum(['opening', 'waiting_for_period_end', 'closing']),
+    })
+    .nullable(),
+}).openapi('BillingWorkflowStatus');
+
+const startRoute = apiRoute({
+  method: 'post',
+  path: '/api/entities/{entityId}/billing-workflow',
+  tags,
+  summary: "Start the entity's billing workflow (idempotent)",
+  middleware: [requireScope('admin')] as const,
+  request: { params: Params },
+  responses: { 202: json(WorkflowRef, 'Running') },
+});
+
+const readRoute = apiRoute({
+  method: 'get',
+  path: '/api/entities/{entityId}/billing-workflow',
+  tags,
+  summary: "The entity's billing workflow and its current period",
+  middleware: [requireScope('read')] as const,
+  request: { params: Params },
+  responses: { 200: json(BillingWorkflowStatus, 'Workflow status') },
+});
 
 const closeNow = apiRoute({
   method: 'post',
@@ -62,12 +105,14 @@ function isRunEnding(err: unknown): boolean {
   return false;
 }
 
-export function billingCycleRoutes(deps: RouteDeps) {
-  const handleFor = async (organizationId: string, entityId: string) => {
+export function billingWorkflowRoutes(deps: RouteDeps) {
+  const findEntity = async (organizationId: string, entityId: string) => {
     const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
     if (!entity) throw notFound('entity');
-    return deps.temporal.workflow.getHandle(billingWorkflowId(entity.id));
+    return entity;
   };
+  const handleFor = async (organizationId: string, entityId: string) =>
+    deps.temporal.workflow.getHandle(billingWorkflowId((await findEntity(organizationId, entityId)).id));
   const notRunning = (err: unknown) => {
     if (err instanceof WorkflowNotFoundError) {
       return new ProblemError(409, 'BILLING_WORKFLOW_NOT_RUNNING', 'Conflict', 'start the billing workflow first');
@@ -75,6 +120,25 @@ export function billingCycleRoutes(deps: RouteDeps) {
     return err;
   };
   return new OpenAPIHono<AuthEnv>()
+    .openapi(startRoute, async (c) => {
+      const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
+      return c.json(await startEntityBillingWorkflow(deps, entity), 202);
+    })
+    .openapi(readRoute, async (c) => {
+      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      try {
+        const description = await handle.describe();
+        const running = description.status.name === 'RUNNING';
+        const state = running ? await handle.query(billingStateQuery) : null;
+        return c.json(
+          { workflowId: description.workflowId, runId: description.runId, status: description.status.name, state },
+          200,
+        );
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound('billing workflow');
+        throw err;
+      }
+    })
     .openapi(closeNow, async (c) => {
       const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
       await handle.signal(closeNowSignal).catch((err) => {

@@ -1,0 +1,56 @@
+// Every /api route module, mounted in one chain: createApp mounts it behind the API middleware (body limit, auth,
+// rate limit, input guards, idempotency store), and its type is the typed client's (api/client.ts), so the app and
+// the client can never list different routes.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AuthEnv } from '../auth.js';
+import type { RouteDeps } from '../routeDeps.js';
+import { analyticsRoutes } from './analytics.js';
+import { apiKeyRoutes } from './apiKeys.js';
+import { auditLogRoutes } from './auditLog.js';
+import { billingEventRoutes } from './billingEvents.js';
+import { billingJobRoutes } from './billingJobs.js';
+import { billingWorkflowRoutes } from './billingWorkflow.js';
+import { creditPackageRoutes } from './creditPackages.js';
+import { creditRoutes } from './credits.js';
+import { entityRoutes } from './entities.js';
+import { invoiceRoutes } from './invoices.js';
+import { legacyCustomerRoutes } from './legacyCustomers.js';
+import { legacyInvoiceRoutes } from './legacyInvoices.js';
+import { organizationRoutes } from './organizations.js';
+import { outboxEventRoutes } from './outboxEvents.js';
+import { priceBookRoutes } from './priceBooks.js';
+import { seatPlanRoutes } from './seatPlans.js';
+import { subscriptionRoutes } from './subscriptions.js';
+import { teamRoutes } from './teams.js';
+import { userLimitRoutes } from './userLimits.js';
+import { userRoutes } from './users.js';
+import { webhookEndpointRoutes } from './webhookEndpoints.js';
+
+export function apiRoutes(deps: RouteDeps) {
+  return (
+    new OpenAPIHono<AuthEnv>()
+      // Platform resources.
+      .route('/', organizationRoutes(deps))
+      .route('/', apiKeyRoutes(deps))
+      .route('/', entityRoutes(deps))
+      .route('/', billingWorkflowRoutes(deps))
+      .route('/', billingJobRoutes(deps))
+      .route('/', subscriptionRoutes(deps))
+      .route('/', teamRoutes(deps))
+      .route('/', userRoutes(deps))
+      .route('/', priceBookRoutes(deps))
+      .route('/', seatPlanRoutes(deps))
+      .route('/', invoiceRoutes(deps))
+      .route('/', webhookEndpointRoutes(deps))
+      .route('/', auditLogRoutes(deps))
+      .route('/', legacyCustomerRoutes(deps))
+      .route('/', legacyInvoiceRoutes(deps))
+      // Metering and prepaid credits.
+      .route('/', billingEventRoutes(deps))
+      .route('/', outboxEventRoutes(deps))
+      .route('/', creditPackageRoutes(deps))
+      .route('/', creditRoutes(deps))
+      .route('/', userLimitRoutes(deps))
+      .route('/', analyticsRoutes(deps))
+  );
+}
