@@ -6,23 +6,25 @@
 // outlives its key's expiry. Only successes are cached: an unknown key always goes to the database.
 import { type AuthenticatedKey, authenticateApiKey, findActiveApiKey, hashApiKey } from './apiKeys.js';
 import type { Db } from './db.js';
+import { TtlCache } from './ttlCache.js';
 
 export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;
 /** Keys are few; the bound only keeps a flood of distinct valid keys from growing the map without limit. */
 const MAX_ENTRIES = 10_000;
 
-interface Entry {
-  auth: AuthenticatedKey;
-  validUntil: number;
-}
+/** Per Db (a test may run two apps on two databases in one process), then per key hash and TTL. */
+const caches = new WeakMap<Db, Map<number, TtlCache<AuthenticatedKey>>>();
 
-const caches = new WeakMap<Db, Map<string, Entry>>();
-
-function cacheOf(db: Db): Map<string, Entry> {
-  let cache = caches.get(db);
+function cacheOf(db: Db, ttlMs: number): TtlCache<AuthenticatedKey> {
+  let byTtl = caches.get(db);
+  if (!byTtl) {
+    byTtl = new Map();
+    caches.set(db, byTtl);
+  }
+  let cache = byTtl.get(ttlMs);
   if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
+    cache = new TtlCache(ttlMs, MAX_ENTRIES);
+    byTtl.set(ttlMs, cache);
   }
   return cache;
 }
@@ -35,26 +37,19 @@ export async function authenticateApiKeyCached(
   now = new Date(),
 ): Promise<AuthenticatedKey | null> {
   if (ttlMs <= 0) return authenticateApiKey(db, key, now);
-  const cache = cacheOf(db);
+  const cache = cacheOf(db, ttlMs);
   const hash = hashApiKey(key);
-  const hit = cache.get(hash);
-  if (hit && hit.validUntil > now.getTime()) return hit.auth;
-  if (hit) cache.delete(hash);
+  const hit = cache.get(hash, now.getTime());
+  if (hit) return hit;
 
   const found = await findActiveApiKey(db, key, now);
   if (!found) return null;
   const { auth, expiresAt } = found;
-  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(hash, {
-    auth,
-    validUntil: Math.min(now.getTime() + ttlMs, expiresAt?.getTime() ?? Number.POSITIVE_INFINITY),
-  });
+  cache.set(hash, auth, now.getTime(), expiresAt?.getTime());
   return auth;
 }
 
 /** Drops a key from this process's cache (after revocation or rotation). */
 export function forgetApiKey(db: Db, apiKeyId: string): void {
-  const cache = caches.get(db);
-  if (!cache) return;
-  for (const [hash, entry] of cache) if (entry.auth.apiKeyId === apiKeyId) cache.delete(hash);
+  for (const cache of caches.get(db)?.values() ?? []) cache.deleteWhere((auth) => auth.apiKeyId === apiKeyId);
 }

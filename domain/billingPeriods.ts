@@ -44,6 +44,17 @@ export interface BillingSchedule {
   anchorMonth?: number;
 }
 
+/** An entity's billing settings, as its row stores them. */
+export interface EntityScheduleRow {
+  billingAnchorDay: number;
+  timeZone: string;
+}
+
+/** The entity's own billing cycle: monthly, on its anchor day, in its time zone. */
+export function monthlySchedule(entity: EntityScheduleRow): BillingSchedule {
+  return { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' };
+}
+
 function validateSchedule(schedule: BillingSchedule): void {
   const { anchorDay, interval, anchorMonth } = schedule;
   if (!Number.isInteger(anchorDay) || anchorDay < 1 || anchorDay > 31) {

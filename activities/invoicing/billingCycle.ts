@@ -2,10 +2,11 @@
 // DB-driven, so a restarted or continued-as-new workflow always resumes at the first period not yet closed
 // (a worker that was down for weeks catches up one period at a time, each with its own invoice). Every change holds
 // the entity's row lock, like the metering path, which may append rows itself (metering/eventPeriods.ts).
+
+import { monthlySchedule } from '../../domain/billingPeriods.js';
 import { endAfterAnchorChange, periodAfter, periodContaining } from '../../domain/index.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import type { Db } from '../db.js';
-import { monthlySchedule } from '../subscriptions/subscriptionPeriods.js';
 import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
 
 export interface CyclePeriod {

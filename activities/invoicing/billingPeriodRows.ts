@@ -1,10 +1,9 @@
 // The BillingPeriod rows of an entity: reading, appending and moving their ends, always under the entity's row lock
 // (the same lock the metering path holds), so the period an event is counted in and the period that is closed are
 // decided one at a time. The rules themselves are pure, in domain/periodTiling.ts.
-import type { BillingPeriod } from '../../domain/billingPeriods.js';
+import { type BillingPeriod, monthlySchedule } from '../../domain/billingPeriods.js';
 import { periodsReaching, rowContaining } from '../../domain/periodTiling.js';
 import type { Db, Prisma } from '../db.js';
-import { monthlySchedule } from '../subscriptions/subscriptionPeriods.js';
 
 type Tx = Prisma.TransactionClient;
 

@@ -3,7 +3,7 @@
 // (meteringSql.ts STATE_SQL), changed in memory event by event (rateEntityEvents.ts), written back in one statement
 // (meteringWrites.ts).
 import type { Decimal } from 'decimal.js';
-import type { BillingSchedule } from '../../domain/billingPeriods.js';
+import { type BillingSchedule, monthlySchedule } from '../../domain/billingPeriods.js';
 import type { CreditGrantBalance, SequentialDrawdown } from '../../domain/creditDrawdown.js';
 import { BillingDecimal } from '../../domain/money.js';
 import type { PeriodRow } from '../../domain/periodTiling.js';
@@ -83,7 +83,7 @@ export function buildEntityStates(locked: readonly LockedEntity[], state: StateR
   for (const entity of locked) {
     states.set(entity.id, {
       locked: entity,
-      schedule: { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' },
+      schedule: monthlySchedule(entity),
       periods: [],
       grants: [],
       counters: new Map(),

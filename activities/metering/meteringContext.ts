@@ -8,6 +8,7 @@
 import type { EventPricer } from '../../domain/eventPricer.js';
 import type { Db } from '../db.js';
 import { loadEntityPricer } from '../priceBooks/entityPricer.js';
+import { TtlCache } from '../ttlCache.js';
 
 export const CACHE_TTL_MS = 5_000;
 
@@ -19,13 +20,8 @@ export interface CachedEntity {
   billingAnchorDay: number;
 }
 
-interface Cached<T> {
-  value: T;
-  expires: number;
-}
-
-const entities = new Map<string, Cached<CachedEntity | null>>();
-const pricers = new Map<string, Cached<EventPricer>>();
+const entities = new TtlCache<CachedEntity>(CACHE_TTL_MS);
+const pricers = new TtlCache<EventPricer>(CACHE_TTL_MS);
 
 export function clearMeteringCache(): void {
   entities.clear();
@@ -35,14 +31,13 @@ export function clearMeteringCache(): void {
 export async function meteringEntity(db: Db, organizationId: string, entityId: string): Promise<CachedEntity | null> {
   const key = `${organizationId}:${entityId}`;
   const hit = entities.get(key);
-  const now = Date.now();
-  if (hit && hit.expires > now) return hit.value;
+  if (hit) return hit;
   const row = await db.entity.findFirst({
     where: { id: entityId, organizationId, deletedAt: null },
     select: { id: true, organizationId: true, currency: true, timeZone: true, billingAnchorDay: true },
   });
   // Only found entities are cached: an entity created a moment after a miss must be usable at once.
-  if (row) entities.set(key, { value: row, expires: now + CACHE_TTL_MS });
+  if (row) entities.set(key, row);
   return row;
 }
 
@@ -50,9 +45,8 @@ export async function meteringEntity(db: Db, organizationId: string, entityId: s
 export async function meteringPricer(db: Db, entity: CachedEntity): Promise<EventPricer> {
   const key = `${entity.organizationId}:${entity.id}`;
   const hit = pricers.get(key);
-  const now = Date.now();
-  if (hit && hit.expires > now) return hit.value;
+  if (hit) return hit;
   const pricer = await loadEntityPricer(db, entity);
-  pricers.set(key, { value: pricer, expires: now + CACHE_TTL_MS });
+  pricers.set(key, pricer);
   return pricer;
 }

@@ -13,7 +13,9 @@
 import {
   type BillingPeriod,
   type BillingSchedule,
+  type EntityScheduleRow,
   fractionToJSON,
+  monthlySchedule,
   periodContaining,
   type SeatPlan,
   type SubscriptionFee,
@@ -23,11 +25,6 @@ import {
 import type { Prisma } from '../db.js';
 
 export type Tx = Prisma.TransactionClient;
-
-export interface EntityScheduleRow {
-  billingAnchorDay: number;
-  timeZone: string;
-}
 
 export interface PlanRow {
   id: string;
@@ -45,10 +42,6 @@ export function toSeatPlan(plan: PlanRow): SeatPlan {
     pricePerSeat: plan.pricePerSeat.toString(),
     currency: plan.currency,
   };
-}
-
-export function monthlySchedule(entity: EntityScheduleRow): BillingSchedule {
-  return { anchorDay: entity.billingAnchorDay, timeZone: entity.timeZone, interval: 'month' };
 }
 
 /** The schedule a subscription's periods follow; `anchorFrom` is an instant at one of its period boundaries. */
