@@ -11,6 +11,9 @@ import {
   MAX_QUANTITY,
 } from './meteringTypes.js';
 
+/** An entity id that can name a row: anything else is ENTITY_NOT_FOUND without asking the database. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface PreparedEvent {
   index: number;
   input: IngestEventInput;

@@ -1,5 +1,5 @@
 // Application-level group commit for single events. Every transaction of the hot path ends in a WAL flush (COMMIT,
-// ~1-5 ms on the benchmark machine) and costs four round trips; under load, single-event requests that arrive while
+// ~1-5 ms on the benchmark machine) and costs five round trips; under load, single-event requests that arrive while
 // earlier ones are being written are committed together, in one transaction, by the next flush:
 //
 //   request -> queue -> (fewer than MAX_IN_FLIGHT flushes running?) -> flush: ingestEventsOfOrganizations(everything
@@ -16,7 +16,7 @@ import { type EventOutcome, type IngestEventInput, ingestEventsOfOrganizations }
 
 /**
  * Flushes committing side by side. Two keep one flush's round trips and WAL flush overlapping the other's work; more
- * split the same requests into more, smaller transactions, and a transaction's fixed cost (four round trips, the
+ * split the same requests into more, smaller transactions, and a transaction's fixed cost (five round trips, the
  * locks, the commit) is most of a single event's. Over HTTP at 32 connections, alternating 2 and 4 four times
  * (bench/README.md): 1,048 vs 937 events/s on average, Postgres CPU 417-485 vs 601-805 µs per event, p99 alike.
  */

@@ -16,9 +16,8 @@
 // transaction of its own, so one entity's failure cannot hold back the others.
 import pLimit from 'p-limit';
 import type { Db } from '../db.js';
-import { type PreparedEvent, prepareEvent } from './eventInput.js';
+import { type PreparedEvent, prepareEvent, UUID_PATTERN } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
-import { UUID_PATTERN } from './meteringSql.js';
 import { type EntityGroup, type GroupResult, processWithRetry } from './meteringTransaction.js';
 import type { EventOutcome, IngestEventInput, IngestOptions, IngestResult } from './meteringTypes.js';
 import { invalid } from './meteringTypes.js';

@@ -64,19 +64,16 @@ export interface StateRow {
 /**
  * Locks the entities in id order (two transactions can never deadlock on them) and re-reads what the rating needs.
  * FOR NO KEY UPDATE: exclusive among the entity lock's holders, but not blocking foreign-key checks of inserts that
- * merely reference the entity (see invoicing/billingPeriodRows.ts lockEntity).
- * Ids are inlined (simple protocol, one round trip with BEGIN): the caller checks every one against UUID_PATTERN.
+ * merely reference the entity (see invoicing/billingPeriodRows.ts lockEntity). $1 the entity ids.
  */
-export const lockEntitiesSql = (ids: string[]) => `
+export const LOCK_SQL = `
   SELECT id::text AS id, "organizationId"::text AS "organizationId", status::text AS status,
          "overagePolicy"::text AS "overagePolicy", "lowBalanceThreshold"::text AS "lowBalanceThreshold",
          currency, "timeZone", "billingAnchorDay"
   FROM "Entity"
-  WHERE id IN (${ids.map((id) => `'${id}'::uuid`).join(', ')}) AND "deletedAt" IS NULL
+  WHERE id = ANY($1::uuid[]) AND "deletedAt" IS NULL
   ORDER BY id
   FOR NO KEY UPDATE`;
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The state of the locked entities, one statement:

@@ -1,6 +1,6 @@
 // One metering transaction over one or more entities, on a plain `pg` connection (see activities/db.ts for why not
-// Prisma), three round trips plus COMMIT:
-//   1. BEGIN; lock the entities in id order (meteringSql.ts lockEntitiesSql)
+// Prisma), four round trips plus COMMIT, every statement with its values as parameters:
+//   1. BEGIN (with the transaction's planner settings), then lock the entities in id order (meteringSql.ts LOCK_SQL)
 //        every balance change of an entity (events, purchases, grants, transfers) and every change of its billing
 //        periods (open, close, anchor change) holds this row lock, so all of them are serialized per entity
 //   2. one SELECT of the state (STATE_SQL): billing periods, usable grants, tier counters, members and their spend,
@@ -24,14 +24,7 @@ import type { Db } from '../db.js';
 import { buildEntityStates } from './entityState.js';
 import type { PreparedEvent } from './eventInput.js';
 import type { CachedEntity } from './meteringContext.js';
-import {
-  type LockedEntity,
-  lockEntitiesSql,
-  STATE_SQL,
-  type StateRow,
-  UUID_PATTERN,
-  WRITE_SQL,
-} from './meteringSql.js';
+import { LOCK_SQL, type LockedEntity, STATE_SQL, type StateRow, WRITE_SQL } from './meteringSql.js';
 import { type EventOutcome, invalid } from './meteringTypes.js';
 import { emptyWrites, writeParameters } from './meteringWrites.js';
 import { rateEntityEvents } from './rateEntityEvents.js';
@@ -113,7 +106,6 @@ async function processGroups(
 ): Promise<GroupResult> {
   const outcomes = new Map<number, EventOutcome>();
   const ids = [...new Set(groups.map((g) => g.entity.id))].sort();
-  if (!ids.every((id) => UUID_PATTERN.test(id))) throw new Error('metering: malformed id');
 
   // 1. BEGIN and lock the entities, in id order.
   // Every read and write of the transaction goes through an index by key, so its plans are fixed: the generic plan,
@@ -121,10 +113,8 @@ async function processGroups(
   // event), and never a sequential scan. A plan made while MarketplaceEvent was small (a fresh database, statistics
   // minutes behind a table growing by thousands of rows a second) otherwise kept scanning the whole table for the
   // idempotency lookup, once per transaction: three times the CPU per event (bench/README.md).
-  const begun = (await client.query(
-    `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off; ${lockEntitiesSql(ids)}`,
-  )) as Array<{ rows: LockedEntity[] }>;
-  const lockedById = new Map((begun[3]?.rows ?? []).map((row) => [row.id, row]));
+  await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off');
+  const lockedById = new Map((await sql<LockedEntity>('metering_lock', LOCK_SQL, [ids])).map((row) => [row.id, row]));
 
   const active: Array<{ group: EntityGroup; locked: LockedEntity; earliest: Date }> = [];
   for (const group of groups) {
