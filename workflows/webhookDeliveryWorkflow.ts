@@ -2,7 +2,7 @@
 // history and the delivery log); between attempts the workflow sleeps on a fixed backoff schedule of about 3 days.
 // 2xx ends it (delivered), 410 disables the endpoint and dead-letters the delivery, anything else (or a timeout)
 // retries; when the schedule is exhausted the delivery is dead-lettered. Signal `redeliver` attempts at once; after
-// the workflow finished, a redelivery starts a new run with the same id (api/temporal/redeliverWebhook.ts).
+// the workflow finished, a redelivery starts a new run with the same id (temporal/webhookRedelivery.ts).
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 

@@ -56,7 +56,7 @@ describe('typed client', () => {
     if (res.status === 403) expect((await res.json()).code).toBe('INSUFFICIENT_SCOPE');
   });
 
-  it('exposes every route module of this issue (a missing one fails to compile)', () => {
+  it('exposes every route module (a missing one fails to compile)', () => {
     const typed = createApiClient('http://api.test');
     for (const path of [
       typed.api.organizations,
