@@ -9,7 +9,7 @@ import { transferCredits } from '../activities/credits/transferCredits.js';
 import type { Db } from '../activities/db.js';
 import { type EventOutcome, type IngestEventInput, ingestEvents } from '../activities/metering/ingestEvents.js';
 import { clearMeteringCache } from '../activities/metering/meteringContext.js';
-import { startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { startBillingWorkflow, startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
 import { compareOutcome, Divergence } from './checks.js';
 import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
 import { D } from './model/pricing.js';
@@ -182,6 +182,11 @@ export class ScenarioDriver {
         lowBalanceThreshold: setup.threshold,
       });
       this.ids.entityIds.push(entity.id as string);
+      // Creating the entity started its billing workflow; starting it again is a no-op (a fixed id, USE_EXISTING).
+      await startBillingWorkflow(
+        { temporal: this.env.client, taskQueue: this.services.taskQueue, searchAttributes: false },
+        { id: entity.id as string, organizationId: this.ids.organizationId },
+      );
       const modelEntity = this.model.addEntity({
         index,
         id: entity.id as string,
@@ -211,6 +216,36 @@ export class ScenarioDriver {
         });
       }
     }
+  }
+
+  /**
+   * Ends the scenario's workflows: billing cycles, grant expiries, collections and jobs would otherwise go on firing
+   * timers (and closing periods) every time a later scenario moves the clock.
+   */
+  async tearDown(): Promise<void> {
+    if (!this.ids) return;
+    const invoices = await this.db.invoice.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { id: true },
+    });
+    const jobs = await this.db.billingJob.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { workflowId: true },
+    });
+    const ids = [
+      ...this.ids.entityIds.map((id) => `billing:${id}`),
+      ...this.model.entities.flatMap((e) => e.grants.filter((g) => g.id !== '').map((g) => `credit-grant:${g.id}`)),
+      ...invoices.map((i) => `invoice:${i.id}`),
+      ...jobs.map((j) => j.workflowId),
+    ];
+    await Promise.all(
+      ids.map((id) =>
+        this.env.client.workflow
+          .getHandle(id)
+          .terminate('simulation scenario done')
+          .catch(() => {}),
+      ),
+    );
   }
 
   // ───────────── operations ─────────────

@@ -1,12 +1,12 @@
 // npm run simulate -- [--seed N] [--sequences N] [--entities N] [--months N] [--replay file.json] [--no-shrink]
-//                      [--verbose]
+//                      [--verbose] [--without kind,kind]   (leave operation kinds out, e.g. --without late,replay)
 // Runs seeded scenarios against the platform and the reference model; on the first divergence, shrinks the scenario
 // to a minimal one that still diverges, writes it to simulator-repro-<seed>.json and exits 1.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { runScenario } from './runScenario.js';
-import { generateScenario, type Scenario } from './scenario.js';
+import { generateScenario, type Op, type Scenario } from './scenario.js';
 import { startSimulatorServices } from './services.js';
 import { shrinkScenario } from './shrink.js';
 
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     replay: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    without: { type: 'string', default: '' },
   },
 });
 
@@ -30,7 +31,11 @@ try {
   const scenarios: Scenario[] = values.replay
     ? [JSON.parse(await readFile(values.replay, 'utf8')) as Scenario]
     : Array.from({ length: Number(values.sequences) }, (_, i) =>
-        generateScenario(Number(values.seed) + i, { entities: Number(values.entities), months: Number(values.months) }),
+        generateScenario(Number(values.seed) + i, {
+          entities: Number(values.entities),
+          months: Number(values.months),
+          without: values.without.split(',').filter(Boolean) as Op['kind'][],
+        }),
       );
   let ops = 0;
   for (const [i, scenario] of scenarios.entries()) {

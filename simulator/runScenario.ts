@@ -32,6 +32,9 @@ export async function runScenario(
   scenario: Scenario,
   opts: { invariantsEvery?: number; settleMs?: number } = {},
 ): Promise<ScenarioResult> {
+  // The test server's clock only moves forward: a scenario that starts earlier than it stands needs a new one.
+  if ((await services.env.currentTimeMs()) >= scenario.startAt) await services.restart();
+  await services.env.sleep(scenario.startAt - (await services.env.currentTimeMs()));
   const driver = new ScenarioDriver(services, scenario);
   const log: string[] = [];
   let index = -1;
@@ -50,8 +53,10 @@ export async function runScenario(
         await invariantsHold(services.db, driver.ids.organizationId);
     }
     await invariantsHold(services.db, driver.ids.organizationId);
+    await driver.tearDown();
     return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log };
   } catch (error) {
+    await driver.tearDown().catch(() => {});
     const divergence = error instanceof Divergence ? error : null;
     return {
       seed: scenario.seed,

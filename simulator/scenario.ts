@@ -63,6 +63,12 @@ export type Op =
 
 export interface Scenario {
   seed: number;
+  /**
+   * The instant (ms) the scenario starts at: a function of the seed alone, so a reproduction sees the same calendar
+   * (month lengths, DST changes, anchor clamping). Seeds are spaced further apart than a scenario lasts, so a run of
+   * consecutive seeds only ever moves the clock forward.
+   */
+  startAt: number;
   entities: EntitySetup[];
   /** Members per entity; user 0 is a member of every entity. */
   users: number;
@@ -71,7 +77,10 @@ export interface Scenario {
 
 const DAY = 86_400_000;
 
-export function generateScenario(seed: number, opts: { entities: number; months: number }): Scenario {
+export function generateScenario(
+  seed: number,
+  opts: { entities: number; months: number; without?: readonly Op['kind'][] },
+): Scenario {
   const rng = seededRng(seed);
   const entities = Array.from({ length: rng.int(1, Math.max(1, opts.entities)) }, () => entitySetup(rng));
   const users = 2;
@@ -92,7 +101,7 @@ export function generateScenario(seed: number, opts: { entities: number; months:
   let elapsed = 0;
   const target = opts.months * 30 * DAY;
   while (elapsed < target) {
-    const kind = rng.weighted({
+    const weights = {
       event: 30,
       batch: 8,
       late: 6,
@@ -107,7 +116,9 @@ export function generateScenario(seed: number, opts: { entities: number; months:
       price: 2,
       transfer: entities.length > 1 ? 3 : 0,
       replay: 2,
-    });
+    } satisfies Record<Op['kind'], number>;
+    for (const kind of opts.without ?? []) weights[kind] = 0;
+    const kind = rng.weighted(weights);
     switch (kind) {
       case 'advance': {
         const ms = rng.weighted({ minutes: 2, hours: 2, days: 4, month: 2 });
@@ -186,7 +197,8 @@ export function generateScenario(seed: number, opts: { entities: number; months:
         break;
     }
   }
-  return { seed, entities, users, ops };
+  const startAt = Date.UTC(2027, 0, 1) + seed * (opts.months * 30 + 40) * DAY + rng.int(0, DAY - 1);
+  return { seed, startAt, entities, users, ops };
 }
 
 function anchorDay(rng: Rng): number {
