@@ -151,7 +151,39 @@ export async function webhooksMatch(db: Db, e: ModelEntity): Promise<string | nu
   const actual = Object.fromEntries(rows.map((r) => [r.type, r._count._all]));
   for (const type of WEBHOOK_TYPES) {
     const want = e.webhooks.get(type) ?? 0;
-    if ((actual[type] ?? 0) !== want) return `${type}: ${actual[type] ?? 0} outbox rows, expected ${want}`;
+    if ((actual[type] ?? 0) !== want) {
+      const rows = await db.webhookEvent.findMany({ where: { entityId: e.id, type }, orderBy: { createdAt: 'asc' } });
+      return `${type}: ${actual[type] ?? 0} outbox rows, expected ${want}: ${JSON.stringify(rows.map((r) => r.payload))}`;
+    }
+  }
+  return null;
+}
+
+/** The one-off invoices of charge_now subscription changes: one per change, its net, collected. */
+export async function oneOffsMatch(db: Db, e: ModelEntity): Promise<string | null> {
+  const invoices = await db.invoice.findMany({
+    where: { entityId: e.id, kind: 'one_off' },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  const actual = invoices.map((i) => `${i.total.toString()} ${i.status}`);
+  const expected = e.oneOffs.map((total) => `${total.toFixed()} paid`);
+  const same =
+    actual.length === expected.length &&
+    invoices.every((i, k) => e.oneOffs[k]?.equals(i.total.toString()) && i.status === 'paid');
+  return same ? null : `one-off invoices ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+}
+
+export async function subscriptionsMatch(db: Db, model: BillingModel): Promise<string | null> {
+  if (model.subscriptions.length === 0) return null;
+  const rows = await db.entitySubscription.findMany({ where: { id: { in: model.subscriptions.map((s) => s.id) } } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const [k, sub] of model.subscriptions.entries()) {
+    const row = byId.get(sub.id);
+    const actual = row
+      ? `${row.status} ${row.seats} ${row.planId} ${row.currentPeriodStart.toISOString()}..${row.currentPeriodEnd.toISOString()}${row.cancelAtPeriodEnd ? ' ending' : ''}`
+      : 'missing';
+    const expected = `${sub.status} ${sub.seats} ${sub.plan.id} ${iso(sub.start)}..${iso(sub.end)}${sub.cancelAtPeriodEnd ? ' ending' : ''}`;
+    if (actual !== expected) return `subscription ${k}: ${actual}, expected ${expected}`;
   }
   return null;
 }
@@ -159,12 +191,12 @@ export async function webhooksMatch(db: Db, e: ModelEntity): Promise<string | nu
 /** Everything, for every entity; the first difference. */
 export async function platformMatches(db: Db, model: BillingModel): Promise<string | null> {
   for (const e of model.entities) {
-    for (const check of [periodsMatch, invoicesMatch, grantsMatch, webhooksMatch]) {
+    for (const check of [periodsMatch, invoicesMatch, oneOffsMatch, grantsMatch, webhooksMatch]) {
       const problem = await check(db, e);
       if (problem) return `entity ${e.index}: ${problem}`;
     }
   }
-  return null;
+  return subscriptionsMatch(db, model);
 }
 
 export async function invariantsHold(db: Db, organizationId: string): Promise<void> {

@@ -13,11 +13,19 @@ import { startBillingWorkflow, startCreditGrantWorkflow } from '../activities/re
 import { compareOutcome, Divergence } from './checks.js';
 import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
 import { D } from './model/pricing.js';
+import type { ModelPlan, ModelSubscription, SubscriptionChangeSpec } from './model/subscriptionModel.js';
 import type { EventSpec, Op, Scenario } from './scenario.js';
 import type { SimulatorServices } from './services.js';
 
 const DAY = 86_400_000;
 const PACKAGE = { credits: '20', price: '18.00', validityDays: 30 };
+
+/** Seat plans of every simulated organization: two monthly (0, 1), one yearly (2). */
+const PLANS = [
+  { name: 'Team', interval: 'month', price: '12.00' },
+  { name: 'Pro', interval: 'month', price: '20.00' },
+  { name: 'Annual', interval: 'year', price: '100.00' },
+] as const;
 
 export interface PlatformIds {
   organizationId: string;
@@ -27,6 +35,7 @@ export interface PlatformIds {
   priceBookId: string;
   flatPriceId: string;
   packageId: string;
+  plans: ModelPlan[];
 }
 
 interface SentEvent {
@@ -135,6 +144,7 @@ export class ScenarioDriver {
       priceBookId: '',
       flatPriceId: '',
       packageId: '',
+      plans: [],
     };
     const book = await this.apiOk('POST', '/api/billing/price-books', {
       name: 'Simulated prices',
@@ -170,6 +180,15 @@ export class ScenarioDriver {
       validityDays: PACKAGE.validityDays,
     });
     this.ids.packageId = pkg.id as string;
+    for (const plan of PLANS) {
+      const created = await this.apiOk('POST', '/api/billing/seat-plans', {
+        name: plan.name,
+        interval: plan.interval,
+        pricePerSeat: plan.price,
+        currency: 'USD',
+      });
+      this.ids.plans.push({ id: created.id as string, name: plan.name, interval: plan.interval, price: plan.price });
+    }
 
     for (const [index, setup] of this.scenario.entities.entries()) {
       const now = await this.now();
@@ -237,6 +256,7 @@ export class ScenarioDriver {
       ...this.model.entities.flatMap((e) => e.grants.filter((g) => g.id !== '').map((g) => `credit-grant:${g.id}`)),
       ...invoices.map((i) => `invoice:${i.id}`),
       ...jobs.map((j) => j.workflowId),
+      ...this.model.subscriptions.map((sub) => `subscription:${sub.id}`),
     ];
     await Promise.all(
       ids.map((id) =>
@@ -281,6 +301,10 @@ export class ScenarioDriver {
         return this.transfer(op);
       case 'replay':
         return this.replay(op.entity, op.back);
+      case 'subscribe':
+        return this.subscribe(op);
+      case 'subChange':
+        return this.changeSubscription(op);
     }
   }
 
@@ -501,6 +525,64 @@ export class ScenarioDriver {
     return `transfer of ${op.amount} from entity ${from.index} to ${to.index}: ${actual}`;
   }
 
+  private async subscribe(op: Extract<Op, { kind: 'subscribe' }>): Promise<string> {
+    const e = this.entity(op.entity);
+    const plan = this.ids.plans[op.plan % this.ids.plans.length] as ModelPlan;
+    const before = await this.now();
+    const created = await this.apiOk('POST', '/api/billing/subscriptions', {
+      entityId: e.id,
+      planId: plan.id,
+      seats: op.seats,
+    });
+    const at = await effectiveAt(this.db, created.id as string, 'create', before, await this.now());
+    this.model.subscribe(e, created.id as string, plan, op.seats, at);
+    return `subscribe entity ${e.index} to ${op.seats} × ${plan.name}`;
+  }
+
+  private async changeSubscription(op: Extract<Op, { kind: 'subChange' }>): Promise<string> {
+    const subs = this.model.subscriptions;
+    if (subs.length === 0) return 'subscription change (none yet)';
+    const sub = subs[op.which % subs.length] as ModelSubscription;
+    const monthly = this.ids.plans.filter((p) => p.interval === sub.plan.interval && p.id !== sub.plan.id);
+    const plan = monthly[op.plan % Math.max(1, monthly.length)] ?? sub.plan;
+    const [path, body, spec]: [string, unknown, SubscriptionChangeSpec] =
+      op.change === 'seats'
+        ? ['seats', { seats: op.seats }, { kind: 'seats', seats: op.seats }]
+        : op.change === 'plan'
+          ? ['plan', { planId: plan.id }, { kind: 'plan', plan }]
+          : op.change === 'pause'
+            ? ['pause', {}, { kind: 'pause' }]
+            : op.change === 'resume'
+              ? ['resume', {}, { kind: 'resume' }]
+              : [
+                  'cancel',
+                  { atPeriodEnd: op.change === 'cancelAtEnd' },
+                  { kind: 'cancel', atPeriodEnd: op.change === 'cancelAtEnd' },
+                ];
+    const before = await this.now();
+    const res = await this.api('POST', `/api/billing/subscriptions/${sub.id}/${path}`, body);
+    const after = await this.now();
+    const label = `${op.change} of subscription ${subs.indexOf(sub)} (${sub.seats} × ${sub.plan.name}, ${sub.status})`;
+    if (res.status !== 200) {
+      const expected = this.model.changeSubscription(sub, spec, before);
+      const code = res.body.code;
+      if (!('error' in expected) || expected.error !== code) {
+        throw new Divergence(`${label}: answered ${res.status} ${String(code)}`, { expected, body: res.body });
+      }
+      return `${label}: refused ${String(code)}`;
+    }
+    const at = await effectiveAt(this.db, sub.id, res.body.changeId as string, before, after);
+    const expected = this.model.changeSubscription(sub, spec, at);
+    if ('error' in expected) throw new Divergence(`${label}: accepted`, { expected });
+    if (!expected.net.equals(String(res.body.net)) || expected.settlement !== res.body.settlement) {
+      throw new Divergence(`${label}: net ${String(res.body.net)} (${String(res.body.settlement)})`, {
+        expected: { net: expected.net.toFixed(), settlement: expected.settlement },
+        lines: res.body.lines,
+      });
+    }
+    return `${label}: net ${expected.net.toFixed()}`;
+  }
+
   private async replay(i: number, back: number): Promise<string> {
     const e = this.entity(i);
     const now = await this.now();
@@ -521,6 +603,21 @@ export class ScenarioDriver {
     this.model.replay(e, job.id as string, from, to, this.charged);
     return `replay of entity ${i} from ${new Date(from).toISOString()}`;
   }
+}
+
+/** The instant the platform applied a subscription change at: its workflow's clock, checked against the window. */
+async function effectiveAt(db: Db, subscriptionId: string, changeId: string, before: number, after: number) {
+  const row = await db.subscriptionChange.findUnique({
+    where: { subscriptionId_changeId: { subscriptionId, changeId } },
+  });
+  if (!row) throw new Divergence(`no change ${changeId} recorded for subscription ${subscriptionId}`, {});
+  const at = row.effectiveAt.getTime();
+  if (at < before || at > after) {
+    throw new Divergence(`subscription change ${changeId} took effect at ${row.effectiveAt.toISOString()}`, {
+      expectedBetween: [new Date(before).toISOString(), new Date(after).toISOString()],
+    });
+  }
+  return at;
 }
 
 /** Polls `probe` until it returns something (up to 60 s of wall time), else a Divergence. */

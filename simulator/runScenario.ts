@@ -18,6 +18,8 @@ export interface ScenarioResult {
 // Operations after which workflows have work to do: wait for the platform to catch up before the next one (a grant's
 // expiry workflow may send its notice at once; an event drawing the grant before that would race it).
 const SETTLES: ReadonlySet<Op['kind']> = new Set([
+  'subscribe',
+  'subChange',
   'advance',
   'closeNow',
   'anchor',

@@ -59,7 +59,15 @@ export type Op =
   | { kind: 'overage'; entity: number; policy: 'reject' | 'bill' }
   | { kind: 'price'; type: 'flat.a'; unitPrice: string }
   | { kind: 'transfer'; from: number; to: number; amount: string }
-  | { kind: 'replay'; entity: number; back: number };
+  | { kind: 'replay'; entity: number; back: number }
+  | { kind: 'subscribe'; entity: number; plan: number; seats: number }
+  | {
+      kind: 'subChange';
+      which: number;
+      change: 'seats' | 'plan' | 'pause' | 'resume' | 'cancel' | 'cancelAtEnd';
+      seats: number;
+      plan: number;
+    };
 
 export interface Scenario {
   seed: number;
@@ -116,6 +124,8 @@ export function generateScenario(
       price: 2,
       transfer: entities.length > 1 ? 3 : 0,
       replay: 2,
+      subscribe: 3,
+      subChange: 8,
     } satisfies Record<Op['kind'], number>;
     for (const kind of opts.without ?? []) weights[kind] = 0;
     const kind = rng.weighted(weights);
@@ -194,6 +204,18 @@ export function generateScenario(
       }
       case 'replay':
         ops.push({ kind: 'replay', entity: entity(), back: rng.int(0, 2) });
+        break;
+      case 'subscribe':
+        ops.push({ kind: 'subscribe', entity: entity(), plan: rng.int(0, 2), seats: rng.int(1, 6) });
+        break;
+      case 'subChange':
+        ops.push({
+          kind: 'subChange',
+          which: rng.int(0, 1_000_000),
+          change: rng.weighted({ seats: 5, plan: 2, pause: 2, resume: 2, cancel: 1, cancelAtEnd: 1 }),
+          seats: rng.int(1, 8),
+          plan: rng.int(0, 1),
+        });
         break;
     }
   }

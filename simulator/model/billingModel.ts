@@ -4,6 +4,15 @@
 // instant of a close-now (a clock reading), which the model checks lies within the window it was asked in.
 import { boundaryAtOrBefore, nextBoundaryAfter } from './calendar.js';
 import { D, type Dec, lineAmount, type ModelPrice, rateIncrement } from './pricing.js';
+import {
+  type ChangeOutcome,
+  change,
+  type ModelPlan,
+  type ModelSubscription,
+  renew,
+  type SubscriptionChangeSpec,
+  subscribe,
+} from './subscriptionModel.js';
 
 export const MAX_FUTURE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
@@ -81,10 +90,12 @@ export interface ModelEntity {
   /** Webhook rows the model expects, by type. */
   webhooks: Map<string, number>;
   overageBilled: Set<number>;
+  /** Totals of the one-off invoices of charge_now subscription changes, in order. */
+  oneOffs: Dec[];
 }
 
 export interface PendingItem {
-  kind: 'credit_purchase' | 'adjustment' | 'replay';
+  kind: 'credit_purchase' | 'adjustment' | 'replay' | 'fee' | 'proration';
   amount: Dec;
   /** For replay adjustments: one line per job and event type. */
   group?: string;
@@ -110,12 +121,16 @@ const zero = () => new D(0);
 export class BillingModel {
   readonly entities: ModelEntity[] = [];
   readonly events: ModelEvent[] = [];
+  readonly subscriptions: ModelSubscription[] = [];
   private grantSeq = 0;
 
   constructor(readonly catalog: Catalog) {}
 
   addEntity(
-    e: Omit<ModelEntity, 'periods' | 'grants' | 'counters' | 'pending' | 'invoices' | 'webhooks' | 'overageBilled'>,
+    e: Omit<
+      ModelEntity,
+      'periods' | 'grants' | 'counters' | 'pending' | 'invoices' | 'webhooks' | 'overageBilled' | 'oneOffs'
+    >,
   ) {
     const entity: ModelEntity = {
       ...e,
@@ -126,6 +141,7 @@ export class BillingModel {
       invoices: new Map(),
       webhooks: new Map(),
       overageBilled: new Set(),
+      oneOffs: [],
     };
     this.entities.push(entity);
     return entity;
@@ -163,7 +179,34 @@ export class BillingModel {
         this.close(e, open, open.end);
         this.appendUntil(e, open.end);
       }
+      // The subscription workflows renew at their own boundaries; the fees wait for the next period invoice.
+      this.renewSubscriptions(e, now);
     }
+  }
+
+  private renewSubscriptions(e: ModelEntity, upTo: number): void {
+    for (const sub of this.subscriptions) {
+      if (sub.entity !== e.index) continue;
+      for (const amount of renew(e, sub, upTo)) e.pending.push({ kind: 'fee', amount });
+    }
+  }
+
+  subscribe(e: ModelEntity, id: string, plan: ModelPlan, seats: number, at: number): ModelSubscription {
+    const created = subscribe(e, id, plan, seats, at);
+    this.subscriptions.push(created.subscription);
+    e.pending.push({ kind: 'fee', amount: created.fee });
+    return created.subscription;
+  }
+
+  /** A subscription change at `at`: a charge is invoiced at once (one-off invoice), anything else waits. */
+  changeSubscription(sub: ModelSubscription, spec: SubscriptionChangeSpec, at: number): ChangeOutcome {
+    const e = this.entities[sub.entity] as ModelEntity;
+    this.renewSubscriptions(e, at);
+    const outcome = change(sub, spec, at);
+    if ('error' in outcome) return outcome;
+    if (outcome.settlement === 'charge_now') e.oneOffs.push(outcome.net);
+    else for (const amount of outcome.lines) e.pending.push({ kind: 'proration', amount });
+    return outcome;
   }
 
   /**
@@ -206,6 +249,9 @@ export class BillingModel {
   // ───────────── invoices ─────────────
 
   private close(e: ModelEntity, period: ModelPeriod, end: number): void {
+    // The close renews every subscription up to the period's end first: the fee of a period beginning there is
+    // billed in advance on this invoice.
+    this.renewSubscriptions(e, end);
     period.closed = true;
     period.end = end;
     const usage = new Map<string, Dec>();
@@ -436,7 +482,8 @@ export class BillingModel {
   /** A new limit clears "reached" for every period whose spend is now below it; removing the limit clears all. */
   setLimit(member: ModelMember, limit: Dec | null): void {
     member.limit = limit;
-    for (const [start, spent] of member.spend) {
+    for (const start of [...member.limitReached]) {
+      const spent = member.spend.get(start) ?? zero();
       if (limit === null || spent.lessThan(limit)) member.limitReached.delete(start);
     }
   }
