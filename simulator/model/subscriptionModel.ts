@@ -147,6 +147,7 @@ export function change(sub: ModelSubscription, spec: SubscriptionChangeSpec, at:
       }
       if (sub.status !== 'paused') lines.push(share(sub.plan, sub.seats).negated());
       sub.status = 'canceled';
+      sub.cancelAtPeriodEnd = false;
       break;
   }
   const net = lines.reduce((s, l) => s.plus(l), new D(0));
