@@ -305,6 +305,10 @@ export class ScenarioDriver {
         return this.subscribe(op);
       case 'subChange':
         return this.changeSubscription(op);
+      case 'payment':
+        return this.paymentMethod(op.entity, op.method);
+      case 'markPaid':
+        return this.markPaid(op.entity, op.which);
     }
   }
 
@@ -523,6 +527,40 @@ export class ScenarioDriver {
       for (const g of created) if (g.expiresAt !== null) await this.startGrantWorkflow(to, g.id);
     }
     return `transfer of ${op.amount} from entity ${from.index} to ${to.index}: ${actual}`;
+  }
+
+  private async paymentMethod(i: number, method: 'ok' | 'declined'): Promise<string> {
+    const e = this.entity(i);
+    // The sandbox provider's test payment methods (README): pm_card_declined fails every attempt.
+    await this.db.entity.update({
+      where: { id: e.id },
+      data: { defaultPaymentMethod: method === 'declined' ? 'pm_card_declined' : 'pm_card_ok' },
+    });
+    e.paymentMethod = method;
+    return `payment method of entity ${i}: ${method}`;
+  }
+
+  private async markPaid(i: number, which: number): Promise<string> {
+    const e = this.entity(i);
+    const unpaid = e.collections.filter((c) => c.status !== 'paid');
+    if (unpaid.length === 0) return `mark-paid (nothing unpaid in entity ${i})`;
+    const collection = unpaid[which % unpaid.length] as (typeof unpaid)[number];
+    const [kind, key] = collection.ref.split(':') as ['period' | 'one_off', string];
+    const invoice =
+      kind === 'period'
+        ? await this.db.invoice.findFirst({
+            where: { entityId: e.id, kind: 'period', periodStart: new Date(Number(key)) },
+          })
+        : (
+            await this.db.invoice.findMany({
+              where: { entityId: e.id, kind: 'one_off' },
+              orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            })
+          )[Number(key)];
+    if (!invoice) throw new Divergence(`no invoice for ${collection.ref} of entity ${i}`, {});
+    await this.apiOk('POST', `/api/billing/invoices/${invoice.id}/mark-paid`, {});
+    this.model.markPaid(e, collection);
+    return `mark-paid of ${collection.ref} (${collection.status === 'paid' ? 'was ' : ''}${collection.amountDue.toFixed(2)}) of entity ${i}`;
   }
 
   private async subscribe(op: Extract<Op, { kind: 'subscribe' }>): Promise<string> {

@@ -38,10 +38,13 @@ try {
         }),
       );
   let ops = 0;
+  const totals: Record<string, number> = {};
   for (const [i, scenario] of scenarios.entries()) {
     const result = await runScenario(services, scenario);
     ops += result.applied;
     if (values.verbose) for (const [n, line] of result.log.entries()) console.log(`  ${n}: ${line}`);
+    for (const [key, n] of Object.entries(result.stats ?? {})) totals[key] = (totals[key] ?? 0) + n;
+    if (values.verbose && result.stats) console.log(`  ${JSON.stringify(result.stats)}`);
     if (result.ok) {
       console.log(`seed ${scenario.seed}: ${result.applied} operations, no divergence (${i + 1}/${scenarios.length})`);
       continue;
@@ -57,6 +60,7 @@ try {
     break;
   }
   console.log(`${scenarios.length} scenario(s), ${ops} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`what the model saw: ${JSON.stringify(totals)}`);
 } finally {
   await services.stop();
 }

@@ -12,12 +12,15 @@ export interface ScenarioResult {
   /** Operations applied (all of them when ok). */
   applied: number;
   log: string[];
+  /** What the model saw happen (events, invoices, webhooks by kind ...). */
+  stats?: Record<string, number>;
   failure?: { opIndex: number; op: Op | null; message: string; details: unknown };
 }
 
 // Operations after which workflows have work to do: wait for the platform to catch up before the next one (a grant's
 // expiry workflow may send its notice at once; an event drawing the grant before that would race it).
 const SETTLES: ReadonlySet<Op['kind']> = new Set([
+  'markPaid',
   'subscribe',
   'subChange',
   'advance',
@@ -56,7 +59,7 @@ export async function runScenario(
     }
     await invariantsHold(services.db, driver.ids.organizationId);
     await driver.tearDown();
-    return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log };
+    return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log, stats: driver.model.stats() };
   } catch (error) {
     await driver.tearDown().catch(() => {});
     const divergence = error instanceof Divergence ? error : null;

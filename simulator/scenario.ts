@@ -61,6 +61,8 @@ export type Op =
   | { kind: 'transfer'; from: number; to: number; amount: string }
   | { kind: 'replay'; entity: number; back: number }
   | { kind: 'subscribe'; entity: number; plan: number; seats: number }
+  | { kind: 'payment'; entity: number; method: 'ok' | 'declined' }
+  | { kind: 'markPaid'; entity: number; which: number }
   | {
       kind: 'subChange';
       which: number;
@@ -126,6 +128,8 @@ export function generateScenario(
       replay: 2,
       subscribe: 3,
       subChange: 8,
+      payment: 3,
+      markPaid: 2,
     } satisfies Record<Op['kind'], number>;
     for (const kind of opts.without ?? []) weights[kind] = 0;
     const kind = rng.weighted(weights);
@@ -204,6 +208,12 @@ export function generateScenario(
       }
       case 'replay':
         ops.push({ kind: 'replay', entity: entity(), back: rng.int(0, 2) });
+        break;
+      case 'payment':
+        ops.push({ kind: 'payment', entity: entity(), method: rng.chance(0.5) ? 'declined' : 'ok' });
+        break;
+      case 'markPaid':
+        ops.push({ kind: 'markPaid', entity: entity(), which: rng.int(0, 1_000_000) });
         break;
       case 'subscribe':
         ops.push({ kind: 'subscribe', entity: entity(), plan: rng.int(0, 2), seats: rng.int(1, 6) });

@@ -22,7 +22,7 @@ export interface ModelSubscription {
   entity: number;
   plan: ModelPlan;
   seats: number;
-  status: 'active' | 'paused' | 'canceled';
+  status: 'active' | 'paused' | 'past_due' | 'canceled';
   start: number;
   end: number;
   cancelAtPeriodEnd: boolean;
@@ -96,7 +96,7 @@ export function renew(e: EntityCalendar, sub: ModelSubscription, upTo: number): 
     const end = schedulePeriod(start, scheduleOf(e, sub.plan.interval, start)).end;
     sub.start = start;
     sub.end = end;
-    if (sub.status === 'active') fees.push(fee(e, sub.plan, sub.seats, start, start, end));
+    if (sub.status === 'active' || sub.status === 'past_due') fees.push(fee(e, sub.plan, sub.seats, start, start, end));
   }
   return fees;
 }
