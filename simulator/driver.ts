@@ -10,6 +10,7 @@ import type { Db } from '../activities/db.js';
 import { type EventOutcome, type IngestEventInput, ingestEvents } from '../activities/metering/ingestEvents.js';
 import { clearMeteringCache } from '../activities/metering/meteringContext.js';
 import { startBillingWorkflow, startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEvents.js';
 import { compareOutcome, Divergence } from './checks.js';
 import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
 import { D } from './model/pricing.js';
@@ -180,6 +181,8 @@ export class ScenarioDriver {
       validityDays: PACKAGE.validityDays,
     });
     this.ids.packageId = pkg.id as string;
+    // Every webhook of the organization goes to the simulator's sink (checked at the end: each row exactly once).
+    await this.apiOk('POST', '/api/webhooks/endpoints', { url: `${this.services.sinkUrl}/hooks/${org.id}` });
     for (const plan of PLANS) {
       const created = await this.apiOk('POST', '/api/billing/seat-plans', {
         name: plan.name,
@@ -380,7 +383,11 @@ export class ScenarioDriver {
       idempotencyKey: e.key,
       properties: {},
     }));
-    const { outcomes } = await ingestEvents(this.db, this.ids.organizationId, inputs, { now: new Date(now) });
+    const { outcomes, webhookEventIds } = await ingestEvents(this.db, this.ids.organizationId, inputs, {
+      now: new Date(now),
+    });
+    // What the API does after its metering transaction commits.
+    await this.dispatch(webhookEventIds);
     events.forEach((e, i) => {
       const expected: ExpectedOutcome = this.model.meter(this.entity(e.entity), e, now);
       compareOutcome(`event ${e.key}`, expected, outcomes[i] as EventOutcome);
@@ -443,6 +450,29 @@ export class ScenarioDriver {
     this.model.addGrant(e, grant.id, new D(op.amount), expiresAt, op.priority, now);
     await this.startGrantWorkflow(e, grant.id);
     return `grant ${op.amount} to entity ${e.index}${expiresAt ? ` expiring ${new Date(expiresAt).toISOString()}` : ''}`;
+  }
+
+  private dispatch(webhookEventIds: string[]) {
+    return dispatchWebhookEvents(
+      { db: this.db, temporal: this.env.client, taskQueue: this.services.taskQueue, searchAttributes: false },
+      webhookEventIds,
+    );
+  }
+
+  /** Every outbox row of the organization reached the sink exactly once (waiting for deliveries in flight). */
+  async webhooksDelivered(): Promise<void> {
+    const rows = await this.db.webhookEvent.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { id: true, type: true },
+    });
+    await waitFor('every webhook delivered', async () => rows.every((r) => this.services.sink.received.has(r.id)));
+    const twice = rows.filter((r) => (this.services.sink.received.get(r.id) ?? 0) !== 1);
+    if (twice.length > 0) {
+      throw new Divergence(
+        'webhooks delivered more than once',
+        twice.map((r) => [r.type, this.services.sink.received.get(r.id)]),
+      );
+    }
   }
 
   private startGrantWorkflow(e: ModelEntity, grantId: string) {
@@ -511,6 +541,7 @@ export class ScenarioDriver {
       );
       actual = 'ok';
       legs = result.result.legs;
+      await this.dispatch(result.webhookEventIds);
     } catch (error) {
       actual = (error as { code?: string }).code ?? String(error);
     }

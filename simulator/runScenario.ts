@@ -58,6 +58,7 @@ export async function runScenario(
         await invariantsHold(services.db, driver.ids.organizationId);
     }
     await invariantsHold(services.db, driver.ids.organizationId);
+    await driver.webhooksDelivered();
     await driver.tearDown();
     return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log, stats: driver.model.stats() };
   } catch (error) {

@@ -17,6 +17,7 @@ import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
 import { startTimeSkippingEnvironment } from '../test/support/timeSkippingServer.js';
 import { createBillingWorker, workflowsPath } from '../worker/createWorker.js';
+import { WebhookSink } from './webhookSink.js';
 
 export interface SimulatorServices {
   db: Db;
@@ -24,6 +25,9 @@ export interface SimulatorServices {
   readonly env: TestWorkflowEnvironment;
   taskQueue: string;
   readonly app: ReturnType<typeof createApp>;
+  /** Receives every webhook delivery; each scenario's endpoint points at it. */
+  sink: WebhookSink;
+  sinkUrl: string;
   /** A fresh test server (its clock at the wall clock again), worker and app: for a scenario that starts earlier. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -103,9 +107,13 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
   };
 
   let current = await start();
+  const sink = new WebhookSink();
+  const sinkUrl = await sink.start();
   return {
     db,
     taskQueue,
+    sink,
+    sinkUrl,
     get env() {
       return current.env;
     },
@@ -118,6 +126,7 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
     },
     async stop() {
       await current.stop();
+      await sink.stop();
       await closeMeteringPool(db);
       await db.$disconnect();
       for (const stop of stops.reverse()) await stop();
