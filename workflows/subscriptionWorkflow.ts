@@ -11,7 +11,7 @@ import type {
   ChangeRequest,
   ChangeResult,
   SubscriptionSnapshot,
-} from '../activities/subscriptions/subscriptionLifecycle.js';
+} from '../activities/subscriptions/subscriptionSnapshot.js';
 
 const {
   createSubscription,
