@@ -5,6 +5,8 @@ import type { Client } from '@temporalio/client';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
+import type { PaymentProvider } from '../activities/payments/paymentProvider.js';
+import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
@@ -61,15 +63,24 @@ export interface AppDeps {
    * runs on): workflows are started without OrganizationId/EntityId. Default true.
    */
   searchAttributes?: boolean | undefined;
+  /** PAYMENT_PROVIDER: attaches payment methods, refunds, immediate purchases. Default: the sandbox. */
+  paymentProvider?: PaymentProvider | undefined;
+  /** STRIPE_WEBHOOK_SECRET: verifies POST /api/providers/stripe/webhooks (unset: that route answers 503). */
+  stripeWebhookSecret?: string | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
 export interface RouteDeps extends AppDeps {
   outbox: OutboxDispatcher;
+  paymentProvider: PaymentProvider;
 }
 
 export function createApp(appDeps: AppDeps) {
-  const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
+  const deps: RouteDeps = {
+    ...appDeps,
+    outbox: createOutboxDispatcher(appDeps),
+    paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
+  };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
     defaultHook: (result, c) => {

@@ -61,11 +61,15 @@ export function createReconciliationActivities(
 
       const invoices = await db.invoice.findMany({
         where: { status: 'open', entityId: { not: null }, amountDue: { gt: 0 }, number: { not: null } },
-        select: { id: true, organizationId: true, entityId: true },
+        select: { id: true, organizationId: true, entityId: true, organization: { select: { dunningDays: true } } },
         take,
       });
       for (const i of invoices) {
-        await startInvoiceCollectionWorkflow(d, { id: i.id, organizationId: i.organizationId, entityId: i.entityId! });
+        await startInvoiceCollectionWorkflow(
+          d,
+          { id: i.id, organizationId: i.organizationId, entityId: i.entityId! },
+          i.organization.dunningDays,
+        );
       }
 
       const cutoff = new Date(Date.now() - (input.outboxOlderThanMs ?? 30_000));
