@@ -34,6 +34,7 @@ import { legacyCustomerRoutes } from './routes/legacyCustomers.js';
 import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { outboxEventRoutes } from './routes/outboxEvents.js';
+import { paymentMethodRoutes } from './routes/paymentMethods.js';
 import { priceBookRoutes } from './routes/priceBooks.js';
 import { seatPlanRoutes } from './routes/seatPlans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -158,6 +159,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', priceBookRoutes(deps));
   app.route('/', seatPlanRoutes(deps));
   app.route('/', invoiceRoutes(deps));
+  app.route('/', paymentMethodRoutes(deps));
   app.route('/', webhookEndpointRoutes(deps));
   app.route('/', auditLogRoutes(deps));
   app.route('/', legacyCustomerRoutes(deps));
@@ -198,6 +200,12 @@ const TAGS = [
   { name: 'Price books', description: 'Event prices: flat, graduated or volume tiers.' },
   { name: 'Seat plans', description: 'Monthly or annual per-seat prices for subscriptions.' },
   { name: 'Invoices', description: 'Consolidated period invoices: lines, void, mark paid, HTML rendering.' },
+  {
+    name: 'Payments',
+    description:
+      'Payment methods (provider tokens only: PCI DSS SAQ-A), payments and their attempts, retries, refunds, credit ' +
+      'notes, disputes and the payment settings of the organization.',
+  },
   { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
   { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
   { name: 'Legacy', description: 'Pre-platform endpoints kept working for existing integrations. Deprecated.' },
