@@ -35,6 +35,8 @@ import { legacyInvoiceRoutes } from './routes/legacyInvoices.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { outboxEventRoutes } from './routes/outboxEvents.js';
 import { paymentMethodRoutes } from './routes/paymentMethods.js';
+import { paymentSettingsRoutes } from './routes/paymentSettings.js';
+import { paymentRoutes } from './routes/payments.js';
 import { priceBookRoutes } from './routes/priceBooks.js';
 import { seatPlanRoutes } from './routes/seatPlans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -160,6 +162,8 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', seatPlanRoutes(deps));
   app.route('/', invoiceRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
+  app.route('/', paymentRoutes(deps));
+  app.route('/', paymentSettingsRoutes(deps));
   app.route('/', webhookEndpointRoutes(deps));
   app.route('/', auditLogRoutes(deps));
   app.route('/', legacyCustomerRoutes(deps));
