@@ -38,6 +38,7 @@ import { paymentMethodRoutes } from './routes/paymentMethods.js';
 import { paymentSettingsRoutes } from './routes/paymentSettings.js';
 import { paymentRoutes } from './routes/payments.js';
 import { priceBookRoutes } from './routes/priceBooks.js';
+import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { seatPlanRoutes } from './routes/seatPlans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
@@ -142,6 +143,8 @@ export function createApp(appDeps: AppDeps) {
 
   // Size first: nothing (auth, idempotency, validation) reads a body over the limit; read once, then cached.
   app.use('/api/*', readRequestBody());
+  // Payment providers' webhooks are authenticated by their signature, not an API key: before authenticate().
+  app.route('/', providerWebhookRoutes(deps));
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());

@@ -151,7 +151,8 @@ export function withApiConventions<D extends { paths?: Record<string, unknown> }
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   };
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    if (!path.startsWith('/api/')) continue;
+    // Payment providers' webhooks authenticate by their signature and declare their own responses.
+    if (!path.startsWith('/api/') || path.startsWith('/api/providers/')) continue;
     for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       op.security ??= [{ bearerAuth: [] }];

@@ -22,6 +22,8 @@ export interface StripeRequestRecord {
   path: string;
   idempotencyKey: string | null;
   params: URLSearchParams;
+  /** The status and body answered (or held back, for a stalled request). */
+  response?: { status: number; body: unknown };
 }
 
 export interface StripeTestMode {
@@ -183,7 +185,8 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
     const path = (req.url ?? '/').split('?')[0]!;
     const params = new URLSearchParams(req.method === 'GET' ? ((req.url ?? '').split('?')[1] ?? '') : body);
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-    requests.push({ method: req.method ?? 'GET', path, idempotencyKey: key, params });
+    const record: StripeRequestRecord = { method: req.method ?? 'GET', path, idempotencyKey: key, params };
+    requests.push(record);
     try {
       const cacheKey = key ? `${req.headers.authorization}:${key}` : null;
       let answer = cacheKey ? answered.get(cacheKey) : undefined;
@@ -191,6 +194,7 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
         answer = await decide(req, path, body, params);
         if (cacheKey && answer.status !== 404) answered.set(cacheKey, answer);
       }
+      record.response = answer;
       if (stalls > 0 && req.method === 'POST' && path === '/v1/payment_intents') {
         stalls -= 1;
         held.push(res);
