@@ -39,6 +39,7 @@ import { paymentSettingsRoutes } from './routes/paymentSettings.js';
 import { paymentRoutes } from './routes/payments.js';
 import { priceBookRoutes } from './routes/priceBooks.js';
 import { providerWebhookRoutes } from './routes/providerWebhooks.js';
+import { refundRoutes } from './routes/refunds.js';
 import { seatPlanRoutes } from './routes/seatPlans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
@@ -167,6 +168,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', paymentMethodRoutes(deps));
   app.route('/', paymentRoutes(deps));
   app.route('/', paymentSettingsRoutes(deps));
+  app.route('/', refundRoutes(deps));
   app.route('/', webhookEndpointRoutes(deps));
   app.route('/', auditLogRoutes(deps));
   app.route('/', legacyCustomerRoutes(deps));

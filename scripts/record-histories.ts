@@ -9,6 +9,7 @@ const files = [
   'test/workflows/invoiceSettlement.timeskipping.test.ts',
   'test/workflows/paymentContract.timeskipping.test.ts',
   'test/workflows/stripeWebhooks.timeskipping.test.ts',
+  'test/workflows/downgradeRefund.timeskipping.test.ts',
   'test/workflows/subscription.timeskipping.test.ts',
   'test/workflows/creditGrant.timeskipping.test.ts',
   'test/workflows/webhookDelivery.timeskipping.test.ts',

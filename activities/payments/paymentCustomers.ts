@@ -22,10 +22,13 @@ export async function ensurePaymentCustomer(db: Db, provider: PaymentProvider, e
     organizationId: entity.organizationId,
     name: entity.name,
   });
-  const row = await db.paymentCustomer.upsert({
+  // Two first charges of one entity at once: both got the same customer (same key); one row is written.
+  await db.paymentCustomer.createMany({
+    data: [{ entityId: entity.id, provider: provider.name, customerRef }],
+    skipDuplicates: true,
+  });
+  const row = await db.paymentCustomer.findUniqueOrThrow({
     where: { entityId_provider: { entityId: entity.id, provider: provider.name } },
-    create: { entityId: entity.id, provider: provider.name, customerRef },
-    update: {},
   });
   return row.customerRef;
 }

@@ -10,6 +10,7 @@
 // Other event types are acknowledged and recorded as ignored. An event about a payment the platform does not know
 // (a charge made outside it) is recorded as such and changes nothing.
 import type { Db, Prisma } from '../db.js';
+import { chargeRefunded } from '../refunds/refundEvents.js';
 import type { AttemptOutcome } from './attemptOutcomes.js';
 import { recordAttemptOutcome } from './attemptOutcomes.js';
 import { collectionPaymentKey } from './invoiceSettlement.js';
@@ -109,6 +110,7 @@ const paymentIntentOutcome: ProviderEventHandler = async (tx, event, at) => {
 const handlers: ReadonlyMap<string, ProviderEventHandler> = new Map<string, ProviderEventHandler>([
   ['payment_intent.succeeded', paymentIntentOutcome],
   ['payment_intent.payment_failed', paymentIntentOutcome],
+  ['charge.refunded', chargeRefunded],
 ]);
 
 export async function applyProviderEvent(

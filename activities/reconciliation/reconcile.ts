@@ -1,9 +1,13 @@
 // The reconciliation schedule's work: every active entity has billing:<id>, every live subscription
 // subscription:<id>, every unexpired grant with credits left credit-grant:<id>, every open invoice with an amount due
-// invoice:<id>, and every outbox row not yet dispatched its deliveries. All starts use fixed ids, so this is
-// idempotent and safe to run as often as the schedule likes (and concurrently with the API's own starts).
+// invoice:<id>, every refund left pending (its first run died or timed out) another run with its own key, and every
+// outbox row not yet dispatched its deliveries. All starts use fixed ids, so this is idempotent and safe to run as
+// often as the schedule likes (and concurrently with the API's own starts).
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db.js';
+import type { PaymentProvider } from '../payments/paymentProvider.js';
+import { createSandboxPaymentProvider } from '../payments/sandboxPaymentProvider.js';
+import { executeStalledRefunds } from '../refunds/executeRefund.js';
 import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
 import {
   startBillingWorkflow,
@@ -17,6 +21,7 @@ export interface ReconcileReport {
   subscriptions: number;
   grants: number;
   invoices: number;
+  refunds: number;
   outboxRows: number;
 }
 
@@ -25,6 +30,7 @@ export function createReconciliationActivities(
   temporal: Client | undefined,
   taskQueue: string,
   searchAttributes = true,
+  provider: PaymentProvider = createSandboxPaymentProvider(),
 ) {
   const deps = () => {
     if (!temporal) throw new Error('reconciliation needs a Temporal client');
@@ -72,6 +78,9 @@ export function createReconciliationActivities(
         );
       }
 
+      const refunds = await executeStalledRefunds(db, provider);
+      if (refunds.webhookEventIds.length > 0) await dispatchWebhookEvents({ db, ...d }, refunds.webhookEventIds);
+
       const cutoff = new Date(Date.now() - (input.outboxOlderThanMs ?? 30_000));
       const rows = await db.webhookEvent.findMany({
         where: { dispatchedAt: null, createdAt: { lt: cutoff } },
@@ -88,6 +97,7 @@ export function createReconciliationActivities(
         subscriptions: subs.length,
         grants: grants.length,
         invoices: invoices.length,
+        refunds: refunds.refunds,
         outboxRows: rows.length,
       };
     },

@@ -15,6 +15,7 @@ import {
   type SubscriptionChange,
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
+import { writeDowngradeRefunds } from '../refunds/downgradeRefunds.js';
 import {
   type ChargedInvoice,
   chargeNowInvoiceId,
@@ -88,6 +89,11 @@ export interface ChangeResult {
   subscription: SubscriptionSnapshot;
   /** charge_now: the change's own invoice, numbered; null otherwise (and for changes made before one-off invoices). */
   invoice?: ChargedInvoice | null;
+  /**
+   * A credit refunded in cash (the organization's `refund` downgrade credit policy): its refunds, written with the
+   * change and carried out by the workflow after it (refunds/downgradeRefunds.ts).
+   */
+  refundIds?: string[];
 }
 
 /** Stable codes for invalid changes (non-retryable activity failures; the API maps them to 409/422). */
@@ -203,7 +209,16 @@ async function writeProration(tx: Tx, sub: LockedSubscription, changeId: string,
 }
 
 /** A change's result before its one-off invoice (if any) is numbered: the invoice's id stands in for it. */
-type Applied = { result: ChangeResult; invoiceId: string | null };
+type Applied = { result: ChangeResult; invoiceId: string | null; refundIds: string[] };
+
+const downgradeRefundIds = async (tx: Tx, subscriptionId: string, changeId: string) =>
+  (
+    await tx.refund.findMany({
+      where: { idempotencyKey: { startsWith: `downgrade:${subscriptionId}:${changeId}:` } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    })
+  ).map((r) => r.id);
 
 async function storedResult(tx: Tx, subscriptionId: string, changeId: string): Promise<Applied | null> {
   const change = await tx.subscriptionChange.findUnique({
@@ -229,6 +244,7 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
       subscription: toSnapshot(sub),
     },
     invoiceId: await chargeNowInvoiceId(tx, subscriptionId, changeId),
+    refundIds: await downgradeRefundIds(tx, subscriptionId, changeId),
   };
 }
 
@@ -316,10 +332,10 @@ export function createSubscriptionLifecycleActivities(db: Db) {
 }
 
 async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> {
-  const { result, invoiceId } = await applyInTransaction(db, input);
+  const { result, invoiceId, refundIds } = await applyInTransaction(db, input);
   // After the commit, like the period close: number the one-off invoice (a retry finds the number it was given).
   const invoice = invoiceId ? await finalizeChargeNowInvoice(db, invoiceId, result.currency) : null;
-  return { ...result, invoice };
+  return { ...result, invoice, ...(refundIds.length > 0 ? { refundIds } : {}) };
 }
 
 function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
@@ -419,6 +435,16 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
     if (proration) await writeProration(tx, sub, input.changeId, proration);
     const invoiceId =
       proration?.settlement === 'charge_now' ? await writeChargeNowInvoice(tx, sub, input.changeId, at) : null;
+    const refundIds =
+      proration?.settlement === 'credit_next_invoice'
+        ? await writeDowngradeRefunds(tx, {
+            organizationId: sub.entity.organizationId,
+            entityId: sub.entityId,
+            subscriptionId: sub.id,
+            changeId: input.changeId,
+            net: proration.net,
+          })
+        : [];
     await tx.subscriptionChange.create({
       data: {
         subscriptionId: sub.id,
@@ -432,6 +458,10 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
       },
     });
     const refreshed = (await lockSubscription(tx, sub.id))!;
-    return { result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed), invoiceId };
+    return {
+      result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed),
+      invoiceId,
+      refundIds,
+    };
   });
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db.js';
 import type { App } from '../../api/app.js';
 import { collectionStateQuery, invoiceCollectionWorkflow } from '../../workflows/invoiceCollectionWorkflow.js';
-import { expectProblem } from '../support/apiFactories.js';
+import { caller, expectProblem } from '../support/apiFactories.js';
 import { createTenant } from '../support/factories.js';
 import { type ProviderUnderTest, signedStripeEvent, stripeUnderTest } from '../support/paymentProviders.js';
 import { testApp } from '../support/services.js';
@@ -179,6 +179,40 @@ describe('Stripe webhooks in', () => {
     const attempts = await db.paymentAttempt.findMany({ where: { payment: { invoiceId: c.invoice.id } } });
     expect(attempts.map((a) => [a.status, a.providerRef])).toEqual([['succeeded', piId]]);
     expect(await db.webhookEvent.count({ where: { entityId: c.tenant.entityId, type: 'invoice.paid' } })).toBe(1);
+  }, 60_000);
+
+  it('charge.refunded: money refunded at Stripe beyond the platform refunds is recorded with its credit note, once', async () => {
+    const c = await collect('pm_card_visa');
+    expect(await c.handle.result()).toMatchObject({ status: 'paid' });
+    const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: c.invoice.id } });
+    const admin = caller(app, c.tenant.adminKey);
+    const ours = await admin('POST', `/api/billing/invoices/${c.invoice.id}/refunds`, {
+      amount: '10.00',
+      idempotencyKey: 'k',
+    });
+    expect([ours.status, ours.body.creditNote.number]).toEqual([201, 1]);
+    const event = {
+      id: `evt_refunded_${c.invoice.id}`,
+      type: 'charge.refunded',
+      data: {
+        object: { id: 'ch_dashboard', object: 'charge', payment_intent: payment.providerRef, amount_refunded: 1500 },
+      },
+    };
+    const res = await post(event);
+    expect([res.status, res.body.outcome]).toEqual([200, 'refund_succeeded']);
+    expect((await post(event)).body.replayed).toBe(true);
+    const refunds = await db.refund.findMany({
+      where: { invoiceId: c.invoice.id },
+      include: { creditNote: true },
+      orderBy: { id: 'asc' },
+    });
+    expect(refunds.map((r) => [r.amount.toFixed(2), r.status, r.reason, r.creditNote?.number])).toEqual([
+      ['10.00', 'succeeded', null, 1],
+      ['5.00', 'succeeded', 'refunded_at_provider', 2],
+    ]);
+    expect((await db.invoice.findUniqueOrThrow({ where: { id: c.invoice.id } })).amountRefunded.toFixed(2)).toBe(
+      '15.00',
+    );
   }, 60_000);
 
   it('a bad, missing or foreign signature is 401 and changes nothing', async () => {
