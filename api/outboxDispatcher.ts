@@ -17,12 +17,22 @@ export function createOutboxDispatcher(deps: {
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  /** false on a Temporal server without our search attributes (see AppDeps). */
+  searchAttributes?: boolean | undefined;
 }): OutboxDispatcher {
   return {
     async dispatch(webhookEventIds) {
       if (webhookEventIds.length === 0) return;
       try {
-        await dispatchWebhookEvents(deps, webhookEventIds);
+        await dispatchWebhookEvents(
+          {
+            db: deps.db,
+            temporal: deps.temporal,
+            taskQueue: deps.taskQueue,
+            searchAttributes: deps.searchAttributes !== false,
+          },
+          webhookEventIds,
+        );
       } catch (err) {
         deps.log.warn({ err, webhookEventIds }, 'outbox dispatch failed; reconciliation will retry');
       }

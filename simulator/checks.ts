@@ -4,6 +4,7 @@ import type { Db } from '../activities/db.js';
 import { checkInvariants } from '../activities/invariants/checkInvariants.js';
 import type { EventOutcome } from '../activities/metering/ingestEvents.js';
 import type { BillingModel, ExpectedOutcome, ModelEntity } from './model/billingModel.js';
+import type { Collection } from './model/collectionModel.js';
 import { D, type Dec, lineAmount } from './model/pricing.js';
 
 export class Divergence extends Error {
@@ -81,7 +82,8 @@ export async function invoicesMatch(db: Db, e: ModelEntity): Promise<string | nu
     if (!expected.total.equals(invoice.total.toString())) {
       problems.push(`total ${invoice.total.toString()}, expected ${expected.total.toFixed()}`);
     }
-    if (invoice.status !== 'paid') problems.push(`status ${invoice.status}, expected paid`);
+    const status = invoiceStatus(expected.collection);
+    if (invoice.status !== status) problems.push(`status ${invoice.status}, expected ${status}`);
     const usage = new Map<string, Dec>();
     let credits = new D(0);
     for (const line of invoice.lines) {
@@ -134,6 +136,10 @@ export async function grantsMatch(db: Db, e: ModelEntity): Promise<string | null
 }
 
 const WEBHOOK_TYPES = [
+  'invoice.payment_failed',
+  'invoice.past_due',
+  'entity.suspended',
+  'entity.reactivated',
   'billing.overage',
   'credits.low',
   'credits.depleted',
@@ -151,7 +157,47 @@ export async function webhooksMatch(db: Db, e: ModelEntity): Promise<string | nu
   const actual = Object.fromEntries(rows.map((r) => [r.type, r._count._all]));
   for (const type of WEBHOOK_TYPES) {
     const want = e.webhooks.get(type) ?? 0;
-    if ((actual[type] ?? 0) !== want) return `${type}: ${actual[type] ?? 0} outbox rows, expected ${want}`;
+    if ((actual[type] ?? 0) !== want) {
+      const rows = await db.webhookEvent.findMany({ where: { entityId: e.id, type }, orderBy: { createdAt: 'asc' } });
+      return `${type}: ${actual[type] ?? 0} outbox rows, expected ${want}: ${JSON.stringify(rows.map((r) => r.payload))}`;
+    }
+  }
+  return null;
+}
+
+/** A past-due invoice is still open (with a failed collection payment); see README "Invoices and collection". */
+const invoiceStatus = (c: Collection) => (c.status === 'paid' ? 'paid' : 'open');
+
+/** The one-off invoices of charge_now subscription changes: one per change, its net, collected or in dunning. */
+export async function oneOffsMatch(db: Db, e: ModelEntity): Promise<string | null> {
+  const invoices = await db.invoice.findMany({
+    where: { entityId: e.id, kind: 'one_off' },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  const actual = invoices.map((i) => `${new D(i.total.toString()).toFixed(2)} ${i.status}`);
+  const expected = e.oneOffs.map((c) => `${c.amountDue.toFixed(2)} ${invoiceStatus(c)}`);
+  return actual.join('|') === expected.join('|')
+    ? null
+    : `one-off invoices ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+}
+
+/** Active or suspended, as collection left it. */
+export async function entityMatches(db: Db, e: ModelEntity): Promise<string | null> {
+  const row = await db.entity.findUniqueOrThrow({ where: { id: e.id }, select: { status: true } });
+  return row.status === e.status ? null : `status ${row.status}, expected ${e.status}`;
+}
+
+export async function subscriptionsMatch(db: Db, model: BillingModel): Promise<string | null> {
+  if (model.subscriptions.length === 0) return null;
+  const rows = await db.entitySubscription.findMany({ where: { id: { in: model.subscriptions.map((s) => s.id) } } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const [k, sub] of model.subscriptions.entries()) {
+    const row = byId.get(sub.id);
+    const actual = row
+      ? `${row.status} ${row.seats} ${row.planId} ${row.currentPeriodStart.toISOString()}..${row.currentPeriodEnd.toISOString()}${row.cancelAtPeriodEnd ? ' ending' : ''}`
+      : 'missing';
+    const expected = `${sub.status} ${sub.seats} ${sub.plan.id} ${iso(sub.start)}..${iso(sub.end)}${sub.cancelAtPeriodEnd ? ' ending' : ''}`;
+    if (actual !== expected) return `subscription ${k}: ${actual}, expected ${expected}`;
   }
   return null;
 }
@@ -159,12 +205,12 @@ export async function webhooksMatch(db: Db, e: ModelEntity): Promise<string | nu
 /** Everything, for every entity; the first difference. */
 export async function platformMatches(db: Db, model: BillingModel): Promise<string | null> {
   for (const e of model.entities) {
-    for (const check of [periodsMatch, invoicesMatch, grantsMatch, webhooksMatch]) {
+    for (const check of [periodsMatch, invoicesMatch, oneOffsMatch, entityMatches, grantsMatch, webhooksMatch]) {
       const problem = await check(db, e);
       if (problem) return `entity ${e.index}: ${problem}`;
     }
   }
-  return null;
+  return subscriptionsMatch(db, model);
 }
 
 export async function invariantsHold(db: Db, organizationId: string): Promise<void> {

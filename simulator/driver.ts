@@ -9,15 +9,24 @@ import { transferCredits } from '../activities/credits/transferCredits.js';
 import type { Db } from '../activities/db.js';
 import { type EventOutcome, type IngestEventInput, ingestEvents } from '../activities/metering/ingestEvents.js';
 import { clearMeteringCache } from '../activities/metering/meteringContext.js';
-import { startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { startBillingWorkflow, startCreditGrantWorkflow } from '../activities/reconciliation/workflowStarts.js';
+import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEvents.js';
 import { compareOutcome, Divergence } from './checks.js';
 import { BillingModel, type ExpectedOutcome, type ModelEntity } from './model/billingModel.js';
 import { D } from './model/pricing.js';
+import type { ModelPlan, ModelSubscription, SubscriptionChangeSpec } from './model/subscriptionModel.js';
 import type { EventSpec, Op, Scenario } from './scenario.js';
 import type { SimulatorServices } from './services.js';
 
 const DAY = 86_400_000;
 const PACKAGE = { credits: '20', price: '18.00', validityDays: 30 };
+
+/** Seat plans of every simulated organization: two monthly (0, 1), one yearly (2). */
+const PLANS = [
+  { name: 'Team', interval: 'month', price: '12.00' },
+  { name: 'Pro', interval: 'month', price: '20.00' },
+  { name: 'Annual', interval: 'year', price: '100.00' },
+] as const;
 
 export interface PlatformIds {
   organizationId: string;
@@ -27,6 +36,7 @@ export interface PlatformIds {
   priceBookId: string;
   flatPriceId: string;
   packageId: string;
+  plans: ModelPlan[];
 }
 
 interface SentEvent {
@@ -135,6 +145,7 @@ export class ScenarioDriver {
       priceBookId: '',
       flatPriceId: '',
       packageId: '',
+      plans: [],
     };
     const book = await this.apiOk('POST', '/api/billing/price-books', {
       name: 'Simulated prices',
@@ -170,6 +181,17 @@ export class ScenarioDriver {
       validityDays: PACKAGE.validityDays,
     });
     this.ids.packageId = pkg.id as string;
+    // Every webhook of the organization goes to the simulator's sink (checked at the end: each row exactly once).
+    await this.apiOk('POST', '/api/webhooks/endpoints', { url: `${this.services.sinkUrl}/hooks/${org.id}` });
+    for (const plan of PLANS) {
+      const created = await this.apiOk('POST', '/api/billing/seat-plans', {
+        name: plan.name,
+        interval: plan.interval,
+        pricePerSeat: plan.price,
+        currency: 'USD',
+      });
+      this.ids.plans.push({ id: created.id as string, name: plan.name, interval: plan.interval, price: plan.price });
+    }
 
     for (const [index, setup] of this.scenario.entities.entries()) {
       const now = await this.now();
@@ -182,6 +204,11 @@ export class ScenarioDriver {
         lowBalanceThreshold: setup.threshold,
       });
       this.ids.entityIds.push(entity.id as string);
+      // Creating the entity started its billing workflow; starting it again is a no-op (a fixed id, USE_EXISTING).
+      await startBillingWorkflow(
+        { temporal: this.env.client, taskQueue: this.services.taskQueue, searchAttributes: false },
+        { id: entity.id as string, organizationId: this.ids.organizationId },
+      );
       const modelEntity = this.model.addEntity({
         index,
         id: entity.id as string,
@@ -211,6 +238,37 @@ export class ScenarioDriver {
         });
       }
     }
+  }
+
+  /**
+   * Ends the scenario's workflows: billing cycles, grant expiries, collections and jobs would otherwise go on firing
+   * timers (and closing periods) every time a later scenario moves the clock.
+   */
+  async tearDown(): Promise<void> {
+    if (!this.ids) return;
+    const invoices = await this.db.invoice.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { id: true },
+    });
+    const jobs = await this.db.billingJob.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { workflowId: true },
+    });
+    const ids = [
+      ...this.ids.entityIds.map((id) => `billing:${id}`),
+      ...this.model.entities.flatMap((e) => e.grants.filter((g) => g.id !== '').map((g) => `credit-grant:${g.id}`)),
+      ...invoices.map((i) => `invoice:${i.id}`),
+      ...jobs.map((j) => j.workflowId),
+      ...this.model.subscriptions.map((sub) => `subscription:${sub.id}`),
+    ];
+    await Promise.all(
+      ids.map((id) =>
+        this.env.client.workflow
+          .getHandle(id)
+          .terminate('simulation scenario done')
+          .catch(() => {}),
+      ),
+    );
   }
 
   // ───────────── operations ─────────────
@@ -246,6 +304,14 @@ export class ScenarioDriver {
         return this.transfer(op);
       case 'replay':
         return this.replay(op.entity, op.back);
+      case 'subscribe':
+        return this.subscribe(op);
+      case 'subChange':
+        return this.changeSubscription(op);
+      case 'payment':
+        return this.paymentMethod(op.entity, op.method);
+      case 'markPaid':
+        return this.markPaid(op.entity, op.which);
     }
   }
 
@@ -317,7 +383,11 @@ export class ScenarioDriver {
       idempotencyKey: e.key,
       properties: {},
     }));
-    const { outcomes } = await ingestEvents(this.db, this.ids.organizationId, inputs, { now: new Date(now) });
+    const { outcomes, webhookEventIds } = await ingestEvents(this.db, this.ids.organizationId, inputs, {
+      now: new Date(now),
+    });
+    // What the API does after its metering transaction commits.
+    await this.dispatch(webhookEventIds);
     events.forEach((e, i) => {
       const expected: ExpectedOutcome = this.model.meter(this.entity(e.entity), e, now);
       compareOutcome(`event ${e.key}`, expected, outcomes[i] as EventOutcome);
@@ -380,6 +450,29 @@ export class ScenarioDriver {
     this.model.addGrant(e, grant.id, new D(op.amount), expiresAt, op.priority, now);
     await this.startGrantWorkflow(e, grant.id);
     return `grant ${op.amount} to entity ${e.index}${expiresAt ? ` expiring ${new Date(expiresAt).toISOString()}` : ''}`;
+  }
+
+  private dispatch(webhookEventIds: string[]) {
+    return dispatchWebhookEvents(
+      { db: this.db, temporal: this.env.client, taskQueue: this.services.taskQueue, searchAttributes: false },
+      webhookEventIds,
+    );
+  }
+
+  /** Every outbox row of the organization reached the sink exactly once (waiting for deliveries in flight). */
+  async webhooksDelivered(): Promise<void> {
+    const rows = await this.db.webhookEvent.findMany({
+      where: { organizationId: this.ids.organizationId },
+      select: { id: true, type: true },
+    });
+    await waitFor('every webhook delivered', async () => rows.every((r) => this.services.sink.received.has(r.id)));
+    const twice = rows.filter((r) => (this.services.sink.received.get(r.id) ?? 0) !== 1);
+    if (twice.length > 0) {
+      throw new Divergence(
+        'webhooks delivered more than once',
+        twice.map((r) => [r.type, this.services.sink.received.get(r.id)]),
+      );
+    }
   }
 
   private startGrantWorkflow(e: ModelEntity, grantId: string) {
@@ -448,6 +541,7 @@ export class ScenarioDriver {
       );
       actual = 'ok';
       legs = result.result.legs;
+      await this.dispatch(result.webhookEventIds);
     } catch (error) {
       actual = (error as { code?: string }).code ?? String(error);
     }
@@ -464,6 +558,98 @@ export class ScenarioDriver {
       for (const g of created) if (g.expiresAt !== null) await this.startGrantWorkflow(to, g.id);
     }
     return `transfer of ${op.amount} from entity ${from.index} to ${to.index}: ${actual}`;
+  }
+
+  private async paymentMethod(i: number, method: 'ok' | 'declined'): Promise<string> {
+    const e = this.entity(i);
+    // The sandbox provider's test payment methods (README): pm_card_declined fails every attempt.
+    await this.db.entity.update({
+      where: { id: e.id },
+      data: { defaultPaymentMethod: method === 'declined' ? 'pm_card_declined' : 'pm_card_ok' },
+    });
+    e.paymentMethod = method;
+    return `payment method of entity ${i}: ${method}`;
+  }
+
+  private async markPaid(i: number, which: number): Promise<string> {
+    const e = this.entity(i);
+    const unpaid = e.collections.filter((c) => c.status !== 'paid');
+    if (unpaid.length === 0) return `mark-paid (nothing unpaid in entity ${i})`;
+    const collection = unpaid[which % unpaid.length] as (typeof unpaid)[number];
+    const [kind, key] = collection.ref.split(':') as ['period' | 'one_off', string];
+    const invoice =
+      kind === 'period'
+        ? await this.db.invoice.findFirst({
+            where: { entityId: e.id, kind: 'period', periodStart: new Date(Number(key)) },
+          })
+        : (
+            await this.db.invoice.findMany({
+              where: { entityId: e.id, kind: 'one_off' },
+              orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            })
+          )[Number(key)];
+    if (!invoice) throw new Divergence(`no invoice for ${collection.ref} of entity ${i}`, {});
+    await this.apiOk('POST', `/api/billing/invoices/${invoice.id}/mark-paid`, {});
+    this.model.markPaid(e, collection);
+    return `mark-paid of ${collection.ref} (${collection.status === 'paid' ? 'was ' : ''}${collection.amountDue.toFixed(2)}) of entity ${i}`;
+  }
+
+  private async subscribe(op: Extract<Op, { kind: 'subscribe' }>): Promise<string> {
+    const e = this.entity(op.entity);
+    const plan = this.ids.plans[op.plan % this.ids.plans.length] as ModelPlan;
+    const before = await this.now();
+    const created = await this.apiOk('POST', '/api/billing/subscriptions', {
+      entityId: e.id,
+      planId: plan.id,
+      seats: op.seats,
+    });
+    const at = await effectiveAt(this.db, created.id as string, 'create', before, await this.now());
+    this.model.subscribe(e, created.id as string, plan, op.seats, at);
+    return `subscribe entity ${e.index} to ${op.seats} × ${plan.name}`;
+  }
+
+  private async changeSubscription(op: Extract<Op, { kind: 'subChange' }>): Promise<string> {
+    const subs = this.model.subscriptions;
+    if (subs.length === 0) return 'subscription change (none yet)';
+    const sub = subs[op.which % subs.length] as ModelSubscription;
+    const monthly = this.ids.plans.filter((p) => p.interval === sub.plan.interval && p.id !== sub.plan.id);
+    const plan = monthly[op.plan % Math.max(1, monthly.length)] ?? sub.plan;
+    const [path, body, spec]: [string, unknown, SubscriptionChangeSpec] =
+      op.change === 'seats'
+        ? ['seats', { seats: op.seats }, { kind: 'seats', seats: op.seats }]
+        : op.change === 'plan'
+          ? ['plan', { planId: plan.id }, { kind: 'plan', plan }]
+          : op.change === 'pause'
+            ? ['pause', {}, { kind: 'pause' }]
+            : op.change === 'resume'
+              ? ['resume', {}, { kind: 'resume' }]
+              : [
+                  'cancel',
+                  { atPeriodEnd: op.change === 'cancelAtEnd' },
+                  { kind: 'cancel', atPeriodEnd: op.change === 'cancelAtEnd' },
+                ];
+    const before = await this.now();
+    const res = await this.api('POST', `/api/billing/subscriptions/${sub.id}/${path}`, body);
+    const after = await this.now();
+    const label = `${op.change} of subscription ${subs.indexOf(sub)} (${sub.seats} × ${sub.plan.name}, ${sub.status})`;
+    if (res.status !== 200) {
+      const expected = this.model.changeSubscription(sub, spec, before);
+      const code = res.body.code;
+      if (!('error' in expected) || expected.error !== code) {
+        throw new Divergence(`${label}: answered ${res.status} ${String(code)}`, { expected, body: res.body });
+      }
+      return `${label}: refused ${String(code)}`;
+    }
+    const at = await effectiveAt(this.db, sub.id, res.body.changeId as string, before, after);
+    const expected = this.model.changeSubscription(sub, spec, at);
+    if ('error' in expected) throw new Divergence(`${label}: accepted`, { expected });
+    if (!expected.net.equals(String(res.body.net)) || expected.settlement !== res.body.settlement) {
+      throw new Divergence(`${label}: net ${String(res.body.net)} (${String(res.body.settlement)})`, {
+        expected: { net: expected.net.toFixed(), settlement: expected.settlement },
+        lines: res.body.lines,
+      });
+    }
+    return `${label}: net ${expected.net.toFixed()}`;
   }
 
   private async replay(i: number, back: number): Promise<string> {
@@ -486,6 +672,21 @@ export class ScenarioDriver {
     this.model.replay(e, job.id as string, from, to, this.charged);
     return `replay of entity ${i} from ${new Date(from).toISOString()}`;
   }
+}
+
+/** The instant the platform applied a subscription change at: its workflow's clock, checked against the window. */
+async function effectiveAt(db: Db, subscriptionId: string, changeId: string, before: number, after: number) {
+  const row = await db.subscriptionChange.findUnique({
+    where: { subscriptionId_changeId: { subscriptionId, changeId } },
+  });
+  if (!row) throw new Divergence(`no change ${changeId} recorded for subscription ${subscriptionId}`, {});
+  const at = row.effectiveAt.getTime();
+  if (at < before || at > after) {
+    throw new Divergence(`subscription change ${changeId} took effect at ${row.effectiveAt.toISOString()}`, {
+      expectedBetween: [new Date(before).toISOString(), new Date(after).toISOString()],
+    });
+  }
+  return at;
 }
 
 /** Polls `probe` until it returns something (up to 60 s of wall time), else a Divergence. */

@@ -1,12 +1,12 @@
 // npm run simulate -- [--seed N] [--sequences N] [--entities N] [--months N] [--replay file.json] [--no-shrink]
-//                      [--verbose]
+//                      [--verbose] [--without kind,kind]   (leave operation kinds out, e.g. --without late,replay)
 // Runs seeded scenarios against the platform and the reference model; on the first divergence, shrinks the scenario
 // to a minimal one that still diverges, writes it to simulator-repro-<seed>.json and exits 1.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { runScenario } from './runScenario.js';
-import { generateScenario, type Scenario } from './scenario.js';
+import { generateScenario, type Op, type Scenario } from './scenario.js';
 import { startSimulatorServices } from './services.js';
 import { shrinkScenario } from './shrink.js';
 
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     replay: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    without: { type: 'string', default: '' },
   },
 });
 
@@ -30,13 +31,20 @@ try {
   const scenarios: Scenario[] = values.replay
     ? [JSON.parse(await readFile(values.replay, 'utf8')) as Scenario]
     : Array.from({ length: Number(values.sequences) }, (_, i) =>
-        generateScenario(Number(values.seed) + i, { entities: Number(values.entities), months: Number(values.months) }),
+        generateScenario(Number(values.seed) + i, {
+          entities: Number(values.entities),
+          months: Number(values.months),
+          without: values.without.split(',').filter(Boolean) as Op['kind'][],
+        }),
       );
   let ops = 0;
+  const totals: Record<string, number> = {};
   for (const [i, scenario] of scenarios.entries()) {
     const result = await runScenario(services, scenario);
     ops += result.applied;
     if (values.verbose) for (const [n, line] of result.log.entries()) console.log(`  ${n}: ${line}`);
+    for (const [key, n] of Object.entries(result.stats ?? {})) totals[key] = (totals[key] ?? 0) + n;
+    if (values.verbose && result.stats) console.log(`  ${JSON.stringify(result.stats)}`);
     if (result.ok) {
       console.log(`seed ${scenario.seed}: ${result.applied} operations, no divergence (${i + 1}/${scenarios.length})`);
       continue;
@@ -52,6 +60,7 @@ try {
     break;
   }
   console.log(`${scenarios.length} scenario(s), ${ops} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`what the model saw: ${JSON.stringify(totals)}`);
 } finally {
   await services.stop();
 }

@@ -12,12 +12,17 @@ export interface ScenarioResult {
   /** Operations applied (all of them when ok). */
   applied: number;
   log: string[];
+  /** What the model saw happen (events, invoices, webhooks by kind ...). */
+  stats?: Record<string, number>;
   failure?: { opIndex: number; op: Op | null; message: string; details: unknown };
 }
 
 // Operations after which workflows have work to do: wait for the platform to catch up before the next one (a grant's
 // expiry workflow may send its notice at once; an event drawing the grant before that would race it).
 const SETTLES: ReadonlySet<Op['kind']> = new Set([
+  'markPaid',
+  'subscribe',
+  'subChange',
   'advance',
   'closeNow',
   'anchor',
@@ -32,6 +37,9 @@ export async function runScenario(
   scenario: Scenario,
   opts: { invariantsEvery?: number; settleMs?: number } = {},
 ): Promise<ScenarioResult> {
+  // The test server's clock only moves forward: a scenario that starts earlier than it stands needs a new one.
+  if ((await services.env.currentTimeMs()) >= scenario.startAt) await services.restart();
+  await services.env.sleep(scenario.startAt - (await services.env.currentTimeMs()));
   const driver = new ScenarioDriver(services, scenario);
   const log: string[] = [];
   let index = -1;
@@ -50,8 +58,11 @@ export async function runScenario(
         await invariantsHold(services.db, driver.ids.organizationId);
     }
     await invariantsHold(services.db, driver.ids.organizationId);
-    return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log };
+    await driver.webhooksDelivered();
+    await driver.tearDown();
+    return { seed: scenario.seed, ok: true, applied: scenario.ops.length, log, stats: driver.model.stats() };
   } catch (error) {
+    await driver.tearDown().catch(() => {});
     const divergence = error instanceof Divergence ? error : null;
     return {
       seed: scenario.seed,

@@ -59,10 +59,26 @@ export type Op =
   | { kind: 'overage'; entity: number; policy: 'reject' | 'bill' }
   | { kind: 'price'; type: 'flat.a'; unitPrice: string }
   | { kind: 'transfer'; from: number; to: number; amount: string }
-  | { kind: 'replay'; entity: number; back: number };
+  | { kind: 'replay'; entity: number; back: number }
+  | { kind: 'subscribe'; entity: number; plan: number; seats: number }
+  | { kind: 'payment'; entity: number; method: 'ok' | 'declined' }
+  | { kind: 'markPaid'; entity: number; which: number }
+  | {
+      kind: 'subChange';
+      which: number;
+      change: 'seats' | 'plan' | 'pause' | 'resume' | 'cancel' | 'cancelAtEnd';
+      seats: number;
+      plan: number;
+    };
 
 export interface Scenario {
   seed: number;
+  /**
+   * The instant (ms) the scenario starts at: a function of the seed alone, so a reproduction sees the same calendar
+   * (month lengths, DST changes, anchor clamping). Seeds are spaced further apart than a scenario lasts, so a run of
+   * consecutive seeds only ever moves the clock forward.
+   */
+  startAt: number;
   entities: EntitySetup[];
   /** Members per entity; user 0 is a member of every entity. */
   users: number;
@@ -71,7 +87,10 @@ export interface Scenario {
 
 const DAY = 86_400_000;
 
-export function generateScenario(seed: number, opts: { entities: number; months: number }): Scenario {
+export function generateScenario(
+  seed: number,
+  opts: { entities: number; months: number; without?: readonly Op['kind'][] },
+): Scenario {
   const rng = seededRng(seed);
   const entities = Array.from({ length: rng.int(1, Math.max(1, opts.entities)) }, () => entitySetup(rng));
   const users = 2;
@@ -92,7 +111,7 @@ export function generateScenario(seed: number, opts: { entities: number; months:
   let elapsed = 0;
   const target = opts.months * 30 * DAY;
   while (elapsed < target) {
-    const kind = rng.weighted({
+    const weights = {
       event: 30,
       batch: 8,
       late: 6,
@@ -107,7 +126,13 @@ export function generateScenario(seed: number, opts: { entities: number; months:
       price: 2,
       transfer: entities.length > 1 ? 3 : 0,
       replay: 2,
-    });
+      subscribe: 3,
+      subChange: 8,
+      payment: 3,
+      markPaid: 2,
+    } satisfies Record<Op['kind'], number>;
+    for (const kind of opts.without ?? []) weights[kind] = 0;
+    const kind = rng.weighted(weights);
     switch (kind) {
       case 'advance': {
         const ms = rng.weighted({ minutes: 2, hours: 2, days: 4, month: 2 });
@@ -184,9 +209,28 @@ export function generateScenario(seed: number, opts: { entities: number; months:
       case 'replay':
         ops.push({ kind: 'replay', entity: entity(), back: rng.int(0, 2) });
         break;
+      case 'payment':
+        ops.push({ kind: 'payment', entity: entity(), method: rng.chance(0.5) ? 'declined' : 'ok' });
+        break;
+      case 'markPaid':
+        ops.push({ kind: 'markPaid', entity: entity(), which: rng.int(0, 1_000_000) });
+        break;
+      case 'subscribe':
+        ops.push({ kind: 'subscribe', entity: entity(), plan: rng.int(0, 2), seats: rng.int(1, 6) });
+        break;
+      case 'subChange':
+        ops.push({
+          kind: 'subChange',
+          which: rng.int(0, 1_000_000),
+          change: rng.weighted({ seats: 5, plan: 2, pause: 2, resume: 2, cancel: 1, cancelAtEnd: 1 }),
+          seats: rng.int(1, 8),
+          plan: rng.int(0, 1),
+        });
+        break;
     }
   }
-  return { seed, entities, users, ops };
+  const startAt = Date.UTC(2027, 0, 1) + seed * (opts.months * 30 + 40) * DAY + rng.int(0, DAY - 1);
+  return { seed, startAt, entities, users, ops };
 }
 
 function anchorDay(rng: Rng): number {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createDb, type Db } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { closeMeteringPool } from '../activities/metering/meteringPool.js';
@@ -16,13 +16,20 @@ import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
 import { startTimeSkippingEnvironment } from '../test/support/timeSkippingServer.js';
-import { createBillingWorker } from '../worker/createWorker.js';
+import { createBillingWorker, workflowsPath } from '../worker/createWorker.js';
+import { WebhookSink } from './webhookSink.js';
 
 export interface SimulatorServices {
   db: Db;
-  env: TestWorkflowEnvironment;
+  /** The current test server; replaced by restart(). */
+  readonly env: TestWorkflowEnvironment;
   taskQueue: string;
-  app: ReturnType<typeof createApp>;
+  readonly app: ReturnType<typeof createApp>;
+  /** Receives every webhook delivery; each scenario's endpoint points at it. */
+  sink: WebhookSink;
+  sinkUrl: string;
+  /** A fresh test server (its clock at the wall clock again), worker and app: for a scenario that starts earlier. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,37 +69,76 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
   }
   const db = createDb(databaseUrl, 6);
   const local = path.join(projectRoot, '.tools/bin/temporal-test-server');
-  const env = await startTimeSkippingEnvironment(opts.testServerPath ?? (existsSync(local) ? local : undefined));
+  const testServerPath = opts.testServerPath ?? (existsSync(local) ? local : undefined);
   const taskQueue = opts.taskQueue ?? `simulator-${process.pid}`;
-  const worker: Worker = await createBillingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    db,
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : {}),
-    activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true },
-  });
-  const running = worker.run();
-  const app = createApp({
-    db,
-    temporal: env.client,
-    taskQueue,
-    log: createLogger('simulator-api', process.env.SIMULATOR_LOG_LEVEL ?? 'silent'),
-    allowInternalWebhookUrls: true,
-    searchAttributes: false,
-  });
+  // Bundled once: every restart of the test server gets a worker in about a second.
+  const workflowBundle = opts.workflowBundlePath
+    ? { codePath: opts.workflowBundlePath }
+    : { code: (await bundleWorkflowCode({ workflowsPath, logger: quietLogger })).code };
+
+  const start = async () => {
+    const env = await startTimeSkippingEnvironment(testServerPath);
+    const worker: Worker = await createBillingWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      db,
+      workflowBundle,
+      activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true },
+    });
+    const running = worker.run();
+    const app = createApp({
+      db,
+      temporal: env.client,
+      taskQueue,
+      log: createLogger('simulator-api', process.env.SIMULATOR_LOG_LEVEL ?? 'silent'),
+      allowInternalWebhookUrls: true,
+      searchAttributes: false,
+    });
+    return {
+      env,
+      app,
+      async stop() {
+        worker.shutdown();
+        await running;
+        await env.teardown();
+      },
+    };
+  };
+
+  let current = await start();
+  const sink = new WebhookSink();
+  const sinkUrl = await sink.start();
   return {
     db,
-    env,
     taskQueue,
-    app,
+    sink,
+    sinkUrl,
+    get env() {
+      return current.env;
+    },
+    get app() {
+      return current.app;
+    },
+    async restart() {
+      await current.stop();
+      current = await start();
+    },
     async stop() {
-      worker.shutdown();
-      await running;
-      await env.teardown();
+      await current.stop();
+      await sink.stop();
       await closeMeteringPool(db);
       await db.$disconnect();
       for (const stop of stops.reverse()) await stop();
     },
   };
 }
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string) => console.error(message),
+};

@@ -25,7 +25,7 @@ export async function shrinkScenario(
       const candidate: Scenario = { ...best, ops: [...best.ops.slice(0, start), ...best.ops.slice(start + chunk)] };
       if (candidate.ops.length === 0) break;
       tries += 1;
-      const result = await runScenario(services, candidate, { invariantsEvery: 1_000 });
+      const result = await runScenario(services, candidate, { invariantsEvery: 1_000, settleMs: 20_000 });
       if (!result.ok) {
         best = { ...candidate, ops: candidate.ops.slice(0, (result.failure?.opIndex ?? candidate.ops.length) + 1) };
         removedAny = true;

@@ -115,8 +115,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       busy = false;
     }
   };
+  // Validators refuse with the same stable codes the activity uses (the API answers them as they are); a refused
+  // Update leaves nothing in the history.
+  const refuse = (message: string, code: string) => wf.ApplicationFailure.nonRetryable(message, code);
   const notCanceled = () => {
-    if (state.subscription?.status === 'canceled') throw new Error('the subscription is canceled');
+    if (state.subscription?.status === 'canceled')
+      throw refuse('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
   };
 
   wf.setHandler(awaitCreatedUpdate, async () => {
@@ -128,29 +132,31 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     validator: ({ seats }) => {
       notCanceled();
       if (!Number.isSafeInteger(seats) || seats < 1 || seats > 1_000_000)
-        throw new Error('seats must be an integer 1..1000000');
+        throw refuse('seats must be an integer 1..1000000', 'INVALID_SEATS');
     },
   });
   wf.setHandler(changePlanUpdate, ({ planId }) => apply({ kind: 'plan', planId }), {
     validator: ({ planId }) => {
       notCanceled();
-      if (typeof planId !== 'string' || planId.length === 0) throw new Error('planId is required');
+      if (typeof planId !== 'string' || planId.length === 0) throw refuse('planId is required', 'PLAN_NOT_FOUND');
     },
   });
   wf.setHandler(pauseUpdate, (arg) => apply({ kind: 'pause', resumeAt: arg?.resumeAt ?? null }), {
     validator: (arg) => {
       notCanceled();
-      if (state.subscription?.status === 'paused') throw new Error('the subscription is already paused');
+      if (state.subscription?.status === 'paused') {
+        throw refuse('the subscription is already paused', 'SUBSCRIPTION_PAUSED');
+      }
       const resumeAt = arg?.resumeAt;
       if (resumeAt != null && !(Date.parse(resumeAt) > Date.now()))
-        throw new Error('resumeAt must be a future instant');
+        throw refuse('resumeAt must be a future instant', 'INVALID_RESUME_AT');
     },
   });
   wf.setHandler(resumeUpdate, () => apply({ kind: 'resume' }), {
     validator: () => {
       notCanceled();
       if (state.subscription && state.subscription.status !== 'paused')
-        throw new Error('the subscription is not paused');
+        throw refuse('the subscription is not paused', 'SUBSCRIPTION_NOT_PAUSED');
     },
   });
   wf.setHandler(cancelUpdate, (arg) => apply({ kind: 'cancel', atPeriodEnd: arg?.atPeriodEnd ?? false }), {

@@ -49,6 +49,20 @@ export interface GroupResult {
 
 class GrantChangedError extends Error {}
 
+/**
+ * An event of the transaction was refused for a reason that can arise after it was stored (its user left the entity,
+ * its price was removed): it may be a repeat of a stored event, which must get its stored outcome. Rare, so the first
+ * attempt does not look keys up; this sends the transaction round again with the lookup.
+ */
+class StoredEventLookupNeeded extends Error {}
+const MAY_HIDE_A_STORED_EVENT: ReadonlySet<string> = new Set([
+  'NOT_A_MEMBER',
+  'UNKNOWN_EVENT_TYPE',
+  'CURRENCY_MISMATCH',
+  'INVALID_PRICE_DEFINITION',
+  'BEFORE_FIRST_PERIOD',
+]);
+
 const pgErrorCode = (error: unknown) => (error as { code?: unknown })?.code;
 
 /** The event insert hit a stored event's key (a replay, or a conflicting reuse of the key). */
@@ -94,7 +108,7 @@ export async function processWithRetry(pool: MeteringPool, groups: EntityGroup[]
       } catch {
         broken = true;
       }
-      const storedEventFound = isTakenIdempotencyKey(error);
+      const storedEventFound = isTakenIdempotencyKey(error) || error instanceof StoredEventLookupNeeded;
       if (attempt >= 4 || !(storedEventFound || isRetryable(error))) throw error;
       if (storedEventFound) lookUpStoredEvents = true;
     } finally {
@@ -162,6 +176,11 @@ async function processGroups(
   // 3. Rate, limit and draw, event by event in input order, per entity.
   const writes = emptyWrites();
   for (const a of active) rateEntityEvents(a.group, states.get(a.locked.id)!, now, writes, outcomes);
+  if (!lookUpStoredEvents) {
+    for (const o of outcomes.values()) {
+      if (o.status === 'invalid' && MAY_HIDE_A_STORED_EVENT.has(o.code)) throw new StoredEventLookupNeeded();
+    }
+  }
   if (writes.events.length === 0) return { outcomes, webhookEventIds: [] };
 
   // 4. Write everything in one statement.

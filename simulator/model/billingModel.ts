@@ -3,7 +3,17 @@
 // platform's code, and it never reads the platform's state except where the platform legitimately chooses: the exact
 // instant of a close-now (a clock reading), which the model checks lies within the window it was asked in.
 import { boundaryAtOrBefore, nextBoundaryAfter } from './calendar.js';
+import { type Collection, type CollectionEffects, collect, issue, markPaid } from './collectionModel.js';
 import { D, type Dec, lineAmount, type ModelPrice, rateIncrement } from './pricing.js';
+import {
+  type ChangeOutcome,
+  change,
+  type ModelPlan,
+  type ModelSubscription,
+  renew,
+  type SubscriptionChangeSpec,
+  subscribe,
+} from './subscriptionModel.js';
 
 export const MAX_FUTURE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
@@ -81,16 +91,23 @@ export interface ModelEntity {
   /** Webhook rows the model expects, by type. */
   webhooks: Map<string, number>;
   overageBilled: Set<number>;
+  /** The one-off invoices of charge_now subscription changes, in order, with their collection. */
+  oneOffs: Collection[];
+  status: 'active' | 'suspended';
+  paymentMethod: 'ok' | 'declined';
+  /** Every invoice issued, period and one-off, as collection sees it. */
+  collections: Collection[];
 }
 
 export interface PendingItem {
-  kind: 'credit_purchase' | 'adjustment' | 'replay';
+  kind: 'credit_purchase' | 'adjustment' | 'replay' | 'fee' | 'proration';
   amount: Dec;
   /** For replay adjustments: one line per job and event type. */
   group?: string;
 }
 
 export interface ExpectedInvoice {
+  collection: Collection;
   periodStart: number;
   periodEnd: number;
   /** Usage by `${periodStart}|${type}` (periodStart of the events' own period: late usage differs from the invoice's). */
@@ -110,12 +127,26 @@ const zero = () => new D(0);
 export class BillingModel {
   readonly entities: ModelEntity[] = [];
   readonly events: ModelEvent[] = [];
+  readonly subscriptions: ModelSubscription[] = [];
   private grantSeq = 0;
 
   constructor(readonly catalog: Catalog) {}
 
   addEntity(
-    e: Omit<ModelEntity, 'periods' | 'grants' | 'counters' | 'pending' | 'invoices' | 'webhooks' | 'overageBilled'>,
+    e: Omit<
+      ModelEntity,
+      | 'periods'
+      | 'grants'
+      | 'counters'
+      | 'pending'
+      | 'invoices'
+      | 'webhooks'
+      | 'overageBilled'
+      | 'oneOffs'
+      | 'status'
+      | 'paymentMethod'
+      | 'collections'
+    >,
   ) {
     const entity: ModelEntity = {
       ...e,
@@ -126,9 +157,35 @@ export class BillingModel {
       invoices: new Map(),
       webhooks: new Map(),
       overageBilled: new Set(),
+      oneOffs: [],
+      status: 'active',
+      paymentMethod: 'ok',
+      collections: [],
     };
     this.entities.push(entity);
     return entity;
+  }
+
+  /** What the scenario exercised, for the run's summary. */
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const add = (key: string, n = 1) => {
+      out[key] = (out[key] ?? 0) + n;
+    };
+    for (const ev of this.events) {
+      if (ev.outcome.status === 'invalid') continue;
+      add(`events ${ev.outcome.status}`);
+      if (ev.outcome.periodStart !== ev.outcome.billedPeriodStart) add('late events');
+    }
+    for (const e of this.entities) {
+      add('periods closed', e.periods.filter((p) => p.closed).length);
+      add('period invoices', [...e.invoices.values()].filter(Boolean).length);
+      add('one-off invoices', e.oneOffs.length);
+      add('grants', e.grants.length);
+      for (const [type, n] of e.webhooks) add(type, n);
+    }
+    add('subscriptions', this.subscriptions.length);
+    return out;
   }
 
   // ───────────── periods ─────────────
@@ -163,7 +220,55 @@ export class BillingModel {
         this.close(e, open, open.end);
         this.appendUntil(e, open.end);
       }
+      // The subscription workflows renew at their own boundaries; the fees wait for the next period invoice.
+      this.renewSubscriptions(e, now);
+      collect(e, now, this.effects(e));
     }
+  }
+
+  /** What collection changes besides invoices: webhooks, and the subscriptions of a suspended entity. */
+  private effects(e: ModelEntity): CollectionEffects {
+    return {
+      webhook: (type) => this.webhook(e, type),
+      suspension: (suspended) => {
+        for (const sub of this.subscriptions) {
+          if (sub.entity !== e.index) continue;
+          if (suspended && sub.status === 'active') sub.status = 'past_due';
+          if (!suspended && sub.status === 'past_due') sub.status = 'active';
+        }
+      },
+    };
+  }
+
+  /** An invoice paid out of band (mark-paid). */
+  markPaid(e: ModelEntity, collection: Collection): void {
+    markPaid(e, collection, this.effects(e));
+  }
+
+  private renewSubscriptions(e: ModelEntity, upTo: number): void {
+    for (const sub of this.subscriptions) {
+      if (sub.entity !== e.index) continue;
+      for (const amount of renew(e, sub, upTo)) e.pending.push({ kind: 'fee', amount });
+    }
+  }
+
+  subscribe(e: ModelEntity, id: string, plan: ModelPlan, seats: number, at: number): ModelSubscription {
+    const created = subscribe(e, id, plan, seats, at);
+    this.subscriptions.push(created.subscription);
+    e.pending.push({ kind: 'fee', amount: created.fee });
+    return created.subscription;
+  }
+
+  /** A subscription change at `at`: a charge is invoiced at once (one-off invoice), anything else waits. */
+  changeSubscription(sub: ModelSubscription, spec: SubscriptionChangeSpec, at: number): ChangeOutcome {
+    const e = this.entities[sub.entity] as ModelEntity;
+    this.renewSubscriptions(e, at);
+    const outcome = change(sub, spec, at);
+    if ('error' in outcome) return outcome;
+    if (outcome.settlement === 'charge_now') {
+      e.oneOffs.push(issue(e, `one_off:${e.oneOffs.length}`, outcome.net, at, this.effects(e)));
+    } else for (const amount of outcome.lines) e.pending.push({ kind: 'proration', amount });
+    return outcome;
   }
 
   /**
@@ -206,6 +311,9 @@ export class BillingModel {
   // ───────────── invoices ─────────────
 
   private close(e: ModelEntity, period: ModelPeriod, end: number): void {
+    // The close renews every subscription up to the period's end first: the fee of a period beginning there is
+    // billed in advance on this invoice.
+    this.renewSubscriptions(e, end);
     period.closed = true;
     period.end = end;
     const usage = new Map<string, Dec>();
@@ -234,7 +342,9 @@ export class BillingModel {
       e.invoices.set(period.start, null);
       return;
     }
+    const collection = issue(e, `period:${period.start}`, total.greaterThan(0) ? total : zero(), end, this.effects(e));
     e.invoices.set(period.start, {
+      collection,
       periodStart: period.start,
       periodEnd: end,
       usage,
@@ -378,6 +488,19 @@ export class BillingModel {
     const period = this.periodHolding(e, ev.occurredAt);
     if (!period) return { status: 'invalid', code: 'BEFORE_FIRST_PERIOD' };
     const billedIn = period.closed ? (e.periods.find((p) => !p.closed) as ModelPeriod) : period;
+    if (e.status === 'suspended') {
+      return {
+        status: 'rejected',
+        code: 'ENTITY_SUSPENDED',
+        rated: zero(),
+        drawn: zero(),
+        billedLater: zero(),
+        balanceAfter: this.balance(e, Math.max(now, ev.occurredAt)),
+        periodStart: period.start,
+        billedPeriodStart: billedIn.start,
+        usageBefore: e.counters.get(`${ev.type}|${period.start}`) ?? zero(),
+      };
+    }
 
     const asOf = Math.max(now, ev.occurredAt);
     const balanceBefore = this.balance(e, asOf);
@@ -436,7 +559,8 @@ export class BillingModel {
   /** A new limit clears "reached" for every period whose spend is now below it; removing the limit clears all. */
   setLimit(member: ModelMember, limit: Dec | null): void {
     member.limit = limit;
-    for (const [start, spent] of member.spend) {
+    for (const start of [...member.limitReached]) {
+      const spent = member.spend.get(start) ?? zero();
       if (limit === null || spent.lessThan(limit)) member.limitReached.delete(start);
     }
   }

@@ -83,3 +83,26 @@ export function boundaryAtOrBefore(t: number, anchorDay: number, timeZone: strin
     }
   }
 }
+
+/** The local month (1..12) of `t`. */
+export function localMonth(t: number, timeZone: string): number {
+  return Math.floor(localDateKey(t, timeZone) / 100) % 100;
+}
+
+/** The schedule period holding `t`: monthly on the anchor day, or yearly on the anchor day of `anchorMonth`. */
+export function schedulePeriod(
+  t: number,
+  schedule: { interval: 'month' | 'year'; anchorDay: number; timeZone: string; anchorMonth?: number },
+): { start: number; end: number } {
+  const { anchorDay, timeZone } = schedule;
+  if (schedule.interval === 'month') {
+    return { start: boundaryAtOrBefore(t, anchorDay, timeZone), end: nextBoundaryAfter(t, anchorDay, timeZone) };
+  }
+  const month = schedule.anchorMonth ?? 1;
+  let year = Math.floor(localDateKey(t, timeZone) / 10_000) + 1;
+  while (monthlyBoundary(year, month, anchorDay, timeZone) > t) year -= 1;
+  return {
+    start: monthlyBoundary(year, month, anchorDay, timeZone),
+    end: monthlyBoundary(year + 1, month, anchorDay, timeZone),
+  };
+}

@@ -109,6 +109,25 @@ describe('POST /api/billing/events', () => {
     expect(await db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(1);
   });
 
+  it('replays a stored event with its stored outcome even after its user left the entity', async () => {
+    const t = await createMeteringTenant(db);
+    await grantCredits(db, t.organizationId, t.entityId, '10.00');
+    const event = eventBody(t);
+    const first = await post(t.ingestKey, event);
+    expect(first.body.status).toBe('accepted');
+    // The user leaves the entity; a retry of the stored event still gets the stored outcome, not NOT_A_MEMBER.
+    await db.entityUser.updateMany({
+      where: { entityId: t.entityId, userId: t.userIds[0] },
+      data: { deletedAt: new Date() },
+    });
+    const again = await post(t.ingestKey, event);
+    expect([again.res.status, again.body]).toEqual([200, { ...first.body, replayed: true }]);
+    // A new event of that user is refused, and so is a conflicting reuse of the key.
+    expect((await post(t.ingestKey, eventBody(t))).body.code).toBe('NOT_A_MEMBER');
+    expect((await post(t.ingestKey, { ...event, quantity: 2 })).body.code).toBe('IDEMPOTENCY_KEY_CONFLICT');
+    expect(await db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
+  });
+
   it('rates graduated tiers against the period counter', async () => {
     const t = await createMeteringTenant(db, {
       overagePolicy: 'bill',
