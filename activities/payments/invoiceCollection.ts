@@ -10,6 +10,7 @@
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
+import { suspendEntity } from './entitySuspension.js';
 import { collectionPaymentKey, lockInvoiceRow } from './invoiceSettlement.js';
 import { chargeTarget } from './paymentCustomers.js';
 import type { PaymentProvider } from './paymentProvider.js';
@@ -178,28 +179,16 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
             },
           }),
         ];
-        // Read under the entity's row lock, which lockInvoiceRow took.
-        const entity = await tx.entity.findUniqueOrThrow({ where: { id: invoice.entityId } });
-        if (entity.status !== 'suspended') {
-          await tx.entity.update({ where: { id: entity.id }, data: { status: 'suspended', suspendedAt: at } });
-          await tx.entitySubscription.updateMany({
-            where: { entityId: entity.id, status: 'active' },
-            data: { status: 'past_due' },
-          });
-          ids.push(
-            await recordWebhookEvent(tx, {
-              ...base,
-              type: 'entity.suspended',
-              idempotencyKey: `entity.suspended:${entity.id}:${invoice.id}`,
-              payload: {
-                entityId: entity.id,
-                invoiceId: invoice.id,
-                reason: 'invoice_past_due',
-                suspendedAt: at.toISOString(),
-              },
-            }),
-          );
-        }
+        // Under the entity's row lock, which lockInvoiceRow took.
+        ids.push(
+          ...(await suspendEntity(tx, {
+            ...base,
+            at,
+            reason: 'invoice_past_due',
+            invoiceId: invoice.id,
+            idempotencyKey: `entity.suspended:${invoice.entityId}:${invoice.id}`,
+          })),
+        );
         return { webhookEventIds: ids };
       });
     },

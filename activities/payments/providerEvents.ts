@@ -13,6 +13,7 @@ import type { Db, Prisma } from '../db.js';
 import { chargeRefunded } from '../refunds/refundEvents.js';
 import type { AttemptOutcome } from './attemptOutcomes.js';
 import { recordAttemptOutcome } from './attemptOutcomes.js';
+import { disputeClosed, disputeCreated } from './disputes.js';
 import { collectionPaymentKey } from './invoiceSettlement.js';
 
 type Tx = Prisma.TransactionClient;
@@ -47,8 +48,13 @@ export interface HandlerResult {
   webhookEventIds?: string[];
 }
 
-/** Applies the event in `tx`; called once per event. */
-export type ProviderEventHandler = (tx: Tx, event: ProviderEventInput, at: Date) => Promise<HandlerResult>;
+/** Applies the event of `provider` in `tx`; called once per event. */
+export type ProviderEventHandler = (
+  tx: Tx,
+  event: ProviderEventInput,
+  at: Date,
+  provider: string,
+) => Promise<HandlerResult>;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -111,6 +117,8 @@ const handlers: ReadonlyMap<string, ProviderEventHandler> = new Map<string, Prov
   ['payment_intent.succeeded', paymentIntentOutcome],
   ['payment_intent.payment_failed', paymentIntentOutcome],
   ['charge.refunded', chargeRefunded],
+  ['charge.dispute.created', disputeCreated],
+  ['charge.dispute.closed', disputeClosed],
 ]);
 
 export async function applyProviderEvent(
@@ -132,7 +140,7 @@ export async function applyProviderEvent(
       return { replayed: true, outcome: seen.outcome, signals: [], webhookEventIds: [] };
     }
     const handler = handlers.get(event.type);
-    const result: HandlerResult = handler ? await handler(tx, event, at) : { outcome: 'ignored' };
+    const result: HandlerResult = handler ? await handler(tx, event, at, provider) : { outcome: 'ignored' };
     await tx.providerEvent.update({
       where: { provider_eventId: { provider, eventId: event.id } },
       data: { outcome: result.outcome },

@@ -29,7 +29,11 @@ const SettingsSchema = z
     dunningDays: DunningDays,
     downgradeCreditPolicy: DowngradeCreditPolicy,
     suspendOnDispute: z.boolean().openapi({
-      description: 'A dispute opened at the payment provider suspends the entity until it is closed',
+      description:
+        'true: a dispute (chargeback) opened at the payment provider suspends the paying entity (entity.suspended, ' +
+        'reason payment_disputed; metering refuses its events with ENTITY_SUSPENDED) until the dispute is closed, won ' +
+        'or lost, and nothing else holds the suspension. Every dispute sends payment.disputed either way.',
+      example: false,
     }),
   })
   .openapi('PaymentSettings');
@@ -40,7 +44,9 @@ const SettingsPatch = z
     downgradeCreditPolicy: DowngradeCreditPolicy.optional(),
     suspendOnDispute: z.boolean().optional(),
   })
-  .openapi('PaymentSettingsPatch', { example: { dunningDays: [2, 5, 10, 14], downgradeCreditPolicy: 'refund' } });
+  .openapi('PaymentSettingsPatch', {
+    example: { dunningDays: [2, 5, 10, 14], downgradeCreditPolicy: 'refund', suspendOnDispute: true },
+  });
 
 const tags = ['Payments'];
 const path = '/api/billing/payment-settings';

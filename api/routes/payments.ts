@@ -49,9 +49,12 @@ const AttemptSchema = z
 const DisputeSummary = z
   .object({
     id: z.uuid(),
-    status: z.enum(['open', 'won', 'lost']),
-    amount: z.string(),
-    reason: z.string().nullable(),
+    status: z.enum(['open', 'won', 'lost']).openapi({
+      description:
+        'open until the provider closes it; won: the money stays; lost: the provider returned it to the payer',
+    }),
+    amount: z.string().openapi({ description: 'The disputed amount, in the payment currency', example: '49.00' }),
+    reason: z.string().nullable().openapi({ description: "The provider's reason", example: 'fraudulent' }),
     openedAt: Timestamp,
     closedAt: NullableTimestamp,
   })

@@ -215,6 +215,158 @@ describe('Stripe webhooks in', () => {
     );
   }, 60_000);
 
+  it('a dispute marks the payment disputed and notifies; by default the entity stays active', async () => {
+    const c = await collect('pm_card_visa');
+    expect(await c.handle.result()).toMatchObject({ status: 'paid' });
+    const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: c.invoice.id } });
+    const opened = {
+      id: `evt_dispute_${c.invoice.id}`,
+      type: 'charge.dispute.created',
+      data: {
+        object: {
+          id: `dp_${c.invoice.id}`,
+          object: 'dispute',
+          payment_intent: payment.providerRef,
+          amount: 4900,
+          currency: 'usd',
+          reason: 'fraudulent',
+          status: 'needs_response',
+        },
+      },
+    };
+    expect((await post(opened)).body.outcome).toBe('dispute_opened');
+    expect((await post({ ...opened, id: `${opened.id}_again` })).body.outcome).toBe('already_recorded');
+    const admin = caller(app, c.tenant.adminKey);
+    const shown = await admin('GET', `/api/billing/payments/${payment.id}`);
+    expect(shown.body.disputed).toBe(true);
+    expect(
+      shown.body.disputes.map((d: { status: string; amount: string; reason: string }) => [
+        d.status,
+        d.amount,
+        d.reason,
+      ]),
+    ).toEqual([['open', '49.00', 'fraudulent']]);
+    const notice = await db.webhookEvent.findFirstOrThrow({
+      where: { entityId: c.tenant.entityId, type: 'payment.disputed' },
+    });
+    expect(notice.payload).toMatchObject({
+      paymentId: payment.id,
+      invoiceId: c.invoice.id,
+      amount: '49.00',
+      entitySuspended: false,
+    });
+    expect((await db.entity.findUniqueOrThrow({ where: { id: c.tenant.entityId } })).status).toBe('active');
+    const closed = await post({
+      id: `evt_dispute_closed_${c.invoice.id}`,
+      type: 'charge.dispute.closed',
+      data: { object: { id: `dp_${c.invoice.id}`, object: 'dispute', status: 'won' } },
+    });
+    expect(closed.body.outcome).toBe('dispute_closed');
+    expect((await db.dispute.findFirstOrThrow({ where: { paymentId: payment.id } })).status).toBe('won');
+  }, 60_000);
+
+  it('suspendOnDispute: the entity is suspended until the dispute closes; paying another invoice does not lift it', async () => {
+    const c = await collect('pm_card_visa');
+    expect(await c.handle.result()).toMatchObject({ status: 'paid' });
+    const admin = caller(app, c.tenant.adminKey);
+    expect(
+      (await admin('PATCH', '/api/billing/payment-settings', { suspendOnDispute: true })).body.suspendOnDispute,
+    ).toBe(true);
+    const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: c.invoice.id } });
+    await post({
+      id: `evt_dispute_${c.invoice.id}`,
+      type: 'charge.dispute.created',
+      data: {
+        object: {
+          id: `dp_${c.invoice.id}`,
+          object: 'dispute',
+          payment_intent: payment.providerRef,
+          amount: 4900,
+          reason: 'product_not_received',
+        },
+      },
+    });
+    const entity = await db.entity.findUniqueOrThrow({ where: { id: c.tenant.entityId } });
+    expect(entity.status).toBe('suspended');
+    const suspended = await db.webhookEvent.findFirstOrThrow({
+      where: { entityId: c.tenant.entityId, type: 'entity.suspended' },
+    });
+    expect(suspended.payload).toMatchObject({ reason: 'payment_disputed', invoiceId: c.invoice.id });
+
+    const other = await createOpenInvoice(db, {
+      organizationId: c.tenant.organizationId,
+      entityId: c.tenant.entityId,
+      amount: '5',
+      periodStart: new Date('2026-11-01T00:00:00Z'),
+      periodEnd: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect((await admin('POST', `/api/billing/invoices/${other.id}/mark-paid`)).status).toBe(200);
+    expect((await db.entity.findUniqueOrThrow({ where: { id: c.tenant.entityId } })).status).toBe('suspended');
+
+    await post({
+      id: `evt_dispute_lost_${c.invoice.id}`,
+      type: 'charge.dispute.closed',
+      data: { object: { id: `dp_${c.invoice.id}`, object: 'dispute', status: 'lost' } },
+    });
+    expect((await db.entity.findUniqueOrThrow({ where: { id: c.tenant.entityId } })).status).toBe('active');
+    const reactivated = await db.webhookEvent.findMany({
+      where: { entityId: c.tenant.entityId, type: 'entity.reactivated' },
+    });
+    expect(reactivated.map((e) => (e.payload as { reason: string }).reason)).toEqual(['dispute_closed']);
+    expect((await db.dispute.findFirstOrThrow({ where: { paymentId: payment.id } })).status).toBe('lost');
+  }, 60_000);
+
+  it('a closed dispute event that overtook its created event: recorded opened and closed at once; the late created changes nothing', async () => {
+    const c = await collect('pm_card_visa');
+    expect(await c.handle.result()).toMatchObject({ status: 'paid' });
+    const admin = caller(app, c.tenant.adminKey);
+    await admin('PATCH', '/api/billing/payment-settings', { suspendOnDispute: true });
+    const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: c.invoice.id } });
+    const dispute = {
+      id: `dp_early_${c.invoice.id}`,
+      object: 'dispute',
+      payment_intent: payment.providerRef,
+      charge: 'ch_early',
+      amount: 1250,
+      currency: 'usd',
+      reason: 'duplicate',
+    };
+    const closed = await post({
+      id: `evt_closed_first_${c.invoice.id}`,
+      type: 'charge.dispute.closed',
+      data: { object: { ...dispute, status: 'won' } },
+    });
+    expect(closed.body.outcome).toBe('dispute_closed');
+    const late = await post({
+      id: `evt_created_late_${c.invoice.id}`,
+      type: 'charge.dispute.created',
+      data: { object: { ...dispute, status: 'needs_response' } },
+    });
+    expect(late.body.outcome).toBe('already_recorded');
+    const rows = await db.dispute.findMany({ where: { paymentId: payment.id } });
+    expect(rows.map((d) => [d.status, d.amount.toFixed(2), d.reason, d.suspendedEntity])).toEqual([
+      ['won', '12.50', 'duplicate', false],
+    ]);
+    expect((await db.entity.findUniqueOrThrow({ where: { id: c.tenant.entityId } })).status).toBe('active');
+    const types = await db.webhookEvent.findMany({
+      where: { entityId: c.tenant.entityId, type: { startsWith: 'payment.' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(types.map((e) => e.type)).toEqual(['payment.disputed', 'payment.dispute_closed']);
+    expect(types[1]!.payload).toMatchObject({ status: 'won', paymentId: payment.id, invoiceId: c.invoice.id });
+  }, 60_000);
+
+  it('a dispute about a payment the platform does not know changes nothing', async () => {
+    const before = await db.dispute.count();
+    const res = await post({
+      id: 'evt_dispute_foreign',
+      type: 'charge.dispute.created',
+      data: { object: { id: 'dp_foreign', object: 'dispute', payment_intent: 'pi_elsewhere', amount: 100 } },
+    });
+    expect([res.status, res.body.outcome]).toEqual([200, 'unknown_payment']);
+    expect(await db.dispute.count()).toBe(before);
+  }, 60_000);
+
   it('a bad, missing or foreign signature is 401 and changes nothing', async () => {
     const before = await db.providerEvent.count();
     const event = { id: 'evt_forged', type: 'payment_intent.succeeded', data: { object: { id: 'pi_forged' } } };
