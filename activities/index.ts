@@ -13,6 +13,7 @@ import { createInvoiceCollectionActivities } from './payments/invoiceCollection.
 import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
+import { createRefundActivities } from './refunds/refundActivities.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
 import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
@@ -46,10 +47,12 @@ export function createActivities({
   resolveWebhookHost,
   searchAttributes = true,
 }: ActivityDeps) {
+  const provider = paymentProvider ?? createSandboxPaymentProvider();
   return {
     ...createBillingCycleActivities(db),
     ...createCloseBillingPeriodActivities(db),
-    ...createInvoiceCollectionActivities(db, paymentProvider ?? createSandboxPaymentProvider()),
+    ...createInvoiceCollectionActivities(db, provider),
+    ...createRefundActivities(db, provider),
     ...createSubscriptionLifecycleActivities(db),
     ...createCreditGrantExpiryActivities(db),
     ...createWebhookDeliveryActivities(db, {
@@ -58,7 +61,7 @@ export function createActivities({
       resolve: resolveWebhookHost,
     }),
     ...createWebhookDispatchActivities(db, temporal, taskQueue, searchAttributes),
-    ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes),
+    ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes, provider),
     ...createBillingJobActivities(db),
     ...createEventReplayActivities(db),
     ...createBatchImportActivities(db),

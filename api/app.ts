@@ -2,6 +2,7 @@
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -14,10 +15,15 @@ import { readRequestBody } from './requestBody.js';
 import type { AppDeps, RouteDeps } from './routeDeps.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { unavailableDependency } from './unavailableDependency.js';
 
 export function createApp(appDeps: AppDeps) {
-  const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
+  const deps: RouteDeps = {
+    ...appDeps,
+    outbox: createOutboxDispatcher(appDeps),
+    paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
+  };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
     defaultHook: (result, c) => {
@@ -76,6 +82,8 @@ export function createApp(appDeps: AppDeps) {
 
   // Size first: nothing (auth, idempotency, validation) reads a body over the limit; read once, then cached.
   app.use('/api/*', readRequestBody());
+  // Payment providers' webhooks are authenticated by their signature, not an API key: before authenticate().
+  app.route('/', providerWebhookRoutes(deps));
   app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
@@ -109,6 +117,12 @@ const TAGS = [
   { name: 'Price books', description: 'Event prices: flat, graduated or volume tiers.' },
   { name: 'Seat plans', description: 'Monthly or annual per-seat prices for subscriptions.' },
   { name: 'Invoices', description: 'Consolidated period invoices: lines, void, mark paid, HTML rendering.' },
+  {
+    name: 'Payments',
+    description:
+      'Payment methods (provider tokens only: PCI DSS SAQ-A), payments and their attempts, retries, refunds, credit ' +
+      'notes, disputes and the payment settings of the organization.',
+  },
   { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
   { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
   { name: 'Legacy', description: 'Pre-platform endpoints kept working for existing integrations. Deprecated.' },

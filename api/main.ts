@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
+import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
@@ -25,6 +26,8 @@ const app = createApp({
   allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
   apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
   liveness,
+  paymentProvider: createPaymentProvider(config),
+  stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {

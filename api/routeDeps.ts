@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
+import type { PaymentProvider } from '../activities/payments/paymentProvider.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
 import type { OutboxDispatcher } from './outboxDispatcher.js';
 import type { RateLimitOptions } from './rateLimit.js';
@@ -27,9 +28,14 @@ export interface AppDeps {
    * runs on): workflows are started without OrganizationId/EntityId. Default true.
    */
   searchAttributes?: boolean | undefined;
+  /** PAYMENT_PROVIDER: attaches payment methods, refunds, immediate purchases. Default: the sandbox. */
+  paymentProvider?: PaymentProvider | undefined;
+  /** STRIPE_WEBHOOK_SECRET: verifies POST /api/providers/stripe/webhooks (unset: that route answers 503). */
+  stripeWebhookSecret?: string | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
 export interface RouteDeps extends AppDeps {
   outbox: OutboxDispatcher;
+  paymentProvider: PaymentProvider;
 }

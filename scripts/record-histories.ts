@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 const files = [
   'test/workflows/billingCycle.timeskipping.test.ts',
   'test/workflows/invoiceCollection.timeskipping.test.ts',
+  'test/workflows/invoiceSettlement.timeskipping.test.ts',
+  'test/workflows/paymentContract.timeskipping.test.ts',
+  'test/workflows/stripeWebhooks.timeskipping.test.ts',
+  'test/workflows/downgradeRefund.timeskipping.test.ts',
   'test/workflows/subscription.timeskipping.test.ts',
   'test/workflows/creditGrant.timeskipping.test.ts',
   'test/workflows/webhookDelivery.timeskipping.test.ts',

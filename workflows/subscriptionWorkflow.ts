@@ -3,7 +3,8 @@
 // id, and return what was charged or credited. Timers: a scheduled resume and the period end (renewal, cancel at
 // period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
 // A change settled charge_now comes back with its own numbered invoice: the workflow announces it (invoice.finalized)
-// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does.
+// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does. A credit the
+// organization refunds in cash comes back with its refunds, which the workflow carries out before the Update returns.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
@@ -20,6 +21,7 @@ const {
   applySubscriptionChange,
   dispatchWebhookEvents,
   startInvoiceCollection,
+  executeRefunds,
 } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -27,6 +29,8 @@ const {
 
 /** Histories recorded before charge_now changes had invoices of their own never collected one. */
 export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
+/** Histories recorded before downgrade credits could be refunded in cash never carried refunds out. */
+export const DOWNGRADE_REFUNDS_PATCH = 'downgrade-refunds';
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string;
@@ -93,6 +97,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         change,
       });
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
+      if (applied.refundIds && applied.refundIds.length > 0 && wf.patched(DOWNGRADE_REFUNDS_PATCH)) {
+        // A credit refunded in cash (the organization's policy): the provider returns it now, credit notes follow.
+        const refunded = await executeRefunds({ refundIds: applied.refundIds });
+        if (refunded.webhookEventIds.length > 0) {
+          await dispatchWebhookEvents({ webhookEventIds: refunded.webhookEventIds });
+        }
+      }
       state.subscription = result.subscription;
       state.lastChange = result;
       state.changesApplied += 1;

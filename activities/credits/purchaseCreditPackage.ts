@@ -8,6 +8,7 @@
 // between the charge and the commit never charges twice.
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
+import { chargeTarget } from '../payments/paymentCustomers.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
@@ -102,16 +103,28 @@ export async function purchaseCreditPackage(
   if (payment === 'immediate') {
     if (!deps.provider)
       throw new UnprocessableError('PAYMENT_UNAVAILABLE', 'no payment provider is configured', 'payment');
-    const paymentMethod = entity.defaultPaymentMethod ?? 'pm_card_ok';
+    const target = await chargeTarget(db, deps.provider, entity);
+    const paymentMethod = target.paymentMethod;
+    if (!paymentMethod)
+      throw new PaymentFailedError('payment_method_missing', 'The entity has no default payment method.');
     const result = await deps.provider.charge({
       idempotencyKey: chargeKey,
       amount: price.round().toString(),
       currency: price.currency,
       paymentMethod,
+      customerRef: target.customerRef,
       attempt: 1,
       description: `Credit package ${pkg.name}`,
+      metadata: { purpose: 'credit_purchase', organizationId, entityId: entity.id, packageId: pkg.id },
     });
     if (result.status === 'failed') throw new PaymentFailedError(result.errorCode, result.errorMessage);
+    // Credits are granted only for money taken: a charge still processing (not a card payment) is refused.
+    if (result.status === 'processing') {
+      throw new PaymentFailedError(
+        'payment_processing',
+        'The payment is still processing; pay on the invoice instead.',
+      );
+    }
     charge = { providerRef: result.providerRef, provider: deps.provider.name, paymentMethod };
   }
 

@@ -23,7 +23,10 @@
 //                          subscribed endpoint that existed when the row was written
 //   period_tiling, event_period, usage_counters, event_invoiced: billing periods and what they bill, see
 //                          periodInvariants.ts
+//   invoice_payment, payment_attempts, payment_refunds, refund_credit_note, credit_note_numbering, payment_disputes:
+//                          payments, refunds, credit notes and disputes, see paymentInvariants.ts
 import type { Db } from '../db.js';
+import { checkPaymentInvariants, type PaymentViolation } from './paymentInvariants.js';
 import { checkPeriodInvariants } from './periodInvariants.js';
 
 export type InvariantRule =
@@ -40,7 +43,8 @@ export type InvariantRule =
   | 'period_tiling'
   | 'event_period'
   | 'usage_counters'
-  | 'event_invoiced';
+  | 'event_invoiced'
+  | PaymentViolation['rule'];
 
 export interface InvariantViolation {
   rule: InvariantRule;
@@ -271,5 +275,6 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
   );
 
   violations.push(...(await checkPeriodInvariants(db, org)));
+  violations.push(...(await checkPaymentInvariants(db, org)));
   return { checkedAt: now.toISOString(), violations };
 }

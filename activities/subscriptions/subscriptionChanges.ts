@@ -12,6 +12,7 @@ import {
   type SubscriptionChange,
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
+import { writeDowngradeRefunds } from '../refunds/downgradeRefunds.js';
 import { chargeNowInvoiceId, finalizeChargeNowInvoice, writeChargeNowInvoice } from './chargeNowInvoice.js';
 import { type LockedSubscription, lockSubscription, renewIfDue, type Tx, toSeatPlan } from './subscriptionPeriods.js';
 import {
@@ -72,7 +73,16 @@ async function writeProration(tx: Tx, sub: LockedSubscription, changeId: string,
 }
 
 /** A change's result before its one-off invoice (if any) is numbered: the invoice's id stands in for it. */
-type Applied = { result: ChangeResult; invoiceId: string | null };
+type Applied = { result: ChangeResult; invoiceId: string | null; refundIds: string[] };
+
+const downgradeRefundIds = async (tx: Tx, subscriptionId: string, changeId: string) =>
+  (
+    await tx.refund.findMany({
+      where: { idempotencyKey: { startsWith: `downgrade:${subscriptionId}:${changeId}:` } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    })
+  ).map((r) => r.id);
 
 async function storedResult(tx: Tx, subscriptionId: string, changeId: string): Promise<Applied | null> {
   const change = await tx.subscriptionChange.findUnique({
@@ -98,14 +108,15 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
       subscription: toSnapshot(sub),
     },
     invoiceId: await chargeNowInvoiceId(tx, subscriptionId, changeId),
+    refundIds: await downgradeRefundIds(tx, subscriptionId, changeId),
   };
 }
 
 export async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> {
-  const { result, invoiceId } = await applyInTransaction(db, input);
+  const { result, invoiceId, refundIds } = await applyInTransaction(db, input);
   // After the commit, like the period close: number the one-off invoice (a retry finds the number it was given).
   const invoice = invoiceId ? await finalizeChargeNowInvoice(db, invoiceId, result.currency) : null;
-  return { ...result, invoice };
+  return { ...result, invoice, ...(refundIds.length > 0 ? { refundIds } : {}) };
 }
 
 function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
@@ -211,6 +222,16 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
     if (proration) await writeProration(tx, sub, input.changeId, proration);
     const invoiceId =
       proration?.settlement === 'charge_now' ? await writeChargeNowInvoice(tx, sub, input.changeId, at) : null;
+    const refundIds =
+      proration?.settlement === 'credit_next_invoice'
+        ? await writeDowngradeRefunds(tx, {
+            organizationId: sub.entity.organizationId,
+            entityId: sub.entityId,
+            subscriptionId: sub.id,
+            changeId: input.changeId,
+            net: proration.net,
+          })
+        : [];
     await tx.subscriptionChange.create({
       data: {
         subscriptionId: sub.id,
@@ -224,6 +245,10 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
       },
     });
     const refreshed = (await lockSubscription(tx, sub.id))!;
-    return { result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed), invoiceId };
+    return {
+      result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed),
+      invoiceId,
+      refundIds,
+    };
   });
 }

@@ -63,6 +63,11 @@ export interface ChangeResult {
   subscription: SubscriptionSnapshot;
   /** charge_now: the change's own invoice, numbered; null otherwise (and for changes made before one-off invoices). */
   invoice?: ChargedInvoice | null;
+  /**
+   * A credit refunded in cash (the organization's `refund` downgrade credit policy): its refunds, written with the
+   * change and carried out by the workflow after it (refunds/downgradeRefunds.ts).
+   */
+  refundIds?: string[];
 }
 
 /** Stable codes for invalid changes (non-retryable activity failures; the API maps them to 409/422). */

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { startInvoiceCollectionWorkflow } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { organizationDunningDays } from '../payments/paymentSettings.js';
 import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
 export function createWebhookDispatchActivities(
@@ -11,7 +12,10 @@ export function createWebhookDispatchActivities(
   searchAttributes = true,
 ) {
   return {
-    /** Starts invoice:<invoiceId> (fixed id; never a second run). */
+    /**
+     * Starts invoice:<invoiceId> (fixed id; never a second run), on the dunning schedule given, else the
+     * organization's (Organization.dunningDays, read now: a change applies to collections started after it).
+     */
     async startInvoiceCollection(input: {
       invoiceId: string;
       organizationId: string;
@@ -22,7 +26,7 @@ export function createWebhookDispatchActivities(
       const started = await startInvoiceCollectionWorkflow(
         { temporal, taskQueue, searchAttributes },
         { id: input.invoiceId, organizationId: input.organizationId, entityId: input.entityId },
-        input.dunningDays,
+        input.dunningDays ?? (await organizationDunningDays(db, input.organizationId)),
       );
       return { started };
     },

@@ -18,7 +18,11 @@ import { legacyCustomerRoutes } from './legacyCustomers.js';
 import { legacyInvoiceRoutes } from './legacyInvoices.js';
 import { organizationRoutes } from './organizations.js';
 import { outboxEventRoutes } from './outboxEvents.js';
+import { paymentMethodRoutes } from './paymentMethods.js';
+import { paymentSettingsRoutes } from './paymentSettings.js';
+import { paymentRoutes } from './payments.js';
 import { priceBookRoutes } from './priceBooks.js';
+import { refundRoutes } from './refunds.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
@@ -41,6 +45,10 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', priceBookRoutes(deps))
       .route('/', seatPlanRoutes(deps))
       .route('/', invoiceRoutes(deps))
+      .route('/', paymentMethodRoutes(deps))
+      .route('/', paymentRoutes(deps))
+      .route('/', paymentSettingsRoutes(deps))
+      .route('/', refundRoutes(deps))
       .route('/', webhookEndpointRoutes(deps))
       .route('/', auditLogRoutes(deps))
       .route('/', legacyCustomerRoutes(deps))
