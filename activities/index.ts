@@ -14,6 +14,7 @@ import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
+import { createTestClockActivities } from './testClocks/testClockAdvance.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
 import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
 import type { ResolveHost } from './webhooks/webhookUrlPolicy.js';
@@ -62,6 +63,7 @@ export function createActivities({
     ...createBillingJobActivities(db),
     ...createEventReplayActivities(db),
     ...createBatchImportActivities(db),
+    ...createTestClockActivities(db, temporal),
   };
 }
 

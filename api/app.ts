@@ -2,6 +2,7 @@
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -17,7 +18,12 @@ import { apiRoutes } from './routes/index.js';
 import { unavailableDependency } from './unavailableDependency.js';
 
 export function createApp(appDeps: AppDeps) {
-  const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
+  const describeTenant = createTenantDescriber(appDeps.db);
+  const deps: RouteDeps = {
+    ...appDeps,
+    describeTenant,
+    outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
+  };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
     defaultHook: (result, c) => {

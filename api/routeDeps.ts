@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
+import type { DescribeTenant } from '../temporal/workflowStarts.js';
 import type { OutboxDispatcher } from './outboxDispatcher.js';
 import type { RateLimitOptions } from './rateLimit.js';
 
@@ -32,4 +33,6 @@ export interface AppDeps {
 /** What every route module may use: the app's dependencies plus services built from them. */
 export interface RouteDeps extends AppDeps {
   outbox: OutboxDispatcher;
+  /** Names and test clock of a tenant, for every workflow the API starts (temporal/workflowStarts.ts). */
+  describeTenant: DescribeTenant;
 }

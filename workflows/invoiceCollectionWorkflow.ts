@@ -10,6 +10,8 @@
 // be lost, the next attempt re-reads the invoice and charges nothing (chargeInvoice: already_paid, not_collectible).
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const { chargeInvoice, markInvoicePastDue, dispatchWebhookEvents } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -19,7 +21,7 @@ const { chargeInvoice, markInvoicePastDue, dispatchWebhookEvents } = wf.proxyAct
 export const DEFAULT_DUNNING_DAYS: readonly number[] = [1, 3, 7];
 const DAY_MS = 86_400_000;
 
-export interface InvoiceCollectionInput {
+export interface InvoiceCollectionInput extends TestClockInput, RunNamesInput {
   invoiceId: string;
   organizationId: string;
   entityId: string;
@@ -58,6 +60,15 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   let retryRequested: { paymentMethod?: string } | null = null;
   let settled: InvoiceSettled | null = null;
   wf.setHandler(collectionStateQuery, () => state);
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Collection of invoice ${input.invoiceId} of ${tenantLabel(input.names, input.entityId)}`;
+  const describe = () =>
+    wf.setCurrentDetails(
+      `${runName}: ${state.status}, ${state.attempts} attempts${state.nextAttemptAt ? `, next ${state.nextAttemptAt}` : ''}`,
+    );
+  describe();
   wf.setHandler(retryPaymentSignal, (arg) => {
     retryRequested = arg ?? {};
   });
@@ -73,13 +84,13 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     return true;
   };
 
-  const firstAttemptAt = Date.now();
+  const firstAttemptAt = now();
   const attempt = async (nextAttemptAt: string | null, paymentMethod?: string): Promise<boolean> => {
     state.attempts += 1;
     const result = await chargeInvoice({
       invoiceId: input.invoiceId,
       attempt: state.attempts,
-      at: new Date(Date.now()).toISOString(),
+      at: new Date(now()).toISOString(),
       nextAttemptAt,
       ...(paymentMethod ? { paymentMethod } : {}),
     });
@@ -101,18 +112,24 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     if (nextAt === null) break;
     state.status = 'dunning';
     state.nextAttemptAt = nextAt;
-    await wf.condition(() => retryRequested !== null || settled !== null, Math.max(0, Date.parse(nextAt) - Date.now()));
+    describe();
+    const wake = () => retryRequested !== null || settled !== null;
+    if (clock) await clock.until(Date.parse(nextAt), wake);
+    else await wf.condition(wake, Math.max(0, Date.parse(nextAt) - Date.now()));
   }
   if (stopIfSettled()) return state;
 
   state.status = 'past_due';
   state.nextAttemptAt = null;
-  const pastDue = await markInvoicePastDue({ invoiceId: input.invoiceId, at: new Date(Date.now()).toISOString() });
+  describe();
+  const pastDue = await markInvoicePastDue({ invoiceId: input.invoiceId, at: new Date(now()).toISOString() });
   if (pastDue.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: pastDue.webhookEventIds });
 
   // Suspended until someone pays: each retryPayment signal is one more attempt; a settlement elsewhere ends it.
   for (;;) {
-    await wf.condition(() => retryRequested !== null || settled !== null);
+    const waitForPayment = () => retryRequested !== null || settled !== null;
+    if (clock) await clock.idleUntil(waitForPayment);
+    else await wf.condition(waitForPayment);
     if (stopIfSettled()) return state;
     // A settlement a worker without the patch saw (replayed) does not stop it: wait for a retry as that worker did.
     if (retryRequested === null) await wf.condition(() => retryRequested !== null);

@@ -10,6 +10,7 @@ import {
   startSubscriptionWorkflow,
 } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
 
 export interface ReconcileReport {
@@ -26,9 +27,10 @@ export function createReconciliationActivities(
   taskQueue: string,
   searchAttributes = true,
 ) {
+  const describeTenant = createTenantDescriber(db);
   const deps = () => {
     if (!temporal) throw new Error('reconciliation needs a Temporal client');
-    return { temporal, taskQueue, searchAttributes };
+    return { temporal, taskQueue, searchAttributes, describeTenant };
   };
   return {
     async reconcileWorkflows(input: { limit?: number; outboxOlderThanMs?: number } = {}): Promise<ReconcileReport> {

@@ -22,6 +22,7 @@ import { priceBookRoutes } from './priceBooks.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
+import { testClockRoutes } from './testClocks.js';
 import { userLimitRoutes } from './userLimits.js';
 import { userRoutes } from './users.js';
 import { webhookEndpointRoutes } from './webhookEndpoints.js';
@@ -32,6 +33,7 @@ export function apiRoutes(deps: RouteDeps) {
       // Platform resources.
       .route('/', organizationRoutes(deps))
       .route('/', apiKeyRoutes(deps))
+      .route('/', testClockRoutes(deps))
       .route('/', entityRoutes(deps))
       .route('/', billingWorkflowRoutes(deps))
       .route('/', billingJobRoutes(deps))
