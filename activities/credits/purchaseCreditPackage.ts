@@ -10,6 +10,7 @@ import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { lockCreditEntity } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -115,7 +116,8 @@ export async function purchaseCreditPackage(
     charge = { providerRef: result.providerRef, provider: deps.provider.name, paymentMethod };
   }
 
-  const now = deps.now ?? new Date();
+  // An entity on a test clock buys at the clock's time (its validity runs from there).
+  const now = deps.now ?? (await entityClockNow(db, entity.testClockId)) ?? new Date();
   try {
     return await db.$transaction(
       async (tx) => {

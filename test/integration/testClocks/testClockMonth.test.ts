@@ -158,6 +158,10 @@ describe('a test clock', () => {
     // To the middle of March: nothing falls due, the clock is ready again once the workflows have seen the time.
     await advance('2027-03-15T00:00:00Z');
 
+    // The credit balance is as of the clock's time.
+    const balance = await ok(key, 'GET', `/api/billing/credits/balances/${entity.id}`, undefined, 200);
+    expect([balance.asOf, balance.balance]).toEqual(['2027-03-15T00:00:00.000Z', '0.00']);
+
     // Five events on 10 March 2027: months ahead of wall time, accepted at the clock's time.
     for (let i = 0; i < 5; i++) {
       const outcome = await ok(
