@@ -96,6 +96,14 @@ describe('a test clock', () => {
     };
     expect(clock).toMatchObject({ object: 'test_clock', frozenTime: '2027-03-01T00:00:00.000Z', status: 'ready' });
 
+    // An unknown clock is refused before anything is created.
+    const unknown = await call(key, 'POST', '/api/entities', {
+      name: 'Nowhere',
+      currency: 'USD',
+      testClockId: '00000000-0000-7000-8000-000000000000',
+    });
+    expect([unknown.status, unknown.body.code]).toEqual([422, 'TEST_CLOCK_NOT_FOUND']);
+
     const entity = await ok(
       key,
       'POST',
@@ -246,6 +254,16 @@ describe('a test clock', () => {
       previousRun: true,
     });
     await recordHistory(asEnv(ctx.client), `subscription:${subscription.id}`, 'subscriptionWorkflow-testClock');
+
+    // A deleted clock is gone from the API; its entity keeps the clock's last time.
+    const listed = await ok(key, 'GET', '/api/test-clocks', undefined, 200);
+    expect(listed.data.map((c: { id: string }) => c.id)).toEqual([clock.id]);
+    expect(await ok(key, 'DELETE', `/api/test-clocks/${clock.id}`, undefined, 200)).toEqual({
+      id: clock.id,
+      object: 'test_clock',
+      deleted: true,
+    });
+    expect((await call(key, 'GET', `/api/test-clocks/${clock.id}`)).status).toBe(404);
 
     // Ops see the run by names in the Temporal UI: summary and memo.
     const run = await ctx.client.workflow.getHandle(`billing:${entity.id}`).describe();
