@@ -15,6 +15,7 @@ import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createRefundActivities } from './refunds/refundActivities.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
+import { createTestClockActivities } from './testClocks/testClockAdvance.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
 import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
 import type { ResolveHost } from './webhooks/webhookUrlPolicy.js';
@@ -65,6 +66,7 @@ export function createActivities({
     ...createBillingJobActivities(db),
     ...createEventReplayActivities(db),
     ...createBatchImportActivities(db),
+    ...createTestClockActivities(db, temporal),
   };
 }
 

@@ -2,6 +2,7 @@
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
@@ -19,9 +20,11 @@ import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { unavailableDependency } from './unavailableDependency.js';
 
 export function createApp(appDeps: AppDeps) {
+  const describeTenant = createTenantDescriber(appDeps.db);
   const deps: RouteDeps = {
     ...appDeps,
-    outbox: createOutboxDispatcher(appDeps),
+    describeTenant,
+    outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
     paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
   };
   const app = new OpenAPIHono<AuthEnv>({

@@ -5,6 +5,7 @@ import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import type { PaymentProvider } from '../activities/payments/paymentProvider.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
+import type { DescribeTenant } from '../temporal/workflowStarts.js';
 import type { OutboxDispatcher } from './outboxDispatcher.js';
 import type { RateLimitOptions } from './rateLimit.js';
 
@@ -38,4 +39,6 @@ export interface AppDeps {
 export interface RouteDeps extends AppDeps {
   outbox: OutboxDispatcher;
   paymentProvider: PaymentProvider;
+  /** Names and test clock of a tenant, for every workflow the API starts (temporal/workflowStarts.ts). */
+  describeTenant: DescribeTenant;
 }

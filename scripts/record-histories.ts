@@ -15,6 +15,8 @@ const files = [
   'test/workflows/webhookDelivery.timeskipping.test.ts',
   // Dev-server scenarios (eventReplayWorkflow, batchImportWorkflow).
   'test/integration/workflows/billingJobs.test.ts',
+  // The test-clock path (entityBillingWorkflow, subscriptionWorkflow on a clock).
+  'test/integration/testClocks/testClockMonth.test.ts',
 ];
 const result = spawnSync('npx', ['vitest', 'run', ...files], {
   stdio: 'inherit',

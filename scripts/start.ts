@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { listActiveEntityRefs } from '../activities/entities.js';
+import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { seedDemo } from '../prisma/seed.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
 import { startEntityBillingWorkflow } from '../temporal/workflowStarts.js';
@@ -136,8 +137,9 @@ try {
   // Every active entity has its billing workflow (idempotent: a running one is kept).
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace });
   const entities = await listActiveEntityRefs(db);
+  const describeTenant = createTenantDescriber(db);
   for (const entity of entities) {
-    await startEntityBillingWorkflow({ temporal: client, taskQueue }, entity);
+    await startEntityBillingWorkflow({ temporal: client, taskQueue, describeTenant }, entity);
   }
   // Every few minutes: start any missing entity/subscription/grant/invoice workflow, dispatch pending outbox rows.
   await ensureReconcileSchedule(client, taskQueue);

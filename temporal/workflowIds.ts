@@ -22,3 +22,6 @@ export const billingJobWorkflowId = (jobId: string) => `replay:${jobId}`;
 /** The reconciliation Schedule and the id of the runs it starts. */
 export const RECONCILE_SCHEDULE_ID = 'reconcile';
 export const RECONCILE_RUN_WORKFLOW_ID = 'reconcile-run';
+
+/** The advance of a test clock in progress (testClockAdvanceWorkflow); one at a time per clock. */
+export const testClockAdvanceWorkflowId = (testClockId: string) => `test-clock:${testClockId}`;

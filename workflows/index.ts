@@ -7,4 +7,5 @@ export { eventReplayWorkflow } from './eventReplayWorkflow.js';
 export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
 export { reconciliationWorkflow } from './reconciliationWorkflow.js';
 export { subscriptionWorkflow } from './subscriptionWorkflow.js';
+export { testClockAdvanceWorkflow } from './testClockAdvanceWorkflow.js';
 export { webhookDeliveryWorkflow } from './webhookDeliveryWorkflow.js';

@@ -15,6 +15,8 @@
 // `retryPayment` until the schedule's last day, then the invoice is past due as usual.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const { chargeInvoice, refreshChargeAttempt, markInvoicePastDue, dispatchWebhookEvents } =
   wf.proxyActivities<Activities>({
@@ -25,7 +27,7 @@ const { chargeInvoice, refreshChargeAttempt, markInvoicePastDue, dispatchWebhook
 export const DEFAULT_DUNNING_DAYS: readonly number[] = [1, 3, 7];
 const DAY_MS = 86_400_000;
 
-export interface InvoiceCollectionInput {
+export interface InvoiceCollectionInput extends TestClockInput, RunNamesInput {
   invoiceId: string;
   organizationId: string;
   entityId: string;
@@ -84,6 +86,15 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   wf.setHandler(providerOutcomeSignal, (outcome) => {
     outcomes.set(outcome.attempt, outcome);
   });
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Collection of invoice ${input.invoiceId} of ${tenantLabel(input.names, input.entityId)}`;
+  const describe = () =>
+    wf.setCurrentDetails(
+      `${runName}: ${state.status}, ${state.attempts} attempts${state.nextAttemptAt ? `, next ${state.nextAttemptAt}` : ''}`,
+    );
+  describe();
   wf.setHandler(retryPaymentSignal, (arg) => {
     retryRequested = arg ?? {};
   });
@@ -99,14 +110,14 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     return true;
   };
 
-  const firstAttemptAt = Date.now();
+  const firstAttemptAt = now();
   const attempt = async (nextAttemptAt: string | null, paymentMethod?: string): Promise<boolean> => {
     state.attempts += 1;
     const number = state.attempts;
     let result = await chargeInvoice({
       invoiceId: input.invoiceId,
       attempt: number,
-      at: new Date(Date.now()).toISOString(),
+      at: new Date(now()).toISOString(),
       nextAttemptAt,
       ...(paymentMethod ? { paymentMethod } : {}),
     });
@@ -130,7 +141,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
           result = await refreshChargeAttempt({
             invoiceId: input.invoiceId,
             attempt: number,
-            at: new Date(Date.now()).toISOString(),
+            at: new Date(now()).toISOString(),
           });
           if (result.webhookEventIds.length > 0) {
             await dispatchWebhookEvents({ webhookEventIds: result.webhookEventIds });
@@ -159,27 +170,33 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       // No automatic attempt can succeed: only a retry (a new card, an authentication) until the schedule's last day.
       state.status = 'awaiting_customer';
       state.nextAttemptAt = null;
-      const asked = await wf.condition(
-        () => retryRequested !== null || settled !== null,
-        Math.max(0, lastDay - Date.now()),
-      );
+      const askedByCustomer = () => retryRequested !== null || settled !== null;
+      const asked = clock
+        ? await clock.until(lastDay, askedByCustomer)
+        : await wf.condition(askedByCustomer, Math.max(0, lastDay - Date.now()));
       if (!asked) break;
       continue;
     }
     state.status = 'dunning';
     state.nextAttemptAt = nextAt;
-    await wf.condition(() => retryRequested !== null || settled !== null, Math.max(0, Date.parse(nextAt) - Date.now()));
+    describe();
+    const wake = () => retryRequested !== null || settled !== null;
+    if (clock) await clock.until(Date.parse(nextAt), wake);
+    else await wf.condition(wake, Math.max(0, Date.parse(nextAt) - Date.now()));
   }
   if (stopIfSettled()) return state;
 
   state.status = 'past_due';
   state.nextAttemptAt = null;
-  const pastDue = await markInvoicePastDue({ invoiceId: input.invoiceId, at: new Date(Date.now()).toISOString() });
+  describe();
+  const pastDue = await markInvoicePastDue({ invoiceId: input.invoiceId, at: new Date(now()).toISOString() });
   if (pastDue.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: pastDue.webhookEventIds });
 
   // Suspended until someone pays: each retryPayment signal is one more attempt; a settlement elsewhere ends it.
   for (;;) {
-    await wf.condition(() => retryRequested !== null || settled !== null);
+    const waitForPayment = () => retryRequested !== null || settled !== null;
+    if (clock) await clock.idleUntil(waitForPayment);
+    else await wf.condition(waitForPayment);
     if (stopIfSettled()) return state;
     // A settlement a worker without the patch saw (replayed) does not stop it: wait for a retry as that worker did.
     if (retryRequested === null) await wf.condition(() => retryRequested !== null);

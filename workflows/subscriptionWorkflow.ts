@@ -13,6 +13,8 @@ import type {
   ChangeResult,
   SubscriptionSnapshot,
 } from '../activities/subscriptions/subscriptionSnapshot.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const {
   createSubscription,
@@ -32,7 +34,7 @@ export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
 /** Histories recorded before downgrade credits could be refunded in cash never carried refunds out. */
 export const DOWNGRADE_REFUNDS_PATCH = 'downgrade-refunds';
 
-export interface SubscriptionWorkflowInput {
+export interface SubscriptionWorkflowInput extends TestClockInput, RunNamesInput {
   subscriptionId: string;
   organizationId: string;
   entityId: string;
@@ -62,6 +64,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let busy = false;
   let changed = false;
   let createFailure: Error | null = null;
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Subscription of ${tenantLabel(input.names, input.entityId)}`;
+  const describe = (sub: SubscriptionSnapshot) =>
+    wf.setCurrentDetails(`${runName}: ${sub.seats} seats, ${sub.status}, period ends ${sub.currentPeriodEnd}`);
+  wf.setCurrentDetails(runName);
   wf.setHandler(subscriptionStateQuery, () => state);
 
   const live = () => {
@@ -93,7 +102,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const applied = await applySubscriptionChange({
         subscriptionId: input.subscriptionId,
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
-        at: new Date(Date.now()).toISOString(),
+        at: new Date(now()).toISOString(),
         change,
       });
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
@@ -146,7 +155,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         throw refuse('the subscription is already paused', 'SUBSCRIPTION_PAUSED');
       }
       const resumeAt = arg?.resumeAt;
-      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now()))
+      if (resumeAt != null && !(Date.parse(resumeAt) > now()))
         throw refuse('resumeAt must be a future instant', 'INVALID_RESUME_AT');
     },
   });
@@ -169,7 +178,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           entityId: input.entityId,
           planId: input.create.planId,
           seats: input.create.seats,
-          at: new Date(Date.now()).toISOString(),
+          at: new Date(now()).toISOString(),
         })
       : await loadSubscription({ subscriptionId: input.subscriptionId });
   } catch (err) {
@@ -192,6 +201,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         subscriptionId: input.subscriptionId,
         organizationId: input.organizationId,
         entityId: input.entityId,
+        ...(input.names ? { names: input.names } : {}),
+        ...(clock ? { testClock: clock.carry() } : {}),
         ...(changeLimit !== undefined ? { continueAsNewAfterChanges: changeLimit } : {}),
       });
     }
@@ -201,17 +212,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       sub.status === 'paused' && sub.resumeAt ? Date.parse(sub.resumeAt) : Number.POSITIVE_INFINITY,
     );
     changed = false;
-    const timedOut = !(await wf.condition(
-      () => changed || wf.workflowInfo().continueAsNewSuggested,
-      Math.max(0, wakeAt - Date.now()),
-    ));
+    describe(sub);
+    const wake = () => changed || wf.workflowInfo().continueAsNewSuggested;
+    const timedOut = clock
+      ? !(await clock.until(wakeAt, wake))
+      : !(await wf.condition(wake, Math.max(0, wakeAt - Date.now())));
     if (timedOut) {
       await wf.condition(() => !busy);
       busy = true;
       try {
         const synced = await syncSubscription({
           subscriptionId: input.subscriptionId,
-          at: new Date(Date.now()).toISOString(),
+          at: new Date(now()).toISOString(),
         });
         if (synced) {
           const { chargedInvoice, ...subscription } = synced;

@@ -11,6 +11,7 @@ import type { Db } from '../db.js';
 import { chargeTarget } from '../payments/paymentCustomers.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { lockCreditEntity } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -128,7 +129,8 @@ export async function purchaseCreditPackage(
     charge = { providerRef: result.providerRef, provider: deps.provider.name, paymentMethod };
   }
 
-  const now = deps.now ?? new Date();
+  // An entity on a test clock buys at the clock's time (its validity runs from there).
+  const now = deps.now ?? (await entityClockNow(db, entity.testClockId)) ?? new Date();
   try {
     return await db.$transaction(
       async (tx) => {

@@ -33,6 +33,8 @@ export interface EntityGroup {
   entity: CachedEntity;
   pricer: EventPricer;
   events: PreparedEvent[];
+  /** The entity's test clock time, when it has one: the transaction's `now` for it. */
+  now?: Date;
 }
 
 export interface GroupResult {

@@ -11,6 +11,7 @@ import {
   startSubscriptionWorkflow,
 } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../payments/sandboxPaymentProvider.js';
 import { executeStalledRefunds } from '../refunds/executeRefund.js';
@@ -32,9 +33,10 @@ export function createReconciliationActivities(
   searchAttributes = true,
   provider: PaymentProvider = createSandboxPaymentProvider(),
 ) {
+  const describeTenant = createTenantDescriber(db);
   const deps = () => {
     if (!temporal) throw new Error('reconciliation needs a Temporal client');
-    return { temporal, taskQueue, searchAttributes };
+    return { temporal, taskQueue, searchAttributes, describeTenant };
   };
   return {
     async reconcileWorkflows(input: { limit?: number; outboxOlderThanMs?: number } = {}): Promise<ReconcileReport> {

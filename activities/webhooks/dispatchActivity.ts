@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { startInvoiceCollectionWorkflow } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import { organizationDunningDays } from '../payments/paymentSettings.js';
 import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
@@ -11,6 +12,7 @@ export function createWebhookDispatchActivities(
   taskQueue: string,
   searchAttributes = true,
 ) {
+  const describeTenant = createTenantDescriber(db);
   return {
     /**
      * Starts invoice:<invoiceId> (fixed id; never a second run), on the dunning schedule given, else the
@@ -24,7 +26,7 @@ export function createWebhookDispatchActivities(
     }): Promise<{ started: boolean }> {
       if (!temporal) throw new Error('starting collection needs a Temporal client');
       const started = await startInvoiceCollectionWorkflow(
-        { temporal, taskQueue, searchAttributes },
+        { temporal, taskQueue, searchAttributes, describeTenant },
         { id: input.invoiceId, organizationId: input.organizationId, entityId: input.entityId },
         input.dunningDays ?? (await organizationDunningDays(db, input.organizationId)),
       );
@@ -35,7 +37,10 @@ export function createWebhookDispatchActivities(
       if (input.webhookEventIds.length === 0) return { deliveryIds: [] };
       if (!temporal) throw new Error('webhook dispatch needs a Temporal client');
       return {
-        deliveryIds: await dispatchWebhookEvents({ db, temporal, taskQueue, searchAttributes }, input.webhookEventIds),
+        deliveryIds: await dispatchWebhookEvents(
+          { db, temporal, taskQueue, searchAttributes, describeTenant },
+          input.webhookEventIds,
+        ),
       };
     },
   };

@@ -26,6 +26,7 @@ import { refundRoutes } from './refunds.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
+import { testClockRoutes } from './testClocks.js';
 import { userLimitRoutes } from './userLimits.js';
 import { userRoutes } from './users.js';
 import { webhookEndpointRoutes } from './webhookEndpoints.js';
@@ -36,6 +37,7 @@ export function apiRoutes(deps: RouteDeps) {
       // Platform resources.
       .route('/', organizationRoutes(deps))
       .route('/', apiKeyRoutes(deps))
+      .route('/', testClockRoutes(deps))
       .route('/', entityRoutes(deps))
       .route('/', billingWorkflowRoutes(deps))
       .route('/', billingJobRoutes(deps))

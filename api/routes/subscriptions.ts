@@ -248,7 +248,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
         ]);
       }
       const subscriptionId = uuidv7();
-      const start = subscriptionCreation(deps, {
+      const start = await subscriptionCreation(deps, {
         subscriptionId,
         organizationId,
         entityId: body.entityId,
