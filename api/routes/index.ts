@@ -13,12 +13,15 @@ import { billingWorkflowRoutes } from './billingWorkflow.js';
 import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
+import { invoiceDocumentLinkRoutes } from './invoiceDocuments.js';
 import { invoiceRoutes } from './invoices.js';
 import { legacyCustomerRoutes } from './legacyCustomers.js';
 import { legacyInvoiceRoutes } from './legacyInvoices.js';
 import { organizationRoutes } from './organizations.js';
 import { outboxEventRoutes } from './outboxEvents.js';
+import { portalRoutes } from './portal.js';
 import { priceBookRoutes } from './priceBooks.js';
+import { recommendationRoutes } from './recommendations.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
@@ -52,5 +55,9 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', creditRoutes(deps))
       .route('/', userLimitRoutes(deps))
       .route('/', analyticsRoutes(deps))
+      // The console: document links, recommendations, customer portal sessions.
+      .route('/', invoiceDocumentLinkRoutes(deps))
+      .route('/', recommendationRoutes(deps))
+      .route('/', portalRoutes(deps))
   );
 }
