@@ -12,7 +12,12 @@ export function TemporalLinks({
 }) {
   return (
     <span>
-      <a href={workflowUrl(workflowId)} target="_blank" rel="noreferrer" aria-label={`Temporal workflow of ${label}`}>
+      <a
+        href={workflowUrl(workflowId)}
+        target="_blank"
+        rel="noreferrer"
+        aria-label={`workflow of ${label} in Temporal`}
+      >
         workflow
       </a>
       {entityId ? (
@@ -22,7 +27,7 @@ export function TemporalLinks({
             href={entityWorkflowsUrl(entityId)}
             target="_blank"
             rel="noreferrer"
-            aria-label={`All Temporal workflows of entity ${label}`}
+            aria-label={`all workflows of entity ${label} in Temporal`}
           >
             all workflows
           </a>

@@ -14,7 +14,7 @@ export class ApiError extends Error {
 export async function api<T>(
   credential: string,
   path: string,
-  init: { method?: string; body?: unknown; idempotencyKey?: string } = {},
+  init: { method?: string; body?: unknown; idempotencyKey?: string; timeoutMs?: number } = {},
 ): Promise<T> {
   const res = await fetch(`${config.apiUrl}${path}`, {
     method: init.method ?? 'GET',
@@ -25,6 +25,7 @@ export async function api<T>(
     },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     cache: 'no-store',
+    signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
   });
   if (!res.ok) {
     const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string };

@@ -3,6 +3,7 @@
 // issued, in its own httpOnly cookie (it is worthless outside its entity and expires on its own).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { config } from './config';
 
 export const OPS_COOKIE = 'mb_ops';
@@ -45,6 +46,13 @@ export async function startOpsSession(apiKey: string) {
 export async function opsKey(): Promise<string | null> {
   const c = (await cookies()).get(OPS_COOKIE);
   return c ? unseal(c.value) : null;
+}
+
+/** Pages render beside their layout, not after it: each ops page asks for the key itself. */
+export async function requireOpsKey(): Promise<string> {
+  const key = await opsKey();
+  if (!key) redirect('/login');
+  return key;
 }
 
 export async function endOpsSession() {

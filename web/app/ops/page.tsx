@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { TemporalLinks } from '../../components/TemporalLinks';
 import { api, listAll } from '../../lib/api';
 import { sumAmounts } from '../../lib/money';
-import { opsKey } from '../../lib/session';
+import { requireOpsKey } from '../../lib/session';
 import { workflowIds } from '../../lib/temporalLinks';
 import type { BillingWorkflowStatus, Delivery, Entity, Invoice, UsageReport } from '../../lib/types';
 
@@ -16,7 +16,7 @@ function byCurrency<T>(items: T[], currency: (t: T) => string, amount: (t: T) =>
 }
 
 export default async function OpsOverview() {
-  const key = (await opsKey()) as string;
+  const key = await requireOpsKey();
   const now = new Date();
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const [entities, open, uncollectible, failed, dead] = await Promise.all([
@@ -34,11 +34,13 @@ export default async function OpsOverview() {
     entities.map(async (e) => {
       const [usage, workflow] = await Promise.all([
         api<UsageReport>(key, `/api/analytics/usage?entityId=${e.id}&groupBy=eventType`).catch(() => null),
-        api<BillingWorkflowStatus>(key, `/api/entities/${e.id}/billing-workflow`).catch((err: Error) => ({
-          workflowId: workflowIds.billing(e.id),
-          runId: '',
-          status: `unreachable: ${err.message}`,
-        })),
+        api<BillingWorkflowStatus>(key, `/api/entities/${e.id}/billing-workflow`, { timeoutMs: 3000 }).catch(
+          (err: Error) => ({
+            workflowId: workflowIds.billing(e.id),
+            runId: '',
+            status: err.name === 'TimeoutError' ? 'no answer (worker down?)' : `unreachable: ${err.message}`,
+          }),
+        ),
       ]);
       return { entity: e, usage, workflow };
     }),

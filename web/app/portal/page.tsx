@@ -296,11 +296,11 @@ export default async function PortalPage({ searchParams }: { searchParams: Promi
                   </td>
                   <td className="n">{i.amountRemaining}</td>
                   <td>
-                    <a href={i.htmlUrl} aria-label={`Invoice ${i.number} as HTML`}>
+                    <a href={i.htmlUrl} aria-label={`HTML of invoice ${i.number}`}>
                       HTML
                     </a>{' '}
                     ·{' '}
-                    <a href={i.pdfUrl} aria-label={`Invoice ${i.number} as PDF`}>
+                    <a href={i.pdfUrl} aria-label={`PDF of invoice ${i.number}`}>
                       PDF
                     </a>
                   </td>

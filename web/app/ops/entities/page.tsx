@@ -2,14 +2,14 @@
 import Link from 'next/link';
 import { TemporalLinks } from '../../../components/TemporalLinks';
 import { listAll } from '../../../lib/api';
-import { opsKey } from '../../../lib/session';
+import { requireOpsKey } from '../../../lib/session';
 import { workflowIds } from '../../../lib/temporalLinks';
 import type { Entity } from '../../../lib/types';
 
 export const dynamic = 'force-dynamic';
 
 export default async function EntitiesPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
-  const key = (await opsKey()) as string;
+  const key = await requireOpsKey();
   const q = ((await searchParams).q ?? '').trim();
   const all = await listAll<Entity>(key, '/api/entities');
   const shown = q ? all.filter((e) => e.name.toLowerCase().includes(q.toLowerCase())) : all;

@@ -23,8 +23,11 @@ export async function GET(request: Request) {
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });
   }
-  const res = NextResponse.redirect(new URL('/portal', request.url), 303);
-  res.headers.set('Referrer-Policy', 'no-referrer');
+  // A relative Location: behind a proxy (or on 127.0.0.1 vs localhost) the cookie stays on the host the link used.
+  const res = new NextResponse(null, {
+    status: 303,
+    headers: { Location: '/portal', 'Referrer-Policy': 'no-referrer' },
+  });
   res.cookies.set(PORTAL_COOKIE, token, portalCookieOptions(expiresAt));
   return res;
 }

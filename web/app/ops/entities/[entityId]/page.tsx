@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { Recommendations } from '../../../../components/Recommendations';
 import { TemporalLinks } from '../../../../components/TemporalLinks';
 import { api, listAll } from '../../../../lib/api';
-import { opsKey } from '../../../../lib/session';
+import { opsKey, requireOpsKey } from '../../../../lib/session';
 import { workflowIds } from '../../../../lib/temporalLinks';
 import type { Entity, Grant, Invoice, Recommendation, Subscription } from '../../../../lib/types';
 
@@ -12,7 +12,7 @@ export const dynamic = 'force-dynamic';
 
 async function openPortal(form: FormData) {
   'use server';
-  const key = (await opsKey()) as string;
+  const key = await requireOpsKey();
   const entityId = String(form.get('entityId'));
   const session = await api<{ url: string }>(key, `/api/entities/${encodeURIComponent(entityId)}/portal-sessions`, {
     method: 'POST',
@@ -22,7 +22,7 @@ async function openPortal(form: FormData) {
 }
 
 export default async function EntityPage({ params }: { params: Promise<{ entityId: string }> }) {
-  const key = (await opsKey()) as string;
+  const key = await requireOpsKey();
   const { entityId } = await params;
   const id = encodeURIComponent(entityId);
   const [entity, balance, subs, invoices, recs] = await Promise.all([

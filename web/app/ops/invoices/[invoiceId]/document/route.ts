@@ -6,7 +6,7 @@ import { opsKey } from '../../../../../lib/session';
 
 export async function GET(request: Request, { params }: { params: Promise<{ invoiceId: string }> }) {
   const key = await opsKey();
-  if (!key) return NextResponse.redirect(new URL('/login', request.url), 303);
+  if (!key) return new NextResponse(null, { status: 303, headers: { Location: '/login' } });
   const { invoiceId } = await params;
   const format = new URL(request.url).searchParams.get('format') === 'pdf' ? 'pdf' : 'html';
   const links = await api<{ htmlUrl: string; pdfUrl: string }>(
