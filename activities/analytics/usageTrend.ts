@@ -1,7 +1,7 @@
 // Daily spend of an entity's accepted events over the last `days` days (days in the entity's time zone), split by
 // event type or by user: the series behind the usage trend chart. Every day of the range is present, empty or not.
 import { Money } from '../../domain/money.js';
-import { addDays, formatLocalDate, toLocalDate } from '../../domain/zonedTime.js';
+import { addDays, type LocalDate, toLocalDate } from '../../domain/zonedTime.js';
 import type { Db } from '../db.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
 
@@ -12,6 +12,8 @@ export interface UsageTrend {
   days: string[];
   series: Array<{ key: string; label: string; amounts: string[]; total: string }>;
 }
+
+const isoDay = (d: LocalDate) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 
 const KEY = { eventType: 'e."eventType"', user: 'e."userId"::text' } as const;
 
@@ -24,7 +26,7 @@ export async function usageTrend(
   const entity = await db.entity.findFirst({ where: { id: q.entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
   const today = toLocalDate(now, entity.timeZone);
-  const days = Array.from({ length: q.days }, (_, i) => formatLocalDate(addDays(today, i - q.days + 1)));
+  const days = Array.from({ length: q.days }, (_, i) => isoDay(addDays(today, i - q.days + 1)));
   const since = new Date(now.getTime() - (q.days + 1) * 86_400_000);
   const rows = await db.$queryRawUnsafe<Array<{ day: string; key: string; rated: string }>>(
     `SELECT to_char(e."occurredAt" AT TIME ZONE $3, 'YYYY-MM-DD') AS day, ${KEY[q.by]} AS key,

@@ -142,10 +142,10 @@ describe('ops view', () => {
 
     const entity = await db.entity.findUniqueOrThrow({ where: { id: tenant.entityId } });
     await page.goto(`${web.url}/ops/entities?q=${encodeURIComponent(entity.name.slice(-4).toUpperCase())}`);
-    await page.getByRole('link', { name: entity.name }).waitFor();
+    await page.getByRole('link', { name: entity.name, exact: true }).waitFor();
     await checkPage(page, 'ops-entities');
 
-    await page.getByRole('link', { name: entity.name }).click();
+    await page.getByRole('link', { name: entity.name, exact: true }).click();
     await page.getByRole('heading', { name: entity.name }).waitFor();
     await checkPage(page, 'ops-entity');
 
