@@ -88,6 +88,10 @@ const gone = {
   description: 'Unknown, altered or expired link (LINK_INVALID)',
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
+const invalid = {
+  description: 'A token that is no token at all (VALIDATION_FAILED)',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
 const htmlDocRoute = createRoute({
   method: 'get',
   path: '/documents/invoices/{token}/html',
@@ -95,7 +99,11 @@ const htmlDocRoute = createRoute({
   summary: 'The invoice as HTML, through a signed link (no API key)',
   security: [],
   request: { params: TokenParam },
-  responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } }, 404: gone },
+  responses: {
+    200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } },
+    404: gone,
+    422: invalid,
+  },
 });
 const pdfDocRoute = createRoute({
   method: 'get',
@@ -107,6 +115,7 @@ const pdfDocRoute = createRoute({
   responses: {
     200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
     404: gone,
+    422: invalid,
     503: {
       description: 'No PDF renderer in this process (PDF_RENDERER_UNAVAILABLE)',
       content: { 'application/problem+json': { schema: ProblemSchema } },
