@@ -37,6 +37,15 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Another Stripe API base URL (stripe-mock in tests and the chaos run); unset = api.stripe.com. */
   STRIPE_API_BASE: z.url().optional(),
+  /**
+   * API: signs customer-portal sessions and invoice document links. Every API process must share it; unset = a random
+   * secret per process (links then work only against the process that made them). `npm start` keeps one in .data.
+   */
+  CONSOLE_SIGNING_SECRET: z.string().min(32).optional(),
+  /** API: the web console's public URL, where portal session links point. */
+  CONSOLE_URL: z.string().url().default('http://127.0.0.1:3001'),
+  /** API: the Chromium that renders invoice PDFs. */
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });

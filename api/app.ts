@@ -1,5 +1,6 @@
 // The Hono application: conventions (request ids, JSON logs, problem+json errors, auth) and every route.
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
+import { randomBytes } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
@@ -16,8 +17,11 @@ import { readRequestBody } from './requestBody.js';
 import type { AppDeps, RouteDeps } from './routeDeps.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+import { invoiceDocumentRoutes } from './routes/invoiceDocuments.js';
 import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { unavailableDependency } from './unavailableDependency.js';
+
+export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3001';
 
 export function createApp(appDeps: AppDeps) {
   const describeTenant = createTenantDescriber(appDeps.db);
@@ -26,6 +30,8 @@ export function createApp(appDeps: AppDeps) {
     describeTenant,
     outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
     paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
+    signingSecret: appDeps.signingSecret ?? randomBytes(32).toString('hex'),
+    consoleUrl: (appDeps.consoleUrl ?? DEFAULT_CONSOLE_URL).replace(/\/$/, ''),
   };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
@@ -82,12 +88,14 @@ export function createApp(appDeps: AppDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  // Signed invoice document links: the token in the path is the credential (no API key).
+  app.route('/', invoiceDocumentRoutes(deps));
 
   // Size first: nothing (auth, idempotency, validation) reads a body over the limit; read once, then cached.
   app.use('/api/*', readRequestBody());
   // Payment providers' webhooks are authenticated by their signature, not an API key: before authenticate().
   app.route('/', providerWebhookRoutes(deps));
-  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
+  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs, deps.signingSecret));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).

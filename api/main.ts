@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
 import { closeDb, createDb } from '../activities/db.js';
+import { createPdfRenderer } from '../activities/documents/pdfRenderer.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
@@ -16,6 +17,8 @@ const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEM
 const liveness = createProcessLiveness(config.DATABASE_URL, (err) =>
   log.warn({ err }, 'liveness connection lost; reconnecting'),
 );
+// Chromium starts on the first PDF asked for, not here: an API that never renders one never runs a browser.
+const pdfRenderer = createPdfRenderer(config.CHROMIUM_PATH);
 const app = createApp({
   db,
   temporal,
@@ -28,6 +31,9 @@ const app = createApp({
   liveness,
   paymentProvider: createPaymentProvider(config),
   stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+  signingSecret: config.CONSOLE_SIGNING_SECRET,
+  consoleUrl: config.CONSOLE_URL,
+  pdfRenderer,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
@@ -43,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'api shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([closeDb(db), temporal.connection.close(), liveness.close()]);
+      await Promise.allSettled([closeDb(db), temporal.connection.close(), liveness.close(), pdfRenderer.close()]);
       clearTimeout(force);
       log.info('api stopped');
       process.exit(0);

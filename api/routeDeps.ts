@@ -2,6 +2,7 @@
 // a route module depends on the app's dependencies, never on the app that mounts it.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db.js';
+import type { PdfRenderer } from '../activities/documents/pdfRenderer.js';
 import type { Logger } from '../activities/logger.js';
 import type { PaymentProvider } from '../activities/payments/paymentProvider.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
@@ -33,6 +34,15 @@ export interface AppDeps {
   paymentProvider?: PaymentProvider | undefined;
   /** STRIPE_WEBHOOK_SECRET: verifies POST /api/providers/stripe/webhooks (unset: that route answers 503). */
   stripeWebhookSecret?: string | undefined;
+  /**
+   * CONSOLE_SIGNING_SECRET: signs portal sessions and invoice document links (api/signedTokens.ts). Omitted: a
+   * random secret of this process (links then work only against the process that made them).
+   */
+  signingSecret?: string | undefined;
+  /** CONSOLE_URL: where the web console is served; portal session links point there. */
+  consoleUrl?: string | undefined;
+  /** Renders invoice PDFs; omitted: the PDF link answers 503 PDF_RENDERER_UNAVAILABLE. */
+  pdfRenderer?: PdfRenderer | undefined;
 }
 
 /** What every route module may use: the app's dependencies plus services built from them. */
@@ -41,4 +51,6 @@ export interface RouteDeps extends AppDeps {
   paymentProvider: PaymentProvider;
   /** Names and test clock of a tenant, for every workflow the API starts (temporal/workflowStarts.ts). */
   describeTenant: DescribeTenant;
+  signingSecret: string;
+  consoleUrl: string;
 }

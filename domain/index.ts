@@ -14,6 +14,7 @@ export * from './money.js';
 export * from './paymentFailures.js';
 export * from './periodTiling.js';
 export * from './proration.js';
+export * from './recommendations.js';
 export * from './refunds.js';
 export * from './seatPricing.js';
 export * from './subscriptionFee.js';

@@ -4,6 +4,7 @@
 //   then          migrations, the demo seed on first run, the worker and the API as child processes
 // Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,9 +21,11 @@ import { startLocalPostgres } from './lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
 import { startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
+import { ensureWebBuild, startWebConsole } from './lib/webConsole.js';
 
 const env = process.env;
 const apiPort = Number(env.PORT ?? 3000);
+const consolePort = Number(env.CONSOLE_PORT ?? 3001);
 const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
 const taskQueue = env.TEMPORAL_TASK_QUEUE ?? 'billing';
 const say = (msg: string) => console.log(`[start] ${msg}`);
@@ -121,6 +124,23 @@ try {
   const demoKey = seeded.apiKey ?? (existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined);
   if (seeded.created) say(`seeded the demo organization ${seeded.organizationId}`);
 
+  // One secret for the API (portal sessions, document links) and the console (its session cookie), kept across runs
+  // so links and sessions survive a restart.
+  const secretFile = path.join(localDataDir, 'console-signing-secret');
+  if (!env.CONSOLE_SIGNING_SECRET && !existsSync(secretFile)) {
+    await writeFile(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  }
+  const signingSecret = env.CONSOLE_SIGNING_SECRET ?? (await readFile(secretFile, 'utf8')).trim();
+  // Invoice PDFs are rendered by Chromium; without it everything else still runs (the PDF link answers 503).
+  let chromiumPath = env.CHROMIUM_PATH;
+  if (!chromiumPath) {
+    try {
+      chromiumPath = (await ensureTools(['chromium'])).chromium;
+    } catch (err) {
+      say(`no Chromium, so no invoice PDFs: ${(err as Error).message}`);
+    }
+  }
+
   const serviceEnv: NodeJS.ProcessEnv = {
     ...env,
     DATABASE_URL: databaseUrl,
@@ -128,6 +148,9 @@ try {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PORT: String(apiPort),
+    CONSOLE_SIGNING_SECRET: signingSecret,
+    CONSOLE_URL: env.CONSOLE_URL ?? `http://127.0.0.1:${consolePort}`,
+    ...(chromiumPath ? { CHROMIUM_PATH: chromiumPath } : {}),
     // One machine, local receivers: the dev launcher allows webhook endpoints on loopback addresses.
     WEBHOOK_ALLOW_INTERNAL_URLS: env.WEBHOOK_ALLOW_INTERNAL_URLS ?? 'true',
   };
@@ -148,10 +171,20 @@ try {
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHealthy(`${apiUrl}/health`, 120_000);
+  await ensureWebBuild((m) => say(m));
+  const web = await startWebConsole({
+    port: consolePort,
+    apiUrl,
+    temporalUiUrl: uiUrl ?? 'http://127.0.0.1:8233',
+    temporalNamespace: namespace,
+    signingSecret,
+  });
+  cleanups.push(() => web.stop());
   console.log(
     [
       '',
       '  Marketplace billing is running',
+      `  Console      ${web.url}  (sign in with the demo key)`,
       `  API          ${apiUrl}`,
       `  Health       ${apiUrl}/health`,
       `  API docs     ${apiUrl}/docs`,

@@ -13,6 +13,7 @@ import { billingWorkflowRoutes } from './billingWorkflow.js';
 import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
+import { invoiceDocumentLinkRoutes } from './invoiceDocuments.js';
 import { invoiceRoutes } from './invoices.js';
 import { legacyCustomerRoutes } from './legacyCustomers.js';
 import { legacyInvoiceRoutes } from './legacyInvoices.js';
@@ -21,7 +22,9 @@ import { outboxEventRoutes } from './outboxEvents.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
 import { paymentSettingsRoutes } from './paymentSettings.js';
 import { paymentRoutes } from './payments.js';
+import { portalRoutes } from './portal.js';
 import { priceBookRoutes } from './priceBooks.js';
+import { recommendationRoutes } from './recommendations.js';
 import { refundRoutes } from './refunds.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
@@ -62,5 +65,9 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', creditRoutes(deps))
       .route('/', userLimitRoutes(deps))
       .route('/', analyticsRoutes(deps))
+      // The console: document links, recommendations, customer portal sessions.
+      .route('/', invoiceDocumentLinkRoutes(deps))
+      .route('/', recommendationRoutes(deps))
+      .route('/', portalRoutes(deps))
   );
 }

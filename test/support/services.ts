@@ -71,6 +71,9 @@ export function testApp(
     | 'paymentProvider'
     | 'stripeWebhookSecret'
     | 'searchAttributes'
+    | 'signingSecret'
+    | 'consoleUrl'
+    | 'pdfRenderer'
   > &
     Partial<Pick<AppDeps, 'log'>> = {},
 ) {
