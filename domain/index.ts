@@ -13,6 +13,7 @@ export * from './meteringDecision.js';
 export * from './money.js';
 export * from './periodTiling.js';
 export * from './proration.js';
+export * from './retentionPolicy.js';
 export * from './seatPricing.js';
 export * from './subscriptionFee.js';
 export * from './tieredPricing.js';
