@@ -19,6 +19,7 @@ import { legacyInvoiceRoutes } from './legacyInvoices.js';
 import { organizationRoutes } from './organizations.js';
 import { outboxEventRoutes } from './outboxEvents.js';
 import { priceBookRoutes } from './priceBooks.js';
+import { retentionPolicyRoutes } from './retentionPolicy.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
@@ -43,6 +44,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', invoiceRoutes(deps))
       .route('/', webhookEndpointRoutes(deps))
       .route('/', auditLogRoutes(deps))
+      .route('/', retentionPolicyRoutes(deps))
       .route('/', legacyCustomerRoutes(deps))
       .route('/', legacyInvoiceRoutes(deps))
       // Metering and prepaid credits.
