@@ -59,7 +59,6 @@ CREATE TABLE "RetentionArchive" (
 
 -- CreateTable
 CREATE TABLE "ArchivedUsage" (
-    "id" UUID NOT NULL,
     "entityId" UUID NOT NULL,
     "periodStart" TIMESTAMPTZ(3) NOT NULL,
     "billedPeriodStart" TIMESTAMPTZ(3) NOT NULL,
@@ -74,7 +73,7 @@ CREATE TABLE "ArchivedUsage" (
     "firstOccurredAt" TIMESTAMPTZ(3) NOT NULL,
     "lastOccurredAt" TIMESTAMPTZ(3) NOT NULL,
 
-    CONSTRAINT "ArchivedUsage_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "ArchivedUsage_pkey" PRIMARY KEY ("entityId","periodStart","billedPeriodStart","eventType","userId","day")
 );
 
 -- CreateTable
@@ -98,9 +97,6 @@ CREATE UNIQUE INDEX "RetentionArchive_organizationId_tableName_day_key" ON "Rete
 
 -- CreateIndex
 CREATE INDEX "ArchivedUsage_entityId_day_idx" ON "ArchivedUsage"("entityId", "day");
-
--- CreateIndex
-CREATE UNIQUE INDEX "ArchivedUsage_entityId_periodStart_billedPeriodStart_eventT_key" ON "ArchivedUsage"("entityId", "periodStart", "billedPeriodStart", "eventType", "userId", "day");
 
 -- AddForeignKey
 ALTER TABLE "RetentionPolicy" ADD CONSTRAINT "RetentionPolicy_organizationId_fkey" FOREIGN KEY ("organizationId") REFERENCES "Organization"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
