@@ -50,6 +50,7 @@ CREATE TABLE "RetentionArchive" (
     "sha256" TEXT NOT NULL,
     "purgeFromLine" INTEGER NOT NULL DEFAULT 0,
     "purgePending" BOOLEAN NOT NULL DEFAULT false,
+    "replacing" BOOLEAN NOT NULL DEFAULT false,
     "userIds" UUID[] DEFAULT ARRAY[]::UUID[],
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL,
@@ -85,9 +86,6 @@ CREATE TABLE "ArchivedDraw" (
 
     CONSTRAINT "ArchivedDraw_pkey" PRIMARY KEY ("ledgerEntryId")
 );
-
--- CreateIndex
-CREATE INDEX "RetentionArchive_organizationId_purgePending_idx" ON "RetentionArchive"("organizationId", "purgePending");
 
 -- CreateIndex
 CREATE INDEX "RetentionArchive_userIds_idx" ON "RetentionArchive" USING GIN ("userIds");
