@@ -22,3 +22,7 @@ export const billingJobWorkflowId = (jobId: string) => `replay:${jobId}`;
 /** The reconciliation Schedule and the id of the runs it starts. */
 export const RECONCILE_SCHEDULE_ID = 'reconcile';
 export const RECONCILE_RUN_WORKFLOW_ID = 'reconcile-run';
+
+/** The retention Schedule (daily archiving and deletion of expired rows) and the id of the runs it starts. */
+export const RETENTION_SCHEDULE_ID = 'retention';
+export const RETENTION_RUN_WORKFLOW_ID = 'retention-run';

@@ -22,7 +22,10 @@ try {
     db,
     // A restarted worker with a prebuilt bundle polls in seconds instead of re-running webpack.
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
-    activityDeps: { allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS },
+    activityDeps: {
+      allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
+      archiveDir: config.RETENTION_ARCHIVE_DIR,
+    },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? config.DATABASE_POOL_SIZE,
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');

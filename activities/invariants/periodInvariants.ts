@@ -134,7 +134,7 @@ export async function checkPeriodInvariants(db: Db, org: string | null): Promise
   }
 
   const archived = await db.$queryRaw<Row[]>`
-    SELECT a.id, a."entityId", a."billedPeriodStart", a.events, b.status::text AS status, b."eventsArchivedAt"
+    SELECT a."entityId", a."eventType", a."billedPeriodStart", a.events, b.status::text AS status, b."eventsArchivedAt"
     FROM "ArchivedUsage" a JOIN "Entity" e ON e.id = a."entityId"
     LEFT JOIN "BillingPeriod" b ON b."entityId" = a."entityId" AND b."periodStart" = a."billedPeriodStart"
     WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
@@ -142,10 +142,10 @@ export async function checkPeriodInvariants(db: Db, org: string | null): Promise
   for (const r of archived) {
     violations.push({
       rule: 'archived_usage',
-      ids: [String(r.entityId), String(r.id)],
+      ids: [String(r.entityId)],
       detail:
         Number(r.events) <= 0
-          ? `archived totals of ${String(r.events)} events`
+          ? `archived ${String(r.eventType)} totals of ${String(r.events)} events`
           : `archived events billed from ${iso(r.billedPeriodStart)}, a period that is ${r.status === null ? 'missing' : `${String(r.status)}${r.eventsArchivedAt === null ? ', not marked archived' : ''}`}`,
     });
   }
