@@ -46,6 +46,11 @@ const schema = z.object({
   CONSOLE_URL: z.string().url().default('http://127.0.0.1:3001'),
   /** API: the Chromium that renders invoice PDFs. */
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /**
+   * Worker and API: the directory of the retention archives (the worker writes them, an erasure rewrites them); every
+   * worker and API process must see the same directory.
+   */
+  RETENTION_ARCHIVE_DIR: z.string().min(1).default('.data/archive'),
   /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });

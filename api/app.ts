@@ -136,6 +136,10 @@ const TAGS = [
   },
   { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
   { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
+  {
+    name: 'Retention',
+    description: 'How long raw events, webhooks, idempotency records and audit rows are kept; the archive index.',
+  },
   { name: 'Legacy', description: 'Pre-platform endpoints kept working for existing integrations. Deprecated.' },
   { name: 'System', description: 'Health and readiness.' },
 ];

@@ -16,6 +16,7 @@ export * from './periodTiling.js';
 export * from './proration.js';
 export * from './recommendations.js';
 export * from './refunds.js';
+export * from './retentionPolicy.js';
 export * from './seatPricing.js';
 export * from './subscriptionFee.js';
 export * from './tieredPricing.js';

@@ -14,6 +14,7 @@ import { listActiveEntityRefs } from '../activities/entities.js';
 import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { seedDemo } from '../prisma/seed.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
+import { ensureRetentionSchedule } from '../temporal/retentionSchedule.js';
 import { startEntityBillingWorkflow } from '../temporal/workflowStarts.js';
 import { LOCAL_DB_NAME, LOCAL_PG_PORT, localDataDir } from './lib/devDatabase.js';
 import { ensureTools } from './lib/ensureTools.js';
@@ -151,6 +152,8 @@ try {
     CONSOLE_SIGNING_SECRET: signingSecret,
     CONSOLE_URL: env.CONSOLE_URL ?? `http://127.0.0.1:${consolePort}`,
     ...(chromiumPath ? { CHROMIUM_PATH: chromiumPath } : {}),
+    // The worker writes retention archives there, the API rewrites them for an erasure: one directory for both.
+    RETENTION_ARCHIVE_DIR: env.RETENTION_ARCHIVE_DIR ?? path.join(localDataDir, 'archive'),
     // One machine, local receivers: the dev launcher allows webhook endpoints on loopback addresses.
     WEBHOOK_ALLOW_INTERNAL_URLS: env.WEBHOOK_ALLOW_INTERNAL_URLS ?? 'true',
   };
@@ -166,6 +169,8 @@ try {
   }
   // Every few minutes: start any missing entity/subscription/grant/invoice workflow, dispatch pending outbox rows.
   await ensureReconcileSchedule(client, taskQueue);
+  // Once a day: archive and delete what each organization's retention policy says has expired.
+  await ensureRetentionSchedule(client, taskQueue);
   await client.connection.close();
   await db.$disconnect();
 

@@ -26,6 +26,7 @@ try {
     activityDeps: {
       allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
       paymentProvider: createPaymentProvider(config),
+      archiveDir: config.RETENTION_ARCHIVE_DIR,
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? config.DATABASE_POOL_SIZE,
   });

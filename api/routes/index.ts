@@ -26,6 +26,7 @@ import { portalRoutes } from './portal.js';
 import { priceBookRoutes } from './priceBooks.js';
 import { recommendationRoutes } from './recommendations.js';
 import { refundRoutes } from './refunds.js';
+import { retentionPolicyRoutes } from './retentionPolicy.js';
 import { seatPlanRoutes } from './seatPlans.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
@@ -56,6 +57,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', refundRoutes(deps))
       .route('/', webhookEndpointRoutes(deps))
       .route('/', auditLogRoutes(deps))
+      .route('/', retentionPolicyRoutes(deps))
       .route('/', legacyCustomerRoutes(deps))
       .route('/', legacyInvoiceRoutes(deps))
       // Metering and prepaid credits.
