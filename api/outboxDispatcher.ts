@@ -9,6 +9,7 @@ import type { Logger } from '../activities/logger.js';
 import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEvents.js';
 
 export interface OutboxDispatcher {
+  /** Never rejects: a failure is logged, and the rows stay pending for reconciliation. */
   dispatch(webhookEventIds: string[]): Promise<void>;
 }
 

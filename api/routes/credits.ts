@@ -211,14 +211,6 @@ const transferRoute = apiRoute({
 export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
   // Immediate purchases charge through the PaymentProvider seam; the sandbox provider until a real one is wired in.
   const provider = deps.paymentProvider ?? createSandboxPaymentProvider();
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
   // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
   // A failed start never fails the request: the reconciliation schedule starts the workflow later.
   const startGrantWorkflows = async (
@@ -287,7 +279,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
           actorId: c.var.auth.apiKeyId,
         },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       return c.json(result, result.replayed ? 200 : 201);
     });
