@@ -10,6 +10,7 @@ import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEve
 import type { DescribeTenant } from '../temporal/workflowStarts.js';
 
 export interface OutboxDispatcher {
+  /** Never rejects: a failure is logged, and the rows stay pending for reconciliation. */
   dispatch(webhookEventIds: string[]): Promise<void>;
 }
 

@@ -45,17 +45,10 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
           after: entity,
         });
         if (priceBook) {
-          const book = await insertPriceBook(tx, organizationId, {
+          await insertPriceBook(tx, actor, organizationId, {
             ...priceBook,
             currency: entity.currency,
             entityId: entity.id,
-          });
-          await recordAudit(tx, actor, {
-            organizationId,
-            action: 'price_book.create',
-            targetType: 'price_book',
-            targetId: book.id,
-            after: book,
           });
         }
         return entity;

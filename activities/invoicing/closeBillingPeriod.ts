@@ -35,6 +35,7 @@ import { composeInvoice, endOfClosedRow, type InvoiceLineInput, Money } from '..
 import type { Db, Prisma } from '../db.js';
 import { lockSubscription, renewIfDue } from '../subscriptions/subscriptionPeriods.js';
 import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
+import { draftInvoiceColumns } from './draftInvoice.js';
 import { finalizeInvoice } from './finalizeInvoice.js';
 import { usageLines } from './usageLines.js';
 
@@ -203,34 +204,13 @@ export function createCloseBillingPeriodActivities(db: Db) {
           data: {
             organizationId: entity.organizationId,
             entityId,
-            number: null,
-            status: 'draft',
             currency,
             periodStart: period.periodStart,
             periodEnd: end,
-            subtotal: composed.subtotal.toString(),
-            creditsApplied: composed.creditsApplied.toString(),
-            total: composed.total.toString(),
-            amountDue: composed.amountDue.toString(),
-            issuedAt: at,
-            dueAt: at,
-            lines: {
-              create: composed.lines.map((line) => ({
-                position: line.position,
-                kind: line.kind,
-                description: line.description,
-                quantity: line.quantity ?? '1',
-                unitAmount: line.unitAmount?.toString() ?? null,
-                amount: line.amount.toString(),
-                periodStart: line.periodStart ?? null,
-                periodEnd: line.periodEnd ?? null,
-                metadata: {
-                  ...((itemMetadata.get(line.reference ?? '') as Prisma.JsonObject | null | undefined) ?? {}),
-                  reference: line.reference ?? null,
-                  unroundedAmount: line.unroundedAmount.toString(),
-                },
-              })),
-            },
+            ...draftInvoiceColumns(composed, at, (line) => ({
+              unitAmount: line.unitAmount?.toString() ?? null,
+              metadata: itemMetadata.get(line.reference ?? ''),
+            })),
           },
         });
         if (items.length > 0) {

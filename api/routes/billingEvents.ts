@@ -139,18 +139,8 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
 }
 
 export function billingEventRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      // Committed rows stay pending; the reconciliation schedule dispatches them later.
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
-
   // Concurrent single events are committed together (application-level group commit, see ingestCoalescer.ts).
-  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void dispatch(ids) });
+  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void deps.outbox.dispatch(ids) });
 
   return new OpenAPIHono<AuthEnv>()
     .openapi(ingestOne, async (c) => {
@@ -197,7 +187,7 @@ export function billingEventRoutes(deps: RouteDeps) {
         valid.map((v) => v.input),
         { entitiesPerTransaction: BATCH_ENTITIES_PER_TRANSACTION },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       valid.forEach((v, i) => {
         results[v.index] = outcomes[i];
       });

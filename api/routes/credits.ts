@@ -209,14 +209,6 @@ const transferRoute = apiRoute({
 export function creditRoutes(deps: RouteDeps) {
   // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
   const provider = deps.paymentProvider;
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
   // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
   // A failed start never fails the request: the reconciliation schedule starts the workflow later.
   const startGrantWorkflows = async (
@@ -285,7 +277,7 @@ export function creditRoutes(deps: RouteDeps) {
           actorId: c.var.auth.apiKeyId,
         },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       return c.json(result, result.replayed ? 200 : 201);
     });

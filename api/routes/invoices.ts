@@ -225,13 +225,6 @@ const presentLine = (currency: string) => (l: LineRow) => ({
 });
 
 export function invoiceRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.error({ err, webhookEventIds: ids }, 'outbox dispatch failed; reconciliation will retry');
-    }
-  };
   // After commit. A failure does not undo the settlement: the workflow's next attempt re-reads the invoice.
   const stopCollection = async (invoiceId: string, invoiceStatus: 'paid' | 'void') => {
     try {
@@ -282,7 +275,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'void');
       return c.json(presentInvoice(invoice), 200);
     })
@@ -295,7 +288,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.req.valid('param').invoiceId,
         { paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference, method: body.method },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'paid');
       return c.json(presentInvoice(invoice), 200);
     });
