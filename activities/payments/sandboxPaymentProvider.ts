@@ -7,12 +7,14 @@
 //   pm_card_authentication_required   fails every attempt (authentication_required: waits for the customer)
 //   pm_card_expired                   fails every attempt (expired_card: waits for the customer)
 //   pm_card_timeout                   times out on the first call of each idempotency key (outcome unknown), then
-//                                     succeeds when the same key is sent again
+//                                     succeeds when the same key is sent again; so do refunds of its charges
 //   pm_card_fail_then_ok              fails the first attempt, succeeds from the second
 //   pm_card_fail_<n>_then_ok          fails the first n attempts, succeeds afterwards
 // Attaching any other token is refused (UNKNOWN_PAYMENT_METHOD); charging one fails with invalid_payment_method.
-// Refunds of its charges succeed. Repeating an idempotency key returns the first outcome (per process: the sandbox
-// moves no money, so a repeat in another process deciding again is harmless and decides the same).
+// Refunds of its charges succeed up to what is left of the charge; beyond it they fail (charge_already_refunded when
+// nothing is left, else amount_too_large), as at a real provider. Repeating an idempotency key returns the first
+// outcome. All of this is per process: the sandbox moves no money, so a repeat in another process deciding again is
+// harmless, and a charge another process made is refunded without the check.
 import { createHash } from 'node:crypto';
 import { Money } from '../../domain/money.js';
 import {
@@ -72,6 +74,14 @@ export function createSandboxPaymentProvider(): PaymentProvider {
   const charges = new Map<string, ChargeResult>();
   const refunds = new Map<string, RefundResult>();
   const timedOut = new Set<string>();
+  /** Charges made by this process: what they took, with which method, and what was refunded of them. */
+  const made = new Map<string, { amount: Money; paymentMethod: string; refunded: Money }>();
+  /** The first call of the key times out (outcome unknown); true when it did. */
+  const timesOut = (key: string) => {
+    if (timedOut.has(key)) return false;
+    timedOut.add(key);
+    return true;
+  };
   return {
     name: 'sandbox',
     fallbackPaymentMethod: SANDBOX_DEFAULT_PAYMENT_METHOD,
@@ -106,10 +116,7 @@ export function createSandboxPaymentProvider(): PaymentProvider {
       let result: ChargeResult;
       if (outcome === 'timeout') {
         // The first call of a key gets no answer; the repeat with the same key is answered (and was charged once).
-        if (!timedOut.has(request.idempotencyKey)) {
-          timedOut.add(request.idempotencyKey);
-          throw new PaymentProviderTimeoutError('sandbox provider timed out');
-        }
+        if (timesOut(request.idempotencyKey)) throw new PaymentProviderTimeoutError('sandbox provider timed out');
         result = { status: 'succeeded', providerRef: `ch_sandbox_${digest(request.idempotencyKey)}` };
       } else {
         result =
@@ -118,6 +125,14 @@ export function createSandboxPaymentProvider(): PaymentProvider {
             : outcome;
       }
       charges.set(request.idempotencyKey, result);
+      if (result.status === 'succeeded') {
+        const amount = Money.of(request.amount, request.currency);
+        made.set(result.providerRef, {
+          amount,
+          paymentMethod: request.paymentMethod,
+          refunded: Money.zero(request.currency),
+        });
+      }
       return result;
     },
     async chargeStatus(providerRef) {
@@ -125,17 +140,33 @@ export function createSandboxPaymentProvider(): PaymentProvider {
       return { status: 'succeeded', providerRef };
     },
     async refund(request): Promise<RefundResult> {
-      Money.of(request.amount, request.currency).toMinorUnits();
+      const amount = Money.of(request.amount, request.currency);
+      amount.toMinorUnits();
       const previous = refunds.get(request.idempotencyKey);
       if (previous) return previous;
-      const result: RefundResult = request.paymentRef.startsWith('ch_sandbox_')
-        ? { status: 'succeeded', providerRef: `re_sandbox_${digest(request.idempotencyKey)}` }
-        : {
-            status: 'failed',
-            providerRef: null,
-            errorCode: 'charge_not_found',
-            errorMessage: `No sandbox charge ${request.paymentRef}.`,
-          };
+      const charge = made.get(request.paymentRef);
+      if (charge?.paymentMethod === 'pm_card_timeout' && timesOut(`refund:${request.idempotencyKey}`)) {
+        throw new PaymentProviderTimeoutError('sandbox provider timed out');
+      }
+      const fail = (errorCode: string, errorMessage: string): RefundResult => ({
+        status: 'failed',
+        providerRef: null,
+        errorCode,
+        errorMessage,
+      });
+      let result: RefundResult;
+      if (!request.paymentRef.startsWith('ch_sandbox_')) {
+        result = fail('charge_not_found', `No sandbox charge ${request.paymentRef}.`);
+      } else if (charge && amount.greaterThan(charge.amount.subtract(charge.refunded))) {
+        const left = charge.amount.subtract(charge.refunded);
+        result = fail(
+          left.isZero() ? 'charge_already_refunded' : 'amount_too_large',
+          `Refund amount ${amount.toString()} is greater than what is left of the charge (${left.toString()}).`,
+        );
+      } else {
+        if (charge) charge.refunded = charge.refunded.add(amount);
+        result = { status: 'succeeded', providerRef: `re_sandbox_${digest(request.idempotencyKey)}` };
+      }
       refunds.set(request.idempotencyKey, result);
       return result;
     },

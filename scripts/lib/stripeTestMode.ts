@@ -12,8 +12,12 @@
 //   pm_usBankAccount_processing                  processing (decided later by a webhook the test sends)
 //   anything else                                404 resource_missing on attach and on charge
 //
-// `stallNext(n)`: the next n PaymentIntent creations are carried out (and remembered under their idempotency key) but
-// never answered, like a network timeout after Stripe charged: the client's repeat with the same key gets the answer.
+// Refunds of a PaymentIntent created here are checked against what is left of it, as Stripe does: more than that is a
+// 400 (charge_already_refunded when nothing is left, else amount_too_large).
+//
+// `stallNext(n)`: the next n PaymentIntent creations (or, with a path, requests to it: '/v1/refunds') are carried out
+// (and remembered under their idempotency key) but never answered, like a network timeout after Stripe acted: the
+// client's repeat with the same key gets the answer.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,7 +34,7 @@ export interface StripeTestMode {
   url: string;
   /** Every request received, in order (stalled ones included). */
   requests: StripeRequestRecord[];
-  stallNext(count: number): void;
+  stallNext(count: number, path?: string): void;
   /** Changes a remembered PaymentIntent (e.g. processing -> succeeded before the adapter retrieves it). */
   setPaymentIntentStatus(id: string, status: string): void;
   stop(): Promise<void>;
@@ -106,7 +110,8 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
   const requests: StripeRequestRecord[] = [];
   const answered = new Map<string, { status: number; body: unknown }>();
   const intents = new Map<string, Record<string, unknown>>();
-  let stalls = 0;
+  const stalls = new Map<string, number>();
+  const refunded = new Map<string, number>();
   const held: ServerResponse[] = [];
 
   const forward = async (req: IncomingMessage, body: string) => {
@@ -121,6 +126,35 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
       ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body }),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  const refund = async (req: IncomingMessage, body: string, params: URLSearchParams) => {
+    const piId = params.get('payment_intent') ?? '';
+    const pi = intents.get(piId);
+    if (!pi) return forward(req, body);
+    const left = (pi.amount as number) - (refunded.get(piId) ?? 0);
+    const amount = params.has('amount') ? Number(params.get('amount')) : left;
+    if (amount > left) {
+      const code = left === 0 ? 'charge_already_refunded' : 'amount_too_large';
+      return {
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code,
+            param: 'amount',
+            message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+          },
+        },
+      };
+    }
+    const answer = await forward(req, body);
+    if (answer.status === 200) {
+      refunded.set(piId, (refunded.get(piId) ?? 0) + amount);
+      answer.body.amount = amount;
+      answer.body.payment_intent = piId;
+    }
+    return answer;
   };
 
   const decide = async (req: IncomingMessage, path: string, body: string, params: URLSearchParams) => {
@@ -140,6 +174,7 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
     if (req.method === 'GET' && retrieve && intents.has(retrieve[1]!)) {
       return { status: 200, body: intents.get(retrieve[1]!) };
     }
+    if (req.method === 'POST' && path === '/v1/refunds') return refund(req, body, params);
     const creating = req.method === 'POST' && path === '/v1/payment_intents' && params.get('confirm') === 'true';
     if (!creating) return forward(req, body);
 
@@ -195,8 +230,9 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
         if (cacheKey && answer.status !== 404) answered.set(cacheKey, answer);
       }
       record.response = answer;
-      if (stalls > 0 && req.method === 'POST' && path === '/v1/payment_intents') {
-        stalls -= 1;
+      const stalling = req.method === 'POST' ? (stalls.get(path) ?? 0) : 0;
+      if (stalling > 0) {
+        stalls.set(path, stalling - 1);
         held.push(res);
         return;
       }
@@ -215,8 +251,8 @@ export async function startStripeTestMode(stripeMockUrl: string): Promise<Stripe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    stallNext(count) {
-      stalls += count;
+    stallNext(count, path = '/v1/payment_intents') {
+      stalls.set(path, (stalls.get(path) ?? 0) + count);
     },
     setPaymentIntentStatus(id, status) {
       const pi = intents.get(id);

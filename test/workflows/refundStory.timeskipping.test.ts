@@ -1,7 +1,9 @@
 // An invoice's whole money story through the API, against each provider (the sandbox; Stripe on stripe-mock), on the
 // time-skipping server: a declined charge, a retry through the API with another card that pays, a partial refund with
 // its credit note, the rest refunded (credit note 2), and every refusal on the way: more than was paid (422), an
-// unpaid invoice (409), a reused idempotency key for another amount (409). The books check out afterwards.
+// unpaid invoice (409), a reused idempotency key for another amount (409). The books check out afterwards. And the
+// provider's faults: a refund it does not answer (503, the same request later refunds once, with the same key) and a
+// refund it refuses (402 REFUND_FAILED: recorded failed, nothing returned, the amount free again).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
 import { createWebhookDispatchActivities } from '../../activities/webhooks/dispatchActivity.js';
@@ -215,4 +217,100 @@ describe.each(providersUnderTest)('refund story: %s', (name, start) => {
         ),
       ).toEqual([]);
   }, 60_000);
+
+  it('the provider does not answer a refund: 503, the same request refunds once; the provider refuses one: 402', async () => {
+    const { db } = h;
+    const tenant = await createTenant(db);
+    const admin = caller(app, tenant.adminKey);
+    // The sandbox's pm_card_timeout leaves the first call of each key (charge or refund) unanswered; Stripe's test
+    // mode holds back the next refund request's answer.
+    const token = name === 'sandbox' ? 'pm_card_timeout' : p.methods.ok;
+    expect((await admin('POST', `/api/entities/${tenant.entityId}/payment-methods`, { token })).status).toBe(201);
+    const invoice = await createOpenInvoice(db, {
+      organizationId: tenant.organizationId,
+      entityId: tenant.entityId,
+      amount: '49',
+      periodStart: new Date('2026-10-01T00:00:00Z'),
+      periodEnd: new Date('2026-11-01T00:00:00Z'),
+    });
+    await createWebhookDispatchActivities(db, h.env.client, h.taskQueue, false).startInvoiceCollection({
+      invoiceId: invoice.id,
+      organizationId: tenant.organizationId,
+      entityId: tenant.entityId,
+    });
+    const handle = h.env.client.workflow.getHandle<typeof invoiceCollectionWorkflow>(`invoice:${invoice.id}`);
+    expect(await handle.result()).toMatchObject({ status: 'paid', attempts: 1 });
+    const payment = await db.payment.findFirstOrThrow({ where: { invoiceId: invoice.id } });
+    const refunds = `/api/billing/invoices/${invoice.id}/refunds`;
+
+    // No answer: 503, the refund stays pending (and counts against what is left), nothing is credited yet.
+    p.stripe?.stallNext(1, '/v1/refunds');
+    expectProblem(
+      await admin('POST', refunds, { amount: '10.00', idempotencyKey: 'slow' }),
+      503,
+      'PAYMENT_PROVIDER_UNAVAILABLE',
+    );
+    const pending = await db.refund.findFirstOrThrow({ where: { invoiceId: invoice.id } });
+    expect([pending.status, pending.amount.toFixed(2)]).toEqual(['pending', '10.00']);
+    expect(await db.creditNote.count({ where: { refundId: pending.id } })).toBe(0);
+    expectProblem(
+      await admin('POST', refunds, { amount: '39.01', idempotencyKey: 'more' }),
+      422,
+      'REFUND_EXCEEDS_PAID',
+    );
+
+    // The same request again: the same refund, asked for with the same key, refunded once.
+    const again = await admin('POST', refunds, { amount: '10.00', idempotencyKey: 'slow' });
+    expect([again.status, again.body.id, again.body.status, again.body.creditNote.number]).toEqual([
+      200,
+      pending.id,
+      'succeeded',
+      1,
+    ]);
+    expect(await db.refund.count({ where: { invoiceId: invoice.id } })).toBe(1);
+    if (p.stripe) {
+      const sent = p.stripe.requests.filter(
+        (r) => r.path === '/v1/refunds' && r.params.get('payment_intent') === payment.providerRef,
+      );
+      expect(sent.map((r) => [r.idempotencyKey, r.params.get('amount')])).toEqual([
+        [`refund:${pending.id}`, '1000'],
+        [`refund:${pending.id}`, '1000'],
+      ]);
+    }
+
+    // 35.00 refunded at the provider itself (its dashboard), its webhook not here yet: the provider has 4.00 left, so
+    // a refund of 5.00 through the platform is refused there.
+    const dashboard = {
+      idempotencyKey: `dashboard:${invoice.id}`,
+      paymentRef: payment.providerRef!,
+      amount: '35.00',
+      currency: 'USD',
+      metadata: {},
+    };
+    // (The sandbox leaves this key's first call unanswered too: asked again with the same key.)
+    const outside = await p.provider.refund(dashboard).catch(() => p.provider.refund(dashboard));
+    expect(outside.status).toBe('succeeded');
+    // As the API asks of its clients: a 503 is answered by the same request again (the sandbox's first call of every
+    // refund key of this charge goes unanswered).
+    const refund = async (body: Record<string, unknown>) => {
+      const first = await admin('POST', refunds, body);
+      return first.status === 503 ? admin('POST', refunds, body) : first;
+    };
+    const refused = await refund({ amount: '5.00', idempotencyKey: 'refused' });
+    expectProblem(refused, 402, 'REFUND_FAILED');
+    const failed = await db.refund.findFirstOrThrow({ where: { idempotencyKey: `refund:${invoice.id}:refused` } });
+    expect([failed.status, failed.failureCode]).toEqual(['failed', 'amount_too_large']);
+    expect(await db.creditNote.count({ where: { refundId: failed.id } })).toBe(0);
+    expect((await admin('GET', `/api/billing/invoices/${invoice.id}`)).body.amountRefunded).toBe('10.00');
+    const notice = await db.webhookEvent.findFirstOrThrow({
+      where: { entityId: tenant.entityId, type: 'refund.failed' },
+    });
+    expect(notice.payload).toMatchObject({ refundId: failed.id, amount: '5.00', errorCode: 'amount_too_large' });
+
+    // What the provider has left goes through, with the next credit note number.
+    const rest = await refund({ amount: '4.00', idempotencyKey: 'rest' });
+    expect([rest.body.status, rest.body.creditNote.number]).toEqual(['succeeded', 2]);
+    expect((await admin('GET', `/api/billing/payments/${payment.id}`)).body.amountRefunded).toBe('14.00');
+    expect((await checkInvariants(db, { organizationId: tenant.organizationId })).violations).toEqual([]);
+  }, 120_000);
 });

@@ -141,6 +141,53 @@ describe.each(providersUnderTest)('PaymentProvider contract: %s', (_name, start)
     expect(again).toEqual(refund);
   });
 
+  it('refunds beyond what is left of the charge fail: amount_too_large, then charge_already_refunded', async () => {
+    const paid = await charge(p.provider, key('payment'), p.methods.ok, { customerRef });
+    if (paid.status !== 'succeeded') throw new Error('charge failed');
+    const refund = (amount: string) =>
+      p.provider.refund({
+        idempotencyKey: key('refund'),
+        paymentRef: paid.providerRef,
+        amount,
+        currency: 'USD',
+        metadata: {},
+      });
+    expect((await refund('40.00')).status).toBe('succeeded');
+    expect(await refund('9.01')).toMatchObject({ status: 'failed', errorCode: 'amount_too_large' });
+    expect((await refund('9.00')).status).toBe('succeeded');
+    expect(await refund('0.01')).toMatchObject({ status: 'failed', errorCode: 'charge_already_refunded' });
+  });
+
+  it('a refund whose answer never came: the repeat with the same key gets the first answer, refunded once', async () => {
+    // The sandbox's pm_card_timeout leaves the first call of every key unanswered (its charge's too); Stripe's double
+    // holds back the next refund's answer.
+    const method = p.name === 'sandbox' ? 'pm_card_timeout' : p.methods.ok;
+    const ck = key('payment');
+    const paid = await charge(p.provider, ck, method, { customerRef }).catch(() =>
+      charge(p.provider, ck, method, { customerRef }),
+    );
+    if (paid.status !== 'succeeded') throw new Error('charge failed');
+    const request = (k: string, amount: string) => ({
+      idempotencyKey: k,
+      paymentRef: paid.providerRef,
+      amount,
+      currency: 'USD',
+      metadata: {},
+    });
+    const k = key('refund');
+    p.stripe?.stallNext(1, '/v1/refunds');
+    await expect(p.provider.refund(request(k, '49.00'))).rejects.toBeInstanceOf(PaymentProviderTimeoutError);
+    expect((await p.provider.refund(request(k, '49.00'))).status).toBe('succeeded');
+    // Refunded once: nothing is left of the charge.
+    const more = request(key('refund'), '0.01');
+    const refused = await p.provider.refund(more).catch(() => p.provider.refund(more));
+    expect(refused).toMatchObject({ status: 'failed', errorCode: 'charge_already_refunded' });
+    if (p.stripe) {
+      const sent = p.stripe.requests.filter((r) => r.path === '/v1/refunds' && r.idempotencyKey === k);
+      expect(sent.map((r) => r.params.get('amount'))).toEqual(['4900', '4900']);
+    }
+  }, 30_000);
+
   it('an amount that is not a whole number of minor units is refused before anything is sent', async () => {
     const before = p.stripe?.requests.length ?? 0;
     await expect(charge(p.provider, key('frac'), p.methods.ok, { amount: '1.005' })).rejects.toMatchObject({
