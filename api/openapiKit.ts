@@ -4,7 +4,7 @@ import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import { isSupportedCurrency, minorUnitDigits, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
 import { BillingDecimal } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
-import { idempotent } from './idempotency.js';
+import { idempotent, resourceIdempotencyKey } from './idempotency.js';
 import { ProblemSchema } from './problem.js';
 
 const problem = (description: string) => ({
@@ -31,30 +31,59 @@ export const bodyProblemResponses = {
 
 const hasBody = (method: string) => ['post', 'put', 'patch'].includes(method);
 
-const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { name: 'idempotency-key', in: 'header' },
-      description: 'Same key and body within 24 h replays the stored response; another body is 409',
-    }),
+const idempotencyHeader = (description: string) =>
+  z.object({
+    'idempotency-key': z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ param: { name: 'idempotency-key', in: 'header' }, description, example: 'order-4711-credits' }),
+  });
+
+const IdempotencyHeader = idempotencyHeader(
+  'Same key and body within 24 h, from the same API key, replays the stored response; another body is 409 ' +
+    'IDEMPOTENCY_KEY_REUSED. Only successful responses are stored: after a 4xx or 5xx the same key runs again.',
+);
+
+const ResourceIdempotencyHeader = idempotencyHeader(
+  "The resource's idempotency key, stored with it (per entity; per organization for transfers): the same key " +
+    'with the same request returns the first outcome (`replayed: true`), with another request 409. Without a ' +
+    'key a retry is a new request. Replaces the deprecated `idempotencyKey` body field (both given and different: ' +
+    '422 IDEMPOTENCY_KEY_MISMATCH).',
+);
+
+/** The body field old clients send their idempotency key in; the Idempotency-Key header replaces it. */
+export const DeprecatedIdempotencyKeyField = z.string().min(1).max(255).optional().openapi({
+  deprecated: true,
+  description: 'Deprecated: send the Idempotency-Key header. Accepted for old clients; must equal the header if both',
 });
+
+type ApiRouteConfig = Omit<RouteConfig, 'path'> & {
+  /**
+   * 'resource': the route's resource stores its own idempotency key (events, purchases, grants, transfers). The
+   * header becomes that key (`c.var.idempotencyKey`, resourceIdempotencyKey) instead of a stored HTTP response.
+   */
+  idempotency?: 'resource';
+};
 
 /**
  * createRoute with the conventions filled in: bearer auth, every problem response, and on POST the documented
  * Idempotency-Key header and its middleware (api/idempotency.ts), placed after the route's own middleware (its
  * guards), so a stored response is replayed only to a caller the route lets in.
  */
-export function apiRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R) {
+export function apiRoute<P extends string, R extends ApiRouteConfig & { path: P }>(input: R) {
+  const { idempotency, ...rest } = input;
+  const config = rest as unknown as R; // without the kit's own option, which is no part of the document
   const post = config.method === 'post';
-  const headers = post && !config.request?.headers ? { headers: IdempotencyHeader } : {};
+  const resource = idempotency === 'resource';
+  const header = resource ? ResourceIdempotencyHeader : IdempotencyHeader;
+  const headers = post && !config.request?.headers ? { headers: header } : {};
   const guards = config.middleware === undefined ? [] : [config.middleware].flat();
+  const keyMiddleware = resource ? resourceIdempotencyKey : idempotent;
   return createRoute({
     ...config,
-    ...(post ? { middleware: [...guards, idempotent] as unknown as R['middleware'] } : {}),
+    ...(post ? { middleware: [...guards, keyMiddleware] as unknown as R['middleware'] } : {}),
     security: config.security ?? [{ bearerAuth: [] }],
     request: { ...config.request, ...headers } as R['request'],
     responses: {

@@ -45,6 +45,11 @@ interface SentEvent {
   spec: { key: string; userIndex: number; type: string; quantity: number; occurredAt: number };
 }
 
+const bodyKey = (body: unknown): string | undefined => {
+  const key = (body as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
+  return typeof key === 'string' ? key : undefined;
+};
+
 export class ScenarioDriver {
   readonly model: BillingModel;
   ids!: PlatformIds;
@@ -106,7 +111,8 @@ export class ScenarioDriver {
       headers: {
         authorization: `Bearer ${this.ids.adminKey}`,
         'content-type': 'application/json',
-        ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+        // One key per request: a body that names its own (events, purchases, transfers) sends that one.
+        ...(method === 'POST' ? { 'idempotency-key': bodyKey(body) ?? randomUUID() } : {}),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
