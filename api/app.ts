@@ -20,10 +20,19 @@ export function createApp(appDeps: AppDeps) {
   const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
   const app = new OpenAPIHono<AuthEnv>({
     // zod validation failures become a 422 problem listing every invalid field.
+    // An unknown field or query parameter is named on its own (`errors[].path`), never dropped.
     defaultHook: (result, c) => {
       if (result.success) return;
-      const errors = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
-      return problemResponse(c, new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', undefined, errors));
+      const unknown = result.target === 'query' ? 'unknown query parameter' : 'unknown field';
+      const errors = result.error.issues.flatMap((i) => {
+        const at = i.path.map(String);
+        if (i.code === 'unrecognized_keys') {
+          return i.keys.map((key) => ({ path: [...at, key].join('.'), message: unknown }));
+        }
+        return [{ path: at.join('.') || '(root)', message: i.message }];
+      });
+      const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+      return problemResponse(c, new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', detail, errors));
     },
   });
 

@@ -40,12 +40,12 @@ const eventFields = {
 
 /** One event of POST /api/billing/events: its idempotency key is the Idempotency-Key header. */
 const EventInput = z
-  .object({ ...eventFields, idempotencyKey: DeprecatedIdempotencyKeyField })
+  .strictObject({ ...eventFields, idempotencyKey: DeprecatedIdempotencyKeyField })
   .openapi('BillingEventInput');
 
 /** One event of a batch: no header per event, so each carries its own key. */
 const BatchEventInput = z
-  .object({
+  .strictObject({
     ...eventFields,
     idempotencyKey: z.string().min(1).max(255).openapi({ description: 'Unique per entity; a repeat is a replay' }),
   })
@@ -130,7 +130,9 @@ const ingestBatch = apiRoute({
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
   middleware: [requireScope('ingest')] as const,
-  request: { body: jsonBody(z.object({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput')) },
+  request: {
+    body: jsonBody(z.strictObject({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput')),
+  },
   responses: { 200: json(BatchResult, 'One result per event, in order') },
 });
 

@@ -64,7 +64,7 @@ const purchaseRoute = apiRoute({
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           packageId: z.uuid(),
           idempotencyKey: DeprecatedIdempotencyKeyField,
@@ -90,7 +90,7 @@ const promoRoute = apiRoute({
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           amount: decimal.openapi({ example: '25.00' }),
           expiresAt: isoDateTime({ offset: true }).nullable().optional(),
@@ -200,7 +200,7 @@ const transferRoute = apiRoute({
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           fromEntityId: z.uuid(),
           toEntityId: z.uuid(),
           amount: decimal.openapi({ example: '40.00' }),

@@ -189,7 +189,7 @@ describe('strings: unicode and SQL metacharacters in every free-text field of th
       '/api/customers': ['name', 'external_id', 'metadata'],
       '/api/billing/credits/packages': ['name'],
       '/api/billing/credits/grants': ['description', 'idempotencyKey'],
-      '/api/billing/events': ['eventType', 'idempotencyKey', 'properties'],
+      '/api/billing/events': ['eventType', 'properties', 'idempotencyKey'],
     });
   });
 
