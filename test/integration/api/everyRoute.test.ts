@@ -143,6 +143,25 @@ describe('every /api route', () => {
     expect(failures).toEqual([]);
   });
 
+  it('answers 405 with an Allow header naming the declared methods to every undeclared method of a path', async () => {
+    const failures: string[] = [];
+    const byPath = new Map<string, string[]>();
+    for (const op of operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op.method]);
+    for (const [path, methods] of byPath) {
+      const declared = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+      const url = urlOf({ method: 'GET', path, pathParams: [] });
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.includes(m))) {
+        const res = await ctx.app.request(url, { method, headers: bearer(tenant.adminKey) });
+        const allow = res.headers.get('allow');
+        const code = res.status >= 400 ? ((await res.json()) as { code?: string }).code : undefined;
+        if (res.status !== 405 || code !== 'METHOD_NOT_ALLOWED' || allow !== [...declared].sort().join(', ')) {
+          failures.push(`${method} ${path}: ${res.status} ${code}, Allow ${allow}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('answers 404 to reads of ids the organization does not own', async () => {
     const failures: string[] = [];
     for (const op of operations.filter((o) => o.method === 'GET' && o.pathParams.length > 0)) {
