@@ -20,5 +20,10 @@ export interface IdempotencyStore {
 }
 
 export type AuthEnv = {
-  Variables: { auth: AuthContext; idempotencyStore?: IdempotencyStore } & RequestIdVariables;
+  Variables: {
+    auth: AuthContext;
+    idempotencyStore?: IdempotencyStore;
+    /** On routes whose resource stores its own key: the request's Idempotency-Key (resourceIdempotencyKey). */
+    idempotencyKey?: string | undefined;
+  } & RequestIdVariables;
 };

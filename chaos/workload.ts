@@ -273,13 +273,15 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
         case 'event': {
           const ev = newEvent();
           rec.counts.eventsSent += 1;
-          // Half the time with an Idempotency-Key header as well: both layers must agree.
+          // The key in the Idempotency-Key header, or half the time in the deprecated body field (old clients).
+          const { idempotencyKey: evKey, ...evFields } = ev;
+          const asHeader = rng.chance(0.5);
           const res = await org.client
             .request<EventOutcome & { code?: string }>(
               'POST',
               '/api/billing/events',
-              ev,
-              rng.chance(0.5) ? `h-${ev.idempotencyKey}` : undefined,
+              asHeader ? evFields : ev,
+              asHeader ? evKey : undefined,
             )
             .catch((err) => {
               if (err instanceof GaveUpError) return undefined;
@@ -322,8 +324,9 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           const res = await org.client.request<{ grant: { id: string } }>(
             'POST',
             '/api/billing/credits/purchases',
-            { entityId: entity.id, packageId: org.packageId, idempotencyKey },
-            rng.chance(0.5) ? `h-${idempotencyKey}` : undefined,
+            ...(rng.chance(0.5)
+              ? ([{ entityId: entity.id, packageId: org.packageId }, idempotencyKey] as const)
+              : ([{ entityId: entity.id, packageId: org.packageId, idempotencyKey }, undefined] as const)),
           );
           expectStatus(res, [200, 201], 'purchase');
           rec.purchases.set(idempotencyKey, { entityId: entity.id, grantId: res.body.grant.id });
@@ -337,8 +340,8 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           const res = await org.client.request(
             'POST',
             '/api/billing/credits/transfers',
-            { fromEntityId: entity.id, toEntityId: to.id, amount, idempotencyKey },
-            `h-${idempotencyKey}`,
+            { fromEntityId: entity.id, toEntityId: to.id, amount },
+            idempotencyKey,
           );
           if (res.status === 200 || res.status === 201) {
             rec.transfers.set(idempotencyKey, { fromEntityId: entity.id, toEntityId: to.id, amount });

@@ -55,7 +55,7 @@ const BillingJob = z
   .openapi('BillingJob');
 
 const NewReplay = z
-  .object({
+  .strictObject({
     entityId: z.uuid(),
     from: isoDateTime({ offset: true }),
     to: isoDateTime({ offset: true }),
@@ -63,7 +63,7 @@ const NewReplay = z
   .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] })
   .openapi('NewEventReplay');
 
-const ImportEvent = z.object({
+const ImportEvent = z.strictObject({
   entityId: z.uuid(),
   userId: z.uuid(),
   eventType: z.string().min(1).max(200),
@@ -73,9 +73,11 @@ const ImportEvent = z.object({
   properties: z.record(z.string(), z.unknown()).default({}),
 });
 
-const NewImport = z.object({ events: z.array(ImportEvent).min(1).max(MAX_IMPORT_EVENTS) }).openapi('NewBatchImport', {
-  description: `Up to ${MAX_IMPORT_EVENTS} events, ingested in chunks (at most ${MAX_BATCH_SIZE} per chunk) exactly as POST /api/billing/events would`,
-});
+const NewImport = z
+  .strictObject({ events: z.array(ImportEvent).min(1).max(MAX_IMPORT_EVENTS) })
+  .openapi('NewBatchImport', {
+    description: `Up to ${MAX_IMPORT_EVENTS} events, ingested in chunks (at most ${MAX_BATCH_SIZE} per chunk) exactly as POST /api/billing/events would`,
+  });
 
 const tags = ['Billing jobs'];
 const base = '/api/billing/jobs';

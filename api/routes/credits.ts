@@ -1,6 +1,8 @@
 // Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
 // transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
 import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
@@ -8,7 +10,7 @@ import { PaymentFailedError, purchaseCreditPackage } from '../../activities/cred
 import { transferCredits } from '../../activities/credits/transferCredits.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, DeprecatedIdempotencyKeyField, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -54,15 +56,16 @@ const purchaseRoute = apiRoute({
     "payment 'invoice' (default): the price becomes a credit_purchase item on the entity's next invoice. " +
     "payment 'immediate': the price is charged now through the payment provider with the entity's default payment " +
     'method; a declined charge creates nothing (402 PAYMENT_FAILED). The grant expires validityDays after the ' +
-    'purchase. Idempotent on (entity, idempotencyKey).',
+    'purchase. Idempotent on (entity, Idempotency-Key).',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           packageId: z.uuid(),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
           payment: z.enum(['invoice', 'immediate']).default('invoice'),
         })
         .openapi('CreditPurchaseInput'),
@@ -81,16 +84,17 @@ const promoRoute = apiRoute({
   path: '/api/billing/credits/grants',
   summary: 'Grant promotional credits to an entity',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           amount: decimal.openapi({ example: '25.00' }),
           expiresAt: isoDateTime({ offset: true }).nullable().optional(),
           priority: z.number().int().min(0).max(1000).optional(),
           description: z.string().max(500).optional(),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
         })
         .openapi('PromotionalGrantInput'),
     ),
@@ -190,14 +194,15 @@ const transferRoute = apiRoute({
   path: '/api/billing/credits/transfers',
   summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           fromEntityId: z.uuid(),
           toEntityId: z.uuid(),
           amount: decimal.openapi({ example: '40.00' }),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
           description: z.string().max(500).optional(),
         })
         .openapi('CreditTransferInput'),
@@ -205,6 +210,9 @@ const transferRoute = apiRoute({
   },
   responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred') },
 });
+
+/** The request's Idempotency-Key (or deprecated body field); without one, a key of its own: a retry buys again. */
+const resourceKey = (c: Context<AuthEnv>) => c.var.idempotencyKey ?? randomUUID();
 
 export function creditRoutes(deps: RouteDeps) {
   // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
@@ -228,10 +236,14 @@ export function creditRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
-          provider,
-        });
+        const result = await purchaseCreditPackage(
+          deps.db,
+          c.var.auth.organizationId,
+          { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+          { provider },
+        );
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
+        if (result.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(result, result.replayed ? 200 : 201);
       } catch (err) {
         if (err instanceof PaymentFailedError) {
@@ -241,8 +253,12 @@ export function creditRoutes(deps: RouteDeps) {
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'));
+      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, {
+        ...c.req.valid('json'),
+        idempotencyKey: resourceKey(c),
+      });
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     })
     .openapi(balanceRoute, async (c) =>
@@ -272,13 +288,12 @@ export function creditRoutes(deps: RouteDeps) {
       const { result, webhookEventIds } = await transferCredits(
         deps.db,
         c.var.auth.organizationId,
-        c.req.valid('json'),
-        {
-          actorId: c.var.auth.apiKeyId,
-        },
+        { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+        { actorId: c.var.auth.apiKeyId },
       );
       await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     });
 }

@@ -20,6 +20,7 @@ import {
   money,
   moneyOrNull,
   NullableTimestamp,
+  optionalJsonBody,
   Timestamp,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
@@ -96,7 +97,7 @@ const InvoiceLineSchema = z
   .openapi('InvoiceLine');
 
 const MarkPaidBody = z
-  .object({
+  .strictObject({
     paidAt: isoDateTime().optional().openapi({ description: 'When the money arrived (default: now)' }),
     reference: z.string().max(200).optional().openapi({ example: 'WIRE-2026-0042' }),
     method: z.string().max(50).optional().openapi({ example: 'wire_transfer' }),
@@ -175,7 +176,7 @@ const markPaidRoute = apiRoute({
   middleware: [requireScope('admin')],
   request: {
     params: InvoiceParams,
-    body: { required: false, content: { 'application/json': { schema: MarkPaidBody } } },
+    body: optionalJsonBody(MarkPaidBody),
   },
   responses: { 200: json(InvoiceSchema, 'Paid') },
 });

@@ -60,7 +60,7 @@ const UserSchema = z
   })
   .openapi('User');
 
-const MembershipFields = z.object({
+const MembershipFields = z.strictObject({
   role: Role.optional(),
   creditLimit: AmountString.nullable().optional(),
   teamId: z.uuid().nullable().optional(),
@@ -68,7 +68,7 @@ const MembershipFields = z.object({
 });
 
 const NewUser = z
-  .object({
+  .strictObject({
     email: EmailAddress,
     name: z.string().min(1).max(200),
     membership: MembershipFields.extend({ entityId: z.uuid() }).openapi({ description: 'The first membership' }),
@@ -76,7 +76,7 @@ const NewUser = z
   .openapi('NewUser');
 
 const UserPatch = z
-  .object({ email: EmailAddress.optional(), name: z.string().min(1).max(200).optional() })
+  .strictObject({ email: EmailAddress.optional(), name: z.string().min(1).max(200).optional() })
   .openapi('UserPatch', { example: { name: 'Alice Moreau' } });
 
 const NewMembership = MembershipFields.extend({ userId: z.uuid() }).openapi('NewMembership');

@@ -58,7 +58,7 @@ const EndpointWithSecret = EndpointSchema.extend({
 }).openapi('WebhookEndpointWithSecret');
 
 const NewEndpoint = z
-  .object({
+  .strictObject({
     url: HttpUrl,
     description: z.string().max(500).nullable().optional(),
     eventTypes: EventTypes.optional(),
@@ -67,7 +67,7 @@ const NewEndpoint = z
   .openapi('NewWebhookEndpoint');
 
 const EndpointPatch = z
-  .object({
+  .strictObject({
     url: HttpUrl.optional(),
     description: z.string().max(500).nullable().optional(),
     eventTypes: EventTypes.optional(),

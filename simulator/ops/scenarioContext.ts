@@ -16,6 +16,11 @@ import type { SimulatorServices } from '../services.js';
 
 export const DAY = 86_400_000;
 
+const bodyKey = (body: unknown): string | undefined => {
+  const key = (body as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
+  return typeof key === 'string' ? key : undefined;
+};
+
 export interface PlatformIds {
   organizationId: string;
   adminKey: string;
@@ -68,7 +73,8 @@ export class ScenarioContext {
       headers: {
         authorization: `Bearer ${this.ids.adminKey}`,
         'content-type': 'application/json',
-        ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+        // One key per request: a body that names its own (events, purchases, transfers) sends that one.
+        ...(method === 'POST' ? { 'idempotency-key': bodyKey(body) ?? randomUUID() } : {}),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
