@@ -14,7 +14,7 @@ import type { Prisma } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { endSuspensionIfNothingHolds, suspendEntity } from './entitySuspension.js';
 import { lockInvoiceRow } from './invoiceSettlement.js';
-import type { ProviderEventHandler, ProviderEventInput } from './providerEvents.js';
+import type { ProviderEventHandler, ProviderEventInput } from './providerEventTypes.js';
 
 type Tx = Prisma.TransactionClient;
 type DisputeRow = Awaited<ReturnType<Tx['dispute']['findUniqueOrThrow']>>;

@@ -15,46 +15,17 @@ import type { AttemptOutcome } from './attemptOutcomes.js';
 import { recordAttemptOutcome } from './attemptOutcomes.js';
 import { disputeClosed, disputeCreated } from './disputes.js';
 import { collectionPaymentKey } from './invoiceSettlement.js';
+import type {
+  AttemptSignal,
+  HandlerResult,
+  ProviderEventHandler,
+  ProviderEventInput,
+  ProviderEventResult,
+} from './providerEventTypes.js';
+
+export type { AttemptSignal, ProviderEventInput, ProviderEventResult } from './providerEventTypes.js';
 
 type Tx = Prisma.TransactionClient;
-
-export interface ProviderEventInput {
-  id: string;
-  type: string;
-  /** The event's data.object, as the provider sent it. */
-  object: Record<string, unknown>;
-}
-
-/** A collection attempt decided by the event: the API signals it to invoice:<invoiceId> after commit. */
-export interface AttemptSignal {
-  invoiceId: string;
-  attempt: number;
-  status: 'succeeded' | 'failed';
-  errorCode: string | null;
-  decision: 'retry' | 'customer_action' | null;
-}
-
-export interface ProviderEventResult {
-  replayed: boolean;
-  /** What the event did (stored with it): attempt_succeeded, attempt_failed, already_recorded, unknown_payment, ... */
-  outcome: string;
-  signals: AttemptSignal[];
-  webhookEventIds: string[];
-}
-
-export interface HandlerResult {
-  outcome: string;
-  signals?: AttemptSignal[];
-  webhookEventIds?: string[];
-}
-
-/** Applies the event of `provider` in `tx`; called once per event. */
-export type ProviderEventHandler = (
-  tx: Tx,
-  event: ProviderEventInput,
-  at: Date,
-  provider: string,
-) => Promise<HandlerResult>;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 

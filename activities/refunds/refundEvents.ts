@@ -2,7 +2,7 @@
 // (pending payout) are paid out now; money refunded at the provider itself (its dashboard), beyond every refund the
 // platform knows, is recorded as a refund with its credit note, so the ledger of what was returned stays complete.
 import { Money } from '../../domain/money.js';
-import type { ProviderEventHandler } from '../payments/providerEvents.js';
+import type { ProviderEventHandler } from '../payments/providerEventTypes.js';
 import { recordRefundOutcome } from './refundOutcomes.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
