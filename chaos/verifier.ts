@@ -1,7 +1,9 @@
 // The end of the run: quiesce, then verify.
 //   quiesce  every process back up, the receiver healthy, the reconciliation schedule triggered until every outbox
 //            row of the run's organizations is dispatched, every delivery delivered, the receiver has seen every
-//            message id and every billing workflow waits for its next period end (none stuck mid-close)
+//            message id, every billing workflow waits for its next period end (none stuck mid-close), and no charge
+//            attempt or refund is still in flight (a call whose answer was lost is repeated by an activity retry or
+//            the reconciliation: its outcome is recorded before the books are checked)
 //   verify   the invariant checker finds nothing; every event the client saw accepted (or rejected) is in the
 //            database exactly once, with the outcome and amounts the client was told, and no event the client was
 //            told was invalid got stored; every purchase the client saw is one grant, and the purchase and
@@ -69,6 +71,17 @@ export async function quiesce(
         for (const d of row.deliveries) if (d.status !== 'delivered') pending.push(`delivery ${d.id} ${d.status}`);
         if (!receiver.seen.has(row.id)) pending.push(`receiver has not seen ${row.id}`);
       }
+      const entityIds = entities.map((e) => e.id);
+      const inFlight = await db.paymentAttempt.findMany({
+        where: { status: 'pending', payment: { entityId: { in: entityIds } } },
+        select: { idempotencyKey: true },
+      });
+      for (const a of inFlight) pending.push(`charge attempt ${a.idempotencyKey} pending`);
+      const refunding = await db.refund.findMany({
+        where: { status: 'pending', creditNote: null, entityId: { in: entityIds } },
+        select: { id: true },
+      });
+      for (const r of refunding) pending.push(`refund ${r.id} pending`);
       for (const e of entities) {
         const state = await client.workflow.getHandle(`billing:${e.id}`).query(billingStateQuery);
         if (state.phase !== 'waiting_for_period_end') pending.push(`billing:${e.id} ${state.phase}`);
