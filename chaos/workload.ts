@@ -1,9 +1,14 @@
 // The seeded random workload: a marketplace with two organizations, each with a signed webhook endpoint, a price
-// book, a seat plan, a credit package and two entities (one billing overage later, one rejecting it) of three users
-// and a seat subscription. Then `concurrency` clients loop until the deadline over: single events, batches, credit
-// purchases, credit transfers, seat changes, pauses and resumes, and period closes (the billing workflow's
-// closeNow, through the API: time compressed). Every answer the client got is recorded for the verifier.
+// book, a seat plan, a credit package and two entities (one billing overage later, one rejecting it) of three users,
+// a payment method (the provider's good test card) and a seat subscription. Then `concurrency` clients loop until the
+// deadline over: single events, batches, credit purchases, credit transfers, seat changes, pauses and resumes, period
+// closes (the billing workflow's closeNow, through the API: time compressed), partial refunds of paid invoices, and
+// with Stripe, disputes opened and closed by signed provider events to the webhook endpoint. Every answer the client
+// got is recorded for the verifier.
+import { Decimal } from 'decimal.js';
+import Stripe from 'stripe';
 import { GaveUpError, type MarketplaceClient } from './marketplaceClient.js';
+import type { PlatformPayments } from './platform.js';
 import type { Rng } from './random.js';
 import { seededRng } from './random.js';
 import type { WebhookReceiver } from './webhookReceiver.js';
@@ -49,7 +54,27 @@ export interface WorkloadCounts {
   pauses: number;
   resumes: number;
   closes: number;
+  refunds: number;
+  refundsRefused: number;
+  disputesOpened: number;
+  disputesClosed: number;
   gaveUp: number;
+}
+
+/** A refund the client was told about. */
+export interface RefundRecord {
+  invoiceId: string;
+  refundId: string;
+  amount: string;
+  status: string;
+}
+
+/** A dispute the client (as Stripe) opened, and how it closed it. */
+export interface DisputeRecord {
+  paymentId: string;
+  /** The client loop that opened it: only that loop closes it. */
+  loop: number;
+  status: 'open' | 'won' | 'lost';
 }
 
 export interface WorkloadRecord {
@@ -59,6 +84,11 @@ export interface WorkloadRecord {
   purchases: Map<string, { entityId: string; grantId: string }>;
   /** Transfer idempotency key -> the transfer the client was told about. */
   transfers: Map<string, { fromEntityId: string; toEntityId: string; amount: string }>;
+  /** Refund idempotency key -> the refund the client was told about. */
+  refunds: Map<string, RefundRecord>;
+  /** Provider dispute id -> the dispute the provider's events said. */
+  disputes: Map<string, DisputeRecord>;
+  payments: PlatformPayments;
   counts: WorkloadCounts;
   /** Refusals by operation and code (INSUFFICIENT_CREDITS, a seat change on a paused subscription, ...). */
   refusals: Map<string, number>;
@@ -72,11 +102,15 @@ function expectStatus(res: { status: number; body: unknown }, ok: number[], what
   return res.body;
 }
 
+/** The provider's test card that always pays. */
+const goodCard = (payments: PlatformPayments) => (payments.provider === 'stripe' ? 'pm_card_visa' : 'pm_card_ok');
+
 export async function setUpMarketplace(
   bootstrap: MarketplaceClient,
   receiver: WebhookReceiver,
   receiverUrl: string,
   seed: number,
+  payments: PlatformPayments,
 ): Promise<OrgRef[]> {
   const orgs: OrgRef[] = [];
   const key = (what: string) => `chaos-${seed}-setup-${what}`;
@@ -176,6 +210,16 @@ export async function setUpMarketplace(
         ) as { id: string };
         userIds.push(user.id);
       }
+      expectStatus(
+        await client.request(
+          'POST',
+          `/api/entities/${entity.id}/payment-methods`,
+          { token: goodCard(payments) },
+          key(`card-${o}-${e}`),
+        ),
+        [200, 201],
+        'payment method',
+      );
       const sub = expectStatus(
         await client.request(
           'POST',
@@ -193,12 +237,15 @@ export async function setUpMarketplace(
   return orgs;
 }
 
-export function newWorkloadRecord(orgs: OrgRef[]): WorkloadRecord {
+export function newWorkloadRecord(orgs: OrgRef[], payments: PlatformPayments): WorkloadRecord {
   return {
     orgs,
     events: new Map(),
     purchases: new Map(),
     transfers: new Map(),
+    refunds: new Map(),
+    disputes: new Map(),
+    payments,
     counts: {
       eventsSent: 0,
       eventsAccepted: 0,
@@ -214,6 +261,10 @@ export function newWorkloadRecord(orgs: OrgRef[]): WorkloadRecord {
       pauses: 0,
       resumes: 0,
       closes: 0,
+      refunds: 0,
+      refundsRefused: 0,
+      disputesOpened: 0,
+      disputesClosed: 0,
       gaveUp: 0,
     },
     refusals: new Map(),
@@ -259,7 +310,17 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
   while (!stop()) {
     const org = rng.pick(rec.orgs);
     const entity = rng.pick(org.entities);
-    const op = rng.weighted({ event: 40, batch: 12, purchase: 12, transfer: 8, seats: 10, pause: 4, close: 4 });
+    const op = rng.weighted({
+      event: 40,
+      batch: 12,
+      purchase: 12,
+      transfer: 8,
+      seats: 10,
+      pause: 4,
+      close: 4,
+      dispute: rec.payments.provider === 'stripe' ? 2 : 0,
+      refund: 4,
+    });
     const newEvent = () => ({
       entityId: entity.id,
       userId: rng.pick(entity.userIds),
@@ -395,6 +456,12 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           rec.counts.closes += 1;
           break;
         }
+        case 'refund':
+          await refundOnce(rec, org, entity, rng, k('refund'));
+          break;
+        case 'dispute':
+          await disputeOnce(rec, org, entity, rng, loop, k('dispute'));
+          break;
       }
     } catch (err) {
       if (err instanceof GaveUpError) rec.counts.gaveUp += 1;
@@ -402,6 +469,102 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
     }
   }
 }
+
+/** A partial refund (1.00) of one of the entity's paid invoices with something left to refund, through the API. */
+async function refundOnce(rec: WorkloadRecord, org: OrgRef, entity: EntityRef, rng: Rng, idempotencyKey: string) {
+  const list = await org.client.request<{ data: Array<{ id: string; amountPaid: string; amountRefunded: string }> }>(
+    'GET',
+    `/api/billing/invoices?entityId=${entity.id}&status=paid&limit=100`,
+  );
+  expectStatus(list, [200], 'paid invoices');
+  const refundable = list.body.data.filter((i) => new Decimal(i.amountPaid).minus(i.amountRefunded).gte(1));
+  if (refundable.length === 0) return;
+  const invoice = rng.pick(refundable);
+  const res = await org.client.request<{ id: string; amount: string; status: string }>(
+    'POST',
+    `/api/billing/invoices/${invoice.id}/refunds`,
+    { amount: '1.00', idempotencyKey },
+    rng.chance(0.5) ? `h-${idempotencyKey}` : undefined,
+  );
+  if (res.status === 200 || res.status === 201) {
+    rec.refunds.set(idempotencyKey, {
+      invoiceId: invoice.id,
+      refundId: res.body.id,
+      amount: res.body.amount,
+      status: res.body.status,
+    });
+    rec.counts.refunds += 1;
+  } else if (res.status === 402 || res.status === 409 || res.status === 422) {
+    // Another client's refund took what was left meanwhile (REFUND_EXCEEDS_PAID), or the provider refused.
+    rec.counts.refundsRefused += 1;
+    refuse(rec, 'refund', res);
+  } else expectStatus(res, [201], 'refund');
+}
+
+/**
+ * As Stripe: charge.dispute.created for one of the entity's paid payments not yet disputed, or charge.dispute.closed
+ * (won or lost) for a dispute this loop opened, signed with the endpoint secret and posted to the webhook endpoint.
+ */
+async function disputeOnce(
+  rec: WorkloadRecord,
+  org: OrgRef,
+  entity: EntityRef,
+  rng: Rng,
+  loop: number,
+  eventId: string,
+) {
+  const secret = rec.payments.webhookSecret!;
+  const post = async (type: string, object: Record<string, unknown>) => {
+    const payload = JSON.stringify({
+      id: `evt_${eventId}`,
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object },
+    });
+    const signature = signer.webhooks.generateTestHeaderString({ payload, secret });
+    const res = await org.client.postSigned<{ outcome: string }>('/api/providers/stripe/webhooks', payload, {
+      'stripe-signature': signature,
+    });
+    expectStatus(res, [200], type);
+    return res.body.outcome;
+  };
+  const mine = [...rec.disputes.entries()].filter(([, d]) => d.loop === loop && d.status === 'open');
+  if (mine.length > 0 && rng.chance(0.5)) {
+    const [ref, dispute] = rng.pick(mine);
+    const status = rng.chance(0.5) ? 'won' : 'lost';
+    const outcome = await post('charge.dispute.closed', { id: ref, object: 'dispute', status });
+    if (outcome !== 'dispute_closed') throw new Error(`dispute ${ref} closed: outcome ${outcome}`);
+    dispute.status = status;
+    rec.counts.disputesClosed += 1;
+    return;
+  }
+  const list = await org.client.request<{
+    data: Array<{ id: string; provider: string; providerRef: string | null; amount: string; disputed: boolean }>;
+  }>('GET', `/api/billing/payments?entityId=${entity.id}&status=succeeded&limit=100`);
+  expectStatus(list, [200], 'payments');
+  const taken = new Set([...rec.disputes.values()].map((d) => d.paymentId));
+  const open = list.body.data.filter((p) => p.providerRef?.startsWith('pi_') && !p.disputed && !taken.has(p.id));
+  if (open.length === 0) return;
+  const payment = rng.pick(open);
+  const ref = `dp_${payment.id.replaceAll('-', '')}`;
+  rec.disputes.set(ref, { paymentId: payment.id, loop, status: 'open' });
+  const outcome = await post('charge.dispute.created', {
+    id: ref,
+    object: 'dispute',
+    payment_intent: payment.providerRef,
+    amount: Number(new Decimal(payment.amount).times(100).toFixed(0)),
+    currency: 'usd',
+    reason: rng.pick(['fraudulent', 'product_not_received', 'duplicate']),
+    status: 'needs_response',
+  });
+  if (outcome !== 'dispute_opened') throw new Error(`dispute ${ref} opened: outcome ${outcome}`);
+  rec.counts.disputesOpened += 1;
+}
+
+/** Signs provider events as Stripe does (HMAC of the body with the endpoint secret); makes no request. */
+const signer = new Stripe('sk_test_chaos_signer');
 
 /** Drives the workload until `deadline`; resolves when every client finished its operation in flight. */
 export async function driveWorkload(rec: WorkloadRecord, seed: number, concurrency: number, deadline: number) {

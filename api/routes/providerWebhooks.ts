@@ -20,6 +20,25 @@ const StripeEventBody = z
   })
   .openapi('StripeEvent', {
     description: 'A Stripe Event object, exactly as Stripe sends it (the signature covers the raw body)',
+    example: {
+      id: 'evt_1PgafuB7WZ01zgkW',
+      object: 'event',
+      type: 'charge.dispute.created',
+      created: 1796688000,
+      livemode: false,
+      data: {
+        object: {
+          id: 'dp_1PgafuB7WZ01zgkW',
+          object: 'dispute',
+          payment_intent: 'pi_3PgafuB7WZ01zgkW0x8aY2Qd',
+          charge: 'ch_3PgafuB7WZ01zgkW0x8aY2Qd',
+          amount: 4900,
+          currency: 'usd',
+          reason: 'fraudulent',
+          status: 'needs_response',
+        },
+      },
+    },
   });
 
 const Received = z

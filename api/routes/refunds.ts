@@ -42,16 +42,25 @@ export const RefundSchema = z
       description: "invoice: asked for through the API; downgrade_credit: a downgrade's credit refunded in cash",
     }),
     amount: z.string().openapi({ example: '10.00' }),
-    currency: z.string(),
+    currency: z.string().openapi({ example: 'USD' }),
     status: RefundStatus.openapi({
       description:
         'pending: not yet answered, or accepted by the provider and not yet paid out (then it has its credit note); ' +
         'succeeded; failed (no credit note)',
     }),
-    provider: z.string(),
-    providerRef: z.string().nullable().openapi({ description: "The provider's refund, e.g. re_..." }),
-    reason: z.string().nullable(),
-    failureCode: z.string().nullable(),
+    provider: z
+      .string()
+      .openapi({ description: 'sandbox, stripe, or out_of_band (an invoice marked paid)', example: 'stripe' }),
+    providerRef: z
+      .string()
+      .nullable()
+      .openapi({ description: "The provider's refund", example: 're_3PgafuB7WZ01zgkW0x8aY2Qd' }),
+    reason: z.string().nullable().openapi({ example: 'requested_by_customer' }),
+    failureCode: z.string().nullable().openapi({
+      description:
+        'Why the provider refused (failed refunds): its code, e.g. amount_too_large, charge_already_refunded',
+      example: null,
+    }),
     creditNote: z.object({ id: z.uuid(), number: z.number().int() }).nullable(),
     createdAt: Timestamp,
     succeededAt: NullableTimestamp,
@@ -67,7 +76,7 @@ export const CreditNoteSchema = z
     entityId: z.uuid(),
     refundId: z.uuid(),
     amount: z.string().openapi({ example: '10.00' }),
-    currency: z.string(),
+    currency: z.string().openapi({ example: 'USD' }),
     reason: z.string().openapi({ example: 'requested_by_customer' }),
     description: z.string().openapi({ example: 'Refund on invoice 12' }),
     issuedAt: Timestamp,
