@@ -15,6 +15,7 @@ import type { AppDeps, RouteDeps } from './routeDeps.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
 import { unavailableDependency } from './unavailableDependency.js';
+import { registerWebhookEvents } from './webhookEventDocs.js';
 
 export function createApp(appDeps: AppDeps) {
   const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
@@ -85,6 +86,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', apiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  registerWebhookEvents(app.openAPIRegistry);
   // The document is generated once, on first request, after every route module registered its routes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get('/openapi.json', (c) => {
@@ -131,4 +133,7 @@ const API_DESCRIPTION = [
   'response (after the scope check). Another API key with the same `Idempotency-Key` makes its own request.',
   '',
   '**Money**: decimal strings with a `currency` next to them, never JSON numbers.',
+  '',
+  '**Webhooks**: every event type we POST to your endpoints, with its payload schema and an example, is listed under',
+  '`webhooks`; an endpoint filter naming another type is 422 `UNKNOWN_WEBHOOK_EVENT_TYPE`.',
 ].join('\n');

@@ -435,7 +435,7 @@ export class ScenarioDriver {
     const e = this.entity(op.entity);
     const now = await this.now();
     const expiresAt = op.expiresInDays === null ? null : now + op.expiresInDays * DAY;
-    const { grant } = await grantPromotionalCredits(
+    const { grant, webhookEventIds } = await grantPromotionalCredits(
       this.db,
       this.ids.organizationId,
       {
@@ -448,6 +448,7 @@ export class ScenarioDriver {
       new Date(now),
     );
     this.model.addGrant(e, grant.id, new D(op.amount), expiresAt, op.priority, now);
+    await this.dispatch(webhookEventIds);
     await this.startGrantWorkflow(e, grant.id);
     return `grant ${op.amount} to entity ${e.index}${expiresAt ? ` expiring ${new Date(expiresAt).toISOString()}` : ''}`;
   }
@@ -493,6 +494,7 @@ export class ScenarioDriver {
     );
     this.model.addGrant(e, result.grant.id, new D(PACKAGE.credits), now + PACKAGE.validityDays * DAY, 0, now);
     e.pending.push({ kind: 'credit_purchase', amount: new D(PACKAGE.price) });
+    await this.dispatch(result.webhookEventIds);
     await this.startGrantWorkflow(e, result.grant.id);
     return `purchase of a package by entity ${i}`;
   }

@@ -5,8 +5,10 @@
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { moveSubscriptionsForSuspension } from '../subscriptions/subscriptionEvents.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { collectionPaymentKey, lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
+import { errorCodeOf, recordPaymentEvent } from './paymentEvents.js';
 import { type PaymentProvider, PaymentProviderTimeoutError } from './paymentProvider.js';
 import { SANDBOX_DEFAULT_PAYMENT_METHOD } from './sandboxPaymentProvider.js';
 
@@ -114,7 +116,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
         const ids: string[] = [];
         const base = { organizationId: invoice.organizationId, entityId: entity.id };
         if (outcome.ok) {
-          await tx.payment.update({
+          const succeeded = await tx.payment.update({
             where: { id: payment.id },
             data: {
               status: 'succeeded',
@@ -125,6 +127,14 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               lastError: null,
             },
           });
+          ids.push(
+            await recordPaymentEvent(tx, 'payment.succeeded', succeeded, {
+              organizationId: invoice.organizationId,
+              attempt: input.attempt,
+              errorCode: null,
+              at,
+            }),
+          );
           // Settled meanwhile (marked paid out of band, voided) while the provider charged: the money is recorded on
           // this Payment and the invoice left as it is, with no second invoice.paid.
           if (locked && locked.status === 'open') {
@@ -156,7 +166,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
                 invoiceId: invoice.id,
                 entityId: entity.id,
                 number: invoice.number,
-                amountDue: invoice.amountDue.toString(),
+                amountDue: payloadMoney(invoice.amountDue, invoice.currency),
                 currency: invoice.currency,
                 attempt: input.attempt,
                 errorCode: outcome.code,
@@ -180,12 +190,22 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
         // Under the invoice's and the entity's locks: one paid or voided meanwhile (by the API) is not past due.
         const invoice = await lockInvoiceRow(tx, input.invoiceId);
         if (invoice?.status !== 'open' || !invoice.entityId) return { webhookEventIds: [] };
-        await tx.payment.updateMany({
-          where: { idempotencyKey: collectionPaymentKey(invoice.id), status: { not: 'succeeded' } },
-          data: { status: 'failed' },
-        });
+        const payment = await tx.payment.findUnique({ where: { idempotencyKey: collectionPaymentKey(invoice.id) } });
+        const failedPayment: string[] = [];
+        if (payment && payment.status !== 'succeeded' && payment.status !== 'failed') {
+          const failed = await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed' } });
+          failedPayment.push(
+            await recordPaymentEvent(tx, 'payment.failed', failed, {
+              organizationId: invoice.organizationId,
+              attempt: failed.attemptCount,
+              errorCode: errorCodeOf(failed.lastError),
+              at,
+            }),
+          );
+        }
         const base = { organizationId: invoice.organizationId, entityId: invoice.entityId };
         const ids = [
+          ...failedPayment,
           await recordWebhookEvent(tx, {
             ...base,
             type: 'invoice.past_due',
@@ -194,7 +214,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               invoiceId: invoice.id,
               entityId: invoice.entityId,
               number: invoice.number,
-              amountDue: invoice.amountDue.toString(),
+              amountDue: payloadMoney(invoice.amountDue, invoice.currency),
               currency: invoice.currency,
             },
           }),
@@ -203,10 +223,6 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
         const entity = await tx.entity.findUniqueOrThrow({ where: { id: invoice.entityId } });
         if (entity.status !== 'suspended') {
           await tx.entity.update({ where: { id: entity.id }, data: { status: 'suspended', suspendedAt: at } });
-          await tx.entitySubscription.updateMany({
-            where: { entityId: entity.id, status: 'active' },
-            data: { status: 'past_due' },
-          });
           ids.push(
             await recordWebhookEvent(tx, {
               ...base,
@@ -214,11 +230,21 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               idempotencyKey: `entity.suspended:${entity.id}:${invoice.id}`,
               payload: {
                 entityId: entity.id,
+                status: 'suspended',
                 invoiceId: invoice.id,
                 reason: 'invoice_past_due',
                 suspendedAt: at.toISOString(),
               },
             }),
+          );
+          ids.push(
+            ...(await moveSubscriptionsForSuspension(
+              tx,
+              entity.id,
+              { from: 'active', to: 'past_due', reason: 'invoice_past_due' },
+              invoice.id,
+              at,
+            )),
           );
         }
         return { webhookEventIds: ids };

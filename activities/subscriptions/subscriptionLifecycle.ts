@@ -15,12 +15,20 @@ import {
   type SubscriptionChange,
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import {
   type ChargedInvoice,
   chargeNowInvoiceId,
   finalizeChargeNowInvoice,
   writeChargeNowInvoice,
 } from './chargeNowInvoice.js';
+import {
+  recordSubscriptionEvent,
+  type SubscriptionEventType,
+  type SubscriptionState,
+  subscriptionEventKey,
+  subscriptionStateOf,
+} from './subscriptionEvents.js';
 import {
   ensureCurrentFeeItem,
   firstSubscriptionPeriod,
@@ -52,8 +60,14 @@ export interface SubscriptionSnapshot {
   resumeAt: string | null;
 }
 
-/** What the workflow's timer sync returns: the subscription, and the invoice of a scheduled resume it applied. */
-export type SyncedSubscription = SubscriptionSnapshot & { chargedInvoice?: ChargedInvoice };
+/**
+ * What the workflow's timer sync returns: the subscription, the invoice of a scheduled resume it applied, and the
+ * outbox rows it wrote (a resume, a cancel at period end), which the workflow dispatches.
+ */
+export type SyncedSubscription = SubscriptionSnapshot & { chargedInvoice?: ChargedInvoice; webhookEventIds?: string[] };
+
+/** What creating returns: the subscription and its subscription.created outbox row while undispatched. */
+export type CreatedSubscription = SubscriptionSnapshot & { webhookEventIds?: string[] };
 
 export type ChangeKind = 'create' | 'seats' | 'plan' | 'pause' | 'resume' | 'cancel' | 'renew';
 
@@ -88,6 +102,8 @@ export interface ChangeResult {
   subscription: SubscriptionSnapshot;
   /** charge_now: the change's own invoice, numbered; null otherwise (and for changes made before one-off invoices). */
   invoice?: ChargedInvoice | null;
+  /** In the activity's result only: the change's subscription.* outbox rows not yet dispatched (the workflow does). */
+  webhookEventIds?: string[];
 }
 
 /** Stable codes for invalid changes (non-retryable activity failures; the API maps them to 409/422). */
@@ -217,6 +233,9 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
     orderBy: { idempotencyKey: 'asc' },
   });
   const after = change.after as { reason?: string; settlement?: ProrationSettlement };
+  const keys = changeEventTypes(change.kind as ChangeKind).map((type) =>
+    subscriptionEventKey(type, subscriptionId, changeId),
+  );
   return {
     result: {
       changeId,
@@ -227,19 +246,57 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
       currency: change.currency,
       lines: items.map((i) => ({ description: i.description, amount: i.amount.toString() })),
       subscription: toSnapshot(sub),
+      webhookEventIds: await undispatchedWebhookEvents(tx, keys),
     },
     invoiceId: await chargeNowInvoiceId(tx, subscriptionId, changeId),
   };
 }
 
+/** The webhook types a change of `kind` may emit (a cancel: at period end, or now). */
+function changeEventTypes(kind: ChangeKind): SubscriptionEventType[] {
+  switch (kind) {
+    case 'seats':
+      return ['subscription.seats_changed'];
+    case 'plan':
+      return ['subscription.plan_changed'];
+    case 'pause':
+      return ['subscription.paused'];
+    case 'resume':
+      return ['subscription.resumed'];
+    case 'cancel':
+      return ['subscription.cancel_scheduled', 'subscription.canceled'];
+    default:
+      return [];
+  }
+}
+
+/** The webhook of an applied change; null when it changed nothing a subscriber could see (the same seat count). */
+function changeEventType(
+  kind: ChangeKind,
+  before: SubscriptionState,
+  after: SubscriptionState,
+): SubscriptionEventType | null {
+  const same =
+    before.status === after.status &&
+    before.seats === after.seats &&
+    before.planId === after.planId &&
+    before.cancelAtPeriodEnd === after.cancelAtPeriodEnd;
+  if (same) return null;
+  if (kind === 'cancel') return after.status === 'canceled' ? 'subscription.canceled' : 'subscription.cancel_scheduled';
+  return changeEventTypes(kind)[0] ?? null;
+}
+
 export function createSubscriptionLifecycleActivities(db: Db) {
   return {
     /** Creates the subscription (idempotent on its id) with the fee for the rest of its first period. */
-    async createSubscription(input: NewSubscription & { at: string }): Promise<SubscriptionSnapshot> {
+    async createSubscription(input: NewSubscription & { at: string }): Promise<CreatedSubscription> {
       const at = new Date(input.at);
       return db.$transaction(async (tx) => {
         const existing = await loadRow(tx, input.subscriptionId);
-        if (existing) return toSnapshot(existing);
+        if (existing) {
+          const key = subscriptionEventKey('subscription.created', existing.id);
+          return { ...toSnapshot(existing), webhookEventIds: await undispatchedWebhookEvents(tx, [key]) };
+        }
         const entity = await tx.entity.findFirst({
           where: { id: input.entityId, organizationId: input.organizationId, deletedAt: null },
         });
@@ -277,7 +334,12 @@ export function createSubscriptionLifecycleActivities(db: Db) {
             effectiveAt: at,
           },
         });
-        return toSnapshot(sub);
+        const created = await recordSubscriptionEvent(tx, 'subscription.created', sub, {
+          previous: null,
+          reason: 'api',
+          at,
+        });
+        return { ...toSnapshot(sub), webhookEventIds: [created] };
       });
     },
 
@@ -292,10 +354,11 @@ export function createSubscriptionLifecycleActivities(db: Db) {
      */
     async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SyncedSubscription | null> {
       const at = new Date(input.at);
+      const webhookEventIds: string[] = [];
       const snapshot = await db.$transaction(async (tx) => {
         const locked = await lockSubscription(tx, input.subscriptionId);
         if (!locked) return null;
-        return toSnapshot(await renewIfDue(tx, locked, at));
+        return toSnapshot(await renewIfDue(tx, locked, at, webhookEventIds));
       });
       if (snapshot?.status === 'paused' && snapshot.resumeAt && Date.parse(snapshot.resumeAt) <= at.getTime()) {
         const resumed = await applyChange(db, {
@@ -304,9 +367,14 @@ export function createSubscriptionLifecycleActivities(db: Db) {
           at: snapshot.resumeAt,
           change: { kind: 'resume' },
         });
-        return { ...resumed.subscription, ...(resumed.invoice ? { chargedInvoice: resumed.invoice } : {}) };
+        webhookEventIds.push(...(resumed.webhookEventIds ?? []));
+        return {
+          ...resumed.subscription,
+          ...(resumed.invoice ? { chargedInvoice: resumed.invoice } : {}),
+          ...(webhookEventIds.length > 0 ? { webhookEventIds } : {}),
+        };
       }
-      return snapshot;
+      return snapshot && webhookEventIds.length > 0 ? { ...snapshot, webhookEventIds } : snapshot;
     },
 
     async applySubscriptionChange(input: ChangeRequest): Promise<ChangeResult> {
@@ -331,6 +399,7 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
     const stored = await storedResult(tx, input.subscriptionId, input.changeId);
     if (stored) return stored;
     if (!locked) throw reject(SUBSCRIPTION_ERRORS.NOT_FOUND, `subscription ${input.subscriptionId} not found`);
+    // A cancel at period end that is due makes the change fail, which rolls back its webhook too.
     const sub = await renewIfDue(tx, locked, at);
     if (sub.status === 'canceled') throw reject(SUBSCRIPTION_ERRORS.CANCELED, 'the subscription is canceled');
 
@@ -432,6 +501,22 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
       },
     });
     const refreshed = (await lockSubscription(tx, sub.id))!;
-    return { result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed), invoiceId };
+    const webhookEventIds: string[] = [];
+    const type = changeEventType(change.kind, before, subscriptionStateOf(refreshed));
+    if (type) {
+      webhookEventIds.push(
+        await recordSubscriptionEvent(tx, type, refreshed, {
+          previous: before,
+          reason: input.changeId.startsWith('scheduled-resume:') ? 'scheduled_resume' : 'api',
+          changeId: input.changeId,
+          proration: proration
+            ? { settlement: proration.settlement, net: proration.net.toString(), invoiceId }
+            : { settlement: 'none', net: '0', invoiceId: null },
+          at,
+        }),
+      );
+    }
+    const result = proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed);
+    return { result: { ...result, webhookEventIds }, invoiceId };
   });
 }

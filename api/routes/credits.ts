@@ -238,9 +238,13 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
-          provider,
-        });
+        const { webhookEventIds, ...result } = await purchaseCreditPackage(
+          deps.db,
+          c.var.auth.organizationId,
+          c.req.valid('json'),
+          { provider },
+        );
+        await dispatch(webhookEventIds);
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         return c.json(result, result.replayed ? 200 : 201);
       } catch (err) {
@@ -251,7 +255,12 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'));
+      const { webhookEventIds, ...result } = await grantPromotionalCredits(
+        deps.db,
+        c.var.auth.organizationId,
+        c.req.valid('json'),
+      );
+      await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       return c.json(result, result.replayed ? 200 : 201);
     })

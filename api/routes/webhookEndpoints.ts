@@ -12,6 +12,11 @@ import {
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from '../../activities/webhookEndpoints/endpointRecords.js';
+import {
+  isWebhookEventType,
+  nearestWebhookEventType,
+  WEBHOOK_EVENT_TYPES,
+} from '../../activities/webhooks/eventCatalog.js';
 import { assertWebhookUrlAllowed, WebhookUrlNotAllowedError } from '../../activities/webhooks/webhookUrlPolicy.js';
 import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
 import { startWebhookDeliveryWorkflow } from '../../temporal/workflowStarts.js';
@@ -36,9 +41,38 @@ const HttpUrl = z
   .max(2000)
   .openapi({ example: 'https://marketplace.example/webhooks/billing' });
 const EventTypes = z
-  .array(z.string().min(1).max(100))
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(100)
+      .openapi({ enum: [...WEBHOOK_EVENT_TYPES] }),
+  )
   .max(100)
-  .openapi({ description: 'Event types to receive (e.g. credits.low, invoice.paid); empty = all' });
+  .openapi({
+    description:
+      'Event types to receive (the `webhooks` of this document, e.g. subscription.paused, invoice.paid); empty = all. ' +
+      'Another type is 422 UNKNOWN_WEBHOOK_EVENT_TYPE.',
+    example: ['subscription.paused', 'entity.suspended', 'credits.low'],
+  });
+
+/** Refuses filter types the catalog does not know (a typo would otherwise silently never match). */
+function knownEventTypes(types: string[] | undefined): void {
+  const errors = (types ?? []).flatMap((type, i) => {
+    if (isWebhookEventType(type)) return [];
+    const nearest = nearestWebhookEventType(type);
+    const hint = nearest ? `; did you mean "${nearest}"?` : '';
+    return [{ path: `eventTypes.${i}`, message: `unknown event type "${type}"${hint}` }];
+  });
+  if (errors.length === 0) return;
+  throw new ProblemError(
+    422,
+    'UNKNOWN_WEBHOOK_EVENT_TYPE',
+    'Unknown webhook event type',
+    `${errors.map((e) => e.message).join('; ')}. The known types are the webhooks of /openapi.json.`,
+    errors,
+  );
+}
 
 const EndpointSchema = z
   .object({
@@ -119,6 +153,9 @@ const createRoute = apiRoute({
   path: base,
   tags,
   summary: 'Create a webhook endpoint',
+  description:
+    '`eventTypes` names types of the `webhooks` section; an unknown one (a typo such as "invoice.payed") is 422 ' +
+    '`UNKNOWN_WEBHOOK_EVENT_TYPE`, with the nearest known type in the message.',
   middleware: admin(),
   request: { body: jsonBody(NewEndpoint) },
   responses: { 201: json(EndpointWithSecret, 'Created; the secret is shown only here') },
@@ -146,6 +183,7 @@ const updateRoute = apiRoute({
   path: `${base}/{endpointId}`,
   tags,
   summary: 'Update a webhook endpoint (enabled: true clears disabledReason)',
+  description: '`eventTypes`, when given, is checked as on create (422 `UNKNOWN_WEBHOOK_EVENT_TYPE`).',
   middleware: admin(),
   request: { params: EndpointParams, body: jsonBody(EndpointPatch) },
   responses: { 200: json(EndpointSchema, 'Updated') },
@@ -261,6 +299,7 @@ async function allowedUrl(deps: RouteDeps, url: string): Promise<void> {
 export function webhookEndpointRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
+      knownEventTypes(c.req.valid('json').eventTypes);
       await allowedUrl(deps, c.req.valid('json').url);
       const endpoint = await createWebhookEndpoint(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json({ ...presentEndpoint(endpoint), secret: endpoint.secret }, 201);
@@ -275,7 +314,8 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       return c.json(presentEndpoint(endpoint), 200);
     })
     .openapi(updateRoute, async (c) => {
-      const { url } = c.req.valid('json');
+      const { url, eventTypes } = c.req.valid('json');
+      knownEventTypes(eventTypes);
       if (url) await allowedUrl(deps, url);
       const endpoint = await updateWebhookEndpoint(
         deps.db,

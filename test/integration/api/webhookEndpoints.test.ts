@@ -131,6 +131,34 @@ describe('/api/webhooks/endpoints', () => {
     await admin('DELETE', `${base}/${bystander.body.id}`);
   });
 
+  it('refuses filter types the event catalog does not know, naming the nearest one, and changes nothing', async () => {
+    const typo = await admin('POST', base, {
+      url: 'https://hooks.example/typo',
+      eventTypes: ['invoice.paid', 'invoice.payed', 'nothing.like.it'],
+    });
+    expectProblem(typo, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(typo.body.errors).toEqual([
+      { path: 'eventTypes.1', message: 'unknown event type "invoice.payed"; did you mean "invoice.paid"?' },
+      { path: 'eventTypes.2', message: 'unknown event type "nothing.like.it"' },
+    ]);
+    const endpoints = await admin('GET', base);
+    expect(endpoints.body.data.map((e: { url: string }) => e.url)).not.toContain('https://hooks.example/typo');
+
+    const ok = await admin('POST', base, {
+      url: 'https://hooks.example/status',
+      eventTypes: ['subscription.paused', 'entity.suspended'],
+    });
+    expect(ok.status).toBe(201);
+    expectProblem(
+      await admin('PATCH', `${base}/${ok.body.id}`, { eventTypes: ['subscription.pause'] }),
+      422,
+      'UNKNOWN_WEBHOOK_EVENT_TYPE',
+    );
+    const read = await admin('GET', `${base}/${ok.body.id}`);
+    expect(read.body.eventTypes).toEqual(['subscription.paused', 'entity.suspended']);
+    await admin('DELETE', `${base}/${ok.body.id}`);
+  });
+
   it("validates, needs admin, and answers 404 for another organization's endpoints and deliveries", async () => {
     const bad = await admin('POST', base, { url: 'ftp://files.example', eventTypes: [''] });
     expectProblem(bad, 422, 'VALIDATION_FAILED');

@@ -34,9 +34,10 @@ async function post(key: string, body: unknown, path = '/api/billing/events') {
   return { res, body: (await res.json()) as Outcome & { code: string } & Record<string, unknown> };
 }
 
+/** The metering path's outbox rows (the set-up's own grants announce themselves too: credits.granted). */
 const outboxOf = (entityId: string) =>
   ctx.db.webhookEvent.findMany({
-    where: { entityId },
+    where: { entityId, type: { not: 'credits.granted' } },
     orderBy: { createdAt: 'asc' },
     select: { type: true, payload: true },
   });
@@ -237,7 +238,13 @@ describe('POST /api/billing/events', () => {
     const listed = await ctx.app.request(`/api/billing/outbox?entityId=${t.entityId}`, { headers: bearer(t.readKey) });
     expect(listed.status).toBe(200);
     const page = (await listed.json()) as { data: Array<{ type: string; status: string }> };
-    expect(page.data.map((r) => r.type)).toEqual(['credits.low', 'credits.depleted', 'credits.low']);
+    expect(page.data.map((r) => r.type)).toEqual([
+      'credits.granted',
+      'credits.low',
+      'credits.depleted',
+      'credits.granted',
+      'credits.low',
+    ]);
     const pending = await ctx.app.request(`/api/billing/outbox?status=pending&entityId=${t.entityId}`, {
       headers: bearer(t.readKey),
     });
