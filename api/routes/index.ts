@@ -13,6 +13,7 @@ import { billingWorkflowRoutes } from './billingWorkflow.js';
 import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
+import { entitlementRoutes } from './entitlements.js';
 import { invoiceRoutes } from './invoices.js';
 import { legacyCustomerRoutes } from './legacyCustomers.js';
 import { legacyInvoiceRoutes } from './legacyInvoices.js';
@@ -33,6 +34,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', organizationRoutes(deps))
       .route('/', apiKeyRoutes(deps))
       .route('/', entityRoutes(deps))
+      .route('/', entitlementRoutes(deps))
       .route('/', billingWorkflowRoutes(deps))
       .route('/', billingJobRoutes(deps))
       .route('/', subscriptionRoutes(deps))
