@@ -7,6 +7,7 @@ import type { RouteDeps } from '../routeDeps.js';
 import { analyticsRoutes } from './analytics.js';
 import { apiKeyRoutes } from './apiKeys.js';
 import { auditLogRoutes } from './auditLog.js';
+import { billingEventReadRoutes } from './billingEventReads.js';
 import { billingEventRoutes } from './billingEvents.js';
 import { billingJobRoutes } from './billingJobs.js';
 import { billingWorkflowRoutes } from './billingWorkflow.js';
@@ -49,6 +50,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', legacyInvoiceRoutes(deps))
       // Metering and prepaid credits.
       .route('/', billingEventRoutes(deps))
+      .route('/', billingEventReadRoutes(deps))
       .route('/', outboxEventRoutes(deps))
       .route('/', creditPackageRoutes(deps))
       .route('/', creditRoutes(deps))
