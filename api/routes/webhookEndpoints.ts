@@ -12,11 +12,6 @@ import {
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from '../../activities/webhookEndpoints/endpointRecords.js';
-import {
-  isWebhookEventType,
-  nearestWebhookEventType,
-  WEBHOOK_EVENT_TYPES,
-} from '../../activities/webhooks/eventCatalog.js';
 import { assertWebhookUrlAllowed, WebhookUrlNotAllowedError } from '../../activities/webhooks/webhookUrlPolicy.js';
 import { redeliverWebhook } from '../../temporal/webhookRedelivery.js';
 import { startWebhookDeliveryWorkflow } from '../../temporal/workflowStarts.js';
@@ -35,19 +30,14 @@ import {
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { assertKnownEventTypes, EventTypeName } from '../webhookEventTypes.js';
 
 const HttpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
   .openapi({ example: 'https://marketplace.example/webhooks/billing' });
 const EventTypes = z
-  .array(
-    z
-      .string()
-      .min(1)
-      .max(100)
-      .openapi({ enum: [...WEBHOOK_EVENT_TYPES] }),
-  )
+  .array(EventTypeName)
   .max(100)
   .openapi({
     description:
@@ -55,24 +45,6 @@ const EventTypes = z
       'Another type is 422 UNKNOWN_WEBHOOK_EVENT_TYPE.',
     example: ['subscription.paused', 'entity.suspended', 'credits.low'],
   });
-
-/** Refuses filter types the catalog does not know (a typo would otherwise silently never match). */
-function knownEventTypes(types: string[] | undefined): void {
-  const errors = (types ?? []).flatMap((type, i) => {
-    if (isWebhookEventType(type)) return [];
-    const nearest = nearestWebhookEventType(type);
-    const hint = nearest ? `; did you mean "${nearest}"?` : '';
-    return [{ path: `eventTypes.${i}`, message: `unknown event type "${type}"${hint}` }];
-  });
-  if (errors.length === 0) return;
-  throw new ProblemError(
-    422,
-    'UNKNOWN_WEBHOOK_EVENT_TYPE',
-    'Unknown webhook event type',
-    `${errors.map((e) => e.message).join('; ')}. The known types are the webhooks of /openapi.json.`,
-    errors,
-  );
-}
 
 const EndpointSchema = z
   .object({
@@ -299,7 +271,7 @@ async function allowedUrl(deps: RouteDeps, url: string): Promise<void> {
 export function webhookEndpointRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
-      knownEventTypes(c.req.valid('json').eventTypes);
+      assertKnownEventTypes(c.req.valid('json').eventTypes ?? [], (i) => `eventTypes.${i}`);
       await allowedUrl(deps, c.req.valid('json').url);
       const endpoint = await createWebhookEndpoint(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json({ ...presentEndpoint(endpoint), secret: endpoint.secret }, 201);
@@ -315,7 +287,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     })
     .openapi(updateRoute, async (c) => {
       const { url, eventTypes } = c.req.valid('json');
-      knownEventTypes(eventTypes);
+      assertKnownEventTypes(eventTypes ?? [], (i) => `eventTypes.${i}`);
       if (url) await allowedUrl(deps, url);
       const endpoint = await updateWebhookEndpoint(
         deps.db,

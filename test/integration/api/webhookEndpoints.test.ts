@@ -157,6 +157,14 @@ describe('/api/webhooks/endpoints', () => {
     const read = await admin('GET', `${base}/${ok.body.id}`);
     expect(read.body.eventTypes).toEqual(['subscription.paused', 'entity.suspended']);
     await admin('DELETE', `${base}/${ok.body.id}`);
+
+    // The outbox list's type filter is checked the same way (an unknown one would list nothing, silently).
+    const outbox = await reader('GET', '/api/billing/outbox?type=credits.lwo');
+    expectProblem(outbox, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(outbox.body.errors).toEqual([
+      { path: 'type', message: 'unknown event type "credits.lwo"; did you mean "credits.low"?' },
+    ]);
+    expect((await reader('GET', '/api/billing/outbox?type=credits.low')).status).toBe(200);
   });
 
   it("validates, needs admin, and answers 404 for another organization's endpoints and deliveries", async () => {
