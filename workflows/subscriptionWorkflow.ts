@@ -5,7 +5,8 @@
 // A change settled charge_now comes back with its own numbered invoice: the workflow announces it (invoice.finalized)
 // and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does. Every state
 // change (created, seats, plan, paused, resumed, cancel scheduled, canceled) comes back with its subscription.*
-// outbox row, which the workflow hands to delivery before the Update returns.
+// outbox row, which the workflow hands to delivery before the Update returns. A credit the organization refunds in
+// cash comes back with its refunds, which the workflow carries out before the Update returns.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
@@ -13,7 +14,9 @@ import type {
   ChangeRequest,
   ChangeResult,
   SubscriptionSnapshot,
-} from '../activities/subscriptions/subscriptionLifecycle.js';
+} from '../activities/subscriptions/subscriptionSnapshot.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const {
   createSubscription,
@@ -22,6 +25,7 @@ const {
   applySubscriptionChange,
   dispatchWebhookEvents,
   startInvoiceCollection,
+  executeRefunds,
 } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -31,8 +35,10 @@ const {
 export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
 /** Histories recorded before subscription.* webhooks never dispatched one (their activity results carry none). */
 export const SUBSCRIPTION_WEBHOOKS_PATCH = 'subscription-webhooks';
+/** Histories recorded before downgrade credits could be refunded in cash never carried refunds out. */
+export const DOWNGRADE_REFUNDS_PATCH = 'downgrade-refunds';
 
-export interface SubscriptionWorkflowInput {
+export interface SubscriptionWorkflowInput extends TestClockInput, RunNamesInput {
   subscriptionId: string;
   organizationId: string;
   entityId: string;
@@ -62,6 +68,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let busy = false;
   let changed = false;
   let createFailure: Error | null = null;
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Subscription of ${tenantLabel(input.names, input.entityId)}`;
+  const describe = (sub: SubscriptionSnapshot) =>
+    wf.setCurrentDetails(`${runName}: ${sub.seats} seats, ${sub.status}, period ends ${sub.currentPeriodEnd}`);
+  wf.setCurrentDetails(runName);
   wf.setHandler(subscriptionStateQuery, () => state);
 
   const live = () => {
@@ -99,11 +112,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const { webhookEventIds, ...applied } = await applySubscriptionChange({
         subscriptionId: input.subscriptionId,
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
-        at: new Date(Date.now()).toISOString(),
+        at: new Date(now()).toISOString(),
         change,
       });
       await announce(webhookEventIds);
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
+      if (applied.refundIds && applied.refundIds.length > 0 && wf.patched(DOWNGRADE_REFUNDS_PATCH)) {
+        // A credit refunded in cash (the organization's policy): the provider returns it now, credit notes follow.
+        const refunded = await executeRefunds({ refundIds: applied.refundIds });
+        if (refunded.webhookEventIds.length > 0) {
+          await dispatchWebhookEvents({ webhookEventIds: refunded.webhookEventIds });
+        }
+      }
       state.subscription = result.subscription;
       state.lastChange = result;
       state.changesApplied += 1;
@@ -146,7 +166,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         throw refuse('the subscription is already paused', 'SUBSCRIPTION_PAUSED');
       }
       const resumeAt = arg?.resumeAt;
-      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now()))
+      if (resumeAt != null && !(Date.parse(resumeAt) > now()))
         throw refuse('resumeAt must be a future instant', 'INVALID_RESUME_AT');
     },
   });
@@ -170,7 +190,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         entityId: input.entityId,
         planId: input.create.planId,
         seats: input.create.seats,
-        at: new Date(Date.now()).toISOString(),
+        at: new Date(now()).toISOString(),
       });
       state.subscription = created;
       createdEvents = webhookEventIds;
@@ -198,6 +218,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         subscriptionId: input.subscriptionId,
         organizationId: input.organizationId,
         entityId: input.entityId,
+        ...(input.names ? { names: input.names } : {}),
+        ...(clock ? { testClock: clock.carry() } : {}),
         ...(changeLimit !== undefined ? { continueAsNewAfterChanges: changeLimit } : {}),
       });
     }
@@ -207,17 +229,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       sub.status === 'paused' && sub.resumeAt ? Date.parse(sub.resumeAt) : Number.POSITIVE_INFINITY,
     );
     changed = false;
-    const timedOut = !(await wf.condition(
-      () => changed || wf.workflowInfo().continueAsNewSuggested,
-      Math.max(0, wakeAt - Date.now()),
-    ));
+    describe(sub);
+    const wake = () => changed || wf.workflowInfo().continueAsNewSuggested;
+    const timedOut = clock
+      ? !(await clock.until(wakeAt, wake))
+      : !(await wf.condition(wake, Math.max(0, wakeAt - Date.now())));
     if (timedOut) {
       await wf.condition(() => !busy);
       busy = true;
       try {
         const synced = await syncSubscription({
           subscriptionId: input.subscriptionId,
-          at: new Date(Date.now()).toISOString(),
+          at: new Date(now()).toISOString(),
         });
         if (synced) {
           const { chargedInvoice, webhookEventIds, ...subscription } = synced;

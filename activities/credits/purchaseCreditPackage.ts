@@ -8,9 +8,11 @@
 // between the charge and the commit never charges twice.
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
+import { chargeTarget } from '../payments/paymentCustomers.js';
 import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import { recordCreditsGranted } from './creditEvents.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
@@ -111,20 +113,33 @@ export async function purchaseCreditPackage(
   if (payment === 'immediate') {
     if (!deps.provider)
       throw new UnprocessableError('PAYMENT_UNAVAILABLE', 'no payment provider is configured', 'payment');
-    const paymentMethod = entity.defaultPaymentMethod ?? 'pm_card_ok';
+    const target = await chargeTarget(db, deps.provider, entity);
+    const paymentMethod = target.paymentMethod;
+    if (!paymentMethod)
+      throw new PaymentFailedError('payment_method_missing', 'The entity has no default payment method.');
     const result = await deps.provider.charge({
       idempotencyKey: chargeKey,
       amount: price.round().toString(),
       currency: price.currency,
       paymentMethod,
+      customerRef: target.customerRef,
       attempt: 1,
       description: `Credit package ${pkg.name}`,
+      metadata: { purpose: 'credit_purchase', organizationId, entityId: entity.id, packageId: pkg.id },
     });
     if (result.status === 'failed') throw new PaymentFailedError(result.errorCode, result.errorMessage);
+    // Credits are granted only for money taken: a charge still processing (not a card payment) is refused.
+    if (result.status === 'processing') {
+      throw new PaymentFailedError(
+        'payment_processing',
+        'The payment is still processing; pay on the invoice instead.',
+      );
+    }
     charge = { providerRef: result.providerRef, provider: deps.provider.name, paymentMethod };
   }
 
-  const now = deps.now ?? new Date();
+  // An entity on a test clock buys at the clock's time (its validity runs from there).
+  const now = deps.now ?? (await entityClockNow(db, entity.testClockId)) ?? new Date();
   try {
     return await db.$transaction(
       async (tx) => {

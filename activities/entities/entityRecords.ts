@@ -18,6 +18,8 @@ export interface NewEntity {
   billingAnchorDay: number;
   overagePolicy: 'reject' | 'bill';
   lowBalanceThreshold: string;
+  /** A test clock of the organization the entity runs on instead of wall time. */
+  testClockId?: string | undefined;
   /** The entity's own price book (in its currency), created with it: its prices override the organization's. */
   priceBook?: { name: string; prices: PriceDefinition[] } | undefined;
 }
@@ -31,6 +33,12 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
       tx,
       organizationId,
       async () => {
+        if (fields.testClockId) {
+          const clock = await tx.testClock.findFirst({
+            where: { id: fields.testClockId, organizationId, deletedAt: null },
+          });
+          if (!clock) throw new UnprocessableError('TEST_CLOCK_NOT_FOUND', 'test clock not found', 'testClockId');
+        }
         const entity = await tx.entity.create({ data: { organizationId, ...fields } });
         created = await recordEntityEvent(tx, 'entity.created', entity);
         await recordAudit(tx, actor, {

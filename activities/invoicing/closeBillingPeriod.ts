@@ -117,14 +117,16 @@ export function createCloseBillingPeriodActivities(db: Db) {
         }
 
         // Pending items, except the billed-later items of events a later period bills (metered after this period's
-        // boundary, before its close): those wait for their own period's invoice.
-        const items = (
-          await tx.invoiceItem.findMany({
-            where: { entityId, invoiceId: null },
-            include: { event: { select: { billedPeriodStart: true } } },
-            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          })
-        ).filter((item) => item.event === null || item.event.billedPeriodStart <= period.periodStart);
+        // boundary, before its close): those wait for their own period's invoice. (A pending item's event is never
+        // archived: only the events of closed periods are, and closing a period invoices their items.)
+        const pending = await tx.invoiceItem.findMany({
+          where: { entityId, invoiceId: null },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        const billedIn = await billedPeriodsOf(tx, pending);
+        const items = pending
+          .map((item) => ({ ...item, event: item.eventId ? (billedIn.get(item.eventId) ?? null) : null }))
+          .filter((item) => item.event === null || item.event.billedPeriodStart <= period.periodStart);
         const usage = await usageLines(tx, { entityId, timeZone: entity.timeZone, currency, period: periodSpan });
 
         const lines: InvoiceLineInput[] = [];
@@ -262,6 +264,20 @@ export function createCloseBillingPeriodActivities(db: Db) {
       { isolationLevel: 'ReadCommitted', maxWait: 10_000, timeout: 30_000 },
     );
   }
+}
+
+/** The billing period start of each event the items name (events and items are linked by id, not foreign key). */
+async function billedPeriodsOf(
+  tx: Prisma.TransactionClient,
+  items: Array<{ eventId: string | null }>,
+): Promise<Map<string, { billedPeriodStart: Date }>> {
+  const ids = [...new Set(items.flatMap((i) => (i.eventId ? [i.eventId] : [])))];
+  if (ids.length === 0) return new Map();
+  const events = await tx.marketplaceEvent.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, billedPeriodStart: true },
+  });
+  return new Map(events.map((e) => [e.id, { billedPeriodStart: e.billedPeriodStart }]));
 }
 
 /** The job and event type of an event's re-rating adjustment (eventReplay.ts), or null for any other item. */

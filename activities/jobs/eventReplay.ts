@@ -4,8 +4,10 @@
 // (MarketplaceEvent.usageBefore: the period's quantity before it, in the order events were rated, whatever their
 // occurredAt), so a re-rating with unchanged prices changes nothing.
 // The difference to what the event was charged so far (its ratedAmount plus earlier replay adjustments of it) becomes
-// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, billed on the entity's next invoice
-// (one line per job and event type there, see invoicing/closeBillingPeriod.ts).
+// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, metadata.jobId the job, billed on the
+// entity's next invoice (one line per job and event type there, see invoicing/closeBillingPeriod.ts). The job's own
+// adjustments (a retried chunk) are recognised by metadata.jobId, which every replay adjustment has carried since
+// replays exist; the idempotency key is only for uniqueness.
 // Events, the ledger, counters and issued invoices are never changed. Chunks go by id cursor; each chunk writes its
 // adjustments and the job's progress in one transaction, and a retried chunk inserts nothing twice (unique key).
 import type { EventPricer } from '../../domain/eventPricer.js';
@@ -91,7 +93,7 @@ export function createEventReplayActivities(db: Db) {
                (e."ratedAmount" + COALESCE((
                   SELECT sum(i.amount) FROM "InvoiceItem" i
                   WHERE i."eventId" = e.id AND i.kind = 'adjustment'
-                    AND i."idempotencyKey" <> 'replay:' || ${input.jobId} || ':' || e.id::text), 0))::text AS charged,
+                    AND (i.metadata->>'jobId') IS DISTINCT FROM ${input.jobId}), 0))::text AS charged,
                COALESCE(e."usageBefore", 0)::text AS "alreadyUsed"
         FROM "MarketplaceEvent" e
         WHERE e."entityId" = ${input.entityId}::uuid AND e.status = 'accepted'

@@ -2,15 +2,15 @@
 // (invoiceCollection.ts) or an admin's mark-paid or void (invoiceAdmin/invoiceStatusChanges.ts). One code path, so a
 // wire transfer and a card payment have exactly the same consequences:
 //   - paid: the invoice paid in full (invoice.paid, keyed by the invoice: emitted once whoever pays);
-//   - paid or voided: the suspension its past-due state caused ends when no other invoice of the entity is past due
-//     (entity active, past_due subscriptions active again: entity.reactivated keyed by entity and invoice, and one
+//   - paid or voided: the suspension its past-due state caused ends when nothing else holds it (entitySuspension.ts:
+//     entity active, past_due subscriptions active again: entity.reactivated keyed by entity and invoice, and one
 //     subscription.reactivated per subscription).
 // Everything runs inside the caller's transaction, which holds the invoice's and its entity's row locks
 // (lockInvoiceRow), as metering holds the entity's: two invoices of one entity settled at once are serialized on the
 // entity, so the second sees the first settled and neither leaves the entity suspended by mistake.
 import type { Prisma } from '../db.js';
-import { moveSubscriptionsForSuspension } from '../subscriptions/subscriptionEvents.js';
 import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { endSuspensionIfNothingHolds } from './entitySuspension.js';
 import { recordPaymentEvent } from './paymentEvents.js';
 
 type Tx = Prisma.TransactionClient;
@@ -117,9 +117,9 @@ export async function cancelCollectionPayment(
 }
 
 /**
- * After `invoice` stopped being owed (paid or voided, already written in this transaction): when its entity is
- * suspended and no other of its invoices is past due (open, with a failed collection payment), the entity is active
- * again, its past_due subscriptions active, and entity.reactivated is recorded. Returns the outbox rows written.
+ * After `invoice` stopped being owed (paid or voided, already written in this transaction): the entity's suspension
+ * ends when nothing else holds it (entitySuspension.ts: no other past-due invoice, no open dispute that suspended it).
+ * Returns the outbox rows written.
  */
 export async function endSuspensionIfNothingPastDue(
   tx: Tx,
@@ -129,38 +129,16 @@ export async function endSuspensionIfNothingPastDue(
 ): Promise<string[]> {
   if (!invoice.entityId) return [];
   // Read under the entity's row lock, which lockInvoiceRow took.
-  const entity = await tx.entity.findUniqueOrThrow({ where: { id: invoice.entityId }, select: { status: true } });
-  if (entity.status !== 'suspended') return [];
-  const otherPastDue = await tx.invoice.count({
-    where: {
-      entityId: invoice.entityId,
-      id: { not: invoice.id },
-      status: 'open',
-      payments: { some: { status: 'failed' } },
-    },
-  });
-  if (otherPastDue > 0) return [];
-  await tx.entity.update({ where: { id: invoice.entityId }, data: { status: 'active', suspendedAt: null } });
-  return [
-    await recordWebhookEvent(tx, {
+  return endSuspensionIfNothingHolds(
+    tx,
+    {
       organizationId: invoice.organizationId,
       entityId: invoice.entityId,
-      type: 'entity.reactivated',
-      idempotencyKey: `entity.reactivated:${invoice.entityId}:${invoice.id}`,
-      payload: {
-        entityId: invoice.entityId,
-        status: 'active',
-        invoiceId: invoice.id,
-        reason,
-        reactivatedAt: at.toISOString(),
-      },
-    }),
-    ...(await moveSubscriptionsForSuspension(
-      tx,
-      invoice.entityId,
-      { from: 'past_due', to: 'active', reason },
-      invoice.id,
       at,
-    )),
-  ];
+      reason,
+      invoiceId: invoice.id,
+      idempotencyKey: `entity.reactivated:${invoice.entityId}:${invoice.id}`,
+    },
+    invoice.id,
+  );
 }

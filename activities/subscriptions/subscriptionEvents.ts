@@ -4,7 +4,9 @@
 //   subscription.<kind>:<id>:<changeId>             a change applied through the workflow (seats, plan, pause, ...)
 //   subscription.canceled:<id>                      it ended (canceled now or at period end): once, whichever way
 //   subscription.past_due:<id>:<invoiceId>          its entity was suspended for that invoice
-//   subscription.reactivated:<id>:<invoiceId>       the suspension that invoice caused ended
+//   subscription.past_due:<id>:dispute:<disputeId>  ... or for that dispute (suspendOnDispute)
+//   subscription.reactivated:<id>:<invoiceId>       the suspension ended when that invoice was settled
+//   subscription.reactivated:<id>:dispute:<id>      ... or when that dispute closed
 import type { ProrationSettlement } from '../../domain/index.js';
 import type { Prisma } from '../db.js';
 import type { WebhookEventType } from '../webhooks/eventCatalog.js';
@@ -26,11 +28,21 @@ export interface SubscriptionState {
 export interface SubscriptionEventCause {
   /** The subscription before the change; null when it was created. */
   previous: SubscriptionState | null;
-  reason: 'api' | 'scheduled_resume' | 'period_end' | 'invoice_past_due' | 'invoice_paid' | 'invoice_voided';
+  reason:
+    | 'api'
+    | 'scheduled_resume'
+    | 'period_end'
+    | 'invoice_past_due'
+    | 'invoice_paid'
+    | 'invoice_voided'
+    | 'payment_disputed'
+    | 'dispute_closed';
   changeId?: string | null;
   proration?: { settlement: ProrationSettlement; net: string; invoiceId: string | null } | null;
   /** For past_due and reactivated: the invoice whose state caused it. */
   invoiceId?: string | null;
+  /** For past_due and reactivated caused by a dispute: the dispute (it keys the webhook). */
+  disputeId?: string | null;
   at: Date;
 }
 
@@ -59,7 +71,7 @@ export function recordSubscriptionEvent(
   cause: SubscriptionEventCause,
 ): Promise<string> {
   const currency = sub.plan.currency;
-  const discriminator = cause.changeId ?? cause.invoiceId ?? null;
+  const discriminator = cause.changeId ?? (cause.disputeId ? `dispute:${cause.disputeId}` : (cause.invoiceId ?? null));
   return recordWebhookEvent(tx, {
     organizationId: sub.entity.organizationId,
     entityId: sub.entityId,
@@ -92,6 +104,7 @@ export function recordSubscriptionEvent(
           }
         : null,
       invoiceId: cause.invoiceId ?? null,
+      disputeId: cause.disputeId ?? null,
       occurredAt: cause.at.toISOString(),
     },
   });
@@ -122,13 +135,9 @@ export async function moveSubscriptionsForSuspension(
   tx: Tx,
   entityId: string,
   change:
-    | { from: 'active'; to: 'past_due'; reason: 'invoice_past_due' }
-    | {
-        from: 'past_due';
-        to: 'active';
-        reason: 'invoice_paid' | 'invoice_voided';
-      },
-  invoiceId: string,
+    | { from: 'active'; to: 'past_due'; reason: 'invoice_past_due' | 'payment_disputed' }
+    | { from: 'past_due'; to: 'active'; reason: 'invoice_paid' | 'invoice_voided' | 'dispute_closed' },
+  cause: { invoiceId: string | null; disputeId?: string | undefined },
   at: Date,
 ): Promise<string[]> {
   const subs = await lockSubscriptionsWithStatus(tx, entityId, change.from);
@@ -144,7 +153,8 @@ export async function moveSubscriptionsForSuspension(
       await recordSubscriptionEvent(tx, type, updated, {
         previous: subscriptionStateOf(sub),
         reason: change.reason,
-        invoiceId,
+        invoiceId: cause.invoiceId,
+        disputeId: cause.disputeId ?? null,
         at,
       }),
     );

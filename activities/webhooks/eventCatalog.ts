@@ -159,8 +159,9 @@ const EntitySuspended = z
   .object({
     entityId: Id,
     status: z.literal('suspended').optional(),
-    invoiceId: Id,
-    reason: z.literal('invoice_past_due'),
+    invoiceId: Id.nullable().meta({ description: "The past-due invoice, or the disputed payment's invoice (if any)" }),
+    disputeId: Id.optional().meta({ description: 'For payment_disputed: the dispute that suspended it' }),
+    reason: z.enum(['invoice_past_due', 'payment_disputed']),
     suspendedAt: Instant,
   })
   .meta({ id: 'EntitySuspendedData' });
@@ -169,8 +170,9 @@ const EntityReactivated = z
   .object({
     entityId: Id,
     status: z.literal('active').optional(),
-    invoiceId: Id,
-    reason: z.enum(['invoice_paid', 'invoice_voided']),
+    invoiceId: Id.nullable(),
+    disputeId: Id.optional().meta({ description: 'For dispute_closed: the dispute whose end lifted the suspension' }),
+    reason: z.enum(['invoice_paid', 'invoice_voided', 'dispute_closed']),
     reactivatedAt: Instant,
   })
   .meta({ id: 'EntityReactivatedData' });
@@ -204,7 +206,8 @@ const SubscriptionEvent = z
       description:
         'What caused it: `api` (a change asked through the API), `scheduled_resume`, `period_end` (a cancel at ' +
         'period end taking effect), `invoice_past_due` (the entity was suspended), `invoice_paid` / `invoice_voided` ' +
-        '(the suspension ended)',
+        '(the suspension ended), `payment_disputed` / `dispute_closed` (a dispute suspended the entity, or its end ' +
+        'lifted the suspension)',
     }),
     changeId: z.string().nullable().meta({ description: 'The change (workflow Update id) that made it, if any' }),
     proration: z
@@ -215,6 +218,9 @@ const SubscriptionEvent = z
       })
       .nullable(),
     invoiceId: Id.nullable().meta({ description: 'For past_due and reactivated: the invoice that caused it' }),
+    disputeId: Id.nullable()
+      .optional()
+      .meta({ description: 'For past_due and reactivated caused by a dispute: the dispute' }),
     occurredAt: Instant,
   })
   .meta({ id: 'SubscriptionEventData' });
@@ -259,6 +265,9 @@ const InvoicePaymentFailed = InvoiceAmounts.extend({
   amountDue: moneyAmount(),
   attempt: z.number().int(),
   errorCode: z.string(),
+  decision: z.enum(['retry', 'customer_action']).nullable().optional().meta({
+    description: '`retry`: a later attempt may succeed; `customer_action`: none will until the customer acts',
+  }),
   nextAttemptAt: Instant.nullable(),
 }).meta({ id: 'InvoicePaymentFailedData' });
 
@@ -281,6 +290,60 @@ const PaymentEvent = z
     occurredAt: Instant,
   })
   .meta({ id: 'PaymentEventData' });
+
+const PaymentDisputed = z
+  .object({
+    disputeId: Id,
+    paymentId: Id,
+    invoiceId: Id.nullable(),
+    entityId: Id,
+    amount: moneyAmount('The disputed amount'),
+    currency: Currency,
+    reason: z.string().nullable().meta({ description: "The provider's dispute reason (e.g. `fraudulent`)" }),
+    entitySuspended: z.boolean().meta({ description: 'Whether the dispute suspended the entity (suspendOnDispute)' }),
+  })
+  .meta({ id: 'PaymentDisputedData' });
+
+const PaymentDisputeClosed = z
+  .object({
+    disputeId: Id,
+    paymentId: Id,
+    invoiceId: Id.nullable(),
+    entityId: Id,
+    status: z.enum(['won', 'lost']),
+  })
+  .meta({ id: 'PaymentDisputeClosedData' });
+
+// ─────────────────────────────── refunds and credit notes ───────────────────────────────
+
+const RefundEvent = z
+  .object({
+    refundId: Id,
+    invoiceId: Id,
+    paymentId: Id,
+    entityId: Id,
+    kind: z.enum(['invoice', 'downgrade_credit']).meta({
+      description: '`invoice`: asked for through the API; `downgrade_credit`: a downgrade credit refunded in cash',
+    }),
+    amount: moneyAmount(),
+    currency: Currency,
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'RefundEventData' });
+
+const RefundFailed = RefundEvent.extend({ errorCode: z.string() }).meta({ id: 'RefundFailedData' });
+
+const CreditNoteIssued = z
+  .object({
+    creditNoteId: Id,
+    number: z.number().int().meta({ description: 'Numbered 1..N per organization, without gaps' }),
+    invoiceId: Id,
+    refundId: Id,
+    amount: moneyAmount(),
+    currency: Currency,
+    reason: z.string(),
+  })
+  .meta({ id: 'CreditNoteIssuedData' });
 
 // ─────────────────────────────── webhooks ───────────────────────────────
 
@@ -317,6 +380,9 @@ const SUBSCRIPTION = '0193b0a9-8888-7aaa-8bbb-000000000301';
 const PLAN = '0193b0a9-9999-7aaa-8bbb-000000000401';
 const PLAN_2 = '0193b0a9-9999-7aaa-8bbb-000000000402';
 const ENDPOINT = '0193b0aa-aaaa-7aaa-8bbb-000000000501';
+const DISPUTE = '0193b0ab-bbbb-7aaa-8bbb-000000000601';
+const REFUND = '0193b0ac-cccc-7aaa-8bbb-000000000701';
+const CREDIT_NOTE = '0193b0ad-dddd-7aaa-8bbb-000000000801';
 const PERIOD = { periodStart: '2026-12-01T00:00:00.000Z', periodEnd: '2027-01-01T00:00:00.000Z' };
 const AT = '2026-12-16T10:00:00.000Z';
 
@@ -477,12 +543,14 @@ export const WEBHOOK_EVENT_CATALOG = {
     { ...entitySnapshot, overagePolicy: 'reject', changed: ['overagePolicy'], updatedAt: AT },
   ),
   'entity.suspended': entry(
-    'An invoice went past due: the entity is suspended (its events are rejected with ENTITY_SUSPENDED).',
+    'An invoice went past due, or a payment was disputed under suspendOnDispute: the entity is suspended (its events ' +
+      'are rejected with ENTITY_SUSPENDED).',
     EntitySuspended,
     { entityId: ENTITY, status: 'suspended', invoiceId: INVOICE, reason: 'invoice_past_due', suspendedAt: AT },
   ),
   'entity.reactivated': entry(
-    'The last past-due invoice of a suspended entity was paid or voided: the entity is active again.',
+    'Nothing holds a suspended entity any more (its last past-due invoice paid or voided, its last suspending ' +
+      'dispute closed): the entity is active again.',
     EntityReactivated,
     { entityId: ENTITY, status: 'active', invoiceId: INVOICE, reason: 'invoice_paid', reactivatedAt: AT },
   ),
@@ -554,7 +622,8 @@ export const WEBHOOK_EVENT_CATALOG = {
     },
   ),
   'subscription.past_due': entry(
-    'The entity was suspended for a past-due invoice: its active subscriptions are past_due until it is settled.',
+    'The entity was suspended (a past-due invoice or a dispute): its active subscriptions are past_due until it is ' +
+      'reactivated.',
     SubscriptionEvent,
     {
       ...subscription,
@@ -591,6 +660,7 @@ export const WEBHOOK_EVENT_CATALOG = {
       amountDue: '137.10',
       attempt: 1,
       errorCode: 'card_declined',
+      decision: 'retry',
       nextAttemptAt: '2026-12-17T10:00:00.000Z',
     },
   ),
@@ -634,6 +704,67 @@ export const WEBHOOK_EVENT_CATALOG = {
     'A pending charge will not be attempted again: its invoice was voided or paid another way.',
     PaymentEvent,
     { ...payment, status: 'canceled', attempt: null, errorCode: null },
+  ),
+  'payment.disputed': entry(
+    'The customer disputed a payment at the provider (a chargeback); under suspendOnDispute the entity is suspended.',
+    PaymentDisputed,
+    {
+      disputeId: DISPUTE,
+      paymentId: PAYMENT,
+      invoiceId: INVOICE,
+      entityId: ENTITY,
+      amount: '137.10',
+      currency: 'USD',
+      reason: 'fraudulent',
+      entitySuspended: true,
+    },
+  ),
+  'payment.dispute_closed': entry(
+    'A dispute was closed, won or lost; a suspension it caused ends if nothing else holds the entity.',
+    PaymentDisputeClosed,
+    { disputeId: DISPUTE, paymentId: PAYMENT, invoiceId: INVOICE, entityId: ENTITY, status: 'won' },
+  ),
+  'refund.succeeded': entry(
+    'A refund of a paid invoice (or of a downgrade credit) was paid out by the provider.',
+    RefundEvent,
+    {
+      refundId: REFUND,
+      invoiceId: INVOICE,
+      paymentId: PAYMENT,
+      entityId: ENTITY,
+      kind: 'invoice',
+      amount: '37.10',
+      currency: 'USD',
+      reason: 'requested_by_customer',
+    },
+  ),
+  'refund.failed': entry(
+    'The provider refused a refund; a downgrade credit that could not be refunded goes back on the next invoice.',
+    RefundFailed,
+    {
+      refundId: REFUND,
+      invoiceId: INVOICE,
+      paymentId: PAYMENT,
+      entityId: ENTITY,
+      kind: 'downgrade_credit',
+      amount: '12.50',
+      currency: 'USD',
+      reason: null,
+      errorCode: 'charge_already_refunded',
+    },
+  ),
+  'credit_note.issued': entry(
+    'A credit note was issued for a refund the provider accepted (numbered per organization, without gaps).',
+    CreditNoteIssued,
+    {
+      creditNoteId: CREDIT_NOTE,
+      number: 7,
+      invoiceId: INVOICE,
+      refundId: REFUND,
+      amount: '37.10',
+      currency: 'USD',
+      reason: 'requested_by_customer',
+    },
   ),
   'webhook.test': entry('A test ping sent to one endpoint (POST /api/webhooks/endpoints/{id}/test).', WebhookTest, {
     endpointId: ENDPOINT,

@@ -130,6 +130,7 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
     INVALID_QUANTITY: 'Invalid quantity',
     OCCURRED_AT_IN_FUTURE: 'occurredAt is in the future',
     BEFORE_FIRST_PERIOD: "Before the entity's first billing period",
+    PERIOD_ARCHIVED: "The billing period's events were archived",
     CURRENCY_MISMATCH: 'Currency mismatch',
     INVALID_PRICE_DEFINITION: 'Invalid price definition',
     IDEMPOTENCY_KEY_CONFLICT: 'Idempotency key reused with another payload',

@@ -6,8 +6,6 @@ import { grantPromotionalCredits } from '../../activities/credits/grantPromotion
 import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
 import { transferCredits } from '../../activities/credits/transferCredits.js';
-import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
-import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
@@ -208,9 +206,9 @@ const transferRoute = apiRoute({
   responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred') },
 });
 
-export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
-  // Immediate purchases charge through the PaymentProvider seam; the sandbox provider until a real one is wired in.
-  const provider = deps.paymentProvider ?? createSandboxPaymentProvider();
+export function creditRoutes(deps: RouteDeps) {
+  // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
+  const provider = deps.paymentProvider;
   const dispatch = async (ids: string[]) => {
     if (ids.length === 0) return;
     try {

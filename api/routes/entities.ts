@@ -42,6 +42,9 @@ export const EntitySchema = z
     lowBalanceThreshold: z.string().openapi({ example: '100.00', description: 'In the entity currency' }),
     suspendedAt: NullableTimestamp,
     billingWorkflowId: z.string().openapi({ example: 'billing:0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70' }),
+    testClockId: z.uuid().nullable().openapi({
+      description: 'The test clock whose time the entity bills on (set at creation); null: wall time',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -55,6 +58,14 @@ const NewEntitySchema = z
     billingAnchorDay: z.number().int().min(1).max(31).default(1),
     overagePolicy: OveragePolicy.default('reject'),
     lowBalanceThreshold: AmountString.default('0'),
+    testClockId: z
+      .uuid()
+      .optional()
+      .openapi({
+        description:
+          'Attach the entity to a test clock (POST /api/test-clocks): its billing periods, subscriptions, credit expiry ' +
+          "and collection run on the clock's time, and its events are accepted at the clock's time. Fixed for its life.",
+      }),
     priceBook: z
       .object({
         name: z.string().min(1).max(200),
@@ -142,6 +153,7 @@ export const presentEntity = (e: EntityRow) => ({
   lowBalanceThreshold: money(e.lowBalanceThreshold, e.currency),
   suspendedAt: isoOrNull(e.suspendedAt),
   billingWorkflowId: billingWorkflowId(e.id),
+  testClockId: e.testClockId,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });

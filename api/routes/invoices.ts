@@ -49,6 +49,9 @@ export const InvoiceSchema = z
       .string()
       .openapi({ description: 'What the invoice asked for when issued: max(total, 0)', example: '100.00' }),
     amountPaid: z.string().openapi({ example: '0.00' }),
+    amountRefunded: z
+      .string()
+      .openapi({ description: 'Refunded so far (each refund has its credit note)', example: '0.00' }),
     amountRemaining: z.string().openapi({
       description: 'What is still owed: 0 once paid or void, else amountDue - amountPaid (the HTML "Amount due")',
       example: '100.00',
@@ -194,6 +197,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   total: money(i.total, i.currency),
   amountDue: money(i.amountDue, i.currency),
   amountPaid: money(i.amountPaid, i.currency),
+  amountRefunded: money(i.amountRefunded, i.currency),
   amountRemaining: stillOwed(i),
   issuedAt: isoOrNull(i.issuedAt),
   dueAt: isoOrNull(i.dueAt),

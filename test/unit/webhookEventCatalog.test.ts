@@ -28,14 +28,16 @@ function expectedTable(): string {
 describe('webhook event catalog', () => {
   it('lists the types of every area, each named <area>.<what>', () => {
     expect(WEBHOOK_EVENT_TYPES).toHaveLength(new Set(WEBHOOK_EVENT_TYPES).size);
-    for (const type of WEBHOOK_EVENT_TYPES) expect(type).toMatch(/^[a-z]+\.[a-z_]+$/);
+    for (const type of WEBHOOK_EVENT_TYPES) expect(type).toMatch(/^[a-z][a-z_]*\.[a-z_]+$/);
     const areas = new Set(WEBHOOK_EVENT_TYPES.map((t) => t.split('.')[0]));
     expect([...areas].sort()).toEqual([
       'billing',
+      'credit_note',
       'credits',
       'entity',
       'invoice',
       'payment',
+      'refund',
       'subscription',
       'user',
       'webhook',
