@@ -21,6 +21,7 @@ import { apiRoutes } from './routes/index.js';
 import { invoiceDocumentRoutes } from './routes/invoiceDocuments.js';
 import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { unavailableDependency } from './unavailableDependency.js';
+import { registerWebhookEvents } from './webhookEventDocs.js';
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3001';
 
@@ -135,6 +136,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', apiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  registerWebhookEvents(app.openAPIRegistry);
   // The document is generated once, on first request, after every route module registered its routes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get('/openapi.json', (c) => {
@@ -220,4 +222,7 @@ const API_DESCRIPTION = [
   'response (after the scope check). Another API key with the same `Idempotency-Key` makes its own request.',
   '',
   '**Money**: decimal strings with a `currency` next to them, never JSON numbers.',
+  '',
+  '**Webhooks**: every event type we POST to your endpoints, with its payload schema and an example, is listed under',
+  '`webhooks`; an endpoint filter naming another type is 422 `UNKNOWN_WEBHOOK_EVENT_TYPE`.',
 ].join('\n');

@@ -3,8 +3,10 @@
 // id, and return what was charged or credited. Timers: a scheduled resume and the period end (renewal, cancel at
 // period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
 // A change settled charge_now comes back with its own numbered invoice: the workflow announces it (invoice.finalized)
-// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does. A credit the
-// organization refunds in cash comes back with its refunds, which the workflow carries out before the Update returns.
+// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does. Every state
+// change (created, seats, plan, paused, resumed, cancel scheduled, canceled) comes back with its subscription.*
+// outbox row, which the workflow hands to delivery before the Update returns. A credit the organization refunds in
+// cash comes back with its refunds, which the workflow carries out before the Update returns.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
@@ -31,6 +33,8 @@ const {
 
 /** Histories recorded before charge_now changes had invoices of their own never collected one. */
 export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
+/** Histories recorded before subscription.* webhooks never dispatched one (their activity results carry none). */
+export const SUBSCRIPTION_WEBHOOKS_PATCH = 'subscription-webhooks';
 /** Histories recorded before downgrade credits could be refunded in cash never carried refunds out. */
 export const DOWNGRADE_REFUNDS_PATCH = 'downgrade-refunds';
 
@@ -78,6 +82,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (state.subscription?.status === 'canceled')
       throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
   };
+  /** Hands a change's subscription.* outbox rows to delivery. */
+  const announce = async (webhookEventIds: string[] | undefined) => {
+    if (!webhookEventIds || webhookEventIds.length === 0) return;
+    if (!wf.patched(SUBSCRIPTION_WEBHOOKS_PATCH)) return;
+    await dispatchWebhookEvents({ webhookEventIds });
+  };
   /** Announces a change's one-off invoice and starts its collection; returns it without its outbox ids. */
   const collect = async (invoice: ChargedInvoice): Promise<ChargedInvoice> => {
     const { webhookEventIds = [], ...shown } = invoice;
@@ -99,12 +109,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     busy = true;
     try {
       live();
-      const applied = await applySubscriptionChange({
+      const { webhookEventIds, ...applied } = await applySubscriptionChange({
         subscriptionId: input.subscriptionId,
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
         at: new Date(now()).toISOString(),
         change,
       });
+      await announce(webhookEventIds);
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
       if (applied.refundIds && applied.refundIds.length > 0 && wf.patched(DOWNGRADE_REFUNDS_PATCH)) {
         // A credit refunded in cash (the organization's policy): the provider returns it now, credit notes follow.
@@ -170,23 +181,29 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     validator: (_arg) => notCanceled(),
   });
 
+  let createdEvents: string[] | undefined;
   try {
-    state.subscription = input.create
-      ? await createSubscription({
-          subscriptionId: input.subscriptionId,
-          organizationId: input.organizationId,
-          entityId: input.entityId,
-          planId: input.create.planId,
-          seats: input.create.seats,
-          at: new Date(now()).toISOString(),
-        })
-      : await loadSubscription({ subscriptionId: input.subscriptionId });
+    if (input.create) {
+      const { webhookEventIds, ...created } = await createSubscription({
+        subscriptionId: input.subscriptionId,
+        organizationId: input.organizationId,
+        entityId: input.entityId,
+        planId: input.create.planId,
+        seats: input.create.seats,
+        at: new Date(now()).toISOString(),
+      });
+      state.subscription = created;
+      createdEvents = webhookEventIds;
+    } else {
+      state.subscription = await loadSubscription({ subscriptionId: input.subscriptionId });
+    }
   } catch (err) {
     createFailure = err instanceof Error ? err : new Error(String(err));
     await wf.condition(wf.allHandlersFinished);
     throw err;
   }
   if (!state.subscription) return null;
+  await announce(createdEvents);
 
   for (;;) {
     const sub: SubscriptionSnapshot = state.subscription;
@@ -226,7 +243,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           at: new Date(now()).toISOString(),
         });
         if (synced) {
-          const { chargedInvoice, ...subscription } = synced;
+          const { chargedInvoice, webhookEventIds, ...subscription } = synced;
+          await announce(webhookEventIds);
           // A scheduled resume is a charge like any other: its invoice is collected now.
           if (chargedInvoice) await collect(chargedInvoice);
           state.subscription = subscription;

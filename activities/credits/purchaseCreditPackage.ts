@@ -9,9 +9,12 @@
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { chargeTarget } from '../payments/paymentCustomers.js';
+import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 import { entityClockNow } from '../testClocks/testClockRecords.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
+import { recordCreditsGranted } from './creditEvents.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { lockCreditEntity } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -32,6 +35,8 @@ export interface PurchaseResult {
   payment: 'invoice' | 'immediate';
   invoiceItemId: string | null;
   paymentId: string | null;
+  /** Outbox rows to dispatch after commit (credits.granted, payment.succeeded); not part of the API answer. */
+  webhookEventIds: string[];
 }
 
 export class PaymentFailedError extends Error {
@@ -84,6 +89,10 @@ export async function purchaseCreditPackage(
       payment: storedMode,
       invoiceItemId: item?.id ?? null,
       paymentId: pay?.id ?? null,
+      webhookEventIds: await undispatchedWebhookEvents(db, [
+        `credits.granted:${grant.id}`,
+        ...(pay ? [`payment.succeeded:${pay.id}`] : []),
+      ]),
     };
   };
 
@@ -147,6 +156,7 @@ export async function purchaseCreditPackage(
           packageId: pkg.id,
           description: `Purchase of ${pkg.name}`,
         });
+        const webhookEventIds = [await recordCreditsGranted(tx, organizationId, grant, now)];
         let invoiceItemId: string | null = null;
         let paymentId: string | null = null;
         if (charge) {
@@ -165,6 +175,14 @@ export async function purchaseCreditPackage(
             },
           });
           paymentId = row.id;
+          webhookEventIds.push(
+            await recordPaymentEvent(tx, 'payment.succeeded', row, {
+              organizationId,
+              attempt: 1,
+              errorCode: null,
+              at: now,
+            }),
+          );
         } else {
           const item = await tx.invoiceItem.create({
             data: {
@@ -190,6 +208,7 @@ export async function purchaseCreditPackage(
           payment,
           invoiceItemId,
           paymentId,
+          webhookEventIds,
         };
       },
       { maxWait: 30_000, timeout: 30_000 },

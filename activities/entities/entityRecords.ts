@@ -9,6 +9,7 @@ import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { insertPriceBook, type PriceDefinition } from '../priceBooks/priceBookRecords.js';
 import { conflictItems, guardCatalogWrite } from '../priceBooks/priceCatalogGuard.js';
 import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { changedFields, recordEntityEvent } from './entityEvents.js';
 
 export interface NewEntity {
   name: string;
@@ -23,9 +24,11 @@ export interface NewEntity {
   priceBook?: { name: string; prices: PriceDefinition[] } | undefined;
 }
 
+/** Creates the entity (and its own price book); `webhookEventIds`: its entity.created row, to dispatch after commit. */
 export async function createEntity(db: Db, actor: Actor, organizationId: string, input: NewEntity) {
   const { priceBook, ...fields } = input;
-  return db.$transaction((tx) =>
+  let created = '';
+  const entity = await db.$transaction((tx) =>
     guardCatalogWrite(
       tx,
       organizationId,
@@ -37,6 +40,7 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
           if (!clock) throw new UnprocessableError('TEST_CLOCK_NOT_FOUND', 'test clock not found', 'testClockId');
         }
         const entity = await tx.entity.create({ data: { organizationId, ...fields } });
+        created = await recordEntityEvent(tx, 'entity.created', entity);
         await recordAudit(tx, actor, {
           organizationId,
           action: 'entity.create',
@@ -68,6 +72,7 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
       },
     ),
   );
+  return { entity, webhookEventIds: [created] };
 }
 
 export interface EntityFilter {
@@ -91,6 +96,7 @@ export interface EntityPatch {
   lowBalanceThreshold?: string | undefined;
 }
 
+/** Updates the entity; `webhookEventIds`: its entity.updated row when a field changed, to dispatch after commit. */
 export async function updateEntity(db: Db, actor: Actor, organizationId: string, id: string, patch: EntityPatch) {
   return db.$transaction(async (tx) => {
     const before = await tx.entity.findFirst({ where: { id, organizationId, deletedAt: null } });
@@ -104,6 +110,8 @@ export async function updateEntity(db: Db, actor: Actor, organizationId: string,
       before,
       after,
     });
-    return after;
+    const changed = changedFields(before, after);
+    const webhookEventIds = changed.length > 0 ? [await recordEntityEvent(tx, 'entity.updated', after, changed)] : [];
+    return { entity: after, webhookEventIds };
   });
 }

@@ -66,7 +66,8 @@ export function createCloseBillingPeriodActivities(db: Db) {
     async closeBillingPeriod(input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
       const closed = await writeDraft(input);
       if (!closed.invoiceId) return closed;
-      return { ...closed, ...(await finalizeInvoice(db, closed.invoiceId)) };
+      const finalized = await finalizeInvoice(db, closed.invoiceId);
+      return { ...closed, ...finalized, webhookEventIds: [...closed.webhookEventIds, ...finalized.webhookEventIds] };
     },
   };
 
@@ -103,15 +104,17 @@ export function createCloseBillingPeriodActivities(db: Db) {
         if (end.getTime() !== period.periodEnd.getTime()) await moveRowEnd(tx, period, end);
         const periodSpan = { periodStart: period.periodStart, periodEnd: end };
 
-        // Roll every subscription over to the period's end (fees of periods begun, cancel at period end).
+        // Roll every subscription over to the period's end (fees of periods begun, cancel at period end, whose
+        // subscription.canceled rows are dispatched with the invoice's).
         const subs = await tx.entitySubscription.findMany({
           where: { entityId, status: { not: 'canceled' } },
           select: { id: true },
           orderBy: { id: 'asc' },
         });
+        const webhookEventIds: string[] = [];
         for (const { id } of subs) {
           const locked = await lockSubscription(tx, id);
-          if (locked) await renewIfDue(tx, locked, end);
+          if (locked) await renewIfDue(tx, locked, end, webhookEventIds);
         }
 
         // Pending items, except the billed-later items of events a later period bills (metered after this period's
@@ -194,7 +197,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
             total: '0',
             amountDue: '0',
             currency,
-            webhookEventIds: [],
+            webhookEventIds,
           };
         }
 
@@ -234,7 +237,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
           total: composed.total.toString(),
           amountDue: composed.amountDue.toString(),
           currency,
-          webhookEventIds: [],
+          webhookEventIds,
         };
       },
       // maxWait: waiting for a pooled connection (Prisma's default gives up after 2 s) is cheaper than a retry.

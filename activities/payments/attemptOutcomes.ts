@@ -2,13 +2,14 @@
 // or the provider's webhook (a `processing` charge decided later, or an answer the activity never got because the call
 // timed out). One transaction under the invoice's and the entity's locks (lockInvoiceRow): the attempt leaves its open
 // state (pending or processing) exactly once, so a webhook and a retried activity racing each other write it once.
-//   succeeded: the Payment succeeded; the invoice paid (invoiceSettlement.ts: invoice.paid, end of a suspension) unless
+//   succeeded: the Payment succeeded (payment.succeeded); the invoice paid (invoiceSettlement.ts: invoice.paid, end of a suspension) unless
 //              it was settled meanwhile (the money stays recorded on the Payment);
 //   failed:    invoice.payment_failed with the error code and what it means for dunning (decision), unless settled.
 import { dunningDecision } from '../../domain/paymentFailures.js';
 import type { Prisma } from '../db.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
+import { recordPaymentEvent } from './paymentEvents.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -75,7 +76,7 @@ export async function recordAttemptOutcome(
     return recordedOf(row, true);
   }
   if (outcome.status === 'succeeded') {
-    await tx.payment.update({
+    const succeeded = await tx.payment.update({
       where: { id: payment.id },
       data: {
         status: 'succeeded',
@@ -86,6 +87,14 @@ export async function recordAttemptOutcome(
         lastError: null,
       },
     });
+    ids.push(
+      await recordPaymentEvent(tx, 'payment.succeeded', succeeded, {
+        organizationId: locked?.organizationId ?? (await organizationOfPayment(tx, payment.entityId)),
+        attempt: row.attemptNumber,
+        errorCode: null,
+        at: input.at,
+      }),
+    );
     // Settled meanwhile (marked paid out of band, voided) while the provider charged: the money is recorded on this
     // Payment and the invoice left as it is, with no second invoice.paid.
     if (locked && locked.status === 'open') {
@@ -118,7 +127,7 @@ export async function recordAttemptOutcome(
         invoiceId: locked.id,
         entityId: locked.entityId,
         number: locked.number,
-        amountDue: locked.amountDue.toString(),
+        amountDue: payloadMoney(locked.amountDue, locked.currency),
         currency: locked.currency,
         attempt: row.attemptNumber,
         errorCode: outcome.errorCode,
@@ -129,4 +138,11 @@ export async function recordAttemptOutcome(
     }),
   );
   return recordedOf(row, true, ids);
+}
+
+/** The organization of a payment whose invoice was not found under lock (the entity's organization). */
+async function organizationOfPayment(tx: Tx, entityId: string | null): Promise<string> {
+  if (!entityId) throw new Error('a collection payment without an entity');
+  return (await tx.entity.findUniqueOrThrow({ where: { id: entityId }, select: { organizationId: true } }))
+    .organizationId;
 }

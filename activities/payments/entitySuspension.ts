@@ -5,16 +5,19 @@
 // The caller holds the entity's row lock (lockInvoiceRow, or the entity's own), as metering does, so a suspension and
 // a reactivation of one entity never interleave.
 import type { Prisma } from '../db.js';
+import { moveSubscriptionsForSuspension } from '../subscriptions/subscriptionEvents.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
+export type SuspensionReason = 'invoice_past_due' | 'payment_disputed';
+export type ReactivationReason = 'invoice_paid' | 'invoice_voided' | 'dispute_closed';
 
 export interface SuspensionCause {
   organizationId: string;
   entityId: string;
   at: Date;
   /** entity.suspended: invoice_past_due | payment_disputed; entity.reactivated: invoice_paid | invoice_voided | dispute_closed */
-  reason: string;
+  reason: SuspensionReason | ReactivationReason;
   invoiceId: string | null;
   disputeId?: string | undefined;
   /** Outbox key of the webhook: one per entity and cause. */
@@ -28,34 +31,40 @@ const causeOf = (c: SuspensionCause) => ({
   reason: c.reason,
 });
 
-/** Suspends the entity unless it already is (its active subscriptions past_due; entity.suspended). */
-export async function suspendEntity(tx: Tx, cause: SuspensionCause): Promise<string[]> {
+/**
+ * Suspends the entity unless it already is: entity.suspended, then its active subscriptions past_due, each with its
+ * subscription.past_due.
+ */
+export async function suspendEntity(tx: Tx, cause: SuspensionCause & { reason: SuspensionReason }): Promise<string[]> {
   const entity = await tx.entity.findUniqueOrThrow({ where: { id: cause.entityId }, select: { status: true } });
   if (entity.status === 'suspended') return [];
   await tx.entity.update({ where: { id: cause.entityId }, data: { status: 'suspended', suspendedAt: cause.at } });
-  await tx.entitySubscription.updateMany({
-    where: { entityId: cause.entityId, status: 'active' },
-    data: { status: 'past_due' },
-  });
   return [
     await recordWebhookEvent(tx, {
       organizationId: cause.organizationId,
       entityId: cause.entityId,
       type: 'entity.suspended',
       idempotencyKey: cause.idempotencyKey,
-      payload: { ...causeOf(cause), suspendedAt: cause.at.toISOString() },
+      payload: { ...causeOf(cause), reason: cause.reason, status: 'suspended', suspendedAt: cause.at.toISOString() },
     }),
+    ...(await moveSubscriptionsForSuspension(
+      tx,
+      cause.entityId,
+      { from: 'active', to: 'past_due', reason: cause.reason },
+      cause,
+      cause.at,
+    )),
   ];
 }
 
 /**
  * Ends a suspended entity's suspension when nothing holds it: no past-due invoice (other than `settledInvoiceId`,
  * settled in this transaction) and no open dispute that suspended it. The entity is active again, its past_due
- * subscriptions active, and entity.reactivated is recorded. Returns the outbox rows written.
+ * subscriptions active (subscription.reactivated each), and entity.reactivated is recorded. Returns the outbox rows written.
  */
 export async function endSuspensionIfNothingHolds(
   tx: Tx,
-  cause: SuspensionCause,
+  cause: SuspensionCause & { reason: ReactivationReason },
   settledInvoiceId: string | null = null,
 ): Promise<string[]> {
   const entity = await tx.entity.findUniqueOrThrow({ where: { id: cause.entityId }, select: { status: true } });
@@ -74,17 +83,20 @@ export async function endSuspensionIfNothingHolds(
   });
   if (disputes > 0) return [];
   await tx.entity.update({ where: { id: cause.entityId }, data: { status: 'active', suspendedAt: null } });
-  await tx.entitySubscription.updateMany({
-    where: { entityId: cause.entityId, status: 'past_due' },
-    data: { status: 'active' },
-  });
   return [
     await recordWebhookEvent(tx, {
       organizationId: cause.organizationId,
       entityId: cause.entityId,
       type: 'entity.reactivated',
       idempotencyKey: cause.idempotencyKey,
-      payload: { ...causeOf(cause), reactivatedAt: cause.at.toISOString() },
+      payload: { ...causeOf(cause), reason: cause.reason, status: 'active', reactivatedAt: cause.at.toISOString() },
     }),
+    ...(await moveSubscriptionsForSuspension(
+      tx,
+      cause.entityId,
+      { from: 'past_due', to: 'active', reason: cause.reason },
+      cause,
+      cause.at,
+    )),
   ];
 }

@@ -8,11 +8,12 @@
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
 import { suspendEntity } from './entitySuspension.js';
 import { collectionPaymentKey, lockInvoiceRow } from './invoiceSettlement.js';
 import { chargeTarget } from './paymentCustomers.js';
+import { errorCodeOf, recordPaymentEvent } from './paymentEvents.js';
 import type { PaymentProvider } from './paymentProvider.js';
 
 export interface ChargeAttemptInput {
@@ -160,12 +161,22 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
         // Under the invoice's and the entity's locks: one paid or voided meanwhile (by the API) is not past due.
         const invoice = await lockInvoiceRow(tx, input.invoiceId);
         if (invoice?.status !== 'open' || !invoice.entityId) return { webhookEventIds: [] };
-        await tx.payment.updateMany({
-          where: { idempotencyKey: collectionPaymentKey(invoice.id), status: { not: 'succeeded' } },
-          data: { status: 'failed' },
-        });
+        const payment = await tx.payment.findUnique({ where: { idempotencyKey: collectionPaymentKey(invoice.id) } });
+        const failedPayment: string[] = [];
+        if (payment && payment.status !== 'succeeded' && payment.status !== 'failed') {
+          const failed = await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed' } });
+          failedPayment.push(
+            await recordPaymentEvent(tx, 'payment.failed', failed, {
+              organizationId: invoice.organizationId,
+              attempt: failed.attemptCount,
+              errorCode: errorCodeOf(failed.lastError),
+              at,
+            }),
+          );
+        }
         const base = { organizationId: invoice.organizationId, entityId: invoice.entityId };
         const ids = [
+          ...failedPayment,
           await recordWebhookEvent(tx, {
             ...base,
             type: 'invoice.past_due',
@@ -174,7 +185,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               invoiceId: invoice.id,
               entityId: invoice.entityId,
               number: invoice.number,
-              amountDue: invoice.amountDue.toString(),
+              amountDue: payloadMoney(invoice.amountDue, invoice.currency),
               currency: invoice.currency,
             },
           }),

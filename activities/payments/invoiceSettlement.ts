@@ -3,13 +3,15 @@
 // wire transfer and a card payment have exactly the same consequences:
 //   - paid: the invoice paid in full (invoice.paid, keyed by the invoice: emitted once whoever pays);
 //   - paid or voided: the suspension its past-due state caused ends when nothing else holds it (entitySuspension.ts:
-//     entity active, past_due subscriptions active again, entity.reactivated keyed by entity and invoice).
+//     entity active, past_due subscriptions active again: entity.reactivated keyed by entity and invoice, and one
+//     subscription.reactivated per subscription).
 // Everything runs inside the caller's transaction, which holds the invoice's and its entity's row locks
 // (lockInvoiceRow), as metering holds the entity's: two invoices of one entity settled at once are serialized on the
 // entity, so the second sees the first settled and neither leaves the entity suspended by mistake.
 import type { Prisma } from '../db.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { endSuspensionIfNothingHolds } from './entitySuspension.js';
+import { recordPaymentEvent } from './paymentEvents.js';
 
 type Tx = Prisma.TransactionClient;
 export type InvoiceRecord = Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow']>>;
@@ -78,9 +80,9 @@ export async function recordInvoicePaid(
         number: invoice.number,
         status: invoice.status,
         currency: invoice.currency,
-        total: invoice.total.toString(),
-        amountDue: invoice.amountDue.toString(),
-        amountPaid: invoice.amountPaid.toString(),
+        total: payloadMoney(invoice.total, invoice.currency),
+        amountDue: payloadMoney(invoice.amountDue, invoice.currency),
+        amountPaid: payloadMoney(invoice.amountPaid, invoice.currency),
         paymentId: by.paymentId,
         attempt: by.attempt,
         outOfBand: by.outOfBand,
@@ -93,13 +95,25 @@ export async function recordInvoicePaid(
 
 /**
  * The provider charge of an invoice settled some other way (paid out of band, voided) will not be attempted again:
- * its Payment, if still pending or processing, is canceled. A failed one stays failed (its attempts did fail).
+ * its Payment, if still pending or processing, is canceled (payment.canceled). A failed one stays failed (its attempts
+ * did fail). Returns the outbox rows written.
  */
-export async function cancelCollectionPayment(tx: Tx, invoiceId: string): Promise<void> {
-  await tx.payment.updateMany({
-    where: { idempotencyKey: collectionPaymentKey(invoiceId), status: { in: ['pending', 'processing'] } },
-    data: { status: 'canceled' },
-  });
+export async function cancelCollectionPayment(
+  tx: Tx,
+  invoice: { id: string; organizationId: string },
+  at: Date,
+): Promise<string[]> {
+  const payment = await tx.payment.findUnique({ where: { idempotencyKey: collectionPaymentKey(invoice.id) } });
+  if (!payment || (payment.status !== 'pending' && payment.status !== 'processing')) return [];
+  const canceled = await tx.payment.update({ where: { id: payment.id }, data: { status: 'canceled' } });
+  return [
+    await recordPaymentEvent(tx, 'payment.canceled', canceled, {
+      organizationId: invoice.organizationId,
+      attempt: null,
+      errorCode: null,
+      at,
+    }),
+  ];
 }
 
 /**

@@ -13,7 +13,15 @@ import {
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
 import { writeDowngradeRefunds } from '../refunds/downgradeRefunds.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import { chargeNowInvoiceId, finalizeChargeNowInvoice, writeChargeNowInvoice } from './chargeNowInvoice.js';
+import {
+  recordSubscriptionEvent,
+  type SubscriptionEventType,
+  type SubscriptionState,
+  subscriptionEventKey,
+  subscriptionStateOf,
+} from './subscriptionEvents.js';
 import { type LockedSubscription, lockSubscription, renewIfDue, type Tx, toSeatPlan } from './subscriptionPeriods.js';
 import {
   type ChangeKind,
@@ -96,6 +104,9 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
     orderBy: { idempotencyKey: 'asc' },
   });
   const after = change.after as { reason?: string; settlement?: ProrationSettlement };
+  const keys = changeEventTypes(change.kind as ChangeKind).map((type) =>
+    subscriptionEventKey(type, subscriptionId, changeId),
+  );
   return {
     result: {
       changeId,
@@ -106,10 +117,45 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
       currency: change.currency,
       lines: items.map((i) => ({ description: i.description, amount: i.amount.toString() })),
       subscription: toSnapshot(sub),
+      webhookEventIds: await undispatchedWebhookEvents(tx, keys),
     },
     invoiceId: await chargeNowInvoiceId(tx, subscriptionId, changeId),
     refundIds: await downgradeRefundIds(tx, subscriptionId, changeId),
   };
+}
+
+/** The webhook types a change of `kind` may emit (a cancel: at period end, or now). */
+function changeEventTypes(kind: ChangeKind): SubscriptionEventType[] {
+  switch (kind) {
+    case 'seats':
+      return ['subscription.seats_changed'];
+    case 'plan':
+      return ['subscription.plan_changed'];
+    case 'pause':
+      return ['subscription.paused'];
+    case 'resume':
+      return ['subscription.resumed'];
+    case 'cancel':
+      return ['subscription.cancel_scheduled', 'subscription.canceled'];
+    default:
+      return [];
+  }
+}
+
+/** The webhook of an applied change; null when it changed nothing a subscriber could see (the same seat count). */
+function changeEventType(
+  kind: ChangeKind,
+  before: SubscriptionState,
+  after: SubscriptionState,
+): SubscriptionEventType | null {
+  const same =
+    before.status === after.status &&
+    before.seats === after.seats &&
+    before.planId === after.planId &&
+    before.cancelAtPeriodEnd === after.cancelAtPeriodEnd;
+  if (same) return null;
+  if (kind === 'cancel') return after.status === 'canceled' ? 'subscription.canceled' : 'subscription.cancel_scheduled';
+  return changeEventTypes(kind)[0] ?? null;
 }
 
 export async function applyChange(db: Db, input: ChangeRequest): Promise<ChangeResult> {
@@ -129,6 +175,7 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
     if (stored) return stored;
     if (!locked)
       throw subscriptionError(SUBSCRIPTION_ERRORS.NOT_FOUND, `subscription ${input.subscriptionId} not found`);
+    // A cancel at period end that is due makes the change fail, which rolls back its webhook too.
     const sub = await renewIfDue(tx, locked, at);
     if (sub.status === 'canceled')
       throw subscriptionError(SUBSCRIPTION_ERRORS.CANCELED, 'the subscription is canceled');
@@ -245,10 +292,22 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
       },
     });
     const refreshed = (await lockSubscription(tx, sub.id))!;
-    return {
-      result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed),
-      invoiceId,
-      refundIds,
-    };
+    const webhookEventIds: string[] = [];
+    const type = changeEventType(change.kind, before, subscriptionStateOf(refreshed));
+    if (type) {
+      webhookEventIds.push(
+        await recordSubscriptionEvent(tx, type, refreshed, {
+          previous: before,
+          reason: input.changeId.startsWith('scheduled-resume:') ? 'scheduled_resume' : 'api',
+          changeId: input.changeId,
+          proration: proration
+            ? { settlement: proration.settlement, net: proration.net.toString(), invoiceId }
+            : { settlement: 'none', net: '0', invoiceId: null },
+          at,
+        }),
+      );
+    }
+    const result = proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed);
+    return { result: { ...result, webhookEventIds }, invoiceId, refundIds };
   });
 }

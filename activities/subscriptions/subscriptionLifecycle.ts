@@ -7,11 +7,14 @@
 import { assertSeats } from '../../domain/index.js';
 import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
 import type { Db, Prisma } from '../db.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import { applyChange } from './subscriptionChanges.js';
+import { recordSubscriptionEvent, subscriptionEventKey } from './subscriptionEvents.js';
 import { ensureCurrentFeeItem, firstSubscriptionPeriod, lockSubscription, renewIfDue } from './subscriptionPeriods.js';
 import {
   type ChangeRequest,
   type ChangeResult,
+  type CreatedSubscription,
   loadSubscriptionRow,
   SUBSCRIPTION_ERRORS,
   type SubscriptionSnapshot,
@@ -47,11 +50,14 @@ export async function validateNewSubscription(db: Db, input: Omit<NewSubscriptio
 export function createSubscriptionLifecycleActivities(db: Db) {
   return {
     /** Creates the subscription (idempotent on its id) with the fee for the rest of its first period. */
-    async createSubscription(input: NewSubscription & { at: string }): Promise<SubscriptionSnapshot> {
+    async createSubscription(input: NewSubscription & { at: string }): Promise<CreatedSubscription> {
       const at = new Date(input.at);
       return db.$transaction(async (tx) => {
         const existing = await loadSubscriptionRow(tx, input.subscriptionId);
-        if (existing) return toSnapshot(existing);
+        if (existing) {
+          const key = subscriptionEventKey('subscription.created', existing.id);
+          return { ...toSnapshot(existing), webhookEventIds: await undispatchedWebhookEvents(tx, [key]) };
+        }
         const entity = await tx.entity.findFirst({
           where: { id: input.entityId, organizationId: input.organizationId, deletedAt: null },
         });
@@ -92,7 +98,12 @@ export function createSubscriptionLifecycleActivities(db: Db) {
             effectiveAt: at,
           },
         });
-        return toSnapshot(sub);
+        const created = await recordSubscriptionEvent(tx, 'subscription.created', sub, {
+          previous: null,
+          reason: 'api',
+          at,
+        });
+        return { ...toSnapshot(sub), webhookEventIds: [created] };
       });
     },
 
@@ -107,10 +118,11 @@ export function createSubscriptionLifecycleActivities(db: Db) {
      */
     async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SyncedSubscription | null> {
       const at = new Date(input.at);
+      const webhookEventIds: string[] = [];
       const snapshot = await db.$transaction(async (tx) => {
         const locked = await lockSubscription(tx, input.subscriptionId);
         if (!locked) return null;
-        return toSnapshot(await renewIfDue(tx, locked, at));
+        return toSnapshot(await renewIfDue(tx, locked, at, webhookEventIds));
       });
       if (snapshot?.status === 'paused' && snapshot.resumeAt && Date.parse(snapshot.resumeAt) <= at.getTime()) {
         const resumed = await applyChange(db, {
@@ -119,9 +131,14 @@ export function createSubscriptionLifecycleActivities(db: Db) {
           at: snapshot.resumeAt,
           change: { kind: 'resume' },
         });
-        return { ...resumed.subscription, ...(resumed.invoice ? { chargedInvoice: resumed.invoice } : {}) };
+        webhookEventIds.push(...(resumed.webhookEventIds ?? []));
+        return {
+          ...resumed.subscription,
+          ...(resumed.invoice ? { chargedInvoice: resumed.invoice } : {}),
+          ...(webhookEventIds.length > 0 ? { webhookEventIds } : {}),
+        };
       }
-      return snapshot;
+      return snapshot && webhookEventIds.length > 0 ? { ...snapshot, webhookEventIds } : snapshot;
     },
 
     async applySubscriptionChange(input: ChangeRequest): Promise<ChangeResult> {

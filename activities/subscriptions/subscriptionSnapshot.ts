@@ -27,8 +27,14 @@ export interface SubscriptionSnapshot {
   resumeAt: string | null;
 }
 
-/** What the workflow's timer sync returns: the subscription, and the invoice of a scheduled resume it applied. */
-export type SyncedSubscription = SubscriptionSnapshot & { chargedInvoice?: ChargedInvoice };
+/**
+ * What the workflow's timer sync returns: the subscription, the invoice of a scheduled resume it applied, and the
+ * outbox rows it wrote (a resume, a cancel at period end), which the workflow dispatches.
+ */
+export type SyncedSubscription = SubscriptionSnapshot & { chargedInvoice?: ChargedInvoice; webhookEventIds?: string[] };
+
+/** What creating returns: the subscription and its subscription.created outbox row while undispatched. */
+export type CreatedSubscription = SubscriptionSnapshot & { webhookEventIds?: string[] };
 
 export type ChangeKind = 'create' | 'seats' | 'plan' | 'pause' | 'resume' | 'cancel' | 'renew';
 
@@ -68,6 +74,8 @@ export interface ChangeResult {
    * change and carried out by the workflow after it (refunds/downgradeRefunds.ts).
    */
   refundIds?: string[];
+  /** In the activity's result only: the change's subscription.* outbox rows not yet dispatched (the workflow does). */
+  webhookEventIds?: string[];
 }
 
 /** Stable codes for invalid changes (non-retryable activity failures; the API maps them to 409/422). */

@@ -236,12 +236,13 @@ export function creditRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(
+        const { webhookEventIds, ...result } = await purchaseCreditPackage(
           deps.db,
           c.var.auth.organizationId,
           { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
           { provider },
         );
+        await dispatch(webhookEventIds);
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         if (result.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(result, result.replayed ? 200 : 201);
@@ -253,10 +254,11 @@ export function creditRoutes(deps: RouteDeps) {
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, {
+      const { webhookEventIds, ...result } = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, {
         ...c.req.valid('json'),
         idempotencyKey: resourceKey(c),
       });
+      await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);

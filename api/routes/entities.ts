@@ -203,12 +203,13 @@ export function entityRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const { priceBook, ...body } = c.req.valid('json');
-      const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const { entity, webhookEventIds } = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
         ...body,
         ...(priceBook
           ? { priceBook: { ...priceBook, prices: priceBook.prices.map((p) => validated(p, p.eventType)) } }
           : {}),
       });
+      await deps.outbox.dispatch(webhookEventIds);
       try {
         await startEntityBillingWorkflow(deps, entity);
       } catch (err) {
@@ -228,13 +229,14 @@ export function entityRoutes(deps: RouteDeps) {
       return c.json(presentEntity(entity), 200);
     })
     .openapi(updateRoute, async (c) => {
-      const entity = await updateEntity(
+      const { entity, webhookEventIds } = await updateEntity(
         deps.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').entityId,
         c.req.valid('json'),
       );
+      await deps.outbox.dispatch(webhookEventIds);
       return c.json(presentEntity(entity), 200);
     });
 }

@@ -7,12 +7,14 @@ import type { RouteDeps } from '../routeDeps.js';
 import { analyticsRoutes } from './analytics.js';
 import { apiKeyRoutes } from './apiKeys.js';
 import { auditLogRoutes } from './auditLog.js';
+import { billingEventReadRoutes } from './billingEventReads.js';
 import { billingEventRoutes } from './billingEvents.js';
 import { billingJobRoutes } from './billingJobs.js';
 import { billingWorkflowRoutes } from './billingWorkflow.js';
 import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
+import { entitlementRoutes } from './entitlements.js';
 import { invoiceDocumentLinkRoutes } from './invoiceDocuments.js';
 import { invoiceRoutes } from './invoices.js';
 import { legacyCustomerRoutes } from './legacyCustomers.js';
@@ -43,6 +45,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', apiKeyRoutes(deps))
       .route('/', testClockRoutes(deps))
       .route('/', entityRoutes(deps))
+      .route('/', entitlementRoutes(deps))
       .route('/', billingWorkflowRoutes(deps))
       .route('/', billingJobRoutes(deps))
       .route('/', subscriptionRoutes(deps))
@@ -62,6 +65,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', legacyInvoiceRoutes(deps))
       // Metering and prepaid credits.
       .route('/', billingEventRoutes(deps))
+      .route('/', billingEventReadRoutes(deps))
       .route('/', outboxEventRoutes(deps))
       .route('/', creditPackageRoutes(deps))
       .route('/', creditRoutes(deps))

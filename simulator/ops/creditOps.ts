@@ -15,7 +15,7 @@ export async function grant(ctx: ScenarioContext, op: Extract<Op, { kind: 'grant
   const e = ctx.entity(op.entity);
   const now = await ctx.now();
   const expiresAt = op.expiresInDays === null ? null : now + op.expiresInDays * DAY;
-  const { grant } = await grantPromotionalCredits(
+  const { grant, webhookEventIds } = await grantPromotionalCredits(
     ctx.db,
     ctx.ids.organizationId,
     {
@@ -28,6 +28,7 @@ export async function grant(ctx: ScenarioContext, op: Extract<Op, { kind: 'grant
     new Date(now),
   );
   ctx.model.addGrant(e, grant.id, new D(op.amount), expiresAt, op.priority, now);
+  await ctx.dispatch(webhookEventIds);
   await ctx.startGrantWorkflow(e, grant.id);
   return `grant ${op.amount} to entity ${e.index}${expiresAt ? ` expiring ${new Date(expiresAt).toISOString()}` : ''}`;
 }
@@ -42,6 +43,7 @@ export async function purchase(ctx: ScenarioContext, i: number): Promise<string>
     { now: new Date(now) },
   );
   ctx.model.addGrant(e, result.grant.id, new D(PACKAGE.credits), now + PACKAGE.validityDays * DAY, 0, now);
+  await ctx.dispatch(result.webhookEventIds);
   e.pending.push({ kind: 'credit_purchase', amount: new D(PACKAGE.price) });
   await ctx.startGrantWorkflow(e, result.grant.id);
   return `purchase of a package by entity ${i}`;

@@ -8,6 +8,7 @@ import {
 } from '../../workflows/invoiceCollectionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { workflowTestContext } from '../support/testContext.js';
+import { payloadProblems } from '../support/webhookPayloads.js';
 import { createOpenInvoice, eventually } from '../support/workflowFactories.js';
 import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
@@ -104,16 +105,39 @@ describe('invoiceCollectionWorkflow', () => {
       where: { entityId: tenant.entityId },
       orderBy: { createdAt: 'asc' },
     });
-    expect(events.map((e) => e.type)).toEqual([
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.past_due',
-      'entity.suspended',
-      'invoice.paid',
-      'entity.reactivated',
-    ]);
+    // Rows written in one transaction have no order among them: compared sorted.
+    expect(events.map((e) => e.type).sort()).toEqual(
+      [
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'payment.failed',
+        'invoice.past_due',
+        'entity.suspended',
+        'subscription.past_due',
+        'payment.succeeded',
+        'invoice.paid',
+        'entity.reactivated',
+        'subscription.reactivated',
+      ].sort(),
+    );
+    // Every payload is what the event catalog documents (money to the cent: "49.00").
+    expect(events.flatMap((e) => payloadProblems(e.type, e.payload))).toEqual([]);
+    const payloadOf = (type: string) => events.find((e) => e.type === type)?.payload;
+    expect(payloadOf('payment.failed')).toMatchObject({ status: 'failed', attempt: 4, errorCode: 'card_declined' });
+    expect(payloadOf('payment.succeeded')).toMatchObject({ status: 'succeeded', attempt: 5, purpose: 'invoice' });
+    expect(payloadOf('subscription.past_due')).toMatchObject({
+      status: 'past_due',
+      previous: { status: 'active' },
+      reason: 'invoice_past_due',
+      invoiceId: invoice.id,
+    });
+    expect(payloadOf('subscription.reactivated')).toMatchObject({
+      status: 'active',
+      previous: { status: 'past_due' },
+      reason: 'invoice_paid',
+    });
     // The first failure announces the next attempt one day later; the last one none.
     const failed = events
       .filter((e) => e.type === 'invoice.payment_failed')

@@ -352,8 +352,9 @@ describe('Stripe webhooks in', () => {
       where: { entityId: c.tenant.entityId, type: { startsWith: 'payment.' } },
       orderBy: { id: 'asc' },
     });
-    expect(types.map((e) => e.type)).toEqual(['payment.disputed', 'payment.dispute_closed']);
-    expect(types[1]!.payload).toMatchObject({ status: 'won', paymentId: payment.id, invoiceId: c.invoice.id });
+    // The charge's own payment.succeeded first, then the dispute opened and closed.
+    expect(types.map((e) => e.type)).toEqual(['payment.succeeded', 'payment.disputed', 'payment.dispute_closed']);
+    expect(types[2]!.payload).toMatchObject({ status: 'won', paymentId: payment.id, invoiceId: c.invoice.id });
   }, 60_000);
 
   it('a dispute about a payment the platform does not know changes nothing', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../workflows/subscriptionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { workflowTestContext } from '../support/testContext.js';
+import { payloadProblems } from '../support/webhookPayloads.js';
 import { createSeatPlan, eventually } from '../support/workflowFactories.js';
 import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
@@ -107,7 +108,43 @@ describe('subscriptionWorkflow', () => {
     expect(final?.status).toBe('canceled');
     expect(final?.canceledAt).toBe(next.end.toISOString());
     expect(await db.invoiceItem.count({ where: { subscriptionId, kind: 'subscription_fee' } })).toBe(1);
+
+    // Every state change has its webhook, written with the change and handed to delivery by the workflow; the
+    // repeated seats Update emitted nothing twice.
+    const events = await db.webhookEvent.findMany({
+      where: { entityId: tenant.entityId, type: { startsWith: 'subscription.' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(events.map((e) => e.type).sort()).toEqual(
+      [
+        'subscription.created',
+        'subscription.seats_changed',
+        'subscription.paused',
+        'subscription.resumed',
+        'subscription.cancel_scheduled',
+        'subscription.canceled',
+      ].sort(),
+    );
+    expect(events.flatMap((e) => payloadProblems(e.type, e.payload))).toEqual([]);
+    expect(events.filter((e) => e.dispatchedAt === null).map((e) => e.type)).toEqual([]);
+    const payloadOf = (type: string) => events.find((e) => e.type === type)?.payload;
+    expect(payloadOf('subscription.seats_changed')).toMatchObject({
+      seats: 8,
+      previous: { seats: 5, status: 'active' },
+      reason: 'api',
+      changeId: 'seats-1',
+      proration: { settlement: 'charge_now', net: seats.net },
+      pricePerSeat: '10.00',
+    });
+    expect(payloadOf('subscription.resumed')).toMatchObject({ status: 'active', reason: 'scheduled_resume' });
+    expect(payloadOf('subscription.canceled')).toMatchObject({
+      status: 'canceled',
+      reason: 'period_end',
+      canceledAt: next.end.toISOString(),
+      previous: { status: 'active', cancelAtPeriodEnd: true },
+    });
     await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-lifecycle');
+    await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-webhooks');
   }, 120_000);
 
   it('a charge_now change is invoiced on its own invoice, numbered and collected at once; a credit waits', async () => {

@@ -131,6 +131,42 @@ describe('/api/webhooks/endpoints', () => {
     await admin('DELETE', `${base}/${bystander.body.id}`);
   });
 
+  it('refuses filter types the event catalog does not know, naming the nearest one, and changes nothing', async () => {
+    const typo = await admin('POST', base, {
+      url: 'https://hooks.example/typo',
+      eventTypes: ['invoice.paid', 'invoice.payed', 'nothing.like.it'],
+    });
+    expectProblem(typo, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(typo.body.errors).toEqual([
+      { path: 'eventTypes.1', message: 'unknown event type "invoice.payed"; did you mean "invoice.paid"?' },
+      { path: 'eventTypes.2', message: 'unknown event type "nothing.like.it"' },
+    ]);
+    const endpoints = await admin('GET', base);
+    expect(endpoints.body.data.map((e: { url: string }) => e.url)).not.toContain('https://hooks.example/typo');
+
+    const ok = await admin('POST', base, {
+      url: 'https://hooks.example/status',
+      eventTypes: ['subscription.paused', 'entity.suspended'],
+    });
+    expect(ok.status).toBe(201);
+    expectProblem(
+      await admin('PATCH', `${base}/${ok.body.id}`, { eventTypes: ['subscription.pause'] }),
+      422,
+      'UNKNOWN_WEBHOOK_EVENT_TYPE',
+    );
+    const read = await admin('GET', `${base}/${ok.body.id}`);
+    expect(read.body.eventTypes).toEqual(['subscription.paused', 'entity.suspended']);
+    await admin('DELETE', `${base}/${ok.body.id}`);
+
+    // The outbox list's type filter is checked the same way (an unknown one would list nothing, silently).
+    const outbox = await reader('GET', '/api/billing/outbox?type=credits.lwo');
+    expectProblem(outbox, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(outbox.body.errors).toEqual([
+      { path: 'type', message: 'unknown event type "credits.lwo"; did you mean "credits.low"?' },
+    ]);
+    expect((await reader('GET', '/api/billing/outbox?type=credits.low')).status).toBe(200);
+  });
+
   it("validates, needs admin, and answers 404 for another organization's endpoints and deliveries", async () => {
     const bad = await admin('POST', base, { url: 'ftp://files.example', eventTypes: [''] });
     expectProblem(bad, 422, 'VALIDATION_FAILED');
