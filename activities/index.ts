@@ -14,6 +14,7 @@ import { createInvoiceCollectionActivities } from './payments/invoiceCollection.
 import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
+import { DEFAULT_ARCHIVE_DIR } from './retention/archiveFiles.js';
 import { createRetentionActivities } from './retention/retentionActivities.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
@@ -39,9 +40,6 @@ export interface ActivityDeps {
   /** Where the retention run writes its archives (RETENTION_ARCHIVE_DIR); default .data/archive. */
   archiveDir?: string;
 }
-
-/** RETENTION_ARCHIVE_DIR's default, relative to the working directory. */
-export const DEFAULT_ARCHIVE_DIR = '.data/archive';
 
 export function createActivities({
   db,
