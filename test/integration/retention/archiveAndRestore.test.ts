@@ -106,6 +106,21 @@ describe('retention run', () => {
       manifest.files.map((f) => [f.table, f.sha256, false, false]).sort(),
     );
     expect(index.find((r) => r.tableName === 'MarketplaceEvent')?.userIds.sort()).toEqual([...t.userIds].sort());
+    // The index over HTTP names each file, its checksum and the manifest to restore.
+    const listed = await caller(ctx.app, t.adminKey)('GET', `/api/retention/archives?day=${manifest.day}&limit=100`);
+    expect(listed.status).toBe(200);
+    expect(
+      listed.body.data.map((a: { table: string; sha256: string; rows: number; manifest: string }) => [
+        a.table,
+        a.sha256,
+        a.rows,
+        a.manifest,
+      ]),
+    ).toEqual(
+      index
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((r) => [r.tableName, r.sha256, r.rowCount, `${t.organizationId}/${manifest.day}/manifest.json`]),
+    );
 
     // A repeat of an archived event is refused, never billed again; so is a new event of the archived period.
     const ingest = caller(ctx.app, t.ingestKey);
