@@ -15,6 +15,7 @@ import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createRefundActivities } from './refunds/refundActivities.js';
+import { DEFAULT_ARCHIVE_DIR } from './retention/archiveFiles.js';
 import { createRetentionActivities } from './retention/retentionActivities.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
 import { createTestClockActivities } from './testClocks/testClockAdvance.js';
@@ -41,9 +42,6 @@ export interface ActivityDeps {
   /** Where the retention run writes its archives (RETENTION_ARCHIVE_DIR); default .data/archive. */
   archiveDir?: string;
 }
-
-/** RETENTION_ARCHIVE_DIR's default, relative to the working directory. */
-export const DEFAULT_ARCHIVE_DIR = '.data/archive';
 
 export function createActivities({
   db,

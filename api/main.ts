@@ -28,6 +28,7 @@ const app = createApp({
   rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
   allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
   apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+  archiveDir: config.RETENTION_ARCHIVE_DIR,
   liveness,
   paymentProvider: createPaymentProvider(config),
   stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,

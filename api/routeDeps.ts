@@ -23,6 +23,8 @@ export interface AppDeps {
   allowInternalWebhookUrls?: boolean | undefined;
   /** API_KEY_CACHE_TTL_MS: reuse a successful API-key lookup this long in this process; omitted or 0 = no cache. */
   apiKeyCacheTtlMs?: number | undefined;
+  /** RETENTION_ARCHIVE_DIR: the retention archives, which an erasure rewrites; default .data/archive. */
+  archiveDir?: string | undefined;
   /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
   liveness?: ProcessLiveness | undefined;
   /**

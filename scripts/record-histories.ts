@@ -13,6 +13,7 @@ const files = [
   'test/workflows/subscription.timeskipping.test.ts',
   'test/workflows/creditGrant.timeskipping.test.ts',
   'test/workflows/webhookDelivery.timeskipping.test.ts',
+  'test/workflows/retention.timeskipping.test.ts',
   // Dev-server scenarios (eventReplayWorkflow, batchImportWorkflow).
   'test/integration/workflows/billingJobs.test.ts',
   // The test-clock path (entityBillingWorkflow, subscriptionWorkflow on a clock).

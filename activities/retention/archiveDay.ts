@@ -39,15 +39,21 @@ export interface ArchiveContext {
   progress: () => void;
 }
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
-/** The organization's users (by id) the lines mention: the erasure finds their archives through the index. */
+/**
+ * The organization's users the lines mention, by id or by email: an erasure finds their archives through the index.
+ * (A name alone, in a file where no row names the person's id or email, is not indexed.)
+ */
 async function usersMentioned(ctx: ArchiveContext, lines: string[]): Promise<string[]> {
-  const candidates = [...new Set(lines.flatMap((l) => l.match(UUID) ?? []))];
-  if (candidates.length === 0) return [];
+  const ids = [...new Set(lines.flatMap((l) => l.match(UUID) ?? []).map((u) => u.toLowerCase()))];
+  const emails = [...new Set(lines.flatMap((l) => l.match(EMAIL) ?? []).map((e) => e.toLowerCase()))];
+  if (ids.length === 0 && emails.length === 0) return [];
   const { rows } = await ctx.db.pg.query<{ userId: string }>(
-    `SELECT "userId"::text AS "userId" FROM "OrganizationUser" WHERE "organizationId" = $1::uuid AND "userId" = ANY($2::uuid[])`,
-    [ctx.organizationId, candidates],
+    `SELECT "userId"::text AS "userId" FROM "OrganizationUser"
+      WHERE "organizationId" = $1::uuid AND ("userId" = ANY($2::uuid[]) OR email = ANY($3::text[]))`,
+    [ctx.organizationId, ids, emails],
   );
   return rows.map((r) => r.userId);
 }

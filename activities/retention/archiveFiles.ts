@@ -19,6 +19,9 @@ import { createGunzip, createGzip } from 'node:zlib';
 
 export const MANIFEST_FORMAT = 'marketplace-billing-archive/1';
 
+/** RETENTION_ARCHIVE_DIR's default, relative to the working directory. */
+export const DEFAULT_ARCHIVE_DIR = '.data/archive';
+
 export interface FileDigest {
   rows: number;
   bytes: number;

@@ -11,6 +11,7 @@
 // <file>.next must; anything else is an integrity error and nothing of that organization is deleted or rewritten.
 import path from 'node:path';
 import type { Db } from '../db.js';
+import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import {
   ArchiveIntegrityError,
   dayString,
@@ -137,3 +138,25 @@ export async function writeDayManifest(db: Db, root: string, organizationId: str
 }
 
 export { ArchiveIntegrityError };
+
+/** The organization's archive index, a page at a time (GET /api/retention/archives). */
+export async function listArchives(
+  db: Db,
+  organizationId: string,
+  filter: { day?: Date | undefined; tableName?: string | undefined },
+  page: PageRequest,
+) {
+  const args = pageArgs(page);
+  const rows = await db.retentionArchive.findMany({
+    ...args,
+    where: {
+      AND: [
+        args.where,
+        { organizationId },
+        filter.day ? { day: filter.day } : {},
+        filter.tableName ? { tableName: filter.tableName } : {},
+      ],
+    },
+  });
+  return toPage(rows, page);
+}

@@ -1,11 +1,15 @@
 // /api/retention-policy: how long the organization's raw events, webhook payloads and attempts, idempotency records
 // and audit rows are kept before the `retention` schedule archives and deletes them; financial records are never
-// deleted and kept at least 10 years. Read (read scope), changed (admin, audited).
+// deleted and kept at least 10 years. Read (read scope), changed (admin, audited). /api/retention/archives: the
+// archive index (one archive file per table and UTC day, with its checksum), for finding the manifest to restore.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { listArchives } from '../../activities/retention/archiveIndex.js';
 import { readRetentionPolicy, updateRetentionPolicy } from '../../activities/retention/retentionPolicyRecords.js';
+import { ARCHIVE_ORDER } from '../../activities/retention/retentionTables.js';
 import { DEFAULT_RETENTION, MAX_RETENTION_DAYS } from '../../domain/retentionPolicy.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { apiRoute, isoOrNull, json, jsonBody, NullableTimestamp } from '../openapiKit.js';
+import { apiRoute, iso, isoOrNull, json, jsonBody, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
 
 const tags = ['Retention'];
@@ -80,6 +84,74 @@ const updateRoute = apiRoute({
   responses: { 200: json(RetentionPolicySchema, 'The policy as changed') },
 });
 
+const ArchiveTable = z.enum(ARCHIVE_ORDER as unknown as [string, ...string[]]);
+
+const ArchiveSchema = z
+  .object({
+    id: z.uuid(),
+    table: ArchiveTable,
+    day: z.string().openapi({ format: 'date', example: '2026-01-31' }),
+    file: z.string().openapi({ description: 'Relative to RETENTION_ARCHIVE_DIR' }),
+    manifest: z.string().openapi({ description: "The day's manifest, relative to RETENTION_ARCHIVE_DIR" }),
+    rows: z.number().int(),
+    bytes: z.number().int(),
+    sha256: z.string(),
+    purgePending: z.boolean().openapi({ description: 'Archived and verified; its rows are being deleted' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('RetentionArchive', {
+    example: {
+      id: '0193a4c0-0000-7000-8000-0000000000aa',
+      table: 'MarketplaceEvent',
+      day: '2026-01-31',
+      file: '0193a4c0-0000-7000-8000-000000000001/2026-01-31/MarketplaceEvent.jsonl.gz',
+      manifest: '0193a4c0-0000-7000-8000-000000000001/2026-01-31/manifest.json',
+      rows: 1200,
+      bytes: 48213,
+      sha256: '9f2c4a0e7c1d5b3a8e6f4d2c0b9a8e7f6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a',
+      purgePending: false,
+      createdAt: '2027-03-03T03:30:12.000Z',
+      updatedAt: '2027-03-03T03:30:12.000Z',
+    },
+  });
+
+const listArchivesRoute = apiRoute({
+  method: 'get',
+  path: '/api/retention/archives',
+  tags,
+  summary: 'The archive index: what the retention run archived, by table and UTC day',
+  description:
+    'Restore a day with `npm run retention:restore -- <RETENTION_ARCHIVE_DIR>/<manifest>`; rows come back exactly as ' +
+    'they were archived.',
+  middleware: [requireScope('admin')] as const,
+  request: {
+    query: ListQuery.extend({
+      day: z.iso
+        .date()
+        .optional()
+        .openapi({ example: '2026-01-31', pattern: z.regexes.date.source.replaceAll('\\d', '[0-9]') }),
+      table: ArchiveTable.optional(),
+    }),
+  },
+  responses: { 200: json(listSchema(ArchiveSchema, 'RetentionArchiveList'), 'Archive files') },
+});
+
+type ArchiveRow = Awaited<ReturnType<typeof listArchives>>['items'][number];
+const presentArchive = (r: ArchiveRow) => ({
+  id: r.id,
+  table: r.tableName,
+  day: r.day.toISOString().slice(0, 10),
+  file: r.file,
+  manifest: `${r.file.slice(0, r.file.lastIndexOf('/'))}/manifest.json`,
+  rows: r.rowCount,
+  bytes: r.bytes,
+  sha256: r.sha256,
+  purgePending: r.purgePending,
+  createdAt: iso(r.createdAt),
+  updatedAt: iso(r.updatedAt),
+});
+
 type View = Awaited<ReturnType<typeof readRetentionPolicy>>;
 const present = ({ updatedAt, ...rest }: View) => ({ ...rest, updatedAt: isoOrNull(updatedAt) });
 
@@ -91,5 +163,15 @@ export function retentionPolicyRoutes(deps: RouteDeps) {
     .openapi(updateRoute, async (c) => {
       const policy = await updateRetentionPolicy(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(present(policy), 200);
+    })
+    .openapi(listArchivesRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listArchives(
+        deps.db,
+        c.var.auth.organizationId,
+        { day: q.day ? new Date(`${q.day}T00:00:00.000Z`) : undefined, tableName: q.table },
+        pageRequest(q),
+      );
+      return c.json(listResponse(page, presentArchive), 200);
     });
 }

@@ -74,6 +74,7 @@ export function testApp(
     | 'signingSecret'
     | 'consoleUrl'
     | 'pdfRenderer'
+    | 'archiveDir'
   > &
     Partial<Pick<AppDeps, 'log'>> = {},
 ) {

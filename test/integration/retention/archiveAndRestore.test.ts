@@ -3,134 +3,23 @@
 // and after a restore, a restore brings every row back exactly, an archived event can never be billed twice, and a
 // run interrupted anywhere is finished by the next one.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
-import { createCloseBillingPeriodActivities } from '../../../activities/invoicing/closeBillingPeriod.js';
 import { applyRetention } from '../../../activities/retention/applyRetention.js';
 import { digestFile, readManifest } from '../../../activities/retention/archiveFiles.js';
 import { restoreArchive } from '../../../activities/retention/restoreArchive.js';
 import { Prisma } from '../../../prisma/generated/client.js';
 import { projectRoot } from '../../../scripts/lib/prismaCli.js';
 import { caller } from '../../support/apiFactories.js';
-import { createMeteringTenant, eventBody, grantCredits, type MeteringTenant } from '../../support/meteringFactories.js';
-import { archiveDirForFile, rowCounts, snapshotRows } from '../../support/retentionTesting.js';
+import { archiveDirForFile, busyOrganization, rowCounts, snapshotRows } from '../../support/retentionTesting.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('retention-archive');
 const archive = archiveDirForFile('archive');
 const DAY = 86_400_000;
-
-const SHORT_POLICY = {
-  rawEventDays: 1,
-  webhookPayloadDays: 1,
-  webhookAttemptDays: 1,
-  idempotencyRecordDays: 2,
-  auditLogDays: 1,
-};
-
-interface Busy extends MeteringTenant {
-  events: Array<Record<string, unknown>>;
-  failedOutboxId: string;
-}
-
-/** Events drawn from credits and billed later (single and batch), users, webhook rows, stored responses, audit rows. */
-async function busyOrganization(): Promise<Busy> {
-  const t = await createMeteringTenant(ctx.db, {
-    overagePolicy: 'bill',
-    prices: [{ eventType: 'project.posted', unitPrice: '3.00' }],
-    members: 2,
-  });
-  await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
-  const ingest = caller(ctx.app, t.ingestKey);
-  const admin = caller(ctx.app, t.adminKey);
-  const events: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < 5; i += 1) {
-    const body = eventBody(t, { userId: t.userIds[i % 2], properties: { projectId: `p-${i}`, rate: 1.1 } });
-    const r = await ingest('POST', '/api/billing/events', body, { 'Idempotency-Key': randomUUID() });
-    expect(r.status).toBe(200);
-    events.push(body);
-  }
-  const batch = [eventBody(t), eventBody(t, { userId: t.userIds[1] })];
-  expect((await ingest('POST', '/api/billing/events/batch', { events: batch })).status).toBe(200);
-  events.push(...batch);
-  expect(
-    (await admin('PATCH', '/api/retention-policy', SHORT_POLICY, { 'Idempotency-Key': randomUUID() })).status,
-  ).toBe(200);
-
-  // Webhook rows: one outbox row delivered after a failed attempt, one still being retried (kept).
-  const endpoint = await ctx.db.webhookEndpoint.create({
-    data: { organizationId: t.organizationId, url: 'https://hooks.test.example/a', secret: 'whsec_x', eventTypes: [] },
-  });
-  const delivered = await ctx.db.webhookEvent.create({
-    data: {
-      organizationId: t.organizationId,
-      entityId: t.entityId,
-      type: 'credits.low',
-      payload: { type: 'credits.low', balance: '1.000000', nested: { n: 10.5 } },
-      idempotencyKey: `test:${randomUUID()}`,
-      dispatchedAt: new Date(),
-      deliveries: {
-        create: {
-          endpointId: endpoint.id,
-          status: 'delivered',
-          attemptCount: 2,
-          lastStatusCode: 200,
-          deliveredAt: new Date(),
-          attempts: {
-            create: [
-              { attemptNumber: 1, statusCode: 503, error: 'HTTP 503', durationMs: 12 },
-              { attemptNumber: 2, statusCode: 200, durationMs: 9 },
-            ],
-          },
-        },
-      },
-    },
-  });
-  expect(delivered.id).toBeDefined();
-  const failed = await ctx.db.webhookEvent.create({
-    data: {
-      organizationId: t.organizationId,
-      type: 'credits.depleted',
-      payload: { type: 'credits.depleted' },
-      idempotencyKey: `test:${randomUUID()}`,
-      dispatchedAt: new Date(),
-      deliveries: {
-        create: {
-          endpointId: endpoint.id,
-          status: 'failed',
-          attemptCount: 1,
-          attempts: { create: [{ attemptNumber: 1, statusCode: 500, error: 'HTTP 500', durationMs: 5 }] },
-        },
-      },
-    },
-  });
-  // JSON numbers JavaScript cannot hold exactly (nor print as written): the archive keeps every digit.
-  await ctx.db.pg.query(
-    `INSERT INTO "AuditLog" (id, "organizationId", "actorType", action, "targetType", after)
-     VALUES (gen_random_uuid(), $1, 'system', 'test.numbers', 'test',
-             '{"amount": 1.10, "big": 123456789012345678901234567890.000001}'::jsonb)`,
-    [t.organizationId],
-  );
-  // Audit rows with SQL NULL and with the JSON value null in the same nullable column.
-  await ctx.db.auditLog.create({
-    data: {
-      organizationId: t.organizationId,
-      actorType: 'system',
-      action: 'test.nulls',
-      targetType: 'test',
-      after: Prisma.JsonNull,
-    },
-  });
-
-  const { closeBillingPeriod } = createCloseBillingPeriodActivities(ctx.db);
-  const period = await ctx.db.billingPeriod.findFirstOrThrow({ where: { entityId: t.entityId } });
-  await closeBillingPeriod({ billingPeriodId: period.id, at: new Date().toISOString() });
-  return { ...t, events, failedOutboxId: failed.id };
-}
 
 async function manifestsOf(organizationId: string): Promise<string[]> {
   const root = path.join(archive.dir, organizationId);
@@ -145,7 +34,7 @@ const notOfTheRun = `NOT (t::text LIKE '%retention.archive%')`;
 
 describe('retention run', () => {
   it('archives and deletes what expired, keeps the rest, and a restore brings every row back exactly', async () => {
-    const t = await busyOrganization();
+    const t = await busyOrganization(ctx);
     const asOf = new Date(Date.now() + 400 * DAY).toISOString();
     const before = await snapshotRows(ctx.db, t.organizationId);
     expect(await invariants(t.organizationId)).toEqual([]);
@@ -217,6 +106,21 @@ describe('retention run', () => {
       manifest.files.map((f) => [f.table, f.sha256, false, false]).sort(),
     );
     expect(index.find((r) => r.tableName === 'MarketplaceEvent')?.userIds.sort()).toEqual([...t.userIds].sort());
+    // The index over HTTP names each file, its checksum and the manifest to restore.
+    const listed = await caller(ctx.app, t.adminKey)('GET', `/api/retention/archives?day=${manifest.day}&limit=100`);
+    expect(listed.status).toBe(200);
+    expect(
+      listed.body.data.map((a: { table: string; sha256: string; rows: number; manifest: string }) => [
+        a.table,
+        a.sha256,
+        a.rows,
+        a.manifest,
+      ]),
+    ).toEqual(
+      index
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((r) => [r.tableName, r.sha256, r.rowCount, `${t.organizationId}/${manifest.day}/manifest.json`]),
+    );
 
     // A repeat of an archived event is refused, never billed again; so is a new event of the archived period.
     const ingest = caller(ctx.app, t.ingestKey);
@@ -260,7 +164,7 @@ describe('retention run', () => {
   });
 
   it('finishes a purge a crashed run left, and a file version recorded but not moved into place', async () => {
-    const t = await busyOrganization();
+    const t = await busyOrganization(ctx);
     const asOf = new Date(Date.now() + 400 * DAY).toISOString();
     const before = await snapshotRows(ctx.db, t.organizationId);
 
@@ -305,7 +209,7 @@ describe('retention run', () => {
   });
 
   it('refuses to delete from an archive that does not match its index, and deletes nothing', async () => {
-    const t = await busyOrganization();
+    const t = await busyOrganization(ctx);
     const asOf = new Date(Date.now() + 400 * DAY).toISOString();
     await applyRetention({ db: ctx.db, archiveDir: archive.dir }, { organizationId: t.organizationId, asOf });
     const [manifestFile] = await manifestsOf(t.organizationId);
@@ -326,7 +230,7 @@ describe('retention run', () => {
   });
 
   it('leaves everything of an organization whose rows have not expired', async () => {
-    const t = await busyOrganization();
+    const t = await busyOrganization(ctx);
     const before = await snapshotRows(ctx.db, t.organizationId);
     const outcome = await applyRetention(
       { db: ctx.db, archiveDir: archive.dir },
