@@ -6,6 +6,7 @@
 import { closeDb, createDb } from '../activities/db.js';
 import { FaultInjector } from './faultInjector.js';
 import { MarketplaceClient, newClientStats } from './marketplaceClient.js';
+import { setUpMarketplace } from './marketplaceSetup.js';
 import type { ChaosOptions } from './options.js';
 import { launchPlatform, type Platform } from './platform.js';
 import { seededRng } from './random.js';
@@ -13,7 +14,8 @@ import type { ChaosSummary } from './summary.js';
 import type { ProcessKind } from './supervisor.js';
 import { quiesce, verify } from './verifier.js';
 import { WebhookReceiver } from './webhookReceiver.js';
-import { driveWorkload, newWorkloadRecord, setUpMarketplace } from './workload.js';
+import { driveWorkload } from './workload.js';
+import { newWorkloadRecord } from './workloadRecord.js';
 
 export async function runChaos(opts: ChaosOptions, log: (msg: string) => void): Promise<ChaosSummary> {
   const startedAt = Date.now();

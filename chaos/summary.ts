@@ -2,7 +2,7 @@
 import type { ChaosOptions } from './options.js';
 import type { ProcessKind } from './supervisor.js';
 import type { Violation, WebhookTally } from './verifier.js';
-import type { WorkloadCounts } from './workload.js';
+import type { WorkloadCounts } from './workloadRecord.js';
 
 export interface ChaosSummary {
   seed: number;

@@ -19,7 +19,7 @@ import { checkInvariants } from '../activities/invariants/checkInvariants.js';
 import { billingWorkflowId, RECONCILE_SCHEDULE_ID } from '../temporal/workflowIds.js';
 import { billingStateQuery } from '../workflows/entityBillingWorkflow.js';
 import type { WebhookReceiver } from './webhookReceiver.js';
-import type { WorkloadRecord } from './workload.js';
+import type { WorkloadRecord } from './workloadRecord.js';
 
 export interface Violation {
   rule: string;

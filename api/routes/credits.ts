@@ -217,6 +217,16 @@ const resourceKey = (c: Context<AuthEnv>) => c.var.idempotencyKey ?? randomUUID(
 export function creditRoutes(deps: RouteDeps) {
   // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
   const provider = deps.paymentProvider;
+  // The outbox rows a write made are handed to delivery after its commit; a failure here loses nothing (the
+  // reconciliation schedule dispatches them), so it never fails the request.
+  const dispatch = async (ids: string[]) => {
+    if (ids.length === 0) return;
+    try {
+      await deps.outbox.dispatch(ids);
+    } catch (err) {
+      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
+    }
+  };
   // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
   // A failed start never fails the request: the reconciliation schedule starts the workflow later.
   const startGrantWorkflows = async (
@@ -293,7 +303,7 @@ export function creditRoutes(deps: RouteDeps) {
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
         { actorId: c.var.auth.apiKeyId },
       );
-      await deps.outbox.dispatch(webhookEventIds);
+      await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);

@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 interface Received {
@@ -13,7 +13,6 @@ interface Received {
 }
 
 const ctx = apiTestContext('api-webhooks', { worker: true });
-let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
 let reader: Caller;
@@ -22,10 +21,7 @@ let receiverUrl: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
+  ({ other, admin, reader } = await tenantsAndCallers(ctx.db, ctx.app));
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
