@@ -92,10 +92,25 @@ export function testApp(
 
 /** The app on a real HTTP server on a free loopback port, for clients that must go over the wire. */
 export async function serveOverHttp(app: { fetch: (request: Request) => Response | Promise<Response> }) {
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  // Requests still being handled: a client that hung up (a browser closed mid-page) does not stop its handler, which
+  // may still call Postgres or Temporal. close() waits for them, so the file's afterAll closes those clients after.
+  const inFlight = new Set<Promise<Response>>();
+  const fetch = (request: Request) => {
+    const handled = Promise.resolve(app.fetch(request));
+    inFlight.add(handled);
+    handled.then(
+      () => inFlight.delete(handled),
+      () => inFlight.delete(handled),
+    );
+    return handled;
+  };
+  const server = serve({ fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+    },
   };
 }
