@@ -507,7 +507,7 @@ export class ScenarioDriver {
     const e = this.entity(op.entity);
     const member = e.members[op.user % e.members.length];
     if (!member) return 'limit (no member)';
-    await this.apiOk('PUT', `/api/billing/entities/${e.id}/user-limits/${member.userId}`, { creditLimit: op.limit });
+    await this.apiOk('PUT', `/api/entities/${e.id}/user-limits/${member.userId}`, { creditLimit: op.limit });
     this.model.setLimit(member, op.limit === null ? null : new D(op.limit));
     return `limit of user ${op.user} in entity ${e.index} to ${op.limit}`;
   }

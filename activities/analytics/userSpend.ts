@@ -4,6 +4,7 @@
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { periodAt } from '../invoicing/billingPeriodRows.js';
+import { type Page, type PageRequest, toPage } from '../pagination.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
 
 export interface UserSpendView {
@@ -65,17 +66,27 @@ export async function userSpend(
   return view(entity, period, member, member.spends[0]);
 }
 
+/** One page of the entity's members' limits, in userId order (the cursor is a userId: members are keyed by user). */
 export async function listUserSpend(
   db: Db,
   organizationId: string,
   entityId: string,
+  page: PageRequest,
   now = new Date(),
-): Promise<UserSpendView[]> {
+): Promise<Page<UserSpendView>> {
   const { entity, period } = await entityAndPeriod(db, organizationId, entityId, now);
   const members = await db.entityUser.findMany({
-    where: { entityId: entity.id, deletedAt: null },
+    where: {
+      entityId: entity.id,
+      deletedAt: null,
+      ...(page.startingAfter ? { userId: { gt: page.startingAfter } } : {}),
+    },
     include: { spends: { where: { periodStart: period.start } } },
-    orderBy: { id: 'asc' },
+    orderBy: { userId: 'asc' },
+    take: page.limit + 1,
   });
-  return members.map((m) => view(entity, period, m, m.spends[0]));
+  return toPage(
+    members.map((m) => view(entity, period, m, m.spends[0])),
+    page,
+  );
 }

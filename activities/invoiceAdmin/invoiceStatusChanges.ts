@@ -3,6 +3,7 @@
 // the caller dispatches the outbox rows after commit and tells the invoice's collection workflow to stop.
 // Marking paid has exactly the consequences of a successful charge (payments/invoiceSettlement.ts: invoice.paid,
 // and the end of the suspension it caused); voiding a past-due invoice ends that suspension too.
+import { moneyText } from '../../domain/money.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import {
@@ -30,9 +31,9 @@ function payloadOf(invoice: Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow'
     number: invoice.number,
     status: invoice.status,
     currency: invoice.currency,
-    total: invoice.total.toString(),
-    amountDue: invoice.amountDue.toString(),
-    amountPaid: invoice.amountPaid.toString(),
+    total: moneyText(invoice.total, invoice.currency),
+    amountDue: moneyText(invoice.amountDue, invoice.currency),
+    amountPaid: moneyText(invoice.amountPaid, invoice.currency),
   };
 }
 

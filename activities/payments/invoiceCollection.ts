@@ -4,6 +4,7 @@
 // (payment, attempt) here, so a retried activity never charges twice and returns the recorded outcome.
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
+import { moneyText } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { collectionPaymentKey, lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
@@ -156,7 +157,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
                 invoiceId: invoice.id,
                 entityId: entity.id,
                 number: invoice.number,
-                amountDue: invoice.amountDue.toString(),
+                amountDue: moneyText(invoice.amountDue, invoice.currency),
                 currency: invoice.currency,
                 attempt: input.attempt,
                 errorCode: outcome.code,
@@ -194,7 +195,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
               invoiceId: invoice.id,
               entityId: invoice.entityId,
               number: invoice.number,
-              amountDue: invoice.amountDue.toString(),
+              amountDue: moneyText(invoice.amountDue, invoice.currency),
               currency: invoice.currency,
             },
           }),

@@ -7,6 +7,7 @@
 // Everything runs inside the caller's transaction, which holds the invoice's and its entity's row locks
 // (lockInvoiceRow), as metering holds the entity's: two invoices of one entity settled at once are serialized on the
 // entity, so the second sees the first settled and neither leaves the entity suspended by mistake.
+import { moneyText } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
@@ -77,9 +78,9 @@ export async function recordInvoicePaid(
         number: invoice.number,
         status: invoice.status,
         currency: invoice.currency,
-        total: invoice.total.toString(),
-        amountDue: invoice.amountDue.toString(),
-        amountPaid: invoice.amountPaid.toString(),
+        total: moneyText(invoice.total, invoice.currency),
+        amountDue: moneyText(invoice.amountDue, invoice.currency),
+        amountPaid: moneyText(invoice.amountPaid, invoice.currency),
         paymentId: by.paymentId,
         attempt: by.attempt,
         outOfBand: by.outOfBand,

@@ -1,7 +1,7 @@
 // Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
 // transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
 import { randomUUID } from 'node:crypto';
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
@@ -12,7 +12,15 @@ import type { PaymentProvider } from '../../activities/payments/paymentProvider.
 import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, DeprecatedIdempotencyKeyField, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import {
+  apiRoute,
+  DeprecatedIdempotencyKeyField,
+  deprecatedAlias,
+  idParam,
+  isoDateTime,
+  json,
+  jsonBody,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -110,7 +118,7 @@ const promoRoute = apiRoute({
 const balanceRoute = apiRoute({
   tags,
   method: 'get',
-  path: '/api/billing/credits/balances/{entityId}',
+  path: '/api/entities/{entityId}/credit-balance',
   summary: "An entity's usable credit balance and its grants in draw order",
   middleware: [requireScope('read')],
   request: { params: idParam('entityId') },
@@ -243,6 +251,9 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
     }
   };
 
+  const balance: RouteHandler<typeof balanceRoute, AuthEnv> = async (c) =>
+    c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200);
+
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
@@ -271,9 +282,8 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     })
-    .openapi(balanceRoute, async (c) =>
-      c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200),
-    )
+    .openapi(balanceRoute, balance)
+    .openapi(deprecatedAlias(balanceRoute, '/api/billing/credits/balances/{entityId}'), balance as never)
     .openapi(ledgerRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listLedgerEntries(

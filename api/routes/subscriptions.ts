@@ -25,7 +25,7 @@ import {
   type subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, idParam, isoDateTime, json, jsonBody, money } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -182,6 +182,36 @@ const cancelRoute = changeRoute(
   z.strictObject({ atPeriodEnd: z.boolean().default(false) }).openapi('CancelRequest'),
 );
 
+/** Money as the API shows it everywhere (at least the currency's minor units); the workflow reports plain decimals. */
+const presentSubscription = <S extends { pricePerSeat: string; currency: string }>(s: S) => ({
+  ...s,
+  pricePerSeat: money(s.pricePerSeat, s.currency),
+});
+
+interface ChangeOutcome {
+  net: string;
+  currency: string;
+  lines: Array<{ description: string; amount: string }>;
+  subscription: { pricePerSeat: string; currency: string };
+  invoice?: { total: string; amountDue: string; currency: string } | null | undefined;
+}
+
+const presentChange = <C extends ChangeOutcome>(r: C) => ({
+  ...r,
+  net: money(r.net, r.currency),
+  lines: r.lines.map((l) => ({ ...l, amount: money(l.amount, r.currency) })),
+  subscription: presentSubscription(r.subscription),
+  ...(r.invoice
+    ? {
+        invoice: {
+          ...r.invoice,
+          total: money(r.invoice.total, r.invoice.currency),
+          amountDue: money(r.invoice.amountDue, r.invoice.currency),
+        },
+      }
+    : {}),
+});
+
 /** UUIDv7 (time-ordered, like the database's ids), so the subscription's id exists before its workflow does. */
 function uuidv7(): string {
   const bytes = randomBytes(16);
@@ -261,17 +291,14 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const created = await change(() =>
         deps.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start }),
       );
-      return c.json(created, 201);
+      return c.json(presentSubscription(created), 201);
     })
     .openapi(listSubs, async (c) => {
       const q = c.req.valid('query');
       const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), {
         entityId: q.entityId,
       });
-      return c.json(
-        listResponse(page, (s) => s),
-        200,
-      );
+      return c.json(listResponse(page, presentSubscription), 200);
     })
     .openapi(readSub, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -286,7 +313,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
-      return c.json({ ...sub, workflowId: subscriptionWorkflowId(sub.id), workflow }, 200);
+      return c.json({ ...presentSubscription(sub), workflowId: subscriptionWorkflowId(sub.id), workflow }, 200);
     })
     .openapi(utilization, async (c) => {
       const result = await subscriptionUtilization(
@@ -304,7 +331,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(changeSeatsUpdate, { args: [{ seats }], ...(id ? { updateId: id } : {}) }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(planRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -313,7 +340,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(changePlanUpdate, { args: [{ planId }], ...(id ? { updateId: id } : {}) }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(pauseRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -325,7 +352,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
           ...(id ? { updateId: id } : {}),
         }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(resumeRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -333,7 +360,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -342,6 +369,6 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], ...(id ? { updateId: id } : {}) }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     });
 }

@@ -261,7 +261,7 @@ describe('jobs API', () => {
     for (const id of ids) await finished(t.readKey, id);
     const page1 = await call('GET', '/api/billing/jobs?limit=2', t.readKey);
     expect([page1.body.data.map((j) => j.id), page1.body.hasMore]).toEqual([ids.slice(0, 2), true]);
-    const page2 = await call('GET', `/api/billing/jobs?limit=2&starting_after=${page1.body.nextCursor}`, t.readKey);
+    const page2 = await call('GET', `/api/billing/jobs?limit=2&cursor=${page1.body.nextCursor}`, t.readKey);
     expect([page2.body.data.map((j) => j.id), page2.body.hasMore]).toEqual([ids.slice(2), false]);
     expect((await call('GET', '/api/billing/jobs?kind=batch_import', t.readKey)).body.data).toEqual([]);
 
