@@ -1,6 +1,7 @@
 // Admin-granted promotional credits: a grant (source promo) with an optional expiry and priority and its opening
 // ledger entry. Idempotent on (entity, idempotencyKey); the same key with another amount or expiry is a conflict.
 import { Money, toDecimal } from '../../domain/money.js';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from '../auditLog.js';
 import type { Db } from '../db.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
@@ -21,6 +22,7 @@ export async function grantPromotionalCredits(
   organizationId: string,
   input: PromoGrantInput,
   now: Date = new Date(),
+  actor: Actor = SYSTEM_ACTOR,
 ): Promise<{ replayed: boolean; grant: CreditGrantView }> {
   let amount: ReturnType<typeof toDecimal>;
   try {
@@ -67,7 +69,15 @@ export async function grantPromotionalCredits(
           idempotencyKey: key,
           description: input.description ?? `Promotional credits ${Money.of(amount, entity.currency).toString()}`,
         });
-        return { replayed: false, grant: creditGrantView(grant) };
+        const view = creditGrantView(grant);
+        await recordAudit(tx, actor, {
+          organizationId,
+          action: 'credits.grant',
+          targetType: 'credit_grant',
+          targetId: grant.id,
+          after: view,
+        });
+        return { replayed: false, grant: view };
       },
       { maxWait: 30_000, timeout: 30_000 },
     );

@@ -7,6 +7,7 @@
 // payment mode is IDEMPOTENCY_KEY_CONFLICT. The provider is called with a deterministic key, so a retry after a crash
 // between the charge and the commit never charges twice.
 import { Money } from '../../domain/money.js';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from '../auditLog.js';
 import type { Db } from '../db.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
@@ -48,7 +49,7 @@ export async function purchaseCreditPackage(
   db: Db,
   organizationId: string,
   input: PurchaseInput,
-  deps: { provider?: PaymentProvider | undefined; now?: Date } = {},
+  deps: { provider?: PaymentProvider | undefined; now?: Date; actor?: Actor } = {},
 ): Promise<PurchaseResult> {
   const payment = input.payment ?? 'invoice';
   const grantKey = `purchase:${input.idempotencyKey}`;
@@ -166,7 +167,7 @@ export async function purchaseCreditPackage(
           });
           invoiceItemId = item.id;
         }
-        return {
+        const result: PurchaseResult = {
           replayed: false,
           grant: creditGrantView(grant),
           packageId: pkg.id,
@@ -176,6 +177,14 @@ export async function purchaseCreditPackage(
           invoiceItemId,
           paymentId,
         };
+        await recordAudit(tx, deps.actor ?? SYSTEM_ACTOR, {
+          organizationId,
+          action: 'credits.purchase',
+          targetType: 'credit_grant',
+          targetId: grant.id,
+          after: result,
+        });
+        return result;
       },
       { maxWait: 30_000, timeout: 30_000 },
     );

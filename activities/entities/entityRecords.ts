@@ -29,27 +29,17 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
       organizationId,
       async () => {
         const entity = await tx.entity.create({ data: { organizationId, ...fields } });
+        const book = priceBook
+          ? await insertPriceBook(tx, organizationId, { ...priceBook, currency: entity.currency, entityId: entity.id })
+          : null;
+        // One row for the request: the entity, with the price book created with it.
         await recordAudit(tx, actor, {
           organizationId,
           action: 'entity.create',
           targetType: 'entity',
           targetId: entity.id,
-          after: entity,
+          after: book ? { ...entity, priceBook: book } : entity,
         });
-        if (priceBook) {
-          const book = await insertPriceBook(tx, organizationId, {
-            ...priceBook,
-            currency: entity.currency,
-            entityId: entity.id,
-          });
-          await recordAudit(tx, actor, {
-            organizationId,
-            action: 'price_book.create',
-            targetType: 'price_book',
-            targetId: book.id,
-            after: book,
-          });
-        }
         return entity;
       },
       // Only the currency is this request's doing; a level priced twice already breaks every entity alike.

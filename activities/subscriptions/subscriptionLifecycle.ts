@@ -14,6 +14,7 @@ import {
   type SeatState,
   type SubscriptionChange,
 } from '../../domain/index.js';
+import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import {
   type ChargedInvoice,
@@ -69,6 +70,8 @@ export interface ChangeRequest {
     | { kind: 'pause'; resumeAt?: string | null }
     | { kind: 'resume' }
     | { kind: 'cancel'; atPeriodEnd: boolean };
+  /** The API key that asked for it: its audit row is written with the change. Timer-driven changes have none. */
+  actor?: Actor;
 }
 
 export interface ProrationLineResult {
@@ -137,6 +140,7 @@ export interface NewSubscription {
   entityId: string;
   planId: string;
   seats: number;
+  actor?: Actor;
 }
 
 /** Checks a new subscription's references before its workflow starts; returns an error code or null. */
@@ -277,7 +281,17 @@ export function createSubscriptionLifecycleActivities(db: Db) {
             effectiveAt: at,
           },
         });
-        return toSnapshot(sub);
+        const snapshot = toSnapshot(sub);
+        if (input.actor) {
+          await recordAudit(tx, input.actor, {
+            organizationId: input.organizationId,
+            action: 'subscription.create',
+            targetType: 'subscription',
+            targetId: sub.id,
+            after: snapshot,
+          });
+        }
+        return snapshot;
       });
     },
 
@@ -431,6 +445,16 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
         effectiveAt: at,
       },
     });
+    if (input.actor) {
+      await recordAudit(tx, input.actor, {
+        organizationId: sub.entity.organizationId,
+        action: `subscription.${change.kind}`,
+        targetType: 'subscription',
+        targetId: sub.id,
+        before,
+        after: { ...after, changeId: input.changeId, net: proration ? proration.net.toString() : '0' },
+      });
+    }
     const refreshed = (await lockSubscription(tx, sub.id))!;
     return { result: proratedResult(input.changeId, change.kind, proration, plan.currency, refreshed), invoiceId };
   });

@@ -11,7 +11,7 @@ import { transferCredits } from '../../activities/credits/transferCredits.js';
 import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   apiRoute,
   DeprecatedIdempotencyKeyField,
@@ -261,7 +261,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
           deps.db,
           c.var.auth.organizationId,
           { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
-          { provider },
+          { provider, actor: actorOf(c) },
         );
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         if (result.replayed) c.header('Idempotent-Replayed', 'true');
@@ -274,10 +274,13 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, {
-        ...c.req.valid('json'),
-        idempotencyKey: resourceKey(c),
-      });
+      const result = await grantPromotionalCredits(
+        deps.db,
+        c.var.auth.organizationId,
+        { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+        new Date(),
+        actorOf(c),
+      );
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
@@ -309,7 +312,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
         deps.db,
         c.var.auth.organizationId,
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
-        { actorId: c.var.auth.apiKeyId },
+        { actor: actorOf(c) },
       );
       await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);

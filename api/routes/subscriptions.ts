@@ -24,7 +24,7 @@ import {
   subscriptionStateQuery,
   type subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, idParam, isoDateTime, json, jsonBody, money } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
@@ -287,6 +287,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
         entityId: body.entityId,
         planId: body.planId,
         seats: body.seats,
+        actor: actorOf(c),
       });
       const created = await change(() =>
         deps.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start }),
@@ -329,7 +330,10 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const { seats } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(changeSeatsUpdate, { args: [{ seats }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(changeSeatsUpdate, {
+          args: [{ seats, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
       return c.json(presentChange(result), 200);
     })
@@ -338,7 +342,10 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const { planId } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(changePlanUpdate, { args: [{ planId }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(changePlanUpdate, {
+          args: [{ planId, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
       return c.json(presentChange(result), 200);
     })
@@ -348,7 +355,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(pauseUpdate, {
-          args: [{ resumeAt: resumeAt ?? null }],
+          args: [{ resumeAt: resumeAt ?? null, actor: actorOf(c) }],
           ...(id ? { updateId: id } : {}),
         }),
       );
@@ -358,7 +365,10 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(resumeUpdate, {
+          args: [{ actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
       return c.json(presentChange(result), 200);
     })
@@ -367,7 +377,10 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const { atPeriodEnd } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(cancelUpdate, {
+          args: [{ atPeriodEnd, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
       return c.json(presentChange(result), 200);
     });
