@@ -1,8 +1,11 @@
 // The Hono application: conventions (request ids, JSON logs, problem+json errors, auth) and every route.
 // Built from its dependencies so tests run it in-process against the real database and Temporal.
+import { randomBytes } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requestId } from 'hono/request-id';
+import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
+import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -15,10 +18,23 @@ import { readRequestBody } from './requestBody.js';
 import type { AppDeps, RouteDeps } from './routeDeps.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+import { invoiceDocumentRoutes } from './routes/invoiceDocuments.js';
+import { providerWebhookRoutes } from './routes/providerWebhooks.js';
 import { unavailableDependency } from './unavailableDependency.js';
+import { registerWebhookEvents } from './webhookEventDocs.js';
+
+export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3001';
 
 export function createApp(appDeps: AppDeps) {
-  const deps: RouteDeps = { ...appDeps, outbox: createOutboxDispatcher(appDeps) };
+  const describeTenant = createTenantDescriber(appDeps.db);
+  const deps: RouteDeps = {
+    ...appDeps,
+    describeTenant,
+    outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
+    paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
+    signingSecret: appDeps.signingSecret ?? randomBytes(32).toString('hex'),
+    consoleUrl: (appDeps.consoleUrl ?? DEFAULT_CONSOLE_URL).replace(/\/$/, ''),
+  };
   // A path the document declares, asked with a method it does not: 405 with the methods it takes (RFC 9110).
   // Built on first use, once every route module has registered its routes.
   let declared: ReturnType<typeof declaredMethods> | undefined;
@@ -104,10 +120,14 @@ export function createApp(appDeps: AppDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  // Signed invoice document links: the token in the path is the credential (no API key).
+  app.route('/', invoiceDocumentRoutes(deps));
 
   // Size first: nothing (auth, idempotency, validation) reads a body over the limit; read once, then cached.
   app.use('/api/*', readRequestBody());
-  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs));
+  // Payment providers' webhooks are authenticated by their signature, not an API key: before authenticate().
+  app.route('/', providerWebhookRoutes(deps));
+  app.use('/api/*', authenticate(deps.db, deps.bootstrapAdminKey, deps.apiKeyCacheTtlMs, deps.signingSecret));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
@@ -116,6 +136,7 @@ export function createApp(appDeps: AppDeps) {
   app.route('/', apiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  registerWebhookEvents(app.openAPIRegistry);
   // The document is generated once, on first request, after every route module registered its routes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get('/openapi.json', (c) => {
@@ -169,8 +190,18 @@ const TAGS = [
   { name: 'Price books', description: 'Event prices: flat, graduated or volume tiers.' },
   { name: 'Seat plans', description: 'Monthly or annual per-seat prices for subscriptions.' },
   { name: 'Invoices', description: 'Consolidated period invoices: lines, void, mark paid, HTML rendering.' },
+  {
+    name: 'Payments',
+    description:
+      'Payment methods (provider tokens only: PCI DSS SAQ-A), payments and their attempts, retries, refunds, credit ' +
+      'notes, disputes and the payment settings of the organization.',
+  },
   { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
   { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
+  {
+    name: 'Retention',
+    description: 'How long raw events, webhooks, idempotency records and audit rows are kept; the archive index.',
+  },
   { name: 'Legacy', description: 'Pre-platform endpoints kept working for existing integrations. Deprecated.' },
   { name: 'System', description: 'Health and readiness.' },
 ];
@@ -191,4 +222,7 @@ const API_DESCRIPTION = [
   'response (after the scope check). Another API key with the same `Idempotency-Key` makes its own request.',
   '',
   '**Money**: decimal strings with a `currency` next to them, never JSON numbers.',
+  '',
+  '**Webhooks**: every event type we POST to your endpoints, with its payload schema and an example, is listed under',
+  '`webhooks`; an endpoint filter naming another type is 422 `UNKNOWN_WEBHOOK_EVENT_TYPE`.',
 ].join('\n');

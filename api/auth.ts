@@ -12,6 +12,7 @@ import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
 import { ProblemError } from './problem.js';
 import type { AuthEnv } from './requestEnv.js';
+import { isPortalToken, verifyToken } from './signedTokens.js';
 
 export type { AuthContext, AuthEnv } from './requestEnv.js';
 export type Scope = ApiKeyScope;
@@ -21,8 +22,17 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** `cacheTtlMs`: how long a successful key lookup is reused in this process (activities/apiKeyAuthCache.ts). */
-export function authenticate(db: Db, bootstrapAdminKey?: string, cacheTtlMs = 0): MiddlewareHandler<AuthEnv> {
+/**
+ * `cacheTtlMs`: how long a successful key lookup is reused in this process (activities/apiKeyAuthCache.ts).
+ * `signingSecret`: verifies customer-portal session tokens (api/signedTokens.ts); such a token has no scope and
+ * passes only the routes guarded by `requirePortal()`, for its one entity.
+ */
+export function authenticate(
+  db: Db,
+  bootstrapAdminKey?: string,
+  cacheTtlMs = 0,
+  signingSecret?: string,
+): MiddlewareHandler<AuthEnv> {
   const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -31,6 +41,24 @@ export function authenticate(db: Db, bootstrapAdminKey?: string, cacheTtlMs = 0)
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Missing API key', 'Send Authorization: Bearer <api key>');
     if (bootstrapDigest && timingSafeEqual(digest(match[1]), bootstrapDigest)) {
       c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: NIL_UUID, scopes: [], bootstrap: true });
+      return next();
+    }
+    if (signingSecret && isPortalToken(match[1])) {
+      const claims = verifyToken(signingSecret, 'portal', match[1]);
+      if (!claims) {
+        throw new ProblemError(
+          401,
+          'UNAUTHENTICATED',
+          'Invalid portal session',
+          'The portal session is invalid or expired',
+        );
+      }
+      c.set('auth', {
+        apiKeyId: `portal:${claims.subject}`,
+        organizationId: claims.organizationId,
+        scopes: [],
+        portal: { entityId: claims.subject, expiresAt: new Date(claims.exp * 1000) },
+      });
       return next();
     }
     const auth = await authenticateApiKeyCached(db, match[1], cacheTtlMs);
@@ -51,6 +79,14 @@ export function requireScope(scope: Scope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const { scopes } = c.var.auth;
     if (!scopes.includes(scope) && !scopes.includes('admin')) throw insufficientScope(scope);
+    await next();
+  };
+}
+
+/** Customer-portal routes: a portal session token only; the entity is the session's (c.var.auth.portal). */
+export function requirePortal(): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    if (!c.var.auth.portal) throw insufficientScope('portal session');
     await next();
   };
 }

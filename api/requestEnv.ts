@@ -8,6 +8,8 @@ import type { ProcessLiveness } from '../activities/processLiveness.js';
 export type AuthContext = AuthenticatedKey & {
   /** True for the bootstrap admin key: apiKeyId is 'bootstrap', organizationId the nil UUID, scopes empty. */
   bootstrap?: boolean;
+  /** A customer-portal session (api/signedTokens.ts): scopes empty, everything it reads is this entity's. */
+  portal?: { entityId: string; expiresAt: Date };
 };
 
 /** Where the records live and who this process is, for `idempotent`. */

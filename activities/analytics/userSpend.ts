@@ -90,3 +90,20 @@ export async function listUserSpend(
     page,
   );
 }
+
+/** Every member's spend in the current period, all pages (the portal and the recommendations show every member). */
+export async function allUserSpend(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  now = new Date(),
+): Promise<UserSpendView[]> {
+  const all: UserSpendView[] = [];
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await listUserSpend(db, organizationId, entityId, { limit: 500, startingAfter }, now);
+    all.push(...page.items);
+    if (!page.hasMore) return all;
+    startingAfter = page.items.at(-1)?.userId;
+  }
+}

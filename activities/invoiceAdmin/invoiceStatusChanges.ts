@@ -13,6 +13,7 @@ import {
   lockInvoiceRow,
   recordInvoicePaid,
 } from '../payments/invoiceSettlement.js';
+import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import { ResourceConflictError, ResourceNotFoundError } from '../resourceErrors.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
@@ -44,8 +45,8 @@ export async function voidInvoice(db: Db, actor: Actor, organizationId: string, 
       throw new ResourceConflictError('INVOICE_NOT_VOIDABLE', `A ${before.status} invoice cannot be voided`);
     }
     const invoice = await tx.invoice.update({ where: { id }, data: { status: 'void', voidedAt: now } });
-    await cancelCollectionPayment(tx, id);
     const ids = [
+      ...(await cancelCollectionPayment(tx, invoice, now)),
       await recordWebhookEvent(tx, {
         organizationId,
         entityId: invoice.entityId,
@@ -108,14 +109,24 @@ export async function markInvoicePaidOutOfBand(
         succeededAt: paidAt,
       },
     });
-    await cancelCollectionPayment(tx, id);
-    const { invoice, webhookEventIds } = await recordInvoicePaid(
+    const paymentEvents = [
+      await recordPaymentEvent(tx, 'payment.succeeded', recorded, {
+        organizationId,
+        attempt: null,
+        errorCode: null,
+        at: paidAt,
+      }),
+      ...(await cancelCollectionPayment(tx, before, now)),
+    ];
+    const paid = await recordInvoicePaid(
       tx,
       before,
       paidAt,
       { paymentId: recorded.id, attempt: null, outOfBand: true },
       now,
     );
+    const { invoice } = paid;
+    const webhookEventIds = [...paymentEvents, ...paid.webhookEventIds];
     await recordAudit(tx, actor, {
       organizationId,
       action: 'invoice.mark_paid',

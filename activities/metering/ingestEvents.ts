@@ -16,6 +16,7 @@
 // transaction of its own, so one entity's failure cannot hold back the others.
 import pLimit from 'p-limit';
 import type { Db } from '../db.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type PreparedEvent, prepareEvent, UUID_PATTERN } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
 import { type EntityGroup, type GroupResult, processWithRetry } from './meteringTransaction.js';
@@ -58,18 +59,26 @@ export async function ingestEventsOfOrganizations(
 ): Promise<{ outcomes: Array<EventOutcome | { failed: unknown }>; webhookEventIds: string[] }> {
   const now = options.now ?? new Date();
   const outcomes: Array<EventOutcome | { failed: unknown }> = new Array(items.length);
-  const byEntity = new Map<string, { organizationId: string; entityId: string; events: PreparedEvent[] }>();
+  const byEntity = new Map<
+    string,
+    {
+      organizationId: string;
+      entityId: string;
+      events: Array<{ index: number; input: IngestEventInput; prepared: ReturnType<typeof prepareEvent> }>;
+    }
+  >();
   items.forEach(({ organizationId, input }, index) => {
     const prepared = prepareEvent(input, index, now);
-    if ('status' in prepared) {
+    // In the future of wall time, but perhaps not of the entity's test clock: judged once the entity is known.
+    if ('status' in prepared && prepared.code !== 'OCCURRED_AT_IN_FUTURE') {
       outcomes[index] = prepared;
       return;
     }
     const entityId = input.entityId.toLowerCase();
     const key = `${organizationId}:${entityId}`;
     const group = byEntity.get(key);
-    if (group) group.events.push(prepared);
-    else byEntity.set(key, { organizationId, entityId, events: [prepared] });
+    if (group) group.events.push({ index, input, prepared });
+    else byEntity.set(key, { organizationId, entityId, events: [{ index, input, prepared }] });
   });
 
   // Entities and prices come from the in-process cache (meteringContext.ts); only misses touch the database.
@@ -83,7 +92,18 @@ export async function ingestEventsOfOrganizations(
           for (const e of events) outcomes[e.index] = invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found');
           return;
         }
-        groups.push({ entity, pricer: await meteringPricer(db, entity), events });
+        // An entity on a test clock lives at the clock's time: its events are checked and rated there. Every other
+        // entity has no clock and reads nothing more.
+        const clockNow = entity.testClockId ? await entityClockNow(db, entity.testClockId) : null;
+        const valid: PreparedEvent[] = [];
+        for (const e of events) {
+          const prepared = clockNow ? prepareEvent(e.input, e.index, clockNow) : e.prepared;
+          if ('status' in prepared) outcomes[e.index] = prepared;
+          else valid.push(prepared);
+        }
+        if (valid.length === 0) return;
+        const pricer = await meteringPricer(db, entity);
+        groups.push({ entity, pricer, events: valid, ...(clockNow ? { now: clockNow } : {}) });
       }),
     ),
   );
@@ -95,9 +115,15 @@ export async function ingestEventsOfOrganizations(
   const pool = db.pg;
   const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
   const sorted = groups.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
-  const chunks: EntityGroup[][] = [];
-  for (let i = 0; i < sorted.length; i += perTransaction) chunks.push(sorted.slice(i, i + perTransaction));
-  const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk, now, outcomes)));
+  // Entities on a test clock are committed each in a transaction of its own, at its clock's time.
+  const onWallTime = sorted.filter((g) => !g.now);
+  const chunks: Array<{ groups: EntityGroup[]; now: Date }> = sorted
+    .filter((g) => g.now)
+    .map((g) => ({ groups: [g], now: g.now! }));
+  for (let i = 0; i < onWallTime.length; i += perTransaction) {
+    chunks.push({ groups: onWallTime.slice(i, i + perTransaction), now });
+  }
+  const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk.groups, chunk.now, outcomes)));
   return { outcomes, webhookEventIds: committed.flat() };
 }
 

@@ -1,7 +1,8 @@
 // The reconciliation schedule's work: every active entity has billing:<id>, every live subscription
 // subscription:<id>, every unexpired grant with credits left credit-grant:<id>, every open invoice with an amount due
-// invoice:<id>, and every outbox row not yet dispatched its deliveries. All starts use fixed ids, so this is
-// idempotent and safe to run as often as the schedule likes (and concurrently with the API's own starts).
+// invoice:<id>, every refund left pending (its first run died or timed out) another run with its own key, and every
+// outbox row not yet dispatched its deliveries. All starts use fixed ids, so this is idempotent and safe to run as
+// often as the schedule likes (and concurrently with the API's own starts).
 import type { Client } from '@temporalio/client';
 import {
   startCreditGrantWorkflow,
@@ -10,6 +11,10 @@ import {
   startSubscriptionWorkflow,
 } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
+import type { PaymentProvider } from '../payments/paymentProvider.js';
+import { createSandboxPaymentProvider } from '../payments/sandboxPaymentProvider.js';
+import { executeStalledRefunds } from '../refunds/executeRefund.js';
 import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
 
 export interface ReconcileReport {
@@ -17,6 +22,7 @@ export interface ReconcileReport {
   subscriptions: number;
   grants: number;
   invoices: number;
+  refunds: number;
   outboxRows: number;
 }
 
@@ -25,10 +31,12 @@ export function createReconciliationActivities(
   temporal: Client | undefined,
   taskQueue: string,
   searchAttributes = true,
+  provider: PaymentProvider = createSandboxPaymentProvider(),
 ) {
+  const describeTenant = createTenantDescriber(db);
   const deps = () => {
     if (!temporal) throw new Error('reconciliation needs a Temporal client');
-    return { temporal, taskQueue, searchAttributes };
+    return { temporal, taskQueue, searchAttributes, describeTenant };
   };
   return {
     async reconcileWorkflows(input: { limit?: number; outboxOlderThanMs?: number } = {}): Promise<ReconcileReport> {
@@ -61,12 +69,19 @@ export function createReconciliationActivities(
 
       const invoices = await db.invoice.findMany({
         where: { status: 'open', entityId: { not: null }, amountDue: { gt: 0 }, number: { not: null } },
-        select: { id: true, organizationId: true, entityId: true },
+        select: { id: true, organizationId: true, entityId: true, organization: { select: { dunningDays: true } } },
         take,
       });
       for (const i of invoices) {
-        await startInvoiceCollectionWorkflow(d, { id: i.id, organizationId: i.organizationId, entityId: i.entityId! });
+        await startInvoiceCollectionWorkflow(
+          d,
+          { id: i.id, organizationId: i.organizationId, entityId: i.entityId! },
+          i.organization.dunningDays,
+        );
       }
+
+      const refunds = await executeStalledRefunds(db, provider);
+      if (refunds.webhookEventIds.length > 0) await dispatchWebhookEvents({ db, ...d }, refunds.webhookEventIds);
 
       const cutoff = new Date(Date.now() - (input.outboxOlderThanMs ?? 30_000));
       const rows = await db.webhookEvent.findMany({
@@ -84,6 +99,7 @@ export function createReconciliationActivities(
         subscriptions: subs.length,
         grants: grants.length,
         invoices: invoices.length,
+        refunds: refunds.refunds,
         outboxRows: rows.length,
       };
     },

@@ -4,6 +4,7 @@
 // what the API's after-commit dispatch, the workflows and the reconciliation schedule all do.
 import { startWebhookDeliveryWorkflow, type WorkflowStarter } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
 
 export interface WebhookDispatchDeps extends WorkflowStarter {
   db: Db;
@@ -34,12 +35,14 @@ export async function createDeliveries(db: Db, webhookEventId: string) {
 /** Dispatches each outbox row; returns the delivery ids started (or already running). */
 export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEventIds: string[]): Promise<string[]> {
   const started: string[] = [];
+  // Callers without a describer (the API's outbox, scripts) still start deliveries named after their tenant.
+  const starter = deps.describeTenant ? deps : { ...deps, describeTenant: createTenantDescriber(deps.db) };
   for (const id of webhookEventIds) {
     const { event, deliveries } = await createDeliveries(deps.db, id);
     if (!event) continue;
     for (const delivery of deliveries) {
       if (delivery.status === 'delivered' || delivery.status === 'dead') continue;
-      await startWebhookDeliveryWorkflow(deps, delivery, event);
+      await startWebhookDeliveryWorkflow(starter, delivery, event);
       started.push(delivery.id);
     }
     if (!event.dispatchedAt) {

@@ -144,6 +144,7 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
     INVALID_QUANTITY: 'Invalid quantity',
     OCCURRED_AT_IN_FUTURE: 'occurredAt is in the future',
     BEFORE_FIRST_PERIOD: "Before the entity's first billing period",
+    PERIOD_ARCHIVED: "The billing period's events were archived",
     CURRENCY_MISMATCH: 'Currency mismatch',
     INVALID_PRICE_DEFINITION: 'Invalid price definition',
     IDEMPOTENCY_KEY_CONFLICT: 'Idempotency key reused with another payload',
@@ -152,18 +153,8 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
 }
 
 export function billingEventRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      // Committed rows stay pending; the reconciliation schedule dispatches them later.
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
-
   // Concurrent single events are committed together (application-level group commit, see ingestCoalescer.ts).
-  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void dispatch(ids) });
+  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void deps.outbox.dispatch(ids) });
 
   return new OpenAPIHono<AuthEnv>()
     .openapi(ingestOne, async (c) => {
@@ -213,7 +204,7 @@ export function billingEventRoutes(deps: RouteDeps) {
         valid.map((v) => v.input),
         { entitiesPerTransaction: BATCH_ENTITIES_PER_TRANSACTION },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       valid.forEach((v, i) => {
         results[v.index] = outcomes[i];
       });

@@ -13,6 +13,7 @@ import {
   findBillingJob,
   listBillingJobs,
 } from '../../activities/jobs/billingJobRecords.js';
+import { refuseArchivedReplayRange } from '../../activities/jobs/eventReplay.js';
 import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
 import { startBillingJobWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
@@ -89,6 +90,9 @@ const replayRoute = apiRoute({
   path: `${base}/replays`,
   tags,
   summary: "Re-rate an entity's events over a range with the current prices (as adjustments)",
+  description:
+    'A range that reaches events the retention run archived is refused with 422 `EVENTS_ARCHIVED` (only their ' +
+    'totals are kept, which cannot be re-rated).',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewReplay) },
   responses: { 202: json(BillingJob, 'Started') },
@@ -159,6 +163,7 @@ export function billingJobRoutes(deps: RouteDeps) {
       const organizationId = c.var.auth.organizationId;
       const from = new Date(body.from).toISOString();
       const to = new Date(body.to).toISOString();
+      await refuseArchivedReplayRange(deps.db, organizationId, body.entityId, new Date(from), new Date(to));
       const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
         kind: 'event_replay',
         entityId: body.entityId,

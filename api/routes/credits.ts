@@ -8,8 +8,6 @@ import { grantPromotionalCredits } from '../../activities/credits/grantPromotion
 import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
 import { transferCredits } from '../../activities/credits/transferCredits.js';
-import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
-import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
@@ -224,17 +222,9 @@ const transferRoute = apiRoute({
 /** The request's Idempotency-Key (or deprecated body field); without one, a key of its own: a retry buys again. */
 const resourceKey = (c: Context<AuthEnv>) => c.var.idempotencyKey ?? randomUUID();
 
-export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
-  // Immediate purchases charge through the PaymentProvider seam; the sandbox provider until a real one is wired in.
-  const provider = deps.paymentProvider ?? createSandboxPaymentProvider();
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
+export function creditRoutes(deps: RouteDeps) {
+  // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
+  const provider = deps.paymentProvider;
   // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
   // A failed start never fails the request: the reconciliation schedule starts the workflow later.
   const startGrantWorkflows = async (
@@ -257,12 +247,13 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(
+        const { webhookEventIds, ...result } = await purchaseCreditPackage(
           deps.db,
           c.var.auth.organizationId,
           { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
           { provider, actor: actorOf(c) },
         );
+        await deps.outbox.dispatch(webhookEventIds);
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         if (result.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(result, result.replayed ? 200 : 201);
@@ -274,13 +265,14 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(
+      const { webhookEventIds, ...result } = await grantPromotionalCredits(
         deps.db,
         c.var.auth.organizationId,
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
         new Date(),
         actorOf(c),
       );
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
@@ -314,7 +306,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
         { actor: actorOf(c) },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);

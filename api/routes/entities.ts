@@ -43,6 +43,9 @@ export const EntitySchema = z
     lowBalanceThreshold: z.string().openapi({ example: '100.00', description: 'In the entity currency' }),
     suspendedAt: NullableTimestamp,
     billingWorkflowId: z.string().openapi({ example: 'billing:0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70' }),
+    testClockId: z.uuid().nullable().openapi({
+      description: 'The test clock whose time the entity bills on (set at creation); null: wall time',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -56,6 +59,14 @@ const NewEntitySchema = z
     billingAnchorDay: z.number().int().min(1).max(31).default(1),
     overagePolicy: OveragePolicy.default('reject'),
     lowBalanceThreshold: AmountString.default('0'),
+    testClockId: z
+      .uuid()
+      .optional()
+      .openapi({
+        description:
+          'Attach the entity to a test clock (POST /api/test-clocks): its billing periods, subscriptions, credit expiry ' +
+          "and collection run on the clock's time, and its events are accepted at the clock's time. Fixed for its life.",
+      }),
     priceBook: z
       .strictObject({
         name: z.string().min(1).max(200),
@@ -183,6 +194,7 @@ export const presentEntity = (e: EntityRow) => ({
   lowBalanceThreshold: money(e.lowBalanceThreshold, e.currency),
   suspendedAt: isoOrNull(e.suspendedAt),
   billingWorkflowId: billingWorkflowId(e.id),
+  testClockId: e.testClockId,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });
@@ -191,12 +203,13 @@ export function entityRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const { priceBook, ...body } = c.req.valid('json');
-      const entity = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const { entity, webhookEventIds } = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
         ...body,
         ...(priceBook
           ? { priceBook: { ...priceBook, prices: priceBook.prices.map((p) => validated(p, p.eventType)) } }
           : {}),
       });
+      await deps.outbox.dispatch(webhookEventIds);
       try {
         await startEntityBillingWorkflow(deps, entity);
       } catch (err) {
@@ -216,13 +229,14 @@ export function entityRoutes(deps: RouteDeps) {
       return c.json(presentEntity(entity), 200);
     })
     .openapi(updateRoute, async (c) => {
-      const entity = await updateEntity(
+      const { entity, webhookEventIds } = await updateEntity(
         deps.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').entityId,
         c.req.valid('json'),
       );
+      await deps.outbox.dispatch(webhookEventIds);
       return c.json(presentEntity(entity), 200);
     });
 }

@@ -50,6 +50,9 @@ export const InvoiceSchema = z
       .string()
       .openapi({ description: 'What the invoice asked for when issued: max(total, 0)', example: '100.00' }),
     amountPaid: z.string().openapi({ example: '0.00' }),
+    amountRefunded: z
+      .string()
+      .openapi({ description: 'Refunded so far (each refund has its credit note)', example: '0.00' }),
     amountRemaining: z.string().openapi({
       description: 'What is still owed: 0 once paid or void, else amountDue - amountPaid (the HTML "Amount due")',
       example: '100.00',
@@ -195,6 +198,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   total: money(i.total, i.currency),
   amountDue: money(i.amountDue, i.currency),
   amountPaid: money(i.amountPaid, i.currency),
+  amountRefunded: money(i.amountRefunded, i.currency),
   amountRemaining: stillOwed(i),
   issuedAt: isoOrNull(i.issuedAt),
   dueAt: isoOrNull(i.dueAt),
@@ -222,13 +226,6 @@ const presentLine = (currency: string) => (l: LineRow) => ({
 });
 
 export function invoiceRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.error({ err, webhookEventIds: ids }, 'outbox dispatch failed; reconciliation will retry');
-    }
-  };
   // After commit. A failure does not undo the settlement: the workflow's next attempt re-reads the invoice.
   const stopCollection = async (invoiceId: string, invoiceStatus: 'paid' | 'void') => {
     try {
@@ -279,7 +276,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'void');
       return c.json(presentInvoice(invoice), 200);
     })
@@ -292,7 +289,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.req.valid('param').invoiceId,
         { paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference, method: body.method },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'paid');
       return c.json(presentInvoice(invoice), 200);
     });

@@ -6,12 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { SUBSCRIPTION_ERRORS, validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
+import { validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
 import {
   findSubscription,
   listSubscriptions,
   subscriptionUtilization,
 } from '../../activities/subscriptions/subscriptionRecords.js';
+import { SUBSCRIPTION_ERRORS } from '../../activities/subscriptions/subscriptionSnapshot.js';
 import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
 import { subscriptionCreation } from '../../temporal/workflowStarts.js';
 import {
@@ -281,7 +282,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
         ]);
       }
       const subscriptionId = uuidv7();
-      const start = subscriptionCreation(deps, {
+      const start = await subscriptionCreation(deps, {
         subscriptionId,
         organizationId,
         entityId: body.entityId,

@@ -7,11 +7,12 @@ import {
   createEntityViaApi,
   createUserViaApi,
   expectProblem,
+  tenantsAndCallers,
   terminateBillingWorkflows,
   UNKNOWN_ID,
   uniqueEmail,
 } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('api-entities');
@@ -23,11 +24,7 @@ let ingest: Caller;
 const startedEntities: string[] = [];
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
-  ingest = caller(ctx.app, tenant.ingestKey);
+  ({ tenant, other, admin, reader, ingest } = await tenantsAndCallers(ctx.db, ctx.app));
 });
 
 afterAll(async () => {
