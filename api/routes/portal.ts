@@ -147,7 +147,7 @@ const purchaseRoute = apiRoute({
   request: {
     body: jsonBody(
       z
-        .object({ packageId: z.uuid(), idempotencyKey: z.string().min(1).max(255) })
+        .strictObject({ packageId: z.uuid(), idempotencyKey: z.string().min(1).max(255) })
         .openapi('PortalCreditPurchaseInput'),
     ),
   },

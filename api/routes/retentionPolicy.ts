@@ -52,7 +52,7 @@ const RetentionPolicySchema = z
   });
 
 const RetentionPolicyPatch = z
-  .object(
+  .strictObject(
     Object.fromEntries(Object.entries(periods).map(([k, v]) => [k, v.optional()])) as {
       [K in keyof typeof periods]: z.ZodOptional<(typeof periods)[K]>;
     },

@@ -39,10 +39,10 @@ const TestClockSchema = z
     },
   });
 const NewTestClock = z
-  .object({ name: z.string().min(1).max(200), frozenTime: isoDateTime() })
+  .strictObject({ name: z.string().min(1).max(200), frozenTime: isoDateTime() })
   .openapi('NewTestClock', { example: { name: 'December renewal', frozenTime: '2026-12-01T00:00:00Z' } });
 const AdvanceTestClock = z
-  .object({ frozenTime: isoDateTime() })
+  .strictObject({ frozenTime: isoDateTime() })
   .openapi('AdvanceTestClock', { example: { frozenTime: '2027-01-01T00:00:00Z' } });
 
 const tags = ['Test clocks'];
