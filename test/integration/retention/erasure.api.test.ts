@@ -50,14 +50,7 @@ async function activity(t: MeteringTenant, alice: Person, bobId: string) {
     ingest(
       'POST',
       '/api/billing/events',
-      {
-        entityId: t.entityId,
-        userId,
-        eventType: 'project.posted',
-        occurredAt: new Date().toISOString(),
-        idempotencyKey: randomUUID(),
-        properties,
-      },
+      { entityId: t.entityId, userId, eventType: 'project.posted', occurredAt: new Date().toISOString(), properties },
       { 'Idempotency-Key': randomUUID() },
     );
   expect((await event(alice.id, { contact: alice.email, title: 'Logo design', budget: 120.5 })).status).toBe(200);
