@@ -16,7 +16,7 @@ export interface NewApiKey {
 type ApiKeyRow = Awaited<ReturnType<Db['apiKey']['create']>>;
 
 /** The row as audited: never the hash. */
-const auditView = (k: ApiKeyRow) => ({
+export const auditView = (k: ApiKeyRow) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,
@@ -25,11 +25,16 @@ const auditView = (k: ApiKeyRow) => ({
   revokedAt: k.revokedAt,
 });
 
+/**
+ * A new key in the caller's transaction. `audit: false` when the key is part of a larger write (an organization's
+ * first key, a rotation) whose own audit row records it: one row per request.
+ */
 export async function insertApiKey(
   tx: Prisma.TransactionClient,
   actor: Actor,
   organizationId: string,
   input: NewApiKey,
+  opts: { audit: boolean } = { audit: true },
 ): Promise<{ row: ApiKeyRow; secret: string }> {
   const secret = generateApiKey();
   const row = await tx.apiKey.create({
@@ -42,13 +47,15 @@ export async function insertApiKey(
       expiresAt: input.expiresAt ?? null,
     },
   });
-  await recordAudit(tx, actor, {
-    organizationId,
-    action: 'api_key.create',
-    targetType: 'api_key',
-    targetId: row.id,
-    after: auditView(row),
-  });
+  if (opts.audit) {
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'api_key.create',
+      targetType: 'api_key',
+      targetId: row.id,
+      after: auditView(row),
+    });
+  }
   return { row, secret };
 }
 
@@ -151,18 +158,20 @@ export async function rotateApiKey(
             },
           })
         : await tx.apiKey.update({ where: { id }, data: { revokedAt: now } });
-    const created = await insertApiKey(tx, actor, organizationId, {
-      name: before.name,
-      scopes: before.scopes as ApiKeyScope[],
-      expiresAt: before.expiresAt,
-    });
+    const created = await insertApiKey(
+      tx,
+      actor,
+      organizationId,
+      { name: before.name, scopes: before.scopes as ApiKeyScope[], expiresAt: before.expiresAt },
+      { audit: false },
+    );
     await recordAudit(tx, actor, {
       organizationId,
       action: 'api_key.rotate',
       targetType: 'api_key',
       targetId: id,
       before: auditView(before),
-      after: { ...auditView(old), replacedBy: created.row.id },
+      after: { ...auditView(old), replacedBy: created.row.id, replacement: auditView(created.row) },
     });
     return { old, ...created };
   });

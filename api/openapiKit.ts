@@ -2,8 +2,8 @@
 // problem responses every authenticated route can give, path ids, money and timestamps on the wire.
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { isSupportedCurrency, minorUnitDigits, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
-import { BillingDecimal } from '../domain/money.js';
+import { isSupportedCurrency, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
+import { moneyText } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
 import { idempotent, resourceIdempotencyKey } from './idempotency.js';
 import { ProblemError, ProblemSchema } from './problem.js';
@@ -119,6 +119,24 @@ export function apiRoute<P extends string, R extends ApiRouteConfig & { path: P 
   });
 }
 
+/**
+ * The same operation at the path it had before a rename, kept working for existing clients and marked deprecated in
+ * the document. Register it with the same handler as the route.
+ */
+export function deprecatedAlias<R extends { path: string; summary?: string; description?: string }>(
+  route: R,
+  oldPath: string,
+) {
+  return createRoute({
+    ...(route as R & RouteConfig),
+    path: oldPath,
+    deprecated: true,
+    summary: `${route.summary ?? ''} (deprecated path: use ${route.path})`,
+    description:
+      `Deprecated alias of \`${route.path}\`, which it answers exactly like. ${route.description ?? ''}`.trim(),
+  });
+}
+
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
@@ -226,11 +244,7 @@ export const AmountString = z
   .openapi({ example: '12.50' });
 
 /** A stored decimal on the wire: at least the currency's minor-unit digits ("12.50"), more only when it has them. */
-export function money(value: { toString(): string }, currency: string): string {
-  const d = new BillingDecimal(value.toString());
-  const digits = isSupportedCurrency(currency) ? minorUnitDigits(currency) : 2;
-  return d.toFixed(Math.max(digits, d.decimalPlaces()));
-}
+export const money = (value: { toString(): string }, currency: string): string => moneyText(value, currency);
 
 export const moneyOrNull = (value: { toString(): string } | null, currency: string) =>
   value === null ? null : money(value, currency);

@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 
 export type { Decimal } from 'decimal.js';
 
-import { assertCurrency, type CurrencyCode, minorUnitDigits } from './currencies.js';
+import { assertCurrency, type CurrencyCode, isSupportedCurrency, minorUnitDigits } from './currencies.js';
 import { CurrencyMismatchError, InvalidAllocationError, InvalidAmountError, InvalidQuantityError } from './errors.js';
 
 /**
@@ -69,6 +69,16 @@ function normaliseZero(d: Decimal): Decimal {
  */
 export function formatAmount(amount: Decimal, minorUnitDigits: number): string {
   return normaliseZero(amount).toFixed(Math.max(minorUnitDigits, amount.decimalPlaces()));
+}
+
+/**
+ * A stored amount as the API and webhooks show it: a string with at least the currency's minor-unit digits ("30.00",
+ * "137.10", "1200" in JPY), more only when the exact value has them (a rated amount of 6 decimals). An unknown currency
+ * code shows two.
+ */
+export function moneyText(amount: { toString(): string }, currency: string): string {
+  const digits = isSupportedCurrency(currency) ? minorUnitDigits(currency) : 2;
+  return formatAmount(new BillingDecimal(amount.toString()), digits);
 }
 
 /**

@@ -6,6 +6,7 @@
 // the workflows import the activities' types, so an import back would close a cycle. The argument each start passes is
 // the workflow's input as its own file declares it.
 import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Actor } from '../activities/auditLog.js';
 import { type Tenant, tenantSearchAttributes } from './searchAttributes.js';
 import {
   billingWorkflowId,
@@ -161,7 +162,15 @@ export const startSubscriptionWorkflow = (
 /** The start half of the Update-with-Start that creates a subscription (the workflow writes the row). */
 export async function subscriptionCreation(
   starter: WorkflowStarter,
-  s: { subscriptionId: string; organizationId: string; entityId: string; planId: string; seats: number },
+  s: {
+    subscriptionId: string;
+    organizationId: string;
+    entityId: string;
+    planId: string;
+    seats: number;
+    /** Who asked: the workflow's create activity audits the subscription as theirs. */
+    actor?: Actor;
+  },
 ) {
   const described = await describedStart(starter, { organizationId: s.organizationId, entityId: s.entityId });
   return new WithStartWorkflowOperation('subscriptionWorkflow', {
@@ -173,7 +182,7 @@ export async function subscriptionCreation(
         subscriptionId: s.subscriptionId,
         organizationId: s.organizationId,
         entityId: s.entityId,
-        create: { planId: s.planId, seats: s.seats },
+        create: { planId: s.planId, seats: s.seats, ...(s.actor ? { actor: s.actor } : {}) },
         ...described.input,
       },
     ],

@@ -8,6 +8,7 @@
 // outbox row, which the workflow hands to delivery before the Update returns. A credit the organization refunds in
 // cash comes back with its refunds, which the workflow carries out before the Update returns.
 import * as wf from '@temporalio/workflow';
+import type { Actor } from '../activities/auditLog.js';
 import type { Activities } from '../activities/index.js';
 import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
 import type {
@@ -42,8 +43,8 @@ export interface SubscriptionWorkflowInput extends TestClockInput, RunNamesInput
   subscriptionId: string;
   organizationId: string;
   entityId: string;
-  /** Present on the first run only: creates the subscription (idempotent on its id). */
-  create?: { planId: string; seats: number };
+  /** Present on the first run only: creates the subscription (idempotent on its id), audited as `actor`'s. */
+  create?: { planId: string; seats: number; actor?: Actor };
   /** Continue as new after this many applied changes (tests); otherwise when Temporal suggests it. */
   continueAsNewAfterChanges?: number;
 }
@@ -57,11 +58,13 @@ export interface SubscriptionWorkflowState {
 export const subscriptionStateQuery = wf.defineQuery<SubscriptionWorkflowState>('state');
 /** Resolves once the subscription exists (the Update of an Update-with-Start create). */
 export const awaitCreatedUpdate = wf.defineUpdate<SubscriptionSnapshot>('awaitCreated');
-export const changeSeatsUpdate = wf.defineUpdate<ChangeResult, [{ seats: number }]>('changeSeats');
-export const changePlanUpdate = wf.defineUpdate<ChangeResult, [{ planId: string }]>('changePlan');
-export const pauseUpdate = wf.defineUpdate<ChangeResult, [{ resumeAt?: string | null }]>('pause');
-export const resumeUpdate = wf.defineUpdate<ChangeResult, []>('resume');
-export const cancelUpdate = wf.defineUpdate<ChangeResult, [{ atPeriodEnd: boolean }]>('cancel');
+/** Who asked (the API key behind the request): the activity records the change's audit row in its transaction. */
+type ByActor = { actor?: Actor };
+export const changeSeatsUpdate = wf.defineUpdate<ChangeResult, [{ seats: number } & ByActor]>('changeSeats');
+export const changePlanUpdate = wf.defineUpdate<ChangeResult, [{ planId: string } & ByActor]>('changePlan');
+export const pauseUpdate = wf.defineUpdate<ChangeResult, [{ resumeAt?: string | null } & ByActor]>('pause');
+export const resumeUpdate = wf.defineUpdate<ChangeResult, [ByActor]>('resume');
+export const cancelUpdate = wf.defineUpdate<ChangeResult, [{ atPeriodEnd: boolean } & ByActor]>('cancel');
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionSnapshot | null> {
   const state: SubscriptionWorkflowState = { subscription: null, changesApplied: 0, lastChange: null };
@@ -103,7 +106,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     return shown;
   };
-  const apply = async (change: ChangeRequest['change']): Promise<ChangeResult> => {
+  const apply = async (change: ChangeRequest['change'], actor: Actor | undefined): Promise<ChangeResult> => {
     await wf.condition(() => state.subscription !== null || createFailure !== null);
     await wf.condition(() => !busy);
     busy = true;
@@ -114,6 +117,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
         at: new Date(now()).toISOString(),
         change,
+        ...(actor ? { actor } : {}),
       });
       await announce(webhookEventIds);
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
@@ -146,20 +150,20 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (createFailure) throw createFailure;
     return state.subscription!;
   });
-  wf.setHandler(changeSeatsUpdate, ({ seats }) => apply({ kind: 'seats', seats }), {
+  wf.setHandler(changeSeatsUpdate, ({ seats, actor }) => apply({ kind: 'seats', seats }, actor), {
     validator: ({ seats }) => {
       notCanceled();
       if (!Number.isSafeInteger(seats) || seats < 1 || seats > 1_000_000)
         throw refuse('seats must be an integer 1..1000000', 'INVALID_SEATS');
     },
   });
-  wf.setHandler(changePlanUpdate, ({ planId }) => apply({ kind: 'plan', planId }), {
+  wf.setHandler(changePlanUpdate, ({ planId, actor }) => apply({ kind: 'plan', planId }, actor), {
     validator: ({ planId }) => {
       notCanceled();
       if (typeof planId !== 'string' || planId.length === 0) throw refuse('planId is required', 'PLAN_NOT_FOUND');
     },
   });
-  wf.setHandler(pauseUpdate, (arg) => apply({ kind: 'pause', resumeAt: arg?.resumeAt ?? null }), {
+  wf.setHandler(pauseUpdate, (arg) => apply({ kind: 'pause', resumeAt: arg?.resumeAt ?? null }, arg?.actor), {
     validator: (arg) => {
       notCanceled();
       if (state.subscription?.status === 'paused') {
@@ -170,14 +174,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         throw refuse('resumeAt must be a future instant', 'INVALID_RESUME_AT');
     },
   });
-  wf.setHandler(resumeUpdate, () => apply({ kind: 'resume' }), {
-    validator: () => {
+  // Updates recorded before the actor was passed carry no argument: `arg` may be undefined on replay.
+  wf.setHandler(resumeUpdate, (arg?: ByActor) => apply({ kind: 'resume' }, arg?.actor), {
+    validator: (_arg?: ByActor) => {
       notCanceled();
       if (state.subscription && state.subscription.status !== 'paused')
         throw refuse('the subscription is not paused', 'SUBSCRIPTION_NOT_PAUSED');
     },
   });
-  wf.setHandler(cancelUpdate, (arg) => apply({ kind: 'cancel', atPeriodEnd: arg?.atPeriodEnd ?? false }), {
+  wf.setHandler(cancelUpdate, (arg) => apply({ kind: 'cancel', atPeriodEnd: arg?.atPeriodEnd ?? false }, arg?.actor), {
     validator: (_arg) => notCanceled(),
   });
 
@@ -191,6 +196,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         planId: input.create.planId,
         seats: input.create.seats,
         at: new Date(now()).toISOString(),
+        ...(input.create.actor ? { actor: input.create.actor } : {}),
       });
       state.subscription = created;
       createdEvents = webhookEventIds;

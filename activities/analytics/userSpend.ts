@@ -4,6 +4,7 @@
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { periodAt } from '../invoicing/billingPeriodRows.js';
+import { type Page, type PageRequest, toPage } from '../pagination.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
 
 export interface UserSpendView {
@@ -65,17 +66,44 @@ export async function userSpend(
   return view(entity, period, member, member.spends[0]);
 }
 
+/** One page of the entity's members' limits, in userId order (the cursor is a userId: members are keyed by user). */
 export async function listUserSpend(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  page: PageRequest,
+  now = new Date(),
+): Promise<Page<UserSpendView>> {
+  const { entity, period } = await entityAndPeriod(db, organizationId, entityId, now);
+  const members = await db.entityUser.findMany({
+    where: {
+      entityId: entity.id,
+      deletedAt: null,
+      ...(page.startingAfter ? { userId: { gt: page.startingAfter } } : {}),
+    },
+    include: { spends: { where: { periodStart: period.start } } },
+    orderBy: { userId: 'asc' },
+    take: page.limit + 1,
+  });
+  return toPage(
+    members.map((m) => view(entity, period, m, m.spends[0])),
+    page,
+  );
+}
+
+/** Every member's spend in the current period, all pages (the portal and the recommendations show every member). */
+export async function allUserSpend(
   db: Db,
   organizationId: string,
   entityId: string,
   now = new Date(),
 ): Promise<UserSpendView[]> {
-  const { entity, period } = await entityAndPeriod(db, organizationId, entityId, now);
-  const members = await db.entityUser.findMany({
-    where: { entityId: entity.id, deletedAt: null },
-    include: { spends: { where: { periodStart: period.start } } },
-    orderBy: { id: 'asc' },
-  });
-  return members.map((m) => view(entity, period, m, m.spends[0]));
+  const all: UserSpendView[] = [];
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await listUserSpend(db, organizationId, entityId, { limit: 500, startingAfter }, now);
+    all.push(...page.items);
+    if (!page.hasMore) return all;
+    startingAfter = page.items.at(-1)?.userId;
+  }
 }

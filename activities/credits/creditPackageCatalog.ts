@@ -2,6 +2,7 @@
 // Retiring (soft delete) keeps the grants already bought from a package intact.
 import { assertCurrency } from '../../domain/currencies.js';
 import { Money, toDecimal } from '../../domain/money.js';
+import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db } from '../db.js';
 import { type Page, type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
@@ -78,19 +79,28 @@ function checkCurrency(currency: string): string {
   }
 }
 
-export async function createCreditPackage(db: Db, organizationId: string, input: CreditPackageInput) {
-  const row = await db.creditPackage.create({
-    data: {
+export async function createCreditPackage(db: Db, actor: Actor, organizationId: string, input: CreditPackageInput) {
+  const data = {
+    organizationId,
+    name: input.name,
+    credits: checkAmount(input.credits, 'credits', true),
+    price: checkAmount(input.price, 'price', false),
+    currency: checkCurrency(input.currency),
+    validityDays: input.validityDays,
+    active: input.active ?? true,
+  };
+  return db.$transaction(async (tx) => {
+    const row = await tx.creditPackage.create({ data });
+    const view = creditPackageView(row);
+    await recordAudit(tx, actor, {
       organizationId,
-      name: input.name,
-      credits: checkAmount(input.credits, 'credits', true),
-      price: checkAmount(input.price, 'price', false),
-      currency: checkCurrency(input.currency),
-      validityDays: input.validityDays,
-      active: input.active ?? true,
-    },
+      action: 'credit_package.create',
+      targetType: 'credit_package',
+      targetId: row.id,
+      after: view,
+    });
+    return view;
   });
-  return creditPackageView(row);
 }
 
 export async function getCreditPackage(db: Db, organizationId: string, id: string) {
@@ -121,30 +131,50 @@ export async function listCreditPackages(
 
 export async function updateCreditPackage(
   db: Db,
+  actor: Actor,
   organizationId: string,
   id: string,
   patch: Partial<CreditPackageInput>,
 ) {
-  const existing = await db.creditPackage.findFirst({ where: { id, organizationId, deletedAt: null } });
-  if (!existing) throw new ResourceNotFoundError('credit package');
-  const row = await db.creditPackage.update({
-    where: { id },
-    data: {
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.credits === undefined ? {} : { credits: checkAmount(patch.credits, 'credits', true) }),
-      ...(patch.price === undefined ? {} : { price: checkAmount(patch.price, 'price', false) }),
-      ...(patch.currency === undefined ? {} : { currency: checkCurrency(patch.currency) }),
-      ...(patch.validityDays === undefined ? {} : { validityDays: patch.validityDays }),
-      ...(patch.active === undefined ? {} : { active: patch.active }),
-    },
+  const data = {
+    ...(patch.name === undefined ? {} : { name: patch.name }),
+    ...(patch.credits === undefined ? {} : { credits: checkAmount(patch.credits, 'credits', true) }),
+    ...(patch.price === undefined ? {} : { price: checkAmount(patch.price, 'price', false) }),
+    ...(patch.currency === undefined ? {} : { currency: checkCurrency(patch.currency) }),
+    ...(patch.validityDays === undefined ? {} : { validityDays: patch.validityDays }),
+    ...(patch.active === undefined ? {} : { active: patch.active }),
+  };
+  return db.$transaction(async (tx) => {
+    const existing = await tx.creditPackage.findFirst({ where: { id, organizationId, deletedAt: null } });
+    if (!existing) throw new ResourceNotFoundError('credit package');
+    const view = creditPackageView(await tx.creditPackage.update({ where: { id }, data }));
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'credit_package.update',
+      targetType: 'credit_package',
+      targetId: id,
+      before: creditPackageView(existing),
+      after: view,
+    });
+    return view;
   });
-  return creditPackageView(row);
 }
 
-export async function deleteCreditPackage(db: Db, organizationId: string, id: string): Promise<void> {
-  const result = await db.creditPackage.updateMany({
-    where: { id, organizationId, deletedAt: null },
-    data: { deletedAt: new Date(), active: false },
+export async function deleteCreditPackage(db: Db, actor: Actor, organizationId: string, id: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    // One statement decides which of two concurrent deletes retires the package (the other is a 404).
+    const result = await tx.creditPackage.updateMany({
+      where: { id, organizationId, deletedAt: null },
+      data: { deletedAt: new Date(), active: false },
+    });
+    if (result.count === 0) throw new ResourceNotFoundError('credit package');
+    const retired = await tx.creditPackage.findUniqueOrThrow({ where: { id } });
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'credit_package.delete',
+      targetType: 'credit_package',
+      targetId: id,
+      after: { ...creditPackageView(retired), deletedAt: retired.deletedAt },
+    });
   });
-  if (result.count === 0) throw new ResourceNotFoundError('credit package');
 }

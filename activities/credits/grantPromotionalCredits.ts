@@ -2,6 +2,7 @@
 // ledger entry, and credits.granted. Idempotent on (entity, idempotencyKey); the same key with another amount or
 // expiry is a conflict. `webhookEventIds`: the outbox row to dispatch after commit (not part of the API answer).
 import { Money, toDecimal } from '../../domain/money.js';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from '../auditLog.js';
 import type { Db } from '../db.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
@@ -24,6 +25,7 @@ export async function grantPromotionalCredits(
   organizationId: string,
   input: PromoGrantInput,
   now: Date = new Date(),
+  actor: Actor = SYSTEM_ACTOR,
 ): Promise<{ replayed: boolean; grant: CreditGrantView; webhookEventIds: string[] }> {
   let amount: ReturnType<typeof toDecimal>;
   try {
@@ -71,8 +73,16 @@ export async function grantPromotionalCredits(
           idempotencyKey: key,
           description: input.description ?? `Promotional credits ${Money.of(amount, entity.currency).toString()}`,
         });
+        const view = creditGrantView(grant);
+        await recordAudit(tx, actor, {
+          organizationId,
+          action: 'credits.grant',
+          targetType: 'credit_grant',
+          targetId: grant.id,
+          after: view,
+        });
         const granted = await recordCreditsGranted(tx, organizationId, grant, now);
-        return { replayed: false, grant: creditGrantView(grant), webhookEventIds: [granted] };
+        return { replayed: false, grant: view, webhookEventIds: [granted] };
       },
       { maxWait: 30_000, timeout: 30_000 },
     );

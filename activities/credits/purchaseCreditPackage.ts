@@ -7,6 +7,7 @@
 // payment mode is IDEMPOTENCY_KEY_CONFLICT. The provider is called with a deterministic key, so a retry after a crash
 // between the charge and the commit never charges twice.
 import { Money } from '../../domain/money.js';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from '../auditLog.js';
 import type { Db } from '../db.js';
 import { chargeTarget } from '../payments/paymentCustomers.js';
 import { recordPaymentEvent } from '../payments/paymentEvents.js';
@@ -55,7 +56,7 @@ export async function purchaseCreditPackage(
   db: Db,
   organizationId: string,
   input: PurchaseInput,
-  deps: { provider?: PaymentProvider | undefined; now?: Date } = {},
+  deps: { provider?: PaymentProvider | undefined; now?: Date; actor?: Actor } = {},
 ): Promise<PurchaseResult> {
   const payment = input.payment ?? 'invoice';
   const grantKey = `purchase:${input.idempotencyKey}`;
@@ -199,7 +200,7 @@ export async function purchaseCreditPackage(
           });
           invoiceItemId = item.id;
         }
-        return {
+        const result: PurchaseResult = {
           replayed: false,
           grant: creditGrantView(grant),
           packageId: pkg.id,
@@ -210,6 +211,14 @@ export async function purchaseCreditPackage(
           paymentId,
           webhookEventIds,
         };
+        await recordAudit(tx, deps.actor ?? SYSTEM_ACTOR, {
+          organizationId,
+          action: 'credits.purchase',
+          targetType: 'credit_grant',
+          targetId: grant.id,
+          after: result,
+        });
+        return result;
       },
       { maxWait: 30_000, timeout: 30_000 },
     );

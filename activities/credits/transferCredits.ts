@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import { planDrawdown } from '../../domain/creditDrawdown.js';
 import { BillingDecimal, Money, toDecimal } from '../../domain/money.js';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import { balanceCrossings, insertOutboxRows } from '../metering/outboxRows.js';
 import { uuidv7 } from '../metering/uuidv7.js';
@@ -48,7 +49,7 @@ export async function transferCredits(
   db: Db,
   organizationId: string,
   input: TransferInput,
-  deps: { actorId?: string; now?: Date } = {},
+  deps: { actor?: Actor; now?: Date } = {},
 ): Promise<{ result: TransferResult; webhookEventIds: string[] }> {
   const now = deps.now ?? new Date();
   let amount: ReturnType<typeof toDecimal>;
@@ -202,17 +203,14 @@ export async function transferCredits(
         fromBalance: Money.of(fromAfter, from.currency).toString(),
         toBalance: Money.of(toAfter, to.currency).toString(),
       };
-      await tx.auditLog.create({
-        data: {
-          organizationId,
-          actorType: 'api_key',
-          actorId: deps.actorId ?? null,
-          action: 'credits.transfer',
-          targetType: 'credit_transfer',
-          targetId: input.idempotencyKey,
-          before: { ...request, requestHash },
-          after: result as unknown as Prisma.InputJsonValue,
-        },
+      // The audit row is also the transfer's idempotency record (targetId = the key; see the top of this file).
+      await recordAudit(tx as Prisma.TransactionClient, deps.actor ?? SYSTEM_ACTOR, {
+        organizationId,
+        action: 'credits.transfer',
+        targetType: 'credit_transfer',
+        targetId: input.idempotencyKey,
+        before: { ...request, requestHash },
+        after: result,
       });
       return { result, webhookEventIds };
     },

@@ -40,21 +40,18 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
           if (!clock) throw new UnprocessableError('TEST_CLOCK_NOT_FOUND', 'test clock not found', 'testClockId');
         }
         const entity = await tx.entity.create({ data: { organizationId, ...fields } });
+        const book = priceBook
+          ? await insertPriceBook(tx, organizationId, { ...priceBook, currency: entity.currency, entityId: entity.id })
+          : null;
         created = await recordEntityEvent(tx, 'entity.created', entity);
+        // One row for the request: the entity, with the price book created with it.
         await recordAudit(tx, actor, {
           organizationId,
           action: 'entity.create',
           targetType: 'entity',
           targetId: entity.id,
-          after: entity,
+          after: book ? { ...entity, priceBook: book } : entity,
         });
-        if (priceBook) {
-          await insertPriceBook(tx, actor, organizationId, {
-            ...priceBook,
-            currency: entity.currency,
-            entityId: entity.id,
-          });
-        }
         return entity;
       },
       // Only the currency is this request's doing; a level priced twice already breaks every entity alike.

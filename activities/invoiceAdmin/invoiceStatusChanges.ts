@@ -3,6 +3,7 @@
 // the caller dispatches the outbox rows after commit and tells the invoice's collection workflow to stop.
 // Marking paid has exactly the consequences of a successful charge (payments/invoiceSettlement.ts: invoice.paid,
 // and the end of the suspension it caused); voiding a past-due invoice ends that suspension too.
+import { moneyText } from '../../domain/money.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../payments/invoiceSettlement.js';
 import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import { ResourceConflictError, ResourceNotFoundError } from '../resourceErrors.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -31,9 +32,9 @@ function payloadOf(invoice: Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow'
     number: invoice.number,
     status: invoice.status,
     currency: invoice.currency,
-    total: payloadMoney(invoice.total, invoice.currency),
-    amountDue: payloadMoney(invoice.amountDue, invoice.currency),
-    amountPaid: payloadMoney(invoice.amountPaid, invoice.currency),
+    total: moneyText(invoice.total, invoice.currency),
+    amountDue: moneyText(invoice.amountDue, invoice.currency),
+    amountPaid: moneyText(invoice.amountPaid, invoice.currency),
   };
 }
 

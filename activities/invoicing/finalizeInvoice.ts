@@ -11,6 +11,7 @@
 // the lock and then works on the newest row, and the lock is held only for this short transaction (one statement
 // that numbers the invoice, the outbox row, COMMIT), not for the composition of the invoice.
 import { Money } from '../../domain/index.js';
+import { moneyText } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
@@ -107,8 +108,8 @@ export async function finalizeInvoice(db: Db, invoiceId: string): Promise<Finali
           entityId: inv.entityId,
           kind: inv.kind,
           number,
-          total: total.toString(),
-          amountDue: amountDue.toString(),
+          total: moneyText(total, inv.currency),
+          amountDue: moneyText(amountDue, inv.currency),
           currency: inv.currency,
           periodStart: inv.periodStart.toISOString(),
           periodEnd: inv.periodEnd.toISOString(),

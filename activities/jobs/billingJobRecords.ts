@@ -2,6 +2,7 @@
 // covers both kinds; the row's `kind` tells them apart). The API creates the row, then starts the workflow; the
 // workflow's activities move the row through running -> completed | canceled | failed and keep `progress` current.
 import { billingJobWorkflowId } from '../../temporal/workflowIds.js';
+import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import { uuidv7 } from '../metering/uuidv7.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
@@ -12,8 +13,15 @@ export type BillingJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 
 
 export async function createBillingJob(
   db: Db,
+  actor: Actor,
   organizationId: string,
-  input: { kind: BillingJobKind; entityId: string | null; params: Prisma.InputJsonValue },
+  input: {
+    kind: BillingJobKind;
+    entityId: string | null;
+    params: Prisma.InputJsonValue;
+    /** What the audit row shows of the params (an import's events are too many to copy). */
+    audited: Record<string, unknown>;
+  },
 ) {
   if (input.entityId) {
     const entity = await db.entity.findFirst({
@@ -23,16 +31,26 @@ export async function createBillingJob(
     if (!entity) throw new ResourceNotFoundError('entity');
   }
   const id = uuidv7();
-  return db.billingJob.create({
-    data: {
-      id,
+  return db.$transaction(async (tx) => {
+    const job = await tx.billingJob.create({
+      data: {
+        id,
+        organizationId,
+        entityId: input.entityId,
+        kind: input.kind,
+        workflowId: billingJobWorkflowId(id),
+        params: input.params,
+      },
+      select: jobSelect,
+    });
+    await recordAudit(tx, actor, {
       organizationId,
-      entityId: input.entityId,
-      kind: input.kind,
-      workflowId: billingJobWorkflowId(id),
-      params: input.params,
-    },
-    select: jobSelect,
+      action: 'billing_job.create',
+      targetType: 'billing_job',
+      targetId: id,
+      after: { id, kind: input.kind, entityId: input.entityId, workflowId: job.workflowId, ...input.audited },
+    });
+    return job;
   });
 }
 

@@ -1,6 +1,6 @@
 // A new tenant and its first admin API key, in one transaction (what the bootstrap admin key is for).
 
-import { insertApiKey } from '../apiKeyLifecycle.js';
+import { auditView, insertApiKey } from '../apiKeyLifecycle.js';
 import type { ApiKeyScope } from '../apiKeys.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db } from '../db.js';
@@ -17,14 +17,14 @@ export async function createOrganization(db: Db, actor: Actor, input: NewOrganiz
     const organization = await tx.organization.create({
       data: { name: input.name, billingEmail: input.billingEmail, domain: input.domain ?? null },
     });
+    const key = await insertApiKey(tx, actor, organization.id, input.apiKey, { audit: false });
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'organization.create',
       targetType: 'organization',
       targetId: organization.id,
-      after: organization,
+      after: { ...organization, apiKey: auditView(key.row) },
     });
-    const key = await insertApiKey(tx, actor, organization.id, input.apiKey);
     return { organization, apiKey: key.row, secret: key.secret };
   });
 }

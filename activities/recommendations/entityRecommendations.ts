@@ -4,7 +4,7 @@
 import { type Recommendation, type RecommendationFacts, recommendations } from '../../domain/recommendations.js';
 import { creditBurnRate } from '../analytics/creditBurnRate.js';
 import { usageReport } from '../analytics/usageAnalytics.js';
-import { listUserSpend } from '../analytics/userSpend.js';
+import { allUserSpend } from '../analytics/userSpend.js';
 import { listCreditPackages } from '../credits/creditPackageCatalog.js';
 import { entityBalance } from '../credits/entityBalance.js';
 import type { Db } from '../db.js';
@@ -37,7 +37,7 @@ export async function gatherRecommendationFacts(
     db.entityUser.count({ where: { entityId, seatAssigned: true, deletedAt: null } }),
     usageReport(db, organizationId, { entityId, groupBy: 'eventType', from: previous.start, to: previous.end }, now),
     listCreditPackages(db, organizationId, { active: true }, { limit: 100 }),
-    listUserSpend(db, organizationId, entityId, now),
+    allUserSpend(db, organizationId, entityId, now),
     entityBalance(db, organizationId, entityId, now),
     creditBurnRate(db, organizationId, { entityId, windowDays: BURN_WINDOW_DAYS }, now),
   ]);

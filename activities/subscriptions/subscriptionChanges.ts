@@ -11,6 +11,7 @@ import {
   type SeatState,
   type SubscriptionChange,
 } from '../../domain/index.js';
+import { recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import { writeDowngradeRefunds } from '../refunds/downgradeRefunds.js';
 import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
@@ -291,6 +292,16 @@ function applyInTransaction(db: Db, input: ChangeRequest): Promise<Applied> {
         effectiveAt: at,
       },
     });
+    if (input.actor) {
+      await recordAudit(tx, input.actor, {
+        organizationId: sub.entity.organizationId,
+        action: `subscription.${change.kind}`,
+        targetType: 'subscription',
+        targetId: sub.id,
+        before,
+        after: { ...after, changeId: input.changeId, net: proration ? proration.net.toString() : '0' },
+      });
+    }
     const refreshed = (await lockSubscription(tx, sub.id))!;
     const webhookEventIds: string[] = [];
     const type = changeEventType(change.kind, before, subscriptionStateOf(refreshed));

@@ -6,6 +6,7 @@
 // period invoice.
 import { assertSeats } from '../../domain/index.js';
 import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
+import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
 import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import { applyChange } from './subscriptionChanges.js';
@@ -29,6 +30,8 @@ export interface NewSubscription {
   entityId: string;
   planId: string;
   seats: number;
+  /** The API key that asked for it: its audit row is written with the subscription. */
+  actor?: Actor;
 }
 
 /** Checks a new subscription's references before its workflow starts; returns an error code or null. */
@@ -103,7 +106,17 @@ export function createSubscriptionLifecycleActivities(db: Db) {
           reason: 'api',
           at,
         });
-        return { ...toSnapshot(sub), webhookEventIds: [created] };
+        const snapshot = toSnapshot(sub);
+        if (input.actor) {
+          await recordAudit(tx, input.actor, {
+            organizationId: input.organizationId,
+            action: 'subscription.create',
+            targetType: 'subscription',
+            targetId: sub.id,
+            after: snapshot,
+          });
+        }
+        return { ...snapshot, webhookEventIds: [created] };
       });
     },
 

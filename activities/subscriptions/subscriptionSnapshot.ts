@@ -1,7 +1,9 @@
 // A seat subscription as the activities, the workflow and the API see it (SubscriptionSnapshot), the change requests
 // and results of its lifecycle, and the stable codes of refused changes.
+
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProrationSettlement } from '../../domain/index.js';
+import type { Actor } from '../auditLog.js';
 import type { Db } from '../db.js';
 import type { ChargedInvoice } from './chargeNowInvoice.js';
 import type { LockedSubscription, Tx } from './subscriptionPeriods.js';
@@ -50,6 +52,8 @@ export interface ChangeRequest {
     | { kind: 'pause'; resumeAt?: string | null }
     | { kind: 'resume' }
     | { kind: 'cancel'; atPeriodEnd: boolean };
+  /** The API key that asked for it: its audit row is written with the change. Timer-driven changes have none. */
+  actor?: Actor;
 }
 
 export interface ProrationLineResult {

@@ -6,7 +6,7 @@
 // organization: an email another organization also uses gets a user of its own (a new id), so no answer, id or
 // timing tells one organization that a person is known to another. The id is the User id that memberships and
 // metered events name; users two organizations shared before per-organization records keep their one id.
-import { type Actor, recordAudit } from '../auditLog.js';
+import { type Actor, type AuditEntry, recordAudit } from '../auditLog.js';
 import { lockCreditEntity } from '../credits/entityCreditState.js';
 import type { Db, Prisma } from '../db.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
@@ -110,14 +110,7 @@ async function assertTeamOfEntity(tx: Tx, entityId: string, teamId: string | nul
 }
 
 /** Adds (or restores a removed) membership; an active one is a conflict. */
-async function upsertMembership(
-  tx: Tx,
-  actor: Actor,
-  organizationId: string,
-  entityId: string,
-  userId: string,
-  fields: MembershipFields,
-) {
+async function upsertMembership(tx: Tx, entityId: string, userId: string, fields: MembershipFields) {
   await assertTeamOfEntity(tx, entityId, fields.teamId);
   const existing = await tx.entityUser.findUnique({ where: { entityId_userId: { entityId, userId } } });
   if (existing && !existing.deletedAt) {
@@ -134,16 +127,21 @@ async function upsertMembership(
     : await tx.entityUser.create({ data: { entityId, userId, ...data } });
   // A restored membership keeps its spend rows: the new limit decides which are still at their limit.
   if (existing) await clearLimitMarksBelow(tx, existing.id, data.creditLimit);
-  await recordAudit(tx, actor, {
-    organizationId,
-    action: 'membership.create',
-    targetType: 'entity_user',
-    targetId: membership.id,
-    before: existing,
-    after: membership,
-  });
-  return membership;
+  return { membership, existing };
 }
+
+const membershipAudit = (
+  organizationId: string,
+  existing: { id: string } | null,
+  membership: { id: string },
+): AuditEntry => ({
+  organizationId,
+  action: 'membership.create',
+  targetType: 'entity_user',
+  targetId: membership.id,
+  before: existing,
+  after: membership,
+});
 
 export interface NewUser {
   email: string;
@@ -167,19 +165,15 @@ export async function createUserWithMembership(
     const email = input.email.toLowerCase();
     const known = await tx.organizationUser.findUnique({ where: { organizationId_email: { organizationId, email } } });
     let userId: string;
+    // What this request did to the organization's record of the user, if anything (audited with the membership).
+    let userChange: { before: unknown; after: unknown } | null = null;
     if (!known) {
       const user = await tx.user.create({ data: {} });
       const created = await tx.organizationUser.create({
         data: { organizationId, userId: user.id, email, name: input.name },
       });
       userId = user.id;
-      await recordAudit(tx, actor, {
-        organizationId,
-        action: 'user.create',
-        targetType: 'user',
-        targetId: userId,
-        after: auditView(created),
-      });
+      userChange = { before: null, after: auditView(created) };
     } else {
       refuseErased(known);
       userId = known.userId;
@@ -188,17 +182,25 @@ export async function createUserWithMembership(
           where: { organizationId_userId: { organizationId, userId } },
           data: { name: input.name },
         });
-        await recordAudit(tx, actor, {
-          organizationId,
-          action: 'user.create',
-          targetType: 'user',
-          targetId: userId,
-          before: auditView(known),
-          after: auditView(renewed),
-        });
+        userChange = { before: auditView(known), after: auditView(renewed) };
       }
     }
-    await upsertMembership(tx, actor, organizationId, input.membership.entityId, userId, input.membership);
+    const { membership, existing } = await upsertMembership(tx, input.membership.entityId, userId, input.membership);
+    // One row for the request: a new (or returning) user with the membership, or the membership alone.
+    await recordAudit(
+      tx,
+      actor,
+      userChange
+        ? {
+            organizationId,
+            action: 'user.create',
+            targetType: 'user',
+            targetId: userId,
+            before: userChange.before,
+            after: { ...(userChange.after as object), membership },
+          }
+        : membershipAudit(organizationId, existing, membership),
+    );
     return (await findUserIn(tx, organizationId, userId)) as UserView;
   });
 }
@@ -282,7 +284,9 @@ export async function addMembership(
   return db.$transaction(async (tx) => {
     await lockEntity(tx, organizationId, entityId);
     if (!(await findUserIn(tx, organizationId, userId))) throw new ResourceNotFoundError('user');
-    return upsertMembership(tx, actor, organizationId, entityId, userId, fields);
+    const { membership, existing } = await upsertMembership(tx, entityId, userId, fields);
+    await recordAudit(tx, actor, membershipAudit(organizationId, existing, membership));
+    return membership;
   });
 }
 

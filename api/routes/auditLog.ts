@@ -1,4 +1,5 @@
-// /api/audit-log: every admin write of the organization, newest last (cursor order), with actor and before/after.
+// /api/audit-log: every write the organization's keys made through the API, oldest first (cursor order), one row per
+// request, with actor, before/after and request id.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { findAuditEntry, listAuditLog } from '../../activities/auditLog.js';
 import { type AuthEnv, requireScope } from '../auth.js';

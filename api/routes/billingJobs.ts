@@ -4,6 +4,7 @@
 // job asks its workflow for live progress; cancel stops it after the chunk in flight.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { recordAuditNow } from '../../activities/auditLog.js';
 import { MAX_IMPORT_EVENTS } from '../../activities/jobs/batchImport.js';
 import {
   type BillingJobRow,
@@ -15,7 +16,7 @@ import {
 import { refuseArchivedReplayRange } from '../../activities/jobs/eventReplay.js';
 import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
 import { startBillingJobWorkflow } from '../../temporal/workflowStarts.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import {
   apiRoute,
   idParam,
@@ -163,10 +164,11 @@ export function billingJobRoutes(deps: RouteDeps) {
       const from = new Date(body.from).toISOString();
       const to = new Date(body.to).toISOString();
       await refuseArchivedReplayRange(deps.db, organizationId, body.entityId, new Date(from), new Date(to));
-      const job = await createBillingJob(deps.db, organizationId, {
+      const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
         kind: 'event_replay',
         entityId: body.entityId,
         params: { entityId: body.entityId, from, to },
+        audited: { from, to },
       });
       await start(job, 'eventReplayWorkflow', { jobId: job.id, organizationId, entityId: body.entityId, from, to });
       return c.json(present(job), 202);
@@ -174,10 +176,11 @@ export function billingJobRoutes(deps: RouteDeps) {
     .openapi(importRoute, async (c) => {
       const { events } = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      const job = await createBillingJob(deps.db, organizationId, {
+      const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
         kind: 'batch_import',
         entityId: null,
         params: { events } as never,
+        audited: { events: events.length },
       });
       await start(job, 'batchImportWorkflow', { jobId: job.id, organizationId });
       return c.json(present(job), 202);
@@ -220,6 +223,14 @@ export function billingJobRoutes(deps: RouteDeps) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         throw new ProblemError(409, 'JOB_FINISHED', 'Job already finished', 'The job is no longer running');
       }
+      await recordAuditNow(deps.db, actorOf(c), {
+        organizationId: job.organizationId,
+        action: 'billing_job.cancel',
+        targetType: 'billing_job',
+        targetId: job.id,
+        before: { status: job.status },
+        after: { cancelRequested: true },
+      });
       return c.json(present(job), 202);
     });
 }

@@ -3,6 +3,8 @@
 // Entity creation starts it too; the start route lets ops (re)attach a workflow to an entity.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Context } from 'hono';
+import { recordAuditNow } from '../../activities/auditLog.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
@@ -12,7 +14,7 @@ import {
   changeAnchorDayUpdate,
   closeNowSignal,
 } from '../../workflows/entityBillingWorkflow.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
 import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -119,10 +121,21 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
     }
     return err;
   };
+  // Recorded once Temporal has taken the message; the workflow makes the change (README, Audit).
+  const audit = (c: Context<AuthEnv>, entityId: string, action: string, after: object) =>
+    recordAuditNow(deps.db, actorOf(c), {
+      organizationId: c.var.auth.organizationId,
+      action,
+      targetType: 'entity',
+      targetId: entityId,
+      after,
+    });
   return new OpenAPIHono<AuthEnv>()
     .openapi(startRoute, async (c) => {
       const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
-      return c.json(await startEntityBillingWorkflow(deps, entity), 202);
+      const started = await startEntityBillingWorkflow(deps, entity);
+      await audit(c, entity.id, 'billing_workflow.start', started);
+      return c.json(started, 202);
     })
     .openapi(readRoute, async (c) => {
       const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
@@ -144,6 +157,7 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
       await handle.signal(closeNowSignal).catch((err) => {
         throw notRunning(err);
       });
+      await audit(c, c.req.valid('param').entityId, 'billing_workflow.close_now', { workflowId: handle.workflowId });
       return c.json({ workflowId: handle.workflowId, accepted: true as const }, 202);
     })
     .openapi(anchor, async (c) => {
@@ -154,8 +168,9 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
       // aborted"). The handle follows the workflow id, so sending it again reaches the new run (Temporal's advice
       // for updates across continue-as-new).
       for (let attempt = 1; ; attempt++) {
+        let changed: { anchorDay: number; periodEnd: string };
         try {
-          return c.json(await handle.executeUpdate(changeAnchorDayUpdate, { args }), 200);
+          changed = await handle.executeUpdate(changeAnchorDayUpdate, { args });
         } catch (err) {
           if (!isRunEnding(err)) throw notRunning(err);
           if (attempt >= 5) {
@@ -167,7 +182,10 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
             );
           }
           await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
         }
+        await audit(c, c.req.valid('param').entityId, 'entity.anchor_day_change', changed);
+        return c.json(changed, 200);
       }
     });
 }

@@ -7,7 +7,7 @@ import {
   listCreditPackages,
   updateCreditPackage,
 } from '../../activities/credits/creditPackageCatalog.js';
-import { type AuthEnv, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, CurrencyCode, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -100,7 +100,7 @@ const deletePackage = apiRoute({
 export function creditPackageRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createPackage, async (c) =>
-      c.json(await createCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json')), 201),
+      c.json(await createCreditPackage(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json')), 201),
     )
     .openapi(listPackages, async (c) => {
       const q = c.req.valid('query');
@@ -118,6 +118,7 @@ export function creditPackageRoutes(deps: RouteDeps) {
       c.json(
         await updateCreditPackage(
           deps.db,
+          actorOf(c),
           c.var.auth.organizationId,
           c.req.valid('param').packageId,
           c.req.valid('json'),
@@ -126,7 +127,7 @@ export function creditPackageRoutes(deps: RouteDeps) {
       ),
     )
     .openapi(deletePackage, async (c) => {
-      await deleteCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('param').packageId);
+      await deleteCreditPackage(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').packageId);
       return c.body(null, 204);
     });
 }

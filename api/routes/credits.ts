@@ -1,7 +1,7 @@
 // Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
 // transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
 import { randomUUID } from 'node:crypto';
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
@@ -9,8 +9,16 @@ import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
 import { transferCredits } from '../../activities/credits/transferCredits.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
-import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, DeprecatedIdempotencyKeyField, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import {
+  apiRoute,
+  DeprecatedIdempotencyKeyField,
+  deprecatedAlias,
+  idParam,
+  isoDateTime,
+  json,
+  jsonBody,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -108,7 +116,7 @@ const promoRoute = apiRoute({
 const balanceRoute = apiRoute({
   tags,
   method: 'get',
-  path: '/api/billing/credits/balances/{entityId}',
+  path: '/api/entities/{entityId}/credit-balance',
   summary: "An entity's usable credit balance and its grants in draw order",
   middleware: [requireScope('read')],
   request: { params: idParam('entityId') },
@@ -217,16 +225,6 @@ const resourceKey = (c: Context<AuthEnv>) => c.var.idempotencyKey ?? randomUUID(
 export function creditRoutes(deps: RouteDeps) {
   // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
   const provider = deps.paymentProvider;
-  // The outbox rows a write made are handed to delivery after its commit; a failure here loses nothing (the
-  // reconciliation schedule dispatches them), so it never fails the request.
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
   // credit-grant:<grantId> starts right after the grant commits (grants with an expiry, as reconciliation does).
   // A failed start never fails the request: the reconciliation schedule starts the workflow later.
   const startGrantWorkflows = async (
@@ -243,6 +241,9 @@ export function creditRoutes(deps: RouteDeps) {
     }
   };
 
+  const balance: RouteHandler<typeof balanceRoute, AuthEnv> = async (c) =>
+    c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200);
+
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
@@ -250,9 +251,9 @@ export function creditRoutes(deps: RouteDeps) {
           deps.db,
           c.var.auth.organizationId,
           { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
-          { provider },
+          { provider, actor: actorOf(c) },
         );
-        await dispatch(webhookEventIds);
+        await deps.outbox.dispatch(webhookEventIds);
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
         if (result.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(result, result.replayed ? 200 : 201);
@@ -264,18 +265,20 @@ export function creditRoutes(deps: RouteDeps) {
       }
     })
     .openapi(promoRoute, async (c) => {
-      const { webhookEventIds, ...result } = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, {
-        ...c.req.valid('json'),
-        idempotencyKey: resourceKey(c),
-      });
-      await dispatch(webhookEventIds);
+      const { webhookEventIds, ...result } = await grantPromotionalCredits(
+        deps.db,
+        c.var.auth.organizationId,
+        { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+        new Date(),
+        actorOf(c),
+      );
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     })
-    .openapi(balanceRoute, async (c) =>
-      c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200),
-    )
+    .openapi(balanceRoute, balance)
+    .openapi(deprecatedAlias(balanceRoute, '/api/billing/credits/balances/{entityId}'), balance as never)
     .openapi(ledgerRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listLedgerEntries(
@@ -301,9 +304,9 @@ export function creditRoutes(deps: RouteDeps) {
         deps.db,
         c.var.auth.organizationId,
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
-        { actorId: c.var.auth.apiKeyId },
+        { actor: actorOf(c) },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);

@@ -6,7 +6,7 @@ import { createOrganization } from '../../activities/organizations/createOrganiz
 import { findOrganization, updateOrganization } from '../../activities/organizations/organizationRecords.js';
 import { type AuthEnv, actorOf, allowBootstrap, requireScope } from '../auth.js';
 import { apiRoute, EmailAddress, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
-import { ListQuery, listSchema } from '../pagination.js';
+import { ListQuery, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 import { ApiKeyWithSecretSchema, NewApiKeySchema, presentApiKey, ScopeSchema } from './apiKeySchemas.js';
@@ -134,7 +134,8 @@ export function organizationRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const org = await findOrganization(deps.db, c.var.auth.organizationId);
-      const data = org && (!q.starting_after || org.id > q.starting_after) ? [present(org)] : [];
+      const after = pageRequest(q).startingAfter;
+      const data = org && (!after || org.id > after) ? [present(org)] : [];
       return c.json({ object: 'list' as const, data, hasMore: false, nextCursor: null }, 200);
     })
     .openapi(readRoute, async (c) => {

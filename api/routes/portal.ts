@@ -5,7 +5,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { usageTrend } from '../../activities/analytics/usageTrend.js';
-import { listUserSpend } from '../../activities/analytics/userSpend.js';
+import { allUserSpend } from '../../activities/analytics/userSpend.js';
 import { listCreditPackages } from '../../activities/credits/creditPackageCatalog.js';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
@@ -187,7 +187,7 @@ export function portalRoutes(deps: RouteDeps) {
           creditBurnRate(deps.db, orgId, { entityId, windowDays: BURN_WINDOW_DAYS }),
           usageTrend(deps.db, orgId, { entityId, by: 'eventType', days: TREND_DAYS }),
           usageTrend(deps.db, orgId, { entityId, by: 'user', days: TREND_DAYS }),
-          listUserSpend(deps.db, orgId, entityId),
+          allUserSpend(deps.db, orgId, entityId),
           listSubscriptions(deps.db, orgId, { limit: 20 }, { entityId }),
           deps.db.entityUser.count({ where: { entityId, seatAssigned: true, deletedAt: null } }),
           listInvoices(deps.db, orgId, { entityId }, { limit: 100 }),

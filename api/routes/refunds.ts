@@ -217,14 +217,6 @@ const presentNote = (n: NoteRow) => ({
 });
 
 export function refundRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed; reconciliation will retry');
-    }
-  };
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const organizationId = c.var.auth.organizationId;
@@ -236,7 +228,7 @@ export function refundRoutes(deps: RouteDeps) {
         c.req.valid('param').invoiceId,
         c.req.valid('json'),
       );
-      await dispatch(done.webhookEventIds);
+      await deps.outbox.dispatch(done.webhookEventIds);
       const refund = (await findRefund(deps.db, organizationId, done.refund.id))!;
       if (refund.status === 'failed') {
         throw new ProblemError(

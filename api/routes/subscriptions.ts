@@ -25,8 +25,8 @@ import {
   subscriptionStateQuery,
   type subscriptionWorkflow,
 } from '../../workflows/subscriptionWorkflow.js';
-import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { type AuthEnv, actorOf, requireScope } from '../auth.js';
+import { apiRoute, idParam, isoDateTime, json, jsonBody, money } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -183,6 +183,36 @@ const cancelRoute = changeRoute(
   z.strictObject({ atPeriodEnd: z.boolean().default(false) }).openapi('CancelRequest'),
 );
 
+/** Money as the API shows it everywhere (at least the currency's minor units); the workflow reports plain decimals. */
+const presentSubscription = <S extends { pricePerSeat: string; currency: string }>(s: S) => ({
+  ...s,
+  pricePerSeat: money(s.pricePerSeat, s.currency),
+});
+
+interface ChangeOutcome {
+  net: string;
+  currency: string;
+  lines: Array<{ description: string; amount: string }>;
+  subscription: { pricePerSeat: string; currency: string };
+  invoice?: { total: string; amountDue: string; currency: string } | null | undefined;
+}
+
+const presentChange = <C extends ChangeOutcome>(r: C) => ({
+  ...r,
+  net: money(r.net, r.currency),
+  lines: r.lines.map((l) => ({ ...l, amount: money(l.amount, r.currency) })),
+  subscription: presentSubscription(r.subscription),
+  ...(r.invoice
+    ? {
+        invoice: {
+          ...r.invoice,
+          total: money(r.invoice.total, r.invoice.currency),
+          amountDue: money(r.invoice.amountDue, r.invoice.currency),
+        },
+      }
+    : {}),
+});
+
 /** UUIDv7 (time-ordered, like the database's ids), so the subscription's id exists before its workflow does. */
 function uuidv7(): string {
   const bytes = randomBytes(16);
@@ -258,21 +288,19 @@ export function subscriptionRoutes(deps: RouteDeps) {
         entityId: body.entityId,
         planId: body.planId,
         seats: body.seats,
+        actor: actorOf(c),
       });
       const created = await change(() =>
         deps.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start }),
       );
-      return c.json(created, 201);
+      return c.json(presentSubscription(created), 201);
     })
     .openapi(listSubs, async (c) => {
       const q = c.req.valid('query');
       const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), {
         entityId: q.entityId,
       });
-      return c.json(
-        listResponse(page, (s) => s),
-        200,
-      );
+      return c.json(listResponse(page, presentSubscription), 200);
     })
     .openapi(readSub, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -287,7 +315,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
-      return c.json({ ...sub, workflowId: subscriptionWorkflowId(sub.id), workflow }, 200);
+      return c.json({ ...presentSubscription(sub), workflowId: subscriptionWorkflowId(sub.id), workflow }, 200);
     })
     .openapi(utilization, async (c) => {
       const result = await subscriptionUtilization(
@@ -303,18 +331,24 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const { seats } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(changeSeatsUpdate, { args: [{ seats }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(changeSeatsUpdate, {
+          args: [{ seats, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(planRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { planId } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(changePlanUpdate, { args: [{ planId }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(changePlanUpdate, {
+          args: [{ planId, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(pauseRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
@@ -322,27 +356,33 @@ export function subscriptionRoutes(deps: RouteDeps) {
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(pauseUpdate, {
-          args: [{ resumeAt: resumeAt ?? null }],
+          args: [{ resumeAt: resumeAt ?? null, actor: actorOf(c) }],
           ...(id ? { updateId: id } : {}),
         }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(resumeRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(resumeUpdate, {
+          args: [{ actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { atPeriodEnd } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
-        handleFor(sub.id).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], ...(id ? { updateId: id } : {}) }),
+        handleFor(sub.id).executeUpdate(cancelUpdate, {
+          args: [{ atPeriodEnd, actor: actorOf(c) }],
+          ...(id ? { updateId: id } : {}),
+        }),
       );
-      return c.json(result, 200);
+      return c.json(presentChange(result), 200);
     });
 }

@@ -1,10 +1,11 @@
 // Per-user credit limits per entity per billing period: read a member's limit, spend and remaining allowance (read),
 // list them for an entity (read), set or clear a limit (admin).
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteHandler, z } from '@hono/zod-openapi';
 import { listUserSpend, userSpend } from '../../activities/analytics/userSpend.js';
 import { setUserCreditLimit } from '../../activities/users/memberCreditLimit.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { apiRoute, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, deprecatedAlias, json, jsonBody } from '../openapiKit.js';
+import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
 
 const base = { tags: ['Credits'] };
@@ -29,17 +30,17 @@ const UserSpend = z
 const listRoute = apiRoute({
   ...base,
   method: 'get',
-  path: '/api/billing/entities/{entityId}/user-limits',
+  path: '/api/entities/{entityId}/user-limits',
   summary: "Every member's credit limit, spend and remaining allowance in the current period",
   middleware: [requireScope('read')] as const,
-  request: { params: EntityParam },
-  responses: { 200: json(z.object({ data: z.array(UserSpend) }), 'Members') },
+  request: { params: EntityParam, query: ListQuery },
+  responses: { 200: json(listSchema(UserSpend, 'UserSpendList'), 'Members, in userId order (the cursor is a userId)') },
 });
 
 const readRoute = apiRoute({
   ...base,
   method: 'get',
-  path: '/api/billing/entities/{entityId}/user-limits/{userId}',
+  path: '/api/entities/{entityId}/user-limits/{userId}',
   summary: "A member's credit limit, spend and remaining allowance in the current period",
   middleware: [requireScope('read')] as const,
   request: { params: MemberParams },
@@ -49,7 +50,7 @@ const readRoute = apiRoute({
 const setRoute = apiRoute({
   ...base,
   method: 'put',
-  path: '/api/billing/entities/{entityId}/user-limits/{userId}',
+  path: '/api/entities/{entityId}/user-limits/{userId}',
   summary: "Set (or with null remove) a member's per-period credit limit",
   description:
     'Takes effect on the next event. Raising the limit above what the member spent in a period, or removing it, ' +
@@ -72,21 +73,39 @@ const setRoute = apiRoute({
   responses: { 200: json(UserSpend, 'Updated') },
 });
 
+/** Where these lived before entity-keyed resources moved under /api/entities/{entityId}. */
+const OLD_BASE = '/api/billing/entities/{entityId}/user-limits';
+
 export function userLimitRoutes(deps: RouteDeps) {
+  const list: RouteHandler<typeof listRoute, AuthEnv> = async (c) => {
+    const q = c.req.valid('query');
+    const page = await listUserSpend(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId, pageRequest(q));
+    return c.json(
+      listResponse(
+        page,
+        (v) => v,
+        (v) => v.userId,
+      ),
+      200,
+    );
+  };
+  const read: RouteHandler<typeof readRoute, AuthEnv> = async (c) => {
+    const { entityId, userId } = c.req.valid('param');
+    return c.json(await userSpend(deps.db, c.var.auth.organizationId, entityId, userId), 200);
+  };
+  const set: RouteHandler<typeof setRoute, AuthEnv> = async (c) => {
+    const { entityId, userId } = c.req.valid('param');
+    const { creditLimit } = c.req.valid('json');
+    return c.json(
+      await setUserCreditLimit(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
+      200,
+    );
+  };
   return new OpenAPIHono<AuthEnv>()
-    .openapi(listRoute, async (c) =>
-      c.json({ data: await listUserSpend(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId) }, 200),
-    )
-    .openapi(readRoute, async (c) => {
-      const { entityId, userId } = c.req.valid('param');
-      return c.json(await userSpend(deps.db, c.var.auth.organizationId, entityId, userId), 200);
-    })
-    .openapi(setRoute, async (c) => {
-      const { entityId, userId } = c.req.valid('param');
-      const { creditLimit } = c.req.valid('json');
-      return c.json(
-        await setUserCreditLimit(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
-        200,
-      );
-    });
+    .openapi(listRoute, list)
+    .openapi(readRoute, read)
+    .openapi(setRoute, set)
+    .openapi(deprecatedAlias(listRoute, OLD_BASE), list as never)
+    .openapi(deprecatedAlias(readRoute, `${OLD_BASE}/{userId}`), read as never)
+    .openapi(deprecatedAlias(setRoute, `${OLD_BASE}/{userId}`), set as never);
 }

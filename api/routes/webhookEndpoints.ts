@@ -2,6 +2,7 @@
 // signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) with the endpoint's secret, which
 // is returned only when the endpoint is created or its secret rotated.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { recordAuditNow } from '../../activities/auditLog.js';
 import { findWebhookDelivery, listWebhookDeliveries } from '../../activities/webhookEndpoints/deliveryQueries.js';
 import {
   createTestPing,
@@ -362,6 +363,14 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
         id: delivery.id,
         organizationId,
         entityId: delivery.event.entityId,
+      });
+      await recordAuditNow(deps.db, actorOf(c), {
+        organizationId,
+        action: 'webhook_delivery.redeliver',
+        targetType: 'webhook_delivery',
+        targetId: delivery.id,
+        before: { status: delivery.status, attemptCount: delivery.attemptCount },
+        after: started,
       });
       return c.json(started, 202);
     });

@@ -89,7 +89,7 @@ export async function limit(ctx: ScenarioContext, op: Extract<Op, { kind: 'limit
   const e = ctx.entity(op.entity);
   const member = e.members[op.user % e.members.length];
   if (!member) return 'limit (no member)';
-  await ctx.apiOk('PUT', `/api/billing/entities/${e.id}/user-limits/${member.userId}`, { creditLimit: op.limit });
+  await ctx.apiOk('PUT', `/api/entities/${e.id}/user-limits/${member.userId}`, { creditLimit: op.limit });
   ctx.model.setLimit(member, op.limit === null ? null : new D(op.limit));
   return `limit of user ${op.user} in entity ${e.index} to ${op.limit}`;
 }

@@ -225,7 +225,7 @@ describe('subscriptionWorkflow', () => {
     // A manual pause and resume: the resume Update returns its invoice, number 3.
     await handle.executeUpdate(pauseUpdate, { args: [{}] });
     await skipTo(env, next.start.getTime() + 25 * DAY);
-    const resumed = await handle.executeUpdate(resumeUpdate, { updateId: 'resume-1' });
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{}], updateId: 'resume-1' });
     expect([resumed.settlement, resumed.invoice?.number, resumed.invoice?.total]).toEqual([
       'charge_now',
       3,

@@ -113,18 +113,28 @@ describe('per-user limits', () => {
     await grantCredits(ctx.db, t.organizationId, t.entityId, '100.00');
     const [u1, u2] = t.userIds as [string, string];
     await call('POST', '/api/billing/events', t.ingestKey, eventBody(t, { userId: u1, quantity: 2 }));
-    const path = `/api/billing/entities/${t.entityId}/user-limits/${u1}`;
+    const path = `/api/entities/${t.entityId}/user-limits/${u1}`;
     const read = await call('GET', path, t.readKey);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ creditLimit: '6.00', spent: '5.00', remaining: '1.00', limitReached: false });
 
-    const list = await call('GET', `/api/billing/entities/${t.entityId}/user-limits`, t.readKey);
+    const list = await call('GET', `/api/entities/${t.entityId}/user-limits`, t.readKey);
     expect((list.body.data as Json[]).map((m) => [m.userId, m.spent, m.remaining]).sort()).toEqual(
       [
         [u1, '5.00', '1.00'],
         [u2, '0.00', '6.00'],
       ].sort(),
     );
+    // A list like every other: the envelope, pages by userId, and the old path still answers (deprecated alias).
+    expect(list.body).toMatchObject({ object: 'list', hasMore: false, nextCursor: null });
+    const [lower, higher] = [u1, u2].sort() as [string, string];
+    const page1 = await call('GET', `/api/entities/${t.entityId}/user-limits?limit=1`, t.readKey);
+    const ids = (body: Json) => (body.data as Json[]).map((m) => m.userId);
+    expect([ids(page1.body), page1.body.hasMore, page1.body.nextCursor]).toEqual([[lower], true, lower]);
+    const page2 = await call('GET', `/api/entities/${t.entityId}/user-limits?limit=1&cursor=${lower}`, t.readKey);
+    expect([ids(page2.body), page2.body.hasMore, page2.body.nextCursor]).toEqual([[higher], false, null]);
+    const legacy = await call('GET', `/api/billing/entities/${t.entityId}/user-limits`, t.readKey);
+    expect(legacy.body).toEqual(list.body);
 
     expect((await call('PUT', path, t.readKey, { creditLimit: '10.00' })).status).toBe(403);
     const raised = await call('PUT', path, t.adminKey, { creditLimit: '10.00' });

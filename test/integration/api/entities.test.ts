@@ -72,16 +72,22 @@ describe('/api/entities', () => {
     const a = await createEntityViaApi(admin, { name: 'Page A' });
     const b = await createEntityViaApi(admin, { name: 'Page B' });
     startedEntities.push(a.id, b.id);
-    const first = await reader('GET', `/api/entities?limit=1&starting_after=${tenant.entityId}`);
+    const first = await reader('GET', `/api/entities?limit=1&cursor=${tenant.entityId}`);
     expect(first.status).toBe(200);
     expect(first.body.hasMore).toBe(true);
     expect(first.body.data).toHaveLength(1);
+    // starting_after is the deprecated alias of cursor: the same page; both naming different places is refused.
+    const alias = await reader('GET', `/api/entities?limit=1&starting_after=${tenant.entityId}`);
+    expect(alias.body).toEqual(first.body);
+    const both = await reader('GET', `/api/entities?limit=1&cursor=${tenant.entityId}&starting_after=${a.id}`);
+    expectProblem(both, 422, 'VALIDATION_FAILED');
+    expect(both.body.errors.map((e: { path: string }) => e.path)).toEqual(['starting_after']);
     const all: string[] = [];
     let cursor: string | null = tenant.entityId;
     while (cursor) {
       const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await reader(
         'GET',
-        `/api/entities?limit=2&starting_after=${cursor}`,
+        `/api/entities?limit=2&cursor=${cursor}`,
       );
       all.push(...page.body.data.map((e) => e.id));
       cursor = page.body.nextCursor;

@@ -51,7 +51,7 @@ async function runScript(email: string, shared: boolean): Promise<Map<string, Ap
       await bIngest('POST', '/api/billing/events', event(b.entityId, user.id));
     }
     await bAdmin('PATCH', `/api/users/${user.id}`, { name: `B's name ${step}` });
-    await bAdmin('PUT', `/api/billing/entities/${b.entityId}/user-limits/${user.id}`, { creditLimit: `${step + 1}` });
+    await bAdmin('PUT', `/api/entities/${b.entityId}/user-limits/${user.id}`, { creditLimit: `${step + 1}` });
   };
   const responses = new Map<string, ApiResponse>();
   const record = async (route: string, res: Promise<ApiResponse>) => {
@@ -75,13 +75,10 @@ async function runScript(email: string, shared: boolean): Promise<Map<string, Ap
     'GET /api/entities/{entityId}/members/{userId}',
     reader('GET', `/api/entities/${a.entityId}/members/${user.id}`),
   );
+  await record('GET /api/entities/{entityId}/user-limits', reader('GET', `/api/entities/${a.entityId}/user-limits`));
   await record(
-    'GET /api/billing/entities/{entityId}/user-limits',
-    reader('GET', `/api/billing/entities/${a.entityId}/user-limits`),
-  );
-  await record(
-    'GET /api/billing/entities/{entityId}/user-limits/{userId}',
-    reader('GET', `/api/billing/entities/${a.entityId}/user-limits/${user.id}`),
+    'GET /api/entities/{entityId}/user-limits/{userId}',
+    reader('GET', `/api/entities/${a.entityId}/user-limits/${user.id}`),
   );
   await record(
     'GET /api/analytics/usage?groupBy=user',
@@ -95,8 +92,8 @@ async function runScript(email: string, shared: boolean): Promise<Map<string, Ap
   await record('GET /api/analytics/credit-burn', reader('GET', `/api/analytics/credit-burn?entityId=${a.entityId}`));
   await record('GET /api/billing/credits/ledger', reader('GET', `/api/billing/credits/ledger?limit=100`));
   await record(
-    'GET /api/billing/credits/balances/{entityId}',
-    reader('GET', `/api/billing/credits/balances/${a.entityId}`),
+    'GET /api/entities/{entityId}/credit-balance',
+    reader('GET', `/api/entities/${a.entityId}/credit-balance`),
   );
   await record('GET /api/billing/outbox', reader('GET', '/api/billing/outbox?limit=100'));
   await record(
@@ -135,14 +132,14 @@ const ROUTES = [
   'GET /api/users?email',
   'GET /api/entities/{entityId}/members',
   'GET /api/entities/{entityId}/members/{userId}',
-  'GET /api/billing/entities/{entityId}/user-limits',
-  'GET /api/billing/entities/{entityId}/user-limits/{userId}',
+  'GET /api/entities/{entityId}/user-limits',
+  'GET /api/entities/{entityId}/user-limits/{userId}',
   'GET /api/analytics/usage?groupBy=user',
   'GET /api/analytics/usage?groupBy=team',
   'GET /api/analytics/top-spenders',
   'GET /api/analytics/credit-burn',
   'GET /api/billing/credits/ledger',
-  'GET /api/billing/credits/balances/{entityId}',
+  'GET /api/entities/{entityId}/credit-balance',
   'GET /api/billing/outbox',
   'PATCH /api/users/{userId}',
   'GET /api/users/{userId} after PATCH',

@@ -133,17 +133,14 @@ async function runScript(email: string, shared: boolean): Promise<World> {
     'GET /api/analytics/usage?groupBy=user',
     await reader('GET', `/api/analytics/usage?entityId=${a.entityId}&groupBy=user`),
   );
+  record('GET /api/entities/{entityId}/user-limits', await reader('GET', `/api/entities/${a.entityId}/user-limits`));
   record(
-    'GET /api/billing/entities/{entityId}/user-limits',
-    await reader('GET', `/api/billing/entities/${a.entityId}/user-limits`),
+    'GET /api/entities/{entityId}/user-limits/{userId}',
+    await reader('GET', `/api/entities/${a.entityId}/user-limits/${userId}`),
   );
   record(
-    'GET /api/billing/entities/{entityId}/user-limits/{userId}',
-    await reader('GET', `/api/billing/entities/${a.entityId}/user-limits/${userId}`),
-  );
-  record(
-    'PUT /api/billing/entities/{entityId}/user-limits/{userId}',
-    await admin('PUT', `/api/billing/entities/${a.entityId}/user-limits/${userId}`, { creditLimit: '300' }),
+    'PUT /api/entities/{entityId}/user-limits/{userId}',
+    await admin('PUT', `/api/entities/${a.entityId}/user-limits/${userId}`, { creditLimit: '300' }),
   );
   record(
     'DELETE /api/entities/{entityId}/members/{userId}',
@@ -175,8 +172,8 @@ async function runScript(email: string, shared: boolean): Promise<World> {
   );
   record('POST /api/billing/events (probe)', await ingest('POST', '/api/billing/events', event(a.entityId, probe)));
   record(
-    'GET /api/billing/entities/{entityId}/user-limits/{userId} (probe)',
-    await reader('GET', `/api/billing/entities/${a.entityId}/user-limits/${probe}`),
+    'GET /api/entities/{entityId}/user-limits/{userId} (probe)',
+    await reader('GET', `/api/entities/${a.entityId}/user-limits/${probe}`),
   );
   // An email only B has (shared) against one nobody has (alone).
   const bOnly = uniqueEmail('b-only');
@@ -214,15 +211,15 @@ const ROUTES = [
   'POST /api/billing/events',
   'GET /api/analytics/top-spenders',
   'GET /api/analytics/usage?groupBy=user',
-  'GET /api/billing/entities/{entityId}/user-limits',
-  'GET /api/billing/entities/{entityId}/user-limits/{userId}',
-  'PUT /api/billing/entities/{entityId}/user-limits/{userId}',
+  'GET /api/entities/{entityId}/user-limits',
+  'GET /api/entities/{entityId}/user-limits/{userId}',
+  'PUT /api/entities/{entityId}/user-limits/{userId}',
   'GET /api/users/{userId} (probe)',
   'PATCH /api/users/{userId} (probe)',
   'POST /api/entities/{entityId}/members (probe)',
   'GET /api/entities/{entityId}/members/{userId} (probe)',
   'POST /api/billing/events (probe)',
-  'GET /api/billing/entities/{entityId}/user-limits/{userId} (probe)',
+  'GET /api/entities/{entityId}/user-limits/{userId} (probe)',
   'GET /api/users?email (probe)',
   'GET /api/audit-log',
 ];

@@ -244,7 +244,7 @@ describe('promotional grants, balances and the ledger', () => {
     const ingest = await call('POST', '/api/billing/events', t.ingestKey, eventBody(t));
     expect(ingest.body.status).toBe('accepted');
 
-    const balance = await call('GET', `/api/billing/credits/balances/${t.entityId}`, t.readKey);
+    const balance = await call('GET', `/api/entities/${t.entityId}/credit-balance`, t.readKey);
     expect(balance.status).toBe(200);
     expect(balance.body).toMatchObject({ entityId: t.entityId, currency: 'USD', balance: '22.50' });
     const promoGrant = promo.body.grant as Json;
@@ -280,10 +280,10 @@ describe('promotional grants, balances and the ledger', () => {
     expect([(page.body.data as Json[]).length, page.body.hasMore]).toEqual([2, true]);
 
     const other = await createTenant(ctx.db);
-    expect((await call('GET', `/api/billing/credits/balances/${t.entityId}`, other.readKey)).status).toBe(404);
+    expect((await call('GET', `/api/entities/${t.entityId}/credit-balance`, other.readKey)).status).toBe(404);
     const foreignLedger = await call('GET', `/api/billing/credits/ledger?entityId=${t.entityId}`, other.readKey);
     expect(foreignLedger.body.data).toEqual([]);
-    expect((await call('GET', `/api/billing/credits/balances/${t.entityId}`, t.ingestKey)).status).toBe(403);
+    expect((await call('GET', `/api/entities/${t.entityId}/credit-balance`, t.ingestKey)).status).toBe(403);
   });
 });
 

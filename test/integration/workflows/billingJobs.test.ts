@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../../activities/auditLog.js';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createBillingJob } from '../../../activities/jobs/billingJobRecords.js';
 import { ingestEvents } from '../../../activities/metering/ingestEvents.js';
@@ -129,10 +130,11 @@ describe('event replay', () => {
   it('a cancel before the first chunk stops with nothing written', async () => {
     const { t } = await tenantWithEvents(2);
     await setFlatPrice(t.organizationId, '3.00');
-    const job = await createBillingJob(ctx.db, t.organizationId, {
+    const job = await createBillingJob(ctx.db, SYSTEM_ACTOR, t.organizationId, {
       kind: 'event_replay',
       entityId: t.entityId,
       params: {},
+      audited: {},
     });
     const handle: WorkflowHandle = await ctx.client.workflow.signalWithStart('eventReplayWorkflow', {
       workflowId: job.workflowId,
@@ -192,9 +194,10 @@ describe('batch import', () => {
 
   it('a cancel before the first chunk imports nothing', async () => {
     const t = await createMeteringTenant(ctx.db);
-    const job = await createBillingJob(ctx.db, t.organizationId, {
+    const job = await createBillingJob(ctx.db, SYSTEM_ACTOR, t.organizationId, {
       kind: 'batch_import',
       entityId: null,
+      audited: {},
       params: {
         events: [
           {
@@ -256,7 +259,7 @@ describe('jobs API', () => {
     for (const id of ids) await finished(t.readKey, id);
     const page1 = await call('GET', '/api/billing/jobs?limit=2', t.readKey);
     expect([page1.body.data.map((j) => j.id), page1.body.hasMore]).toEqual([ids.slice(0, 2), true]);
-    const page2 = await call('GET', `/api/billing/jobs?limit=2&starting_after=${page1.body.nextCursor}`, t.readKey);
+    const page2 = await call('GET', `/api/billing/jobs?limit=2&cursor=${page1.body.nextCursor}`, t.readKey);
     expect([page2.body.data.map((j) => j.id), page2.body.hasMore]).toEqual([ids.slice(2), false]);
     expect((await call('GET', '/api/billing/jobs?kind=batch_import', t.readKey)).body.data).toEqual([]);
 
