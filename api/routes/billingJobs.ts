@@ -94,7 +94,13 @@ const replayRoute = apiRoute({
     'A range that reaches events the retention run archived is refused with 422 `EVENTS_ARCHIVED` (only their ' +
     'totals are kept, which cannot be re-rated).',
   middleware: [requireScope('admin')],
-  request: { body: jsonBody(NewReplay) },
+  request: {
+    body: jsonBody(NewReplay, {
+      entityId: '0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70',
+      from: '2027-03-01T00:00:00Z',
+      to: '2027-04-01T00:00:00Z',
+    }),
+  },
   responses: { 202: json(BillingJob, 'Started') },
 });
 const importRoute = apiRoute({

@@ -16,8 +16,19 @@ import { listSubscriptions } from '../../activities/subscriptions/subscriptionRe
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requirePortal, requireScope } from '../auth.js';
 import { stillOwed } from '../invoiceHtml.js';
-import { apiRoute, idParam, iso, json, jsonBody, money, NullableTimestamp, Timestamp } from '../openapiKit.js';
-import { notFound, ProblemError, ProblemSchema } from '../problem.js';
+import {
+  apiRoute,
+  idParam,
+  iso,
+  json,
+  jsonBody,
+  money,
+  NullableTimestamp,
+  optionalJsonBody,
+  paymentFailed,
+  Timestamp,
+} from '../openapiKit.js';
+import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 import { signToken } from '../signedTokens.js';
 import { documentLinks } from './invoiceDocuments.js';
@@ -46,18 +57,13 @@ const createSessionRoute = apiRoute({
   middleware: [requireScope('admin')],
   request: {
     params: idParam('entityId'),
-    body: {
-      required: false,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              expiresInMinutes: z.number().int().min(5).max(1440).default(60).openapi({ example: 60 }),
-            })
-            .openapi('PortalSessionInput'),
-        },
-      },
-    },
+    body: optionalJsonBody(
+      z
+        .strictObject({
+          expiresInMinutes: z.number().int().min(5).max(1440).default(60).openapi({ example: 60 }),
+        })
+        .openapi('PortalSessionInput'),
+    ),
   },
   responses: { 201: json(SessionSchema, 'Created') },
 });
@@ -154,7 +160,7 @@ const purchaseRoute = apiRoute({
   responses: {
     200: json(z.object({ grantId: z.uuid(), replayed: z.boolean() }).openapi('PortalCreditPurchase'), 'Replay'),
     201: json(z.object({ grantId: z.uuid(), replayed: z.boolean() }), 'Purchased'),
-    402: { description: 'Payment failed', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    402: paymentFailed,
   },
 });
 
