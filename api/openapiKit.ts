@@ -365,10 +365,18 @@ export const EmailAddress = z
   .max(254)
   .openapi({ pattern: z.regexes.email.source, example: 'billing@example.com' });
 
+/**
+ * The time zones an entity may be created in: UTC and the IANA zones of this runtime (Intl.supportedValuesOf), listed
+ * in the document as its enum. Validation takes exactly that list, so what the document offers is what is accepted
+ * and nothing else is (an alias such as US/Eastern is refused: send its canonical name, America/New_York).
+ */
+const TIME_ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter(isValidTimeZone);
+const TIME_ZONE_SET = new Set(TIME_ZONES);
+
 export const TimeZone = z
   .string()
-  .refine(isValidTimeZone, { message: 'an IANA time zone, e.g. Europe/London' })
-  .openapi({ example: 'America/New_York' });
+  .refine((zone) => TIME_ZONE_SET.has(zone), { message: 'an IANA time zone, e.g. Europe/London' })
+  .openapi({ example: 'America/New_York', enum: TIME_ZONES });
 
 /** A non-negative decimal amount as a string (never a JSON number: money is exact). */
 export const AmountString = z

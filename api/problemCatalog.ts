@@ -110,6 +110,13 @@ export const PROBLEM_CATALOG: Record<string, ProblemKind> = {
     'Leave the field out, or use the operation named in the message.',
   ),
 
+  CURSOR_MISMATCH: k(
+    422,
+    'Two different cursors',
+    'A list was given both `cursor` and its deprecated alias `starting_after`, naming different places.',
+    'Send `cursor` only: the `nextCursor` of the previous page.',
+  ),
+
   // Idempotency.
   INVALID_IDEMPOTENCY_KEY: k(
     400,

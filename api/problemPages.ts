@@ -66,10 +66,7 @@ const codeRoute = createRoute({
     '(`not-found`). HTML by default; `Accept: application/json` gives it as JSON. An unknown code is 404.',
   request: {
     params: z.object({
-      code: z
-        .string()
-        .max(100)
-        .openapi({ param: { name: 'code', in: 'path' }, example: 'NOT_FOUND' }),
+      code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'NOT_FOUND' }),
     }),
     query: z.strictObject({}),
   },

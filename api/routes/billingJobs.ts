@@ -62,8 +62,7 @@ const NewReplay = z
     from: isoDateTime({ offset: true }),
     to: isoDateTime({ offset: true }),
   })
-  .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] })
-  .openapi('NewEventReplay');
+  .openapi('NewEventReplay', { description: '`to` must be after `from` (422 INVALID_RANGE otherwise)' });
 
 const ImportEvent = z.strictObject({
   entityId: z.uuid(),
@@ -169,6 +168,11 @@ export function billingJobRoutes(deps: RouteDeps) {
       const organizationId = c.var.auth.organizationId;
       const from = new Date(body.from).toISOString();
       const to = new Date(body.to).toISOString();
+      // A rule between two fields, each valid alone: its own code, as on the usage analytics range.
+      if (to <= from)
+        throw new ProblemError(422, 'INVALID_RANGE', 'Invalid range', 'to must be after from', [
+          { path: 'to', message: 'to must be after from' },
+        ]);
       await refuseArchivedReplayRange(deps.db, organizationId, body.entityId, new Date(from), new Date(to));
       const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
         kind: 'event_replay',
