@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { usageTrend } from '../../activities/analytics/usageTrend.js';
 import { allUserSpend } from '../../activities/analytics/userSpend.js';
+import { recordAuditNow } from '../../activities/auditLog.js';
 import { listCreditPackages } from '../../activities/credits/creditPackageCatalog.js';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
@@ -14,7 +15,7 @@ import { listInvoices } from '../../activities/invoiceAdmin/invoiceQueries.js';
 import { BURN_WINDOW_DAYS, entityRecommendations } from '../../activities/recommendations/entityRecommendations.js';
 import { listSubscriptions } from '../../activities/subscriptions/subscriptionRecords.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
-import { type AuthEnv, requirePortal, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requirePortal, requireScope } from '../auth.js';
 import { stillOwed } from '../invoiceHtml.js';
 import {
   apiRoute,
@@ -179,6 +180,14 @@ export function portalRoutes(deps: RouteDeps) {
         expiresAt,
       });
       const url = `${deps.consoleUrl}/portal/enter?token=${encodeURIComponent(token)}`;
+      // A credential to the entity's billing was handed out: who, for which entity, until when (never the token).
+      await recordAuditNow(deps.db, actorOf(c), {
+        organizationId: orgId,
+        action: 'portal_session.create',
+        targetType: 'entity',
+        targetId: entityId,
+        after: { expiresAt: iso(expiresAt) },
+      });
       return c.json({ object: 'portal_session' as const, entityId, url, expiresAt: iso(expiresAt) }, 201);
     })
     .openapi(overviewRoute, async (c) => {
