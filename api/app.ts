@@ -13,6 +13,7 @@ import { idempotencyStore } from './idempotency.js';
 import { storableInput } from './inputGuards.js';
 import { createOutboxDispatcher } from './outboxDispatcher.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { problemPageRoutes } from './problemPages.js';
 import { rateLimit } from './rateLimit.js';
 import { readRequestBody } from './requestBody.js';
 import type { AppDeps, RouteDeps } from './routeDeps.js';
@@ -120,6 +121,7 @@ export function createApp(appDeps: AppDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  app.route('/', problemPageRoutes());
   // Signed invoice document links: the token in the path is the credential (no API key).
   app.route('/', invoiceDocumentRoutes(deps));
 

@@ -74,32 +74,51 @@ function insufficientScope(scope: string): ProblemError {
   return new ProblemError(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `This operation needs the '${scope}' scope`);
 }
 
+/**
+ * Who a guard lets in, in words, for the operation's description in the document (api/openapiKit.ts): the document
+ * then says what the route enforces, from the guard itself.
+ */
+export const guardAudience = new WeakMap<MiddlewareHandler<AuthEnv>, string>();
+
+const described = (guard: MiddlewareHandler<AuthEnv>, audience: string) => {
+  guardAudience.set(guard, audience);
+  return guard;
+};
+
 /** admin implies every scope; read is implied by admin only (ingest keys cannot read billing data). */
 export function requireScope(scope: Scope): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
-    const { scopes } = c.var.auth;
-    if (!scopes.includes(scope) && !scopes.includes('admin')) throw insufficientScope(scope);
-    await next();
-  };
+  return described(
+    async (c, next) => {
+      const { scopes } = c.var.auth;
+      if (!scopes.includes(scope) && !scopes.includes('admin')) throw insufficientScope(scope);
+      await next();
+    },
+    scope === 'admin' ? 'an `admin` key' : `a key with the \`${scope}\` scope (or an \`admin\` key)`,
+  );
 }
 
 /** Customer-portal routes: a portal session token only; the entity is the session's (c.var.auth.portal). */
 export function requirePortal(): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
+  return described(async (c, next) => {
     if (!c.var.auth.portal) throw insufficientScope('portal session');
     await next();
-  };
+  }, "a customer portal session token (POST /api/entities/{entityId}/portal-sessions), for that session's entity");
 }
 
 /** For the few bootstrap operations: the bootstrap key, or (when `orAdmin`) an organization's admin key. */
 export function allowBootstrap(opts: { orAdmin: boolean }): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
-    const { bootstrap, scopes } = c.var.auth;
-    if (!bootstrap && !(opts.orAdmin && scopes.includes('admin'))) {
-      throw insufficientScope(opts.orAdmin ? 'admin' : 'bootstrap');
-    }
-    await next();
-  };
+  return described(
+    async (c, next) => {
+      const { bootstrap, scopes } = c.var.auth;
+      if (!bootstrap && !(opts.orAdmin && scopes.includes('admin'))) {
+        throw insufficientScope(opts.orAdmin ? 'admin' : 'bootstrap');
+      }
+      await next();
+    },
+    opts.orAdmin
+      ? "the bootstrap key (BOOTSTRAP_ADMIN_KEY) or the organization's `admin` key"
+      : 'the bootstrap key (BOOTSTRAP_ADMIN_KEY)',
+  );
 }
 
 /** The audit actor of the request: the API key (or the bootstrap key) and the request id. */

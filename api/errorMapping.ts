@@ -14,6 +14,10 @@ export function toProblem(err: unknown): ProblemError | undefined {
   if (err instanceof HTTPException && err.status < 500) {
     if (/json/i.test(err.message)) return new ProblemError(400, 'MALFORMED_JSON', 'Malformed JSON', err.message);
     if (err.status === 413) return new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', err.message);
+    if (err.status === 415) {
+      const detail = 'Send the body as JSON with Content-Type: application/json';
+      return new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', detail);
+    }
     return new ProblemError(err.status as ContentfulStatusCode, 'BAD_REQUEST', 'Bad request', err.message || undefined);
   }
   if (err instanceof ResourceNotFoundError) return new ProblemError(404, 'NOT_FOUND', 'Not found', err.message);

@@ -5,30 +5,119 @@ import type { MiddlewareHandler } from 'hono';
 import { isSupportedCurrency, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
 import { moneyText } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
+import { guardAudience } from './auth.js';
 import { idempotent, resourceIdempotencyKey } from './idempotency.js';
-import { ProblemError, ProblemSchema } from './problem.js';
+import { checkedExample } from './openapiExamples.js';
+import { type Problem, ProblemError, ProblemSchema } from './problem.js';
+import { problemTypeUrl } from './problemCatalog.js';
 import type { AuthEnv } from './requestEnv.js';
 
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-});
+/** A problem+json response, with an example of it (its `type` is the code's page: GET /problems/{code}). */
+export function problem(
+  description: string,
+  example: { status: number; code: string; title: string; detail?: string; errors?: Problem['errors'] },
+) {
+  const body: Problem = { type: problemTypeUrl(example.code), ...example, instance: '/api/entities' };
+  return {
+    description,
+    content: { 'application/problem+json': withExample({ schema: ProblemSchema }, body) },
+  };
+}
 
-/** The failures any authenticated route may answer with; `code` tells them apart (see README "API"). */
+/**
+ * The media type object with its example. The example is left out of its static type: route types feed the typed
+ * client (api/client.ts), and a body's example adds nothing there but work for the compiler.
+ */
+function withExample<M extends { schema: z.ZodType }>(media: M, example: unknown): M {
+  return { ...media, example } as M;
+}
+
+/** The failures any authenticated route may answer with; `code` tells them apart (see GET /problems). */
 export const problemResponses = {
-  400: problem('Malformed request (INVALID_IDEMPOTENCY_KEY)'),
-  401: problem('Missing or invalid API key (UNAUTHENTICATED)'),
-  403: problem('The key lacks the scope this operation needs (INSUFFICIENT_SCOPE)'),
-  404: problem("Unknown id, or another organization's (NOT_FOUND)"),
-  409: problem('Conflicts with the current state or a reused Idempotency-Key (CONFLICT, IDEMPOTENCY_KEY_REUSED, ...)'),
-  422: problem('Invalid input (VALIDATION_FAILED and domain codes)'),
-  429: problem('Rate limit exceeded; see Retry-After (RATE_LIMITED)'),
-  500: problem('Internal error (INTERNAL)'),
+  400: problem('Malformed request (MALFORMED_JSON, INVALID_IDEMPOTENCY_KEY)', {
+    status: 400,
+    code: 'MALFORMED_JSON',
+    title: 'Malformed JSON',
+    detail: 'Malformed JSON in request body',
+  }),
+  401: problem('Missing or invalid API key (UNAUTHENTICATED)', {
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    title: 'Unauthenticated',
+    detail: 'Send Authorization: Bearer <api key>',
+  }),
+  403: problem('The key lacks the scope this operation needs (INSUFFICIENT_SCOPE)', {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    title: 'Insufficient scope',
+    detail: "This operation needs the 'admin' scope",
+  }),
+  404: problem("Unknown id, or another organization's (NOT_FOUND)", {
+    status: 404,
+    code: 'NOT_FOUND',
+    title: 'Not found',
+    detail: 'entity not found',
+  }),
+  409: problem('Conflicts with the current state or a reused Idempotency-Key (CONFLICT, IDEMPOTENCY_KEY_REUSED, ...)', {
+    status: 409,
+    code: 'IDEMPOTENCY_KEY_REUSED',
+    title: 'Idempotency key reused',
+    detail: 'This Idempotency-Key was used with a different request; use a new key for a new request',
+  }),
+  422: problem('Invalid input (VALIDATION_FAILED, naming each field, and domain codes)', {
+    status: 422,
+    code: 'VALIDATION_FAILED',
+    title: 'Invalid request',
+    detail: 'overage_policy: unknown field',
+    errors: [{ path: 'overage_policy', message: 'unknown field' }],
+  }),
+  429: problem('Rate limit exceeded; see Retry-After (RATE_LIMITED)', {
+    status: 429,
+    code: 'RATE_LIMITED',
+    title: 'Rate limited',
+    detail: 'Retry after 1 second',
+  }),
+  500: problem('Internal error (INTERNAL)', {
+    status: 500,
+    code: 'INTERNAL',
+    title: 'Internal error',
+    detail: 'Request 0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70 failed',
+  }),
 } as const;
 
-/** What every route with a request body may also answer (api/inputGuards.ts). */
+/** An HTML page (invoices, credit notes, problem pages), with the start of one as its example. */
+export const html = (description: string) => ({
+  description,
+  content: {
+    'text/html': withExample(
+      { schema: z.string() },
+      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Invoice INV-2027-0042</title></head>...',
+    ),
+  },
+});
+
+/** A purchase paid at once whose charge the provider declined. */
+export const paymentFailed = problem('Payment failed: nothing was created (PAYMENT_FAILED)', {
+  status: 402,
+  code: 'PAYMENT_FAILED',
+  title: 'Payment failed',
+  detail: 'The card was declined (card_declined)',
+});
+
+/** What every route with a request body may also answer (api/requestBody.ts, the body validator). */
 export const bodyProblemResponses = {
-  413: problem('Request body over the limit: 1 MiB, 16 MiB for bulk routes (PAYLOAD_TOO_LARGE)'),
+  413: problem('Request body over the limit: 1 MiB, 16 MiB for bulk routes (PAYLOAD_TOO_LARGE)', {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    title: 'Payload too large',
+    detail: 'At most 1 MiB per request',
+  }),
+  415: problem('A body sent with another Content-Type than application/json (UNSUPPORTED_MEDIA_TYPE)', {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    title: 'Unsupported media type',
+    detail: 'Send Content-Type: application/json',
+  }),
 } as const;
 
 const hasBody = (method: string) => ['post', 'put', 'patch'].includes(method);
@@ -108,6 +197,7 @@ export function apiRoute<P extends string, R extends ApiRouteConfig & { path: P 
   const query = { query: ((config.request?.query as z.ZodObject | undefined) ?? z.object({})).strict() };
   return createRoute({
     ...config,
+    description: config.description ?? conventionsOf(config, guards, bodyless),
     ...(middleware.length > 0 ? { middleware: middleware as unknown as R['middleware'] } : {}),
     security: config.security ?? [{ bearerAuth: [] }],
     request: { ...config.request, ...headers, ...query } as R['request'],
@@ -117,6 +207,36 @@ export function apiRoute<P extends string, R extends ApiRouteConfig & { path: P 
       ...config.responses,
     } as R['responses'] & typeof problemResponses,
   });
+}
+
+/**
+ * The description of an operation that gives none: its summary, then what the route enforces, read from its own
+ * declaration (who its guard lets in, how its Idempotency-Key works, its paging, its body rule), so an integrator
+ * reads the rules of this operation where they look for them.
+ */
+function conventionsOf(config: ApiRouteConfig & { path: string }, guards: unknown[], bodyless: boolean): string {
+  const sentences: string[] = [];
+  if (config.summary) sentences.push(`${config.summary.replace(/\.$/, '')}.`);
+  const audience = guards.map((g) => guardAudience.get(g as MiddlewareHandler<AuthEnv>)).find(Boolean);
+  if (audience) sentences.push(`Called with ${audience}.`);
+  const query = config.request?.query as z.ZodObject | undefined;
+  if (config.method === 'get' && query && 'cursor' in query.shape) {
+    sentences.push(
+      'Answers a list, `{object: "list", data, hasMore, nextCursor}`, oldest first; page on with `cursor` set to ' +
+        'the `nextCursor` of the previous page (`limit` 1-100, default 20).',
+    );
+  }
+  if (config.method === 'post') {
+    sentences.push(
+      config.idempotency === 'resource'
+        ? 'Send an `Idempotency-Key`: it is stored with the resource, and the same key again answers the first outcome (`replayed: true`).'
+        : 'Send an `Idempotency-Key`: the same key and body within 24 h replays the stored success.',
+    );
+  }
+  if (bodyless) sentences.push('Takes no request body (a body sent anyway is 422 VALIDATION_FAILED).');
+  else if (hasBody(config.method)) sentences.push('An unknown body field is 422 VALIDATION_FAILED, naming it.');
+  sentences.push('Failures are problem+json; each `type` is a page on this API (`/problems/{code}`) on what to do.');
+  return sentences.join(' ');
 }
 
 /**
@@ -137,25 +257,38 @@ export function deprecatedAlias<R extends { path: string; summary?: string; desc
   });
 }
 
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+/**
+ * A JSON response. Its example is the one given or one built from the schema (api/openapiExamples.ts), checked
+ * against the schema here, when the route is declared: the document never shows a body the schema refuses.
+ */
+export const json = <T extends z.ZodType>(schema: T, description: string, example?: z.input<T>) => ({
   description,
-  content: { 'application/json': { schema } },
+  content: {
+    'application/json': withExample({ schema }, checkedExample(schema, example, `response "${description}"`)),
+  },
 });
 
 /**
  * A required JSON request body. Its objects must be closed (`z.strictObject` or `.strict()` before `.openapi(name)`):
- * an unknown field is a 422 naming it, and the document says `additionalProperties: false`. Checked here, when the
- * route is declared, so an open body never reaches the document.
+ * an unknown field is a 422 naming it, and the document says `additionalProperties: false`. It carries an example,
+ * given or built from the schema and parsed with it. Both are checked here, when the route is declared, so an open
+ * body or one without a valid example never reaches the document: the API does not start.
  */
-export const jsonBody = <T extends z.ZodType>(schema: T) => {
+export const jsonBody = <T extends z.ZodType>(schema: T, example?: z.input<T>) => {
   assertClosed(schema, 'body');
-  return { required: true, content: { 'application/json': { schema } } };
+  return {
+    required: true,
+    content: { 'application/json': withExample({ schema }, checkedExample(schema, example, 'request body')) },
+  };
 };
 
 /** The same for a body that may be left out (the handler sees `{}`). */
-export const optionalJsonBody = <T extends z.ZodType>(schema: T) => {
+export const optionalJsonBody = <T extends z.ZodType>(schema: T, example?: z.input<T>) => {
   assertClosed(schema, 'body');
-  return { required: false, content: { 'application/json': { schema } } };
+  return {
+    required: false,
+    content: { 'application/json': withExample({ schema }, checkedExample(schema, example, 'request body')) },
+  };
 };
 
 /** Throws when an object anywhere in the schema accepts keys it does not declare. */
@@ -232,10 +365,18 @@ export const EmailAddress = z
   .max(254)
   .openapi({ pattern: z.regexes.email.source, example: 'billing@example.com' });
 
+/**
+ * The time zones an entity may be created in: UTC and the IANA zones of this runtime (Intl.supportedValuesOf), listed
+ * in the document as its enum. Validation takes exactly that list, so what the document offers is what is accepted
+ * and nothing else is (an alias such as US/Eastern is refused: send its canonical name, America/New_York).
+ */
+const TIME_ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter(isValidTimeZone);
+const TIME_ZONE_SET = new Set(TIME_ZONES);
+
 export const TimeZone = z
   .string()
-  .refine(isValidTimeZone, { message: 'an IANA time zone, e.g. Europe/London' })
-  .openapi({ example: 'America/New_York' });
+  .refine((zone) => TIME_ZONE_SET.has(zone), { message: 'an IANA time zone, e.g. Europe/London' })
+  .openapi({ example: 'America/New_York', enum: TIME_ZONES });
 
 /** A non-negative decimal amount as a string (never a JSON number: money is exact). */
 export const AmountString = z

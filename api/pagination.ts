@@ -20,10 +20,13 @@ export const ListQuery = z.object({
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
-/** The page asked for; `cursor` and its deprecated alias naming two different places is 422 VALIDATION_FAILED. */
+/**
+ * The page asked for. `cursor` and its deprecated alias naming two different places is 422 CURSOR_MISMATCH: each is
+ * valid alone, so this is a rule between them (as IDEMPOTENCY_KEY_MISMATCH is for the two idempotency keys).
+ */
 export function pageRequest(q: ListQuery): PageRequest {
   if (q.cursor !== undefined && q.starting_after !== undefined && q.cursor !== q.starting_after) {
-    throw new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', 'cursor and starting_after differ', [
+    throw new ProblemError(422, 'CURSOR_MISMATCH', 'Two different cursors', 'cursor and starting_after differ', [
       { path: 'starting_after', message: 'deprecated alias of cursor; differs from cursor' },
     ]);
   }

@@ -4,10 +4,15 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { problemTypeUrl } from './problemCatalog.js';
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: 'https://docs.billing.dev/problems/not-found' }),
+    type: z.string().openapi({
+      format: 'uri-reference',
+      description: 'The page about this code on this API (GET /problems/{code}), relative to the request URL',
+      example: '/problems/NOT_FOUND',
+    }),
     title: z.string(),
     status: z.number().int(),
     code: z.string().openapi({ example: 'NOT_FOUND' }),
@@ -57,7 +62,7 @@ export const notFound = (what: string) => new ProblemError(404, 'NOT_FOUND', 'No
 
 export function problemResponse(c: Context, p: ProblemError): Response {
   const body: Problem = {
-    type: `https://docs.billing.dev/problems/${p.code.toLowerCase().replaceAll('_', '-')}`,
+    type: problemTypeUrl(p.code),
     title: p.title,
     status: p.status,
     code: p.code,

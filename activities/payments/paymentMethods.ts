@@ -145,15 +145,16 @@ export async function setDefaultPaymentMethod(
         where: { id: entityId },
         data: { defaultPaymentMethodId: row.id, defaultPaymentMethod: row.providerRef },
       });
-      await recordAudit(tx, actor, {
-        organizationId,
-        action: 'payment_method.set_default',
-        targetType: 'entity',
-        targetId: entityId,
-        before: { defaultPaymentMethodId: entity.defaultPaymentMethodId },
-        after: { defaultPaymentMethodId: row.id },
-      });
     }
+    // One row per write request, also when the method was the default already (before equals after then).
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'payment_method.set_default',
+      targetType: 'entity',
+      targetId: entityId,
+      before: { defaultPaymentMethodId: entity.defaultPaymentMethodId },
+      after: { defaultPaymentMethodId: row.id },
+    });
     return withDefault(row, row.id);
   });
 }

@@ -62,8 +62,7 @@ const NewReplay = z
     from: isoDateTime({ offset: true }),
     to: isoDateTime({ offset: true }),
   })
-  .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] })
-  .openapi('NewEventReplay');
+  .openapi('NewEventReplay', { description: '`to` must be after `from` (422 INVALID_RANGE otherwise)' });
 
 const ImportEvent = z.strictObject({
   entityId: z.uuid(),
@@ -94,7 +93,13 @@ const replayRoute = apiRoute({
     'A range that reaches events the retention run archived is refused with 422 `EVENTS_ARCHIVED` (only their ' +
     'totals are kept, which cannot be re-rated).',
   middleware: [requireScope('admin')],
-  request: { body: jsonBody(NewReplay) },
+  request: {
+    body: jsonBody(NewReplay, {
+      entityId: '0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70',
+      from: '2027-03-01T00:00:00Z',
+      to: '2027-04-01T00:00:00Z',
+    }),
+  },
   responses: { 202: json(BillingJob, 'Started') },
 });
 const importRoute = apiRoute({
@@ -163,6 +168,11 @@ export function billingJobRoutes(deps: RouteDeps) {
       const organizationId = c.var.auth.organizationId;
       const from = new Date(body.from).toISOString();
       const to = new Date(body.to).toISOString();
+      // A rule between two fields, each valid alone: its own code, as on the usage analytics range.
+      if (to <= from)
+        throw new ProblemError(422, 'INVALID_RANGE', 'Invalid range', 'to must be after from', [
+          { path: 'to', message: 'to must be after from' },
+        ]);
       await refuseArchivedReplayRange(deps.db, organizationId, body.entityId, new Date(from), new Date(to));
       const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
         kind: 'event_replay',

@@ -18,9 +18,10 @@ import {
   isoDateTime,
   json,
   jsonBody,
+  paymentFailed,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
+import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 
 const decimal = z.string().regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a positive decimal string with at most 6 decimals');
@@ -82,7 +83,7 @@ const purchaseRoute = apiRoute({
   responses: {
     200: json(Purchase, 'Replay of an earlier purchase'),
     201: json(Purchase, 'Purchased'),
-    402: { description: 'Payment failed', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    402: paymentFailed,
   },
 });
 

@@ -6,8 +6,8 @@ import { PdfRendererUnavailableError } from '../../activities/documents/pdfRende
 import { invoiceDocument } from '../../activities/invoiceAdmin/invoiceQueries.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { renderInvoiceHtml } from '../invoiceHtml.js';
-import { apiRoute, json, Timestamp } from '../openapiKit.js';
-import { notFound, ProblemError, ProblemSchema } from '../problem.js';
+import { apiRoute, html, json, problem, Timestamp } from '../openapiKit.js';
+import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 import { signToken, verifyToken } from '../signedTokens.js';
 
@@ -84,23 +84,31 @@ const TokenParam = z.object({
     .max(2000)
     .openapi({ param: { name: 'token', in: 'path' } }),
 });
-const gone = {
-  description: 'Unknown, altered or expired link (LINK_INVALID)',
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-};
-const invalid = {
-  description: 'A token that is no token at all (VALIDATION_FAILED)',
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-};
+const gone = problem('Unknown, altered or expired link (LINK_INVALID)', {
+  status: 404,
+  code: 'LINK_INVALID',
+  title: 'Link invalid',
+  detail: 'The link is unknown or has expired',
+});
+const invalid = problem('A token that is no token at all (VALIDATION_FAILED)', {
+  status: 422,
+  code: 'VALIDATION_FAILED',
+  title: 'Invalid request',
+  detail: 'token: Invalid string',
+  errors: [{ path: 'token', message: 'Invalid string' }],
+});
 const htmlDocRoute = createRoute({
   method: 'get',
   path: '/documents/invoices/{token}/html',
   tags: ['Invoices'],
   summary: 'The invoice as HTML, through a signed link (no API key)',
+  description:
+    'The link (`htmlUrl` of POST /api/billing/invoices/{invoiceId}/document-links) is the credential: a signed, expiring token for one invoice. An altered, ' +
+    'unknown or expired link is 404 LINK_INVALID. Answered `Cache-Control: private, no-store`.',
   security: [],
   request: { params: TokenParam },
   responses: {
-    200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } },
+    200: html('HTML'),
     404: gone,
     422: invalid,
   },
@@ -110,16 +118,26 @@ const pdfDocRoute = createRoute({
   path: '/documents/invoices/{token}/pdf',
   tags: ['Invoices'],
   summary: 'The invoice as PDF (rendered from the HTML), through a signed link (no API key)',
+  description:
+    'The same signed link as the HTML document, rendered to PDF by a headless browser in the API process. Without ' +
+    'one the answer is 503 PDF_RENDERER_UNAVAILABLE (the HTML stays available).',
   security: [],
   request: { params: TokenParam },
   responses: {
-    200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
+    200: {
+      description: 'PDF',
+      content: {
+        'application/pdf': { schema: z.string().openapi({ format: 'binary' }), example: '%PDF-1.7 ... %%EOF' },
+      },
+    },
     404: gone,
     422: invalid,
-    503: {
-      description: 'No PDF renderer in this process (PDF_RENDERER_UNAVAILABLE)',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
+    503: problem('No PDF renderer in this process (PDF_RENDERER_UNAVAILABLE)', {
+      status: 503,
+      code: 'PDF_RENDERER_UNAVAILABLE',
+      title: 'PDF unavailable',
+      detail: 'This API process renders no PDF',
+    }),
   },
 });
 

@@ -13,6 +13,7 @@ import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { lineFraction, renderInvoiceHtml, stillOwed } from '../invoiceHtml.js';
 import {
   apiRoute,
+  html,
   iso,
   isoDateTime,
   isoOrNull,
@@ -149,7 +150,7 @@ const htmlRoute = apiRoute({
   summary: 'The invoice as a printable HTML page',
   middleware: [requireScope('read')],
   request: { params: InvoiceParams },
-  responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: html('HTML') },
 });
 const voidRoute = apiRoute({
   method: 'post',

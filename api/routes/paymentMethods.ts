@@ -43,14 +43,14 @@ const AttachBody = z
           'number), or a sandbox test method: pm_card_ok, pm_card_declined, pm_card_insufficient_funds, ' +
           'pm_card_authentication_required, pm_card_expired, pm_card_timeout, pm_card_fail_then_ok, ' +
           'pm_card_fail_<n>_then_ok',
-        example: 'pm_card_visa',
+        example: 'pm_card_ok',
       }),
     setDefault: z
       .boolean()
       .optional()
       .openapi({ description: "Make it the entity's default (default: when the entity has none yet)" }),
   })
-  .openapi('AttachPaymentMethod', { example: { token: 'pm_card_visa', setDefault: true } });
+  .openapi('AttachPaymentMethod', { example: { token: 'pm_card_ok', setDefault: true } });
 
 const Params = z.object({
   entityId: z.uuid().openapi({ param: { name: 'entityId', in: 'path' } }),

@@ -14,7 +14,16 @@ import { prepareRetry } from '../../activities/payments/retryPayment.js';
 import { requestCollectionRetry } from '../../temporal/signalCollection.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { refuseCardData } from '../cardData.js';
-import { apiRoute, iso, isoOrNull, json, money, NullableTimestamp, Timestamp } from '../openapiKit.js';
+import {
+  apiRoute,
+  iso,
+  isoOrNull,
+  json,
+  money,
+  NullableTimestamp,
+  optionalJsonBody,
+  Timestamp,
+} from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -150,7 +159,7 @@ const retryRoute = apiRoute({
   middleware: [requireScope('admin'), refuseCardData],
   request: {
     params: InvoiceParams,
-    body: { required: false, content: { 'application/json': { schema: RetryBody } } },
+    body: optionalJsonBody(RetryBody),
   },
   responses: { 202: json(RetryAccepted, 'Retry requested') },
 });

@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
 import { usageTrend } from '../../activities/analytics/usageTrend.js';
 import { allUserSpend } from '../../activities/analytics/userSpend.js';
+import { recordAuditNow } from '../../activities/auditLog.js';
 import { listCreditPackages } from '../../activities/credits/creditPackageCatalog.js';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
@@ -14,10 +15,21 @@ import { listInvoices } from '../../activities/invoiceAdmin/invoiceQueries.js';
 import { BURN_WINDOW_DAYS, entityRecommendations } from '../../activities/recommendations/entityRecommendations.js';
 import { listSubscriptions } from '../../activities/subscriptions/subscriptionRecords.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
-import { type AuthEnv, requirePortal, requireScope } from '../auth.js';
+import { type AuthEnv, actorOf, requirePortal, requireScope } from '../auth.js';
 import { stillOwed } from '../invoiceHtml.js';
-import { apiRoute, idParam, iso, json, jsonBody, money, NullableTimestamp, Timestamp } from '../openapiKit.js';
-import { notFound, ProblemError, ProblemSchema } from '../problem.js';
+import {
+  apiRoute,
+  idParam,
+  iso,
+  json,
+  jsonBody,
+  money,
+  NullableTimestamp,
+  optionalJsonBody,
+  paymentFailed,
+  Timestamp,
+} from '../openapiKit.js';
+import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 import { signToken } from '../signedTokens.js';
 import { documentLinks } from './invoiceDocuments.js';
@@ -46,18 +58,13 @@ const createSessionRoute = apiRoute({
   middleware: [requireScope('admin')],
   request: {
     params: idParam('entityId'),
-    body: {
-      required: false,
-      content: {
-        'application/json': {
-          schema: z
-            .strictObject({
-              expiresInMinutes: z.number().int().min(5).max(1440).default(60).openapi({ example: 60 }),
-            })
-            .openapi('PortalSessionInput'),
-        },
-      },
-    },
+    body: optionalJsonBody(
+      z
+        .strictObject({
+          expiresInMinutes: z.number().int().min(5).max(1440).default(60).openapi({ example: 60 }),
+        })
+        .openapi('PortalSessionInput'),
+    ),
   },
   responses: { 201: json(SessionSchema, 'Created') },
 });
@@ -154,7 +161,7 @@ const purchaseRoute = apiRoute({
   responses: {
     200: json(z.object({ grantId: z.uuid(), replayed: z.boolean() }).openapi('PortalCreditPurchase'), 'Replay'),
     201: json(z.object({ grantId: z.uuid(), replayed: z.boolean() }), 'Purchased'),
-    402: { description: 'Payment failed', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    402: paymentFailed,
   },
 });
 
@@ -173,6 +180,14 @@ export function portalRoutes(deps: RouteDeps) {
         expiresAt,
       });
       const url = `${deps.consoleUrl}/portal/enter?token=${encodeURIComponent(token)}`;
+      // A credential to the entity's billing was handed out: who, for which entity, until when (never the token).
+      await recordAuditNow(deps.db, actorOf(c), {
+        organizationId: orgId,
+        action: 'portal_session.create',
+        targetType: 'entity',
+        targetId: entityId,
+        after: { expiresAt: iso(expiresAt) },
+      });
       return c.json({ object: 'portal_session' as const, entityId, url, expiresAt: iso(expiresAt) }, 201);
     })
     .openapi(overviewRoute, async (c) => {

@@ -41,7 +41,10 @@ const TierSchema = z
       .string()
       .regex(/^[0-9]+(\.[0-9]+)?$/)
       .nullable()
-      .openapi({ description: 'Inclusive upper bound of cumulative quantity; null for the open last tier' }),
+      .openapi({
+        description: 'Inclusive upper bound of cumulative quantity; null for the open last tier',
+        example: '100',
+      }),
     unitPrice: AmountString,
     flatFee: AmountString.nullable().optional(),
   })
@@ -81,7 +84,16 @@ const PriceScheme = z
     unitPrice: AmountString.nullable().optional().openapi({ description: 'For model flat: the price of one unit' }),
     tiers: z.array(TierSchema).max(50).nullable().optional().openapi({ description: 'For graduated and volume' }),
   })
-  .openapi(modelRules);
+  .openapi({
+    ...modelRules,
+    example: {
+      model: 'graduated',
+      tiers: [
+        { upTo: '100', unitPrice: '0.50' },
+        { upTo: null, unitPrice: '0.40' },
+      ],
+    },
+  });
 
 export const NewEventPrice = PriceScheme.extend({
   eventType: z
@@ -92,7 +104,7 @@ export const NewEventPrice = PriceScheme.extend({
     .openapi({ example: 'project.posted' }),
 })
   .openapi(modelRules)
-  .openapi('NewEventPrice');
+  .openapi('NewEventPrice', { example: { eventType: 'project.posted', model: 'flat', unitPrice: '2.00' } });
 
 const EventPriceSchema = z
   .object({

@@ -8,9 +8,29 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { applyProviderEvent } from '../../activities/payments/providerEvents.js';
 import { StripeSignatureError, verifyStripeEvent } from '../../activities/payments/stripeEvents.js';
 import { notifyProviderOutcome } from '../../temporal/signalCollection.js';
-import { bodyProblemResponses, json, problemResponses } from '../openapiKit.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
+import { bodyProblemResponses, json, problem, problemResponses } from '../openapiKit.js';
+import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+
+const STRIPE_EVENT_EXAMPLE = {
+  id: 'evt_1PgafuB7WZ01zgkW',
+  object: 'event',
+  type: 'charge.dispute.created',
+  created: 1796688000,
+  livemode: false,
+  data: {
+    object: {
+      id: 'dp_1PgafuB7WZ01zgkW',
+      object: 'dispute',
+      payment_intent: 'pi_3PgafuB7WZ01zgkW0x8aY2Qd',
+      charge: 'ch_3PgafuB7WZ01zgkW0x8aY2Qd',
+      amount: 4900,
+      currency: 'usd',
+      reason: 'fraudulent',
+      status: 'needs_response',
+    },
+  },
+};
 
 const StripeEventBody = z
   .looseObject({
@@ -20,25 +40,7 @@ const StripeEventBody = z
   })
   .openapi('StripeEvent', {
     description: 'A Stripe Event object, exactly as Stripe sends it (the signature covers the raw body)',
-    example: {
-      id: 'evt_1PgafuB7WZ01zgkW',
-      object: 'event',
-      type: 'charge.dispute.created',
-      created: 1796688000,
-      livemode: false,
-      data: {
-        object: {
-          id: 'dp_1PgafuB7WZ01zgkW',
-          object: 'dispute',
-          payment_intent: 'pi_3PgafuB7WZ01zgkW0x8aY2Qd',
-          charge: 'ch_3PgafuB7WZ01zgkW0x8aY2Qd',
-          amount: 4900,
-          currency: 'usd',
-          reason: 'fraudulent',
-          status: 'needs_response',
-        },
-      },
-    },
+    example: STRIPE_EVENT_EXAMPLE,
   });
 
 const Received = z
@@ -76,7 +78,11 @@ const route = createRoute({
           description: "Stripe's signature of the raw body (t=...,v1=...); missing or wrong: 401",
         }),
     }),
-    body: { required: true, content: { 'application/json': { schema: StripeEventBody } } },
+    // Stripe's own object, open on purpose (Stripe adds fields): not through jsonBody(), which closes bodies.
+    body: {
+      required: true,
+      content: { 'application/json': { schema: StripeEventBody, example: STRIPE_EVENT_EXAMPLE } },
+    },
   },
   responses: {
     200: json(Received, 'Applied, or recognised as a replay'),
@@ -85,10 +91,12 @@ const route = createRoute({
     413: bodyProblemResponses[413],
     422: problemResponses[422],
     500: problemResponses[500],
-    503: {
-      description: 'STRIPE_WEBHOOK_SECRET is not configured (WEBHOOKS_NOT_CONFIGURED)',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
+    503: problem('STRIPE_WEBHOOK_SECRET is not configured (WEBHOOKS_NOT_CONFIGURED)', {
+      status: 503,
+      code: 'WEBHOOKS_NOT_CONFIGURED',
+      title: 'Webhooks not configured',
+      detail: 'Set STRIPE_WEBHOOK_SECRET',
+    }),
   },
 });
 

@@ -18,16 +18,18 @@ import { renderCreditNoteHtml } from '../creditNoteHtml.js';
 import {
   AmountString,
   apiRoute,
+  html,
   iso,
   isoOrNull,
   json,
   jsonBody,
   money,
   NullableTimestamp,
+  problem,
   Timestamp,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
-import { notFound, ProblemError, ProblemSchema } from '../problem.js';
+import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 
 const RefundStatus = z.enum(['pending', 'succeeded', 'failed']);
@@ -121,14 +123,18 @@ const createRoute = apiRoute({
   responses: {
     200: json(RefundSchema, 'The refund made earlier with this idempotency key'),
     201: json(RefundSchema, 'Refunded (or accepted by the provider, status pending)'),
-    402: {
-      description: 'The provider refused (REFUND_FAILED)',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
-    503: {
-      description: 'The provider did not answer (PAYMENT_PROVIDER_UNAVAILABLE)',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    },
+    402: problem('The provider refused (REFUND_FAILED)', {
+      status: 402,
+      code: 'REFUND_FAILED',
+      title: 'Refund failed',
+      detail: 'Refund 0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70: charge_already_refunded: the charge was refunded already',
+    }),
+    503: problem('The provider did not answer (PAYMENT_PROVIDER_UNAVAILABLE)', {
+      status: 503,
+      code: 'PAYMENT_PROVIDER_UNAVAILABLE',
+      title: 'Payment provider unavailable',
+      detail: 'The payment provider did not answer; retry the request with the same Idempotency-Key',
+    }),
   },
 });
 const listRoute = apiRoute({
@@ -180,7 +186,7 @@ const noteHtmlRoute = apiRoute({
   summary: 'The credit note as a printable HTML page',
   middleware: [requireScope('read')],
   request: { params: NoteParams },
-  responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  responses: { 200: html('HTML') },
 });
 
 export const presentRefund = (r: RefundWithNote) => ({

@@ -6,7 +6,12 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { listArchives } from '../../activities/retention/archiveIndex.js';
 import { readRetentionPolicy, updateRetentionPolicy } from '../../activities/retention/retentionPolicyRecords.js';
 import { ARCHIVE_ORDER } from '../../activities/retention/retentionTables.js';
-import { DEFAULT_RETENTION, MAX_RETENTION_DAYS } from '../../domain/retentionPolicy.js';
+import {
+  DEFAULT_RETENTION,
+  LEGAL_FINANCIAL_RETENTION_DAYS,
+  MAX_RETENTION_DAYS,
+  MIN_IDEMPOTENCY_RECORD_DAYS,
+} from '../../domain/retentionPolicy.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
 import { apiRoute, iso, isoOrNull, json, jsonBody, NullableTimestamp, Timestamp } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
@@ -14,24 +19,36 @@ import type { RouteDeps } from '../routeDeps.js';
 
 const tags = ['Retention'];
 
-const Days = (description: string) =>
+/**
+ * A retention period in days. Its minimum is stated in the document (so clients and fuzzers know it) and enforced by
+ * the domain rules, which answer their own codes (FINANCIAL_RETENTION_TOO_SHORT, RETENTION_PERIOD_TOO_SHORT).
+ */
+const Days = (description: string, minimum: number, example: number) =>
   z
     .number()
     .int()
     .max(MAX_RETENTION_DAYS)
-    .openapi({ description: `${description} (days)` });
+    .openapi({ description: `${description} (days)`, minimum, example });
 
 const periods = {
-  rawEventDays: Days('A metered event, after the end of the billing period whose invoice billed it; >= 1'),
+  rawEventDays: Days('A metered event, after the end of the billing period whose invoice billed it; >= 1', 1, 730),
   webhookPayloadDays: Days(
     'An outbox row (payload) and its deliveries, once dispatched and every delivery ended; >= 1',
+    1,
+    90,
   ),
-  webhookAttemptDays: Days("A delivery's attempts, once the delivery ended; >= 1 and <= webhookPayloadDays"),
-  idempotencyRecordDays: Days('A stored Idempotency-Key response; >= 2 (responses replay for 24 h)'),
-  auditLogDays: Days('An audit row; >= 1'),
+  webhookAttemptDays: Days("A delivery's attempts, once the delivery ended; >= 1 and <= webhookPayloadDays", 1, 30),
+  idempotencyRecordDays: Days(
+    'A stored Idempotency-Key response; >= 2 (responses replay for 24 h)',
+    MIN_IDEMPOTENCY_RECORD_DAYS,
+    7,
+  ),
+  auditLogDays: Days('An audit row; >= 1', 1, 2555),
   financialRecordDays: Days(
     'Invoices, ledger entries, payments, grants, periods and counters are kept at least this long; >= 3650 ' +
       '(10 years). The retention run never deletes them',
+    LEGAL_FINANCIAL_RETENTION_DAYS,
+    3650,
   ),
 };
 

@@ -66,7 +66,8 @@ const setRoute = apiRoute({
         creditLimit: z
           .string()
           .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/)
-          .nullable(),
+          .nullable()
+          .openapi({ example: '250.00', description: 'Per billing period, in the entity currency; null = no limit' }),
       }),
     ),
   },

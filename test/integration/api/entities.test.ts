@@ -80,7 +80,7 @@ describe('/api/entities', () => {
     const alias = await reader('GET', `/api/entities?limit=1&starting_after=${tenant.entityId}`);
     expect(alias.body).toEqual(first.body);
     const both = await reader('GET', `/api/entities?limit=1&cursor=${tenant.entityId}&starting_after=${a.id}`);
-    expectProblem(both, 422, 'VALIDATION_FAILED');
+    expectProblem(both, 422, 'CURSOR_MISMATCH');
     expect(both.body.errors.map((e: { path: string }) => e.path)).toEqual(['starting_after']);
     const all: string[] = [];
     let cursor: string | null = tenant.entityId;

@@ -1,7 +1,11 @@
 // Conventions that hold for every route of the API, walked from /openapi.json so a new route is covered the day it
-// is added: no key is 401, a key without the scope is 403, an id the caller's organization does not own is 404,
-// and each failure is problem+json with its stable code.
+// is added: every operation is documented (summary, description, an example on every body that its own schema
+// accepts, closed request bodies); no key is 401, a key without the scope is 403, an id the caller's organization
+// does not own is 404, and each failure is problem+json with its stable code.
 import { randomUUID } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenant, type TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
@@ -12,18 +16,42 @@ interface Operation {
   pathParams: string[];
 }
 
+// ajv-formats is CommonJS: its default export is the module object under Node's ESM loader.
+const formats = addFormatsModule as unknown as FormatsPlugin | { default: FormatsPlugin };
+const addFormats: FormatsPlugin = 'default' in formats ? formats.default : formats;
+
 const ctx = apiTestContext('every-route', { db: 3 });
 let tenant: TestTenant;
 let operations: Operation[] = [];
-/** The customer portal's routes take a portal session token, not an API key. */
-let portalKey = '';
-const authOf = (op: Operation) => (op.path.startsWith('/api/portal/') ? portalKey : tenant.adminKey);
+/** A customer portal session of the tenant's entity: the only credential /api/portal/* takes. */
+let portalToken: string;
+
+interface Media {
+  schema?: Record<string, unknown>;
+  example?: unknown;
+  examples?: unknown;
+}
+interface DocOperation {
+  summary?: string;
+  description?: string;
+  parameters?: Array<{ in: string; name: string }>;
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, { content?: Record<string, Media> }>;
+}
+let doc: {
+  paths: Record<string, Record<string, DocOperation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
 
 beforeAll(async () => {
   tenant = await createTenant(ctx.db);
-  const doc = (await (await ctx.app.request('/openapi.json')).json()) as {
-    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
-  };
+  const session = await ctx.app.request(`/api/entities/${tenant.entityId}/portal-sessions`, {
+    method: 'POST',
+    headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  portalToken = new URL(((await session.json()) as { url: string }).url).searchParams.get('token') as string;
+  doc = (await (await ctx.app.request('/openapi.json')).json()) as typeof doc;
   operations = Object.entries(doc.paths)
     // Payment providers' webhooks are authenticated by the provider's signature, not an API key (their own tests).
     .filter(([path]) => path.startsWith('/api/') && !path.startsWith('/api/providers/'))
@@ -34,16 +62,10 @@ beforeAll(async () => {
         pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
       })),
     );
-  const session = await ctx.app.request(`/api/entities/${tenant.entityId}/portal-sessions`, {
-    method: 'POST',
-    headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  expect(session.status).toBe(201);
-  const { url } = (await session.json()) as { url: string };
-  portalKey = new URL(url).searchParams.get('token') ?? '';
-  expect(portalKey).toMatch(/^mbp_/);
 });
+
+/** The key an operation is called with to get past its guard: the admin key, or for the portal a portal session. */
+const adminOf = (op: { path: string }) => bearer(op.path.startsWith('/api/portal/') ? portalToken : tenant.adminKey);
 
 /** A concrete URL: every path parameter is an id no organization owns. */
 const urlOf = (op: Operation) => op.path.replace(/\{[^}]+\}/g, () => randomUUID());
@@ -62,6 +84,107 @@ async function call(op: Operation, headers: Record<string, string>, body = '{}',
     replayed: res.headers.get('idempotent-replayed') === 'true',
   };
 }
+
+/** Every operation of the document, API or not, with its method and path. */
+const everyOperation = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, path, op })),
+  );
+
+/** Every body of an operation: the request's and each response's, per media type. */
+const bodiesOf = (op: DocOperation) => [
+  ...Object.entries(op.requestBody?.content ?? {}).map(([type, media]) => ({ where: `request ${type}`, media })),
+  ...Object.entries(op.responses).flatMap(([status, r]) =>
+    Object.entries(r.content ?? {}).map(([type, media]) => ({ where: `${status} ${type}`, media })),
+  ),
+];
+
+/** Each object schema reachable from `schema` (through $ref, properties, items, anyOf/oneOf/allOf), with its path. */
+function objectSchemas(
+  schema: unknown,
+  at: string,
+  seen = new Set<unknown>(),
+): Array<{ at: string; schema: Record<string, unknown> }> {
+  if (!schema || typeof schema !== 'object' || seen.has(schema)) return [];
+  seen.add(schema);
+  const s = schema as Record<string, unknown>;
+  if (typeof s.$ref === 'string') {
+    const name = s.$ref.replace('#/components/schemas/', '');
+    return objectSchemas(doc.components.schemas[name], `${at}(${name})`, seen);
+  }
+  const found: Array<{ at: string; schema: Record<string, unknown> }> = [];
+  const types = [s.type].flat();
+  if (types.includes('object') || s.properties) found.push({ at, schema: s });
+  for (const [key, sub] of Object.entries((s.properties as Record<string, unknown>) ?? {})) {
+    found.push(...objectSchemas(sub, `${at}.${key}`, seen));
+  }
+  found.push(...objectSchemas(s.items, `${at}[]`, seen));
+  // The branches of a closed object's oneOf/anyOf/allOf constrain its fields (which model takes which); they declare
+  // no fields of their own, and the object's additionalProperties: false already refuses every other key.
+  const closed = s.additionalProperties === false;
+  for (const list of ['anyOf', 'oneOf', 'allOf']) {
+    for (const sub of (s[list] as unknown[]) ?? []) {
+      const inner = objectSchemas(sub, at, seen);
+      found.push(...(closed ? inner.filter((o) => o.schema !== sub) : inner));
+    }
+  }
+  return found;
+}
+
+describe('the document of every operation', () => {
+  it('has a summary and a description on every operation', () => {
+    const missing = everyOperation()
+      .filter(({ op }) => !op.summary?.trim() || !op.description?.trim())
+      .map(({ name }) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('has an example on every request and response body, and each example is valid against its own schema', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const compiled = new Map<string, ValidateFunction>();
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { name, op } of everyOperation()) {
+      for (const { where, media } of bodiesOf(op)) {
+        if (media.example === undefined && media.examples === undefined) {
+          failures.push(`${name} ${where}: no example`);
+          continue;
+        }
+        if (!media.schema || media.example === undefined) continue;
+        const text = JSON.stringify(media.schema).replaceAll('"#/components/', '"doc#/components/');
+        let validate = compiled.get(text);
+        if (!validate) {
+          validate = ajv.compile(JSON.parse(text));
+          compiled.set(text, validate);
+        }
+        if (!validate(media.example)) {
+          failures.push(`${name} ${where}: ${ajv.errorsText(validate.errors)}`);
+        }
+        checked++;
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  it('declares every object of every request body closed (additionalProperties: false)', () => {
+    const open: string[] = [];
+    for (const { name, path, op } of everyOperation()) {
+      // A payment provider's event is the provider's object, open on purpose (it adds fields over time).
+      if (path.startsWith('/api/providers/')) continue;
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        for (const { at, schema } of objectSchemas(media.schema, `${name} ${type} body`)) {
+          // Records (free-form maps such as event properties and metadata) hold data, not fields.
+          const isRecord = schema.additionalProperties !== undefined && schema.additionalProperties !== false;
+          if (schema.additionalProperties !== false && !(isRecord && !schema.properties)) open.push(at);
+        }
+      }
+    }
+    expect(open).toEqual([]);
+  });
+});
 
 describe('every /api route', () => {
   it('the document lists the API (sanity)', () => {
@@ -133,7 +256,7 @@ describe('every /api route', () => {
     for (const op of operations.filter((o) => o.method !== 'GET')) {
       const res = await ctx.app.request(urlOf(op), {
         method: op.method,
-        headers: { ...bearer(authOf(op)), 'Content-Type': 'application/json' },
+        headers: { ...adminOf(op), 'Content-Type': 'application/json' },
         body: JSON.stringify({ zzUnknownField: 1 }),
       });
       const problem = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
@@ -148,7 +271,7 @@ describe('every /api route', () => {
   it('refuses an unknown query parameter on every read, naming it', async () => {
     const failures: string[] = [];
     for (const op of operations.filter((o) => o.method === 'GET')) {
-      const res = await ctx.app.request(`${urlOf(op)}?zzUnknownParam=1`, { headers: bearer(authOf(op)) });
+      const res = await ctx.app.request(`${urlOf(op)}?zzUnknownParam=1`, { headers: adminOf(op) });
       const problem = (await res.json()) as { errors?: Array<{ path: string; message: string }> };
       const named = problem.errors?.some((e) => e.path === 'zzUnknownParam' && e.message === 'unknown query parameter');
       if (res.status !== 422 || !named) failures.push(`${op.method} ${op.path}: ${res.status}`);

@@ -237,7 +237,7 @@ describe('jobs API', () => {
       from: to,
       to: from,
     });
-    expect([invalid.status, invalid.body.code]).toEqual([422, 'VALIDATION_FAILED']);
+    expect([invalid.status, invalid.body.code]).toEqual([422, 'INVALID_RANGE']);
     const empty = await call('POST', '/api/billing/jobs/imports', t.adminKey, { events: [] });
     expect([empty.status, empty.body.code]).toEqual([422, 'VALIDATION_FAILED']);
     const scope = await call('POST', '/api/billing/jobs/replays', t.readKey, { entityId: t.entityId, from, to });
