@@ -161,5 +161,7 @@ describe('reconciliation', () => {
     const again = await ensureReconcileSchedule(ctx.client, ctx.taskQueue, '1 hour');
     expect(again).toBe(false);
     if (created) await ctx.client.schedule.getHandle('reconcile').delete();
-  }, 60_000);
+    // Reconciliation walks every organization of the database the test files share (thousands of workflows to find
+    // running), twice: minutes on a loaded 2-core machine.
+  }, 240_000);
 });
