@@ -99,13 +99,14 @@ describe('checkInvariants', () => {
     expect(rules(report.violations)).toEqual(['event_references']);
     expect(report.violations[0]).toMatchObject({ ids: [event.id], detail: "the event's membership does not exist" });
 
-    // An event of no entity belongs to no organization: only the unscoped check can see it.
+    // An event of no entity (its organization column aside) belongs to no organization's entity: only the unscoped
+    // check can see it.
     const orphanId = randomUUID();
     await ctx.db.$executeRaw`
-      INSERT INTO "MarketplaceEvent" (id, "entityId", "userId", "eventType", "occurredAt", "idempotencyKey",
-        "payloadHash", status, currency, "periodStart", "billedPeriodStart")
-      VALUES (${orphanId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid, 'project.posted', now(), 'orphan', '-',
-        'rejected', 'USD', now(), now())`;
+      INSERT INTO "MarketplaceEvent" (id, "organizationId", "entityId", "userId", "eventType", "occurredAt",
+        "idempotencyKey", "payloadHash", status, currency, "periodStart", "billedPeriodStart")
+      VALUES (${orphanId}::uuid, ${t.organizationId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid,
+        'project.posted', now(), 'orphan', '-', 'rejected', 'USD', now(), now())`;
     try {
       const all = await checkInvariants(ctx.db, { outboxGraceSeconds: 1e9 });
       expect(all.violations.filter((v) => v.ids.includes(orphanId))).toEqual([
