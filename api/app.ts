@@ -80,7 +80,7 @@ export function createApp(appDeps: AppDeps) {
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
-  app.use('/api/*', idempotencyStore({ db: deps.db, liveness: deps.liveness }));
+  app.use('/api/*', idempotencyStore({ liveness: deps.liveness }));
 
   app.route('/', apiRoutes(deps));
 

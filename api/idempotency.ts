@@ -33,7 +33,8 @@ export const idempotent: MiddlewareHandler<AuthEnv> = async (c, next) => {
   if (c.req.method !== 'POST' || key === undefined) return next();
   const store = c.get('idempotencyStore');
   if (!store) throw new Error('idempotent: no idempotencyStore() middleware in front of this route');
-  const { db, liveness } = store;
+  const { liveness } = store;
+  const { db } = c.var;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw new ProblemError(
       400,

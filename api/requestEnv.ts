@@ -1,5 +1,6 @@
-// The variables every middleware and route of the app sees on its context (Hono's Env): who is calling
-// (auth.ts sets `auth`), where Idempotency-Key records live (idempotency.ts), and the request id.
+// The variables every middleware and route of the app sees on its context (Hono's Env): who is calling and the
+// database as that caller's organization (auth.ts sets `auth` and `db`), this process's liveness for Idempotency-Key
+// claims (idempotency.ts), and the request id.
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AuthenticatedKey } from '../activities/apiKeys.js';
 import type { Db } from '../activities/db.js';
@@ -10,13 +11,20 @@ export type AuthContext = AuthenticatedKey & {
   bootstrap?: boolean;
 };
 
-/** Where the records live and who this process is, for `idempotent`. */
+/** Who this process is, for `idempotent` (the records live in the caller's organization: `db`). */
 export interface IdempotencyStore {
-  db: Db;
   /** This process's proof of life, so a retry elsewhere can take over its claims at once if it dies. */
   liveness?: ProcessLiveness | undefined;
 }
 
 export type AuthEnv = {
-  Variables: { auth: AuthContext; idempotencyStore?: IdempotencyStore } & RequestIdVariables;
+  Variables: {
+    auth: AuthContext;
+    /**
+     * The database as the caller's organization (activities/tenantDb.ts): row-level security shows and lets it write
+     * that organization's rows only. The bootstrap key's is the platform tenant, which owns no organization's rows.
+     */
+    db: Db;
+    idempotencyStore?: IdempotencyStore;
+  } & RequestIdVariables;
 };

@@ -16,6 +16,7 @@
 // transaction of its own, so one entity's failure cannot hold back the others.
 import pLimit from 'p-limit';
 import type { Db } from '../db.js';
+import { tenantDb } from '../tenantDb.js';
 import { type PreparedEvent, prepareEvent, UUID_PATTERN } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
 import { type EntityGroup, type GroupResult, processWithRetry } from './meteringTransaction.js';
@@ -78,12 +79,13 @@ export async function ingestEventsOfOrganizations(
   await Promise.all(
     [...byEntity.values()].map(({ organizationId, entityId, events }) =>
       limit(async () => {
-        const entity = UUID_PATTERN.test(entityId) ? await meteringEntity(db, organizationId, entityId) : null;
+        const tenant = tenantDb(db, organizationId);
+        const entity = UUID_PATTERN.test(entityId) ? await meteringEntity(tenant, organizationId, entityId) : null;
         if (!entity) {
           for (const e of events) outcomes[e.index] = invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found');
           return;
         }
-        groups.push({ entity, pricer: await meteringPricer(db, entity), events });
+        groups.push({ entity, pricer: await meteringPricer(tenant, entity), events });
       }),
     ),
   );
@@ -91,12 +93,22 @@ export async function ingestEventsOfOrganizations(
 
   // Committed in transactions of at most `entitiesPerTransaction` entities (contiguous in id order), run side by side:
   // a transaction holds its entities' locks until COMMIT, so one transaction over a batch spread across many entities
-  // would make every concurrent batch touching any of them wait for all of it.
+  // would make every concurrent batch touching any of them wait for all of it. A transaction is one organization's
+  // (row-level security: it runs as that organization), so the coalescer's flush over several organizations commits
+  // one transaction per organization.
   const pool = db.pg;
   const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
-  const sorted = groups.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
+  const byOrganization = new Map<string, EntityGroup[]>();
+  for (const group of groups) {
+    const same = byOrganization.get(group.entity.organizationId);
+    if (same) same.push(group);
+    else byOrganization.set(group.entity.organizationId, [group]);
+  }
   const chunks: EntityGroup[][] = [];
-  for (let i = 0; i < sorted.length; i += perTransaction) chunks.push(sorted.slice(i, i + perTransaction));
+  for (const same of byOrganization.values()) {
+    const sorted = same.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += perTransaction) chunks.push(sorted.slice(i, i + perTransaction));
+  }
   const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk, now, outcomes)));
   return { outcomes, webhookEventIds: committed.flat() };
 }

@@ -1,8 +1,10 @@
 // The entity's billing workflow (billing:<entityId>): start it (idempotent: a second start returns the running run),
 // read its state, and send it messages: close the open period now, change the anchor day (neither restarts it).
 // Entity creation starts it too; the start route lets ops (re)attach a workflow to an entity.
+
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Db } from '../../activities/db.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
@@ -106,13 +108,13 @@ function isRunEnding(err: unknown): boolean {
 }
 
 export function billingWorkflowRoutes(deps: RouteDeps) {
-  const findEntity = async (organizationId: string, entityId: string) => {
-    const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
+  const findEntity = async (db: Db, organizationId: string, entityId: string) => {
+    const entity = await findEntityInOrganization(db, organizationId, entityId);
     if (!entity) throw notFound('entity');
     return entity;
   };
-  const handleFor = async (organizationId: string, entityId: string) =>
-    deps.temporal.workflow.getHandle(billingWorkflowId((await findEntity(organizationId, entityId)).id));
+  const handleFor = async (db: Db, organizationId: string, entityId: string) =>
+    deps.temporal.workflow.getHandle(billingWorkflowId((await findEntity(db, organizationId, entityId)).id));
   const notRunning = (err: unknown) => {
     if (err instanceof WorkflowNotFoundError) {
       return new ProblemError(409, 'BILLING_WORKFLOW_NOT_RUNNING', 'Conflict', 'start the billing workflow first');
@@ -121,11 +123,11 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
   };
   return new OpenAPIHono<AuthEnv>()
     .openapi(startRoute, async (c) => {
-      const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const entity = await findEntity(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       return c.json(await startEntityBillingWorkflow(deps, entity), 202);
     })
     .openapi(readRoute, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       try {
         const description = await handle.describe();
         const running = description.status.name === 'RUNNING';
@@ -140,14 +142,14 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
       }
     })
     .openapi(closeNow, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       await handle.signal(closeNowSignal).catch((err) => {
         throw notRunning(err);
       });
       return c.json({ workflowId: handle.workflowId, accepted: true as const }, 202);
     })
     .openapi(anchor, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       const args = [{ anchorDay: c.req.valid('json').anchorDay }] as [{ anchorDay: number }];
       // An update that arrives while a period is closing is refused by the workflow (BillingPeriodClosing); one that
       // races the continue-as-new fails with the run ("workflow execution already completed", "workflow update was

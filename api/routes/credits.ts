@@ -238,7 +238,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('json'), {
+        const result = await purchaseCreditPackage(c.var.db, c.var.auth.organizationId, c.req.valid('json'), {
           provider,
         });
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
@@ -251,17 +251,17 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(deps.db, c.var.auth.organizationId, c.req.valid('json'));
+      const result = await grantPromotionalCredits(c.var.db, c.var.auth.organizationId, c.req.valid('json'));
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
       return c.json(result, result.replayed ? 200 : 201);
     })
     .openapi(balanceRoute, async (c) =>
-      c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200),
+      c.json(await entityBalance(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200),
     )
     .openapi(ledgerRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listLedgerEntries(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         {
           entityId: q.entityId,
@@ -280,7 +280,7 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
     })
     .openapi(transferRoute, async (c) => {
       const { result, webhookEventIds } = await transferCredits(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('json'),
         {

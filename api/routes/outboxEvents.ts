@@ -41,7 +41,7 @@ const listRoute = apiRoute({
 export function outboxEventRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    const page = await listOutboxEvents(deps.db, c.var.auth.organizationId, q, pageRequest(q));
+    const page = await listOutboxEvents(c.var.db, c.var.auth.organizationId, q, pageRequest(q));
     return c.json(
       listResponse(page, (r) => ({
         id: r.id,

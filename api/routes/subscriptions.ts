@@ -2,10 +2,12 @@
 // response is the created subscription); every change goes through the workflow as an Update and answers with the
 // proration it wrote. The Idempotency-Key header, when given, is also the Update id, so a retried request applies
 // its change once.
+
 import { randomBytes } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../../activities/db.js';
 import { SUBSCRIPTION_ERRORS, validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
 import {
   findSubscription,
@@ -211,8 +213,8 @@ function updateProblem(err: unknown): ProblemError {
 }
 
 export function subscriptionRoutes(deps: RouteDeps) {
-  const find = async (organizationId: string, id: string) => {
-    const sub = await findSubscription(deps.db, organizationId, id);
+  const find = async (db: Db, organizationId: string, id: string) => {
+    const sub = await findSubscription(db, organizationId, id);
     if (!sub) throw notFound('subscription');
     return sub;
   };
@@ -239,7 +241,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
     .openapi(createSub, async (c) => {
       const body = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      const invalid = await validateNewSubscription(deps.db, { ...body, organizationId });
+      const invalid = await validateNewSubscription(c.var.db, { ...body, organizationId });
       if (invalid?.code === 'NOT_FOUND') throw notFound('entity');
       if (invalid) {
         throw new ProblemError(422, invalid.code, 'Invalid subscription', `${invalid.path} is not usable`, [
@@ -261,7 +263,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
     })
     .openapi(listSubs, async (c) => {
       const q = c.req.valid('query');
-      const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), {
+      const page = await listSubscriptions(c.var.db, c.var.auth.organizationId, pageRequest(q), {
         entityId: q.entityId,
       });
       return c.json(
@@ -270,7 +272,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       );
     })
     .openapi(readSub, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       let workflow = { changesApplied: 0, running: false };
       try {
         const handle = handleFor(sub.id);
@@ -286,7 +288,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
     })
     .openapi(utilization, async (c) => {
       const result = await subscriptionUtilization(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').subscriptionId,
       );
@@ -294,7 +296,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(seatsRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { seats } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -303,7 +305,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(planRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { planId } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -312,7 +314,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(pauseRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { resumeAt } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -324,7 +326,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(resumeRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(resumeUpdate, { ...(id ? { updateId: id } : {}) }),
@@ -332,7 +334,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(cancelRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { atPeriodEnd } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>

@@ -75,17 +75,17 @@ const setRoute = apiRoute({
 export function userLimitRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(listRoute, async (c) =>
-      c.json({ data: await listUserSpend(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId) }, 200),
+      c.json({ data: await listUserSpend(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId) }, 200),
     )
     .openapi(readRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
-      return c.json(await userSpend(deps.db, c.var.auth.organizationId, entityId, userId), 200);
+      return c.json(await userSpend(c.var.db, c.var.auth.organizationId, entityId, userId), 200);
     })
     .openapi(setRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
       const { creditLimit } = c.req.valid('json');
       return c.json(
-        await setUserCreditLimit(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
+        await setUserCreditLimit(c.var.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
         200,
       );
     });

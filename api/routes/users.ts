@@ -211,13 +211,13 @@ const presentUser = (u: UserView) => ({
 export function userRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createUserRoute, async (c) => {
-      const user = await createUserWithMembership(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const user = await createUserWithMembership(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(presentUser(user), 201);
     })
     .openapi(listUsersRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listUsers(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, email: q.email },
         pageRequest(q),
@@ -225,13 +225,13 @@ export function userRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentUser), 200);
     })
     .openapi(readUserRoute, async (c) => {
-      const user = await findUser(deps.db, c.var.auth.organizationId, c.req.valid('param').userId);
+      const user = await findUser(c.var.db, c.var.auth.organizationId, c.req.valid('param').userId);
       if (!user) throw notFound('user');
       return c.json(presentUser(user), 200);
     })
     .openapi(updateUserRoute, async (c) => {
       const user = await updateUser(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').userId,
@@ -243,15 +243,15 @@ export function userRoutes(deps: RouteDeps) {
       const { entityId } = c.req.valid('param');
       const { userId, ...fields } = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      await addMembership(deps.db, actorOf(c), organizationId, entityId, userId, fields);
-      const membership = await findMembership(deps.db, organizationId, entityId, userId);
+      await addMembership(c.var.db, actorOf(c), organizationId, entityId, userId, fields);
+      const membership = await findMembership(c.var.db, organizationId, entityId, userId);
       if (!membership) throw notFound('membership');
       return c.json(presentMembership(membership), 201);
     })
     .openapi(listMembersRoute, async (c) => {
       const { entityId } = c.req.valid('param');
       const page = await listMemberships(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         entityId,
         pageRequest(c.req.valid('query')),
@@ -260,14 +260,14 @@ export function userRoutes(deps: RouteDeps) {
     })
     .openapi(readMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
-      const membership = await findMembership(deps.db, c.var.auth.organizationId, entityId, userId);
+      const membership = await findMembership(c.var.db, c.var.auth.organizationId, entityId, userId);
       if (!membership) throw notFound('membership');
       return c.json(presentMembership(membership), 200);
     })
     .openapi(updateMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
       const membership = await updateMembership(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         entityId,
@@ -278,7 +278,7 @@ export function userRoutes(deps: RouteDeps) {
     })
     .openapi(removeMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
-      const removed = await removeMembership(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId);
+      const removed = await removeMembership(c.var.db, actorOf(c), c.var.auth.organizationId, entityId, userId);
       return c.json({ id: removed.id, object: 'membership', deleted: true as const }, 200);
     });
 }
