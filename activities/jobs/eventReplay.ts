@@ -12,6 +12,7 @@ import type { EventPricer } from '../../domain/eventPricer.js';
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { loadEntityPricer } from '../priceBooks/entityPricer.js';
+import { tenantDbOf } from '../tenantDb.js';
 
 export interface ReplayProgress {
   processed: number;
@@ -50,10 +51,12 @@ async function currentPricer(db: Db, entityId: string): Promise<{ pricer: EventP
   return { pricer: await loadEntityPricer(db, entity), currency: entity.currency };
 }
 
-export function createEventReplayActivities(db: Db) {
+/** Each activity runs as the job's organization (tenantDb.ts). */
+export function createEventReplayActivities(processDb: Db) {
   return {
     /** Marks the job running and counts the events in range. */
     async startEventReplay(input: ReplayRange): Promise<ReplayProgress> {
+      const db = await tenantDbOf(processDb, 'billing_job', input.jobId);
       const [total, entity] = await Promise.all([
         db.marketplaceEvent.count({
           where: {
@@ -84,6 +87,7 @@ export function createEventReplayActivities(db: Db) {
     async reRateEventChunk(
       input: ReplayRange & { after: string | null; limit: number; progress: ReplayProgress },
     ): Promise<{ progress: ReplayProgress; lastId: string | null; done: boolean }> {
+      const db = await tenantDbOf(processDb, 'billing_job', input.jobId);
       const { pricer, currency } = await currentPricer(db, input.entityId);
       const after = input.after ?? '00000000-0000-0000-0000-000000000000';
       const rows = await db.$queryRaw<ChunkRow[]>`

@@ -15,6 +15,7 @@ import {
   type SubscriptionChange,
 } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
+import { tenantDb, tenantDbOf } from '../tenantDb.js';
 import {
   type ChargedInvoice,
   chargeNowInvoiceId,
@@ -232,11 +233,13 @@ async function storedResult(tx: Tx, subscriptionId: string, changeId: string): P
   };
 }
 
-export function createSubscriptionLifecycleActivities(db: Db) {
+/** Each activity runs as the subscription's organization (tenantDb.ts). */
+export function createSubscriptionLifecycleActivities(processDb: Db) {
   return {
     /** Creates the subscription (idempotent on its id) with the fee for the rest of its first period. */
     async createSubscription(input: NewSubscription & { at: string }): Promise<SubscriptionSnapshot> {
       const at = new Date(input.at);
+      const db = tenantDb(processDb, input.organizationId);
       return db.$transaction(async (tx) => {
         const existing = await loadRow(tx, input.subscriptionId);
         if (existing) return toSnapshot(existing);
@@ -282,6 +285,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
     },
 
     async loadSubscription(input: { subscriptionId: string }): Promise<SubscriptionSnapshot | null> {
+      const db = await tenantDbOf(processDb, 'subscription', input.subscriptionId);
       const sub = await loadRow(db, input.subscriptionId);
       return sub ? toSnapshot(sub) : null;
     },
@@ -291,6 +295,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
      * charge: its one-off invoice comes back as `chargedInvoice`, for the workflow to collect).
      */
     async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SyncedSubscription | null> {
+      const db = await tenantDbOf(processDb, 'subscription', input.subscriptionId);
       const at = new Date(input.at);
       const snapshot = await db.$transaction(async (tx) => {
         const locked = await lockSubscription(tx, input.subscriptionId);
@@ -310,7 +315,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
     },
 
     async applySubscriptionChange(input: ChangeRequest): Promise<ChangeResult> {
-      return applyChange(db, input);
+      return applyChange(await tenantDbOf(processDb, 'subscription', input.subscriptionId), input);
     },
   };
 }
