@@ -3,7 +3,10 @@
 import { z } from 'zod';
 
 const schema = z.object({
+  /** The tables' owner: migrations, the seed, the release step, the invariant checker (activities/databaseRoles.ts). */
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it for the local cluster)'),
+  /** The API's and the worker's connection, as the application role; unset: derived from DATABASE_URL. */
+  APP_DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   /**
    * Worker: activities run at once; default DATABASE_POOL_SIZE. Each activity holds at most one connection at a time,

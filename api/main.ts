@@ -1,6 +1,7 @@
 // API process entry point: `npm run api`. Stateless; run as many behind a load balancer as the load needs.
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
+import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
@@ -9,10 +10,13 @@ import { connectTemporalClient } from './temporalClient.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
-const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+// As the application role: row-level security holds every query to the caller's organization.
+const databaseUrl = applicationDatabaseUrl(config);
+const db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
+await assertApplicationRole(db);
 const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 // Lets another API process take over this one's Idempotency-Key claims at once if it dies mid-request.
-const liveness = createProcessLiveness(config.DATABASE_URL, (err) =>
+const liveness = createProcessLiveness(databaseUrl, (err) =>
   log.warn({ err }, 'liveness connection lost; reconnecting'),
 );
 const app = createApp({

@@ -7,6 +7,7 @@
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:54329/billing_inproc npm run bench:metering:inprocess
 //   knobs (defaults): BENCH_SHAPE=one (one entity per batch) | spread (every batch over all entities)
 //     BENCH_BATCHES=200 BENCH_BATCH_SIZE=500 BENCH_ENTITIES=100 BENCH_ROUNDS=3
+import { applicationDatabaseUrl } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import {
   BATCH_ENTITIES_PER_TRANSACTION,
@@ -46,7 +47,11 @@ async function main() {
 async function measure(databaseUrl: string) {
   await applyMigrations(databaseUrl);
   const f = await seedMeteringFixture(databaseUrl, ENTITIES);
-  const db = createDb(databaseUrl, 2);
+  // As the API runs it: the application role, under row-level security (BENCH_APP_DATABASE_URL, else derived).
+  const db = createDb(
+    applicationDatabaseUrl({ DATABASE_URL: databaseUrl, APP_DATABASE_URL: process.env.BENCH_APP_DATABASE_URL }),
+    2,
+  );
   const postmasterPid = await findPostmasterPid(databaseUrl);
   // Warm up JIT, prepared statements and caches.
   for (let n = 0; n < 20; n += 1) await ingestEvents(db, f.organizationId, batchFor(f, n));

@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM make the SDK drain in-flight tasks before run() returns.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../activities/config.js';
+import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createBillingWorker } from './createWorker.js';
@@ -12,7 +13,9 @@ const log = createLogger('worker', config.LOG_LEVEL);
 Runtime.install({
   logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
 });
-const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+// As the application role: each activity runs as the organization of the row it is about (activities/tenantDb.ts).
+const db = createDb(applicationDatabaseUrl(config), config.DATABASE_POOL_SIZE);
+await assertApplicationRole(db);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 try {
   const worker = await createBillingWorker({

@@ -1,7 +1,8 @@
 // Real services for the whole test run, started once:
 //   tools      the Temporal CLI, the time-skipping test server, schemathesis, stripe-mock: found, or built once into
 //              the tools cache (scripts/lib/ensureTools.ts), so `npm ci && npm test` needs nothing else
-//   Postgres   TEST_DATABASE_URL, or a throwaway cluster in a temp dir (removed afterwards), migrated
+//   Postgres   TEST_DATABASE_URL, or a throwaway cluster in a temp dir (removed afterwards), migrated; the app and the
+//              worker of every test connect as the application role (TEST_APP_DATABASE_URL, else derived)
 //   Temporal   TEST_TEMPORAL_ADDRESS, or a headless in-memory dev server with our search attributes
 // plus the prebuilt workflow bundle and the time-skipping test server's path for workflow tests.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { applicationDatabaseUrl } from '../../activities/databaseRoles.js';
 import { ensureTools, type ToolName, testTools } from '../../scripts/lib/ensureTools.js';
 import { freePort } from '../../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../../scripts/lib/localPostgres.js';
@@ -19,7 +21,10 @@ import { workflowsPath } from '../../worker/createWorker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The tables' owner: fixtures, assertions, migrations. */
     databaseUrl: string;
+    /** The application role (billing_app), as the API and the worker connect in production: row-level security holds. */
+    appDatabaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
     /** The time-skipping test server; undefined = the SDK downloads it. */
@@ -70,6 +75,10 @@ export default async function setup(project: TestProject) {
   teardowns.push(() => rm(bundleDir, { recursive: true, force: true }));
 
   project.provide('databaseUrl', databaseUrl);
+  project.provide(
+    'appDatabaseUrl',
+    applicationDatabaseUrl({ DATABASE_URL: databaseUrl, APP_DATABASE_URL: process.env.TEST_APP_DATABASE_URL }),
+  );
   project.provide('temporalAddress', temporalAddress);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('testServerPath', tools['temporal-test-server']);
