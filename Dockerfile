@@ -9,6 +9,8 @@ COPY scripts ./scripts
 # Dev dependencies stay out of the image; the postinstall step generates the Prisma client from prisma/.
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
+# The retention archives' mount point (a named volume takes this directory's owner).
+RUN mkdir -p /var/lib/marketplace-billing/archive && chown node:node /var/lib/marketplace-billing/archive
 USER node
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -32,6 +32,28 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Who moves the money: the built-in sandbox (default) or Stripe. The worker and the API must agree. */
+  PAYMENT_PROVIDER: z.enum(['sandbox', 'stripe']).default('sandbox'),
+  /** PAYMENT_PROVIDER=stripe: the secret API key. Never logged. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Stripe's webhook signing secret (whsec_...) of POST /api/providers/stripe/webhooks. Never logged. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Another Stripe API base URL (stripe-mock in tests and the chaos run); unset = api.stripe.com. */
+  STRIPE_API_BASE: z.url().optional(),
+  /**
+   * API: signs customer-portal sessions and invoice document links. Every API process must share it; unset = a random
+   * secret per process (links then work only against the process that made them). `npm start` keeps one in .data.
+   */
+  CONSOLE_SIGNING_SECRET: z.string().min(32).optional(),
+  /** API: the web console's public URL, where portal session links point. */
+  CONSOLE_URL: z.string().url().default('http://127.0.0.1:3001'),
+  /** API: the Chromium that renders invoice PDFs. */
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /**
+   * Worker and API: the directory of the retention archives (the worker writes them, an erasure rewrites them); every
+   * worker and API process must see the same directory.
+   */
+  RETENTION_ARCHIVE_DIR: z.string().min(1).default('.data/archive'),
   /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
@@ -39,7 +61,12 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema
+    .refine((c) => c.PAYMENT_PROVIDER !== 'stripe' || c.STRIPE_SECRET_KEY !== undefined, {
+      message: 'PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY',
+      path: ['STRIPE_SECRET_KEY'],
+    })
+    .safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${problems}`);

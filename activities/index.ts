@@ -1,6 +1,7 @@
 // Every activity the worker registers. Activities are plain async functions closed over their dependencies
 // (the Prisma client, a Temporal client for starting workflows, the payment provider), so tests and the API can
 // build them against any database.
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createCreditGrantExpiryActivities } from './creditGrants/creditGrantExpiry.js';
 import type { Db } from './db.js';
@@ -13,7 +14,11 @@ import { createInvoiceCollectionActivities } from './payments/invoiceCollection.
 import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
+import { createRefundActivities } from './refunds/refundActivities.js';
+import { DEFAULT_ARCHIVE_DIR } from './retention/archiveFiles.js';
+import { createRetentionActivities } from './retention/retentionActivities.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
+import { createTestClockActivities } from './testClocks/testClockAdvance.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
 import { createWebhookDeliveryActivities } from './webhooks/webhookDelivery.js';
 import type { ResolveHost } from './webhooks/webhookUrlPolicy.js';
@@ -34,6 +39,8 @@ export interface ActivityDeps {
   resolveWebhookHost?: ResolveHost;
   /** Set tenant search attributes on workflows started from activities; false for the time-skipping test server. */
   searchAttributes?: boolean;
+  /** Where the retention run writes its archives (RETENTION_ARCHIVE_DIR); default .data/archive. */
+  archiveDir?: string;
 }
 
 export function createActivities({
@@ -45,11 +52,14 @@ export function createActivities({
   allowInternalWebhookUrls = false,
   resolveWebhookHost,
   searchAttributes = true,
+  archiveDir = DEFAULT_ARCHIVE_DIR,
 }: ActivityDeps) {
+  const provider = paymentProvider ?? createSandboxPaymentProvider();
   return {
     ...createBillingCycleActivities(db),
     ...createCloseBillingPeriodActivities(db),
-    ...createInvoiceCollectionActivities(db, paymentProvider ?? createSandboxPaymentProvider()),
+    ...createInvoiceCollectionActivities(db, provider),
+    ...createRefundActivities(db, provider),
     ...createSubscriptionLifecycleActivities(db),
     ...createCreditGrantExpiryActivities(db),
     ...createWebhookDeliveryActivities(db, {
@@ -58,10 +68,12 @@ export function createActivities({
       resolve: resolveWebhookHost,
     }),
     ...createWebhookDispatchActivities(db, temporal, taskQueue, searchAttributes),
-    ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes),
+    ...createReconciliationActivities(db, temporal, taskQueue, searchAttributes, provider),
     ...createBillingJobActivities(db),
     ...createEventReplayActivities(db),
     ...createBatchImportActivities(db),
+    ...createTestClockActivities(db, temporal),
+    ...createRetentionActivities(db, path.resolve(archiveDir)),
   };
 }
 

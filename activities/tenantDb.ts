@@ -5,10 +5,12 @@
 //   - an operation outside one (`db.team.findMany(...)`, `db.$queryRaw`) runs in a transaction of its own that sets
 //     it first (a setting of a transaction, not of the pooled connection, so it can never leak to the next user of
 //     the connection).
-// The metering hot path, on plain `pg`, sets it in its own BEGIN (`tenantSettingSql`). Nothing here decides which
+// The metering hot path, on plain `pg`, sets it in its own BEGIN (`tenantSettingSql`); a tenant's `pg` (tenantPool)
+// does the same for every query and transaction made through it (retention, erasure). Nothing here decides which
 // organization a caller is: the API takes it from the API key, the worker from the row its activity is about
 // (`organizationOf`), and the few jobs that span organizations say so where they do (docs/architecture.md, "Tenant
 // isolation").
+import type pg from 'pg';
 import type { Db, Prisma } from './db.js';
 import { TtlCache } from './ttlCache.js';
 
@@ -88,6 +90,7 @@ function buildTenantDb(root: Db, tenant: string): Db {
       return operation.endsWith('Unsafe') ? raw[operation]?.(...(args as unknown[])) : raw[operation]?.(args);
     }, STANDALONE);
 
+  const pool = tenantPool(root.pg, tenant);
   const extended = root.$extends({
     query: {
       async $allOperations(params) {
@@ -113,11 +116,62 @@ function buildTenantDb(root: Db, tenant: string): Db {
   return new Proxy(extended, {
     get(target, property) {
       if (property === '$transaction') return $transaction;
-      if (property === 'pg') return root.pg;
+      if (property === 'pg') return pool;
       if (property === 'tenant') return tenant;
       return Reflect.get(target, property);
     },
   }) as unknown as Db;
+}
+
+/**
+ * The process's pool as one organization: `query` runs in a transaction of its own that sets the tenant first, and a
+ * client from `connect` sets it in every BEGIN sent through it (a client used outside a transaction sees nothing, as
+ * for a Db with no tenant). Only what the tenant's code uses of pg.Pool: query, connect, and the pool's counters.
+ */
+const bound = (target: object, property: string | symbol) => {
+  const value = Reflect.get(target, property);
+  return typeof value === 'function' ? value.bind(target) : value;
+};
+
+function tenantPool(root: pg.Pool, tenant: string): pg.Pool {
+  const begin = `BEGIN; ${tenantSettingSql(tenant)}`;
+  const connect = async () => {
+    const client = await root.connect();
+    return new Proxy(client, {
+      get(target, property) {
+        if (property !== 'query') return bound(target, property);
+        return (text: unknown, ...rest: unknown[]) =>
+          (target.query as (...a: unknown[]) => unknown).call(
+            target,
+            typeof text === 'string' && /^\s*begin\s*;?\s*$/i.test(text) ? begin : text,
+            ...rest,
+          );
+      },
+    });
+  };
+  const query = async (text: string, values?: unknown[]) => {
+    const client = await root.connect();
+    try {
+      await client.query(begin);
+      const result = await client.query(text, values);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+  return new Proxy(root, {
+    get(target, property) {
+      if (property === 'query') return query;
+      if (property === 'connect') return connect;
+      // The process's pool is the process's to close.
+      if (property === 'end') return () => Promise.resolve();
+      return bound(target, property);
+    },
+  });
 }
 
 /** Prisma's client property of a model: the model's name with its first letter lower-cased. */
@@ -133,7 +187,11 @@ export type TenantRowKind =
   | 'credit_grant'
   | 'webhook_event'
   | 'webhook_delivery'
-  | 'billing_job';
+  | 'billing_job'
+  | 'payment'
+  | 'refund'
+  | 'dispute'
+  | 'test_clock';
 
 /** A row never changes organization, so the answer is kept (an hour, at most 100,000 rows). */
 const owners = new TtlCache<string>(60 * 60_000, 100_000);

@@ -15,6 +15,7 @@ import type { Db } from '../activities/db.js';
 import { PLATFORM_TENANT, tenantDb } from '../activities/tenantDb.js';
 import { ProblemError } from './problem.js';
 import type { AuthEnv } from './requestEnv.js';
+import { isPortalToken, verifyToken } from './signedTokens.js';
 
 export type { AuthContext, AuthEnv } from './requestEnv.js';
 export type Scope = ApiKeyScope;
@@ -23,8 +24,17 @@ export const BOOTSTRAP_KEY_ID = 'bootstrap';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** `cacheTtlMs`: how long a successful key lookup is reused in this process (activities/apiKeyAuthCache.ts). */
-export function authenticate(db: Db, bootstrapAdminKey?: string, cacheTtlMs = 0): MiddlewareHandler<AuthEnv> {
+/**
+ * `cacheTtlMs`: how long a successful key lookup is reused in this process (activities/apiKeyAuthCache.ts).
+ * `signingSecret`: verifies customer-portal session tokens (api/signedTokens.ts); such a token has no scope and
+ * passes only the routes guarded by `requirePortal()`, for its one entity.
+ */
+export function authenticate(
+  db: Db,
+  bootstrapAdminKey?: string,
+  cacheTtlMs = 0,
+  signingSecret?: string,
+): MiddlewareHandler<AuthEnv> {
   const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -34,6 +44,26 @@ export function authenticate(db: Db, bootstrapAdminKey?: string, cacheTtlMs = 0)
     if (bootstrapDigest && timingSafeEqual(digest(match[1]), bootstrapDigest)) {
       c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: PLATFORM_TENANT, scopes: [], bootstrap: true });
       c.set('db', tenantDb(db, PLATFORM_TENANT));
+      return next();
+    }
+    if (signingSecret && isPortalToken(match[1])) {
+      const claims = verifyToken(signingSecret, 'portal', match[1]);
+      if (!claims) {
+        throw new ProblemError(
+          401,
+          'UNAUTHENTICATED',
+          'Invalid portal session',
+          'The portal session is invalid or expired',
+        );
+      }
+      c.set('auth', {
+        apiKeyId: `portal:${claims.subject}`,
+        organizationId: claims.organizationId,
+        scopes: [],
+        portal: { entityId: claims.subject, expiresAt: new Date(claims.exp * 1000) },
+      });
+      // A portal session is its organization's (row-level security), like an API key.
+      c.set('db', tenantDb(db, claims.organizationId));
       return next();
     }
     const auth = await authenticateApiKeyCached(db, match[1], cacheTtlMs);
@@ -56,6 +86,14 @@ export function requireScope(scope: Scope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const { scopes } = c.var.auth;
     if (!scopes.includes(scope) && !scopes.includes('admin')) throw insufficientScope(scope);
+    await next();
+  };
+}
+
+/** Customer-portal routes: a portal session token only; the entity is the session's (c.var.auth.portal). */
+export function requirePortal(): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    if (!c.var.auth.portal) throw insufficientScope('portal session');
     await next();
   };
 }

@@ -4,6 +4,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { classifyDatabaseError } from '../activities/databaseErrors.js';
+import { PaymentProviderTimeoutError } from '../activities/payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../activities/resourceErrors.js';
 import { isBillingDomainError } from '../domain/errors.js';
 import { ProblemError } from './problem.js';
@@ -27,6 +28,15 @@ export function toProblem(err: unknown): ProblemError | undefined {
       err.message,
       err.path ? [{ path: err.path, message: err.message }] : undefined,
       err.conflicts,
+    );
+  }
+  if (err instanceof PaymentProviderTimeoutError) {
+    // The provider's answer is unknown: the same request (same Idempotency-Key) repeats the call with the same key.
+    return new ProblemError(
+      503,
+      'PAYMENT_PROVIDER_UNAVAILABLE',
+      'Payment provider unavailable',
+      'The payment provider did not answer; retry the request with the same Idempotency-Key',
     );
   }
   if (isBillingDomainError(err)) return new ProblemError(422, err.code, 'Invalid request', err.message);

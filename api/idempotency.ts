@@ -1,6 +1,10 @@
 // Idempotency-Key on POST (Stripe's convention): the same key with the same request replays the stored response
 // (with `Idempotent-Replayed: true`); the same key with another request is a 409; a key whose first request is still
-// running is a 409 too. 5xx responses are not stored, so a retry after a server failure runs again.
+// running is a 409 too. Only successful responses are stored: a 4xx changed nothing (invalid input, a refused state
+// change) and a 5xx may not have run, so a retry with the same key, corrected or not, runs again.
+//
+// Resources that carry their own idempotency key in the database (events, credit purchases, grants, transfers) take
+// the header as that key instead (`resourceIdempotencyKey`): one key, stored with the resource, replayed from it.
 //
 // A stored response belongs to the API key that made the request (and its organization): the same Idempotency-Key
 // from another key, of the same organization or another, is that key's own request. And a replay is the route's
@@ -35,14 +39,7 @@ export const idempotent: MiddlewareHandler<AuthEnv> = async (c, next) => {
   if (!store) throw new Error('idempotent: no idempotencyStore() middleware in front of this route');
   const { liveness } = store;
   const { db } = c.var;
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new ProblemError(
-      400,
-      'INVALID_IDEMPOTENCY_KEY',
-      'Invalid Idempotency-Key',
-      `1 to ${MAX_KEY_LENGTH} characters`,
-    );
-  }
+  checkKeyLength(key);
   const { auth } = c.var;
   const owner: IdempotencyOwner = auth.bootstrap
     ? { organizationId: null, apiKeyId: auth.apiKeyId }
@@ -90,7 +87,7 @@ export const idempotent: MiddlewareHandler<AuthEnv> = async (c, next) => {
     throw err;
   }
   const status = c.res.status;
-  if (status >= 500) {
+  if (status >= 400) {
     await releaseIdempotencyKey(db, owner, key);
     return;
   }
@@ -102,6 +99,52 @@ export const idempotent: MiddlewareHandler<AuthEnv> = async (c, next) => {
     stored = text;
   }
   await completeIdempotencyKey(db, owner, key, status, redactSecrets(stored));
+};
+
+function checkKeyLength(key: string): void {
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new ProblemError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Invalid Idempotency-Key',
+      `1 to ${MAX_KEY_LENGTH} characters`,
+    );
+  }
+}
+
+/** The body field old clients send instead of the header (deprecated). */
+export const LEGACY_KEY_FIELD = 'idempotencyKey';
+
+/**
+ * Route middleware of the POSTs whose resource stores its own idempotency key: the `Idempotency-Key` header, or for
+ * old clients the deprecated `idempotencyKey` body field, becomes `c.var.idempotencyKey` for the handler to store
+ * with the resource. Both given and different: 422 IDEMPOTENCY_KEY_MISMATCH (which one was meant is unknowable).
+ * Neither: undefined, and the handler makes a key of its own (the request then is not safe to retry, as on Stripe).
+ */
+export const resourceIdempotencyKey: MiddlewareHandler<AuthEnv> = async (c, next) => {
+  const header = c.req.header('idempotency-key');
+  if (header !== undefined) checkKeyLength(header);
+  let field: unknown;
+  if (/json/i.test(c.req.header('content-type') ?? '')) {
+    try {
+      const body: unknown = JSON.parse(await c.req.text());
+      if (body && typeof body === 'object' && !Array.isArray(body))
+        field = (body as Record<string, unknown>)[LEGACY_KEY_FIELD];
+    } catch {
+      // Not JSON: the route's validator answers 400 MALFORMED_JSON.
+    }
+  }
+  if (header !== undefined && typeof field === 'string' && field !== header) {
+    throw new ProblemError(
+      422,
+      'IDEMPOTENCY_KEY_MISMATCH',
+      'Two different idempotency keys',
+      'The Idempotency-Key header and the deprecated idempotencyKey body field differ; send the header only',
+      [{ path: LEGACY_KEY_FIELD, message: 'differs from the Idempotency-Key header' }],
+    );
+  }
+  c.set('idempotencyKey', header ?? (typeof field === 'string' ? field : undefined));
+  await next();
 };
 
 /**

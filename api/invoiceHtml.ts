@@ -88,7 +88,7 @@ export function renderInvoiceHtml(inv: InvoiceDocument): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<title>${escapeHtml(title)} — ${escapeHtml(inv.organization.name)}</title>
+<title>${escapeHtml(title)} — ${escapeHtml(inv.organization.name)} — total ${m(inv.total)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:right}.totals td{border:none}

@@ -3,7 +3,9 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
 import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
+import { createPdfRenderer } from '../activities/documents/pdfRenderer.js';
 import { createLogger } from '../activities/logger.js';
+import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
@@ -19,6 +21,8 @@ const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEM
 const liveness = createProcessLiveness(databaseUrl, (err) =>
   log.warn({ err }, 'liveness connection lost; reconnecting'),
 );
+// Chromium starts on the first PDF asked for, not here: an API that never renders one never runs a browser.
+const pdfRenderer = createPdfRenderer(config.CHROMIUM_PATH);
 const app = createApp({
   db,
   temporal,
@@ -28,7 +32,13 @@ const app = createApp({
   rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
   allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
   apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+  archiveDir: config.RETENTION_ARCHIVE_DIR,
   liveness,
+  paymentProvider: createPaymentProvider(config),
+  stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+  signingSecret: config.CONSOLE_SIGNING_SECRET,
+  consoleUrl: config.CONSOLE_URL,
+  pdfRenderer,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
@@ -44,7 +54,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'api shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([closeDb(db), temporal.connection.close(), liveness.close()]);
+      await Promise.allSettled([closeDb(db), temporal.connection.close(), liveness.close(), pdfRenderer.close()]);
       clearTimeout(force);
       log.info('api stopped');
       process.exit(0);

@@ -1,11 +1,13 @@
 // Building blocks every route module shares, so each resource's OpenAPI looks like the last: bearer security, the
 // problem responses every authenticated route can give, path ids, money and timestamps on the wire.
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { isSupportedCurrency, minorUnitDigits, SUPPORTED_CURRENCIES } from '../domain/currencies.js';
 import { BillingDecimal } from '../domain/money.js';
 import { isValidTimeZone } from '../domain/zonedTime.js';
-import { idempotent } from './idempotency.js';
-import { ProblemSchema } from './problem.js';
+import { idempotent, resourceIdempotencyKey } from './idempotency.js';
+import { ProblemError, ProblemSchema } from './problem.js';
+import type { AuthEnv } from './requestEnv.js';
 
 const problem = (description: string) => ({
   description,
@@ -31,32 +33,84 @@ export const bodyProblemResponses = {
 
 const hasBody = (method: string) => ['post', 'put', 'patch'].includes(method);
 
-const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { name: 'idempotency-key', in: 'header' },
-      description: 'Same key and body within 24 h replays the stored response; another body is 409',
-    }),
+/** For writes that declare no body: empty, or an empty JSON object, or 422 naming what was sent. */
+const noBody: MiddlewareHandler<AuthEnv> = async (c, next) => {
+  const text = (await c.req.text()).trim();
+  if (text === '' || text === '{}') return next();
+  let fields: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = Object.keys(parsed);
+  } catch {
+    // not JSON: refused as a whole below
+  }
+  const errors =
+    fields.length > 0
+      ? fields.map((path) => ({ path, message: 'unknown field: this operation takes no request body' }))
+      : [{ path: '(root)', message: 'this operation takes no request body' }];
+  throw new ProblemError(422, 'VALIDATION_FAILED', 'Invalid request', 'This operation takes no request body', errors);
+};
+
+const idempotencyHeader = (description: string) =>
+  z.object({
+    'idempotency-key': z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ param: { name: 'idempotency-key', in: 'header' }, description, example: 'order-4711-credits' }),
+  });
+
+const IdempotencyHeader = idempotencyHeader(
+  'Same key and body within 24 h, from the same API key, replays the stored response; another body is 409 ' +
+    'IDEMPOTENCY_KEY_REUSED. Only successful responses are stored: after a 4xx or 5xx the same key runs again.',
+);
+
+const ResourceIdempotencyHeader = idempotencyHeader(
+  "The resource's idempotency key, stored with it (per entity; per organization for transfers): the same key " +
+    'with the same request returns the first outcome (`replayed: true`), with another request 409. Without a ' +
+    'key a retry is a new request. Replaces the deprecated `idempotencyKey` body field (both given and different: ' +
+    '422 IDEMPOTENCY_KEY_MISMATCH).',
+);
+
+/** The body field old clients send their idempotency key in; the Idempotency-Key header replaces it. */
+export const DeprecatedIdempotencyKeyField = z.string().min(1).max(255).optional().openapi({
+  deprecated: true,
+  description: 'Deprecated: send the Idempotency-Key header. Accepted for old clients; must equal the header if both',
 });
+
+type ApiRouteConfig = Omit<RouteConfig, 'path'> & {
+  /**
+   * 'resource': the route's resource stores its own idempotency key (events, purchases, grants, transfers). The
+   * header becomes that key (`c.var.idempotencyKey`, resourceIdempotencyKey) instead of a stored HTTP response.
+   */
+  idempotency?: 'resource';
+};
 
 /**
  * createRoute with the conventions filled in: bearer auth, every problem response, and on POST the documented
  * Idempotency-Key header and its middleware (api/idempotency.ts), placed after the route's own middleware (its
  * guards), so a stored response is replayed only to a caller the route lets in.
  */
-export function apiRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R) {
+export function apiRoute<P extends string, R extends ApiRouteConfig & { path: P }>(input: R) {
+  const { idempotency, ...rest } = input;
+  const config = rest as unknown as R; // without the kit's own option, which is no part of the document
   const post = config.method === 'post';
-  const headers = post && !config.request?.headers ? { headers: IdempotencyHeader } : {};
+  const resource = idempotency === 'resource';
+  const header = resource ? ResourceIdempotencyHeader : IdempotencyHeader;
+  const headers = post && !config.request?.headers ? { headers: header } : {};
   const guards = config.middleware === undefined ? [] : [config.middleware].flat();
+  const keyMiddleware = resource ? resourceIdempotencyKey : idempotent;
+  // A write without a declared body takes none: a body sent anyway would be ignored, so it is refused instead.
+  const bodyless = hasBody(config.method) || config.method === 'delete' ? !config.request?.body : false;
+  const middleware = [...guards, ...(post ? [keyMiddleware] : []), ...(bodyless ? [noBody] : [])];
+  // Unknown query parameters are refused (a misspelt filter or cursor would silently return page one).
+  const query = { query: ((config.request?.query as z.ZodObject | undefined) ?? z.object({})).strict() };
   return createRoute({
     ...config,
-    ...(post ? { middleware: [...guards, idempotent] as unknown as R['middleware'] } : {}),
+    ...(middleware.length > 0 ? { middleware: middleware as unknown as R['middleware'] } : {}),
     security: config.security ?? [{ bearerAuth: [] }],
-    request: { ...config.request, ...headers } as R['request'],
+    request: { ...config.request, ...headers, ...query } as R['request'],
     responses: {
       ...problemResponses,
       ...(hasBody(config.method) ? bodyProblemResponses : {}),
@@ -70,10 +124,60 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
+/**
+ * A required JSON request body. Its objects must be closed (`z.strictObject` or `.strict()` before `.openapi(name)`):
+ * an unknown field is a 422 naming it, and the document says `additionalProperties: false`. Checked here, when the
+ * route is declared, so an open body never reaches the document.
+ */
+export const jsonBody = <T extends z.ZodType>(schema: T) => {
+  assertClosed(schema, 'body');
+  return { required: true, content: { 'application/json': { schema } } };
+};
+
+/** The same for a body that may be left out (the handler sees `{}`). */
+export const optionalJsonBody = <T extends z.ZodType>(schema: T) => {
+  assertClosed(schema, 'body');
+  return { required: false, content: { 'application/json': { schema } } };
+};
+
+/** Throws when an object anywhere in the schema accepts keys it does not declare. */
+export function assertClosed(schema: z.ZodType, at: string): void {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  const walk = (inner: unknown, where: string) => assertClosed(inner as z.ZodType, where);
+  switch (def.type) {
+    case 'object': {
+      const catchall = def.catchall as { _zod: { def: { type: string } } } | undefined;
+      if (catchall?._zod.def.type !== 'never') {
+        throw new Error(`${at}: an object that lets unknown fields through; declare it with z.strictObject()`);
+      }
+      for (const [key, field] of Object.entries(def.shape as Record<string, unknown>)) walk(field, `${at}.${key}`);
+      return;
+    }
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'nonoptional':
+      walk(def.innerType, at);
+      return;
+    case 'array':
+      walk(def.element, `${at}[]`);
+      return;
+    case 'union':
+      for (const option of def.options as unknown[]) walk(option, at);
+      return;
+    case 'intersection':
+      walk(def.left, at);
+      walk(def.right, at);
+      return;
+    case 'pipe':
+      walk(def.in, at);
+      return;
+    default:
+      return; // scalars; records hold free-form data on purpose (event properties, metadata)
+  }
+}
 
 export function idParam<const N extends string>(name: N) {
   return z.object({ [name]: z.uuid().openapi({ param: { name, in: 'path' } }) } as {

@@ -7,8 +7,10 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db.js';
 import type { Logger } from '../activities/logger.js';
 import { dispatchWebhookEvents } from '../activities/webhooks/dispatchWebhookEvents.js';
+import type { DescribeTenant } from '../temporal/workflowStarts.js';
 
 export interface OutboxDispatcher {
+  /** Never rejects: a failure is logged, and the rows stay pending for reconciliation. */
   dispatch(webhookEventIds: string[]): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export function createOutboxDispatcher(deps: {
   log: Logger;
   /** false on a Temporal server without our search attributes (see AppDeps). */
   searchAttributes?: boolean | undefined;
+  describeTenant?: DescribeTenant | undefined;
 }): OutboxDispatcher {
   return {
     async dispatch(webhookEventIds) {
@@ -30,6 +33,7 @@ export function createOutboxDispatcher(deps: {
             temporal: deps.temporal,
             taskQueue: deps.taskQueue,
             searchAttributes: deps.searchAttributes !== false,
+            describeTenant: deps.describeTenant,
           },
           webhookEventIds,
         );

@@ -9,6 +9,8 @@ import type { ProcessLiveness } from '../activities/processLiveness.js';
 export type AuthContext = AuthenticatedKey & {
   /** True for the bootstrap admin key: apiKeyId is 'bootstrap', organizationId the nil UUID, scopes empty. */
   bootstrap?: boolean;
+  /** A customer-portal session (api/signedTokens.ts): scopes empty, everything it reads is this entity's. */
+  portal?: { entityId: string; expiresAt: Date };
 };
 
 /** Who this process is, for `idempotent` (the records live in the caller's organization: `db`). */
@@ -26,5 +28,7 @@ export type AuthEnv = {
      */
     db: Db;
     idempotencyStore?: IdempotencyStore;
+    /** On routes whose resource stores its own key: the request's Idempotency-Key (resourceIdempotencyKey). */
+    idempotencyKey?: string | undefined;
   } & RequestIdVariables;
 };

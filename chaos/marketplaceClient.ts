@@ -46,8 +46,25 @@ export class MarketplaceClient {
     body?: unknown,
     idempotencyKey?: string,
   ): Promise<ClientAnswer<T>> {
+    return this.exchange<T>(method, path, body === undefined ? undefined : JSON.stringify(body), {
+      Authorization: `Bearer ${this.apiKey}`,
+      ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+    });
+  }
+
+  /** A provider's webhook: the exact body its signature covers, its headers, no API key; retried like the rest. */
+  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field by the workload
+  async postSigned<T = any>(path: string, rawBody: string, headers: Record<string, string>): Promise<ClientAnswer<T>> {
+    return this.exchange<T>('POST', path, rawBody, headers);
+  }
+
+  private async exchange<T>(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    payload: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<ClientAnswer<T>> {
     const deadline = Date.now() + (this.opts.deadlineMs ?? 240_000);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       const base = this.apiUrls[this.next++ % this.apiUrls.length]!;
       this.stats.requests += 1;
@@ -56,9 +73,8 @@ export class MarketplaceClient {
         const res = await fetch(`${base}${path}`, {
           method,
           headers: {
-            Authorization: `Bearer ${this.apiKey}`,
+            ...headers,
             ...(payload !== undefined ? { 'Content-Type': 'application/json' } : {}),
-            ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
           },
           ...(payload !== undefined ? { body: payload } : {}),
           signal: AbortSignal.timeout(this.opts.attemptTimeoutMs ?? 20_000),

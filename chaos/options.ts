@@ -5,6 +5,8 @@
 //   --concurrency N      CHAOS_CONCURRENCY      parallel marketplace clients (default 3)
 //   --short              CHAOS_SHORT=1          the CI form: short defaults, at least one kill of every process type
 //   --keep               CHAOS_KEEP=1           keep the temp dir (data, logs) for inspection
+//   --payment-provider P PAYMENT_PROVIDER       sandbox (default) or stripe: the Stripe adapter against Stripe's test
+//                                               mode on a stripe-mock of the run's own
 export interface ChaosOptions {
   seed: number;
   durationMs: number;
@@ -14,6 +16,8 @@ export interface ChaosOptions {
   keep: boolean;
   /** Longest the end-of-run quiesce may take before the run counts as stuck. */
   quiesceTimeoutMs: number;
+  /** The provider the workers and APIs charge and refund through. */
+  paymentProvider: 'sandbox' | 'stripe';
 }
 
 export function parseChaosOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ChaosOptions {
@@ -36,6 +40,10 @@ export function parseChaosOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     return n;
   };
   const short = bool('short', 'CHAOS_SHORT');
+  const paymentProvider = value('payment-provider', 'PAYMENT_PROVIDER') ?? 'sandbox';
+  if (paymentProvider !== 'sandbox' && paymentProvider !== 'stripe') {
+    throw new Error(`--payment-provider / PAYMENT_PROVIDER must be sandbox or stripe: ${paymentProvider}`);
+  }
   return {
     seed: Math.floor(num('seed', 'CHAOS_SEED', Math.floor(Math.random() * 2 ** 31))),
     durationMs: num('duration', 'CHAOS_DURATION_S', short ? 60 : 480) * 1000,
@@ -44,5 +52,6 @@ export function parseChaosOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     short,
     keep: bool('keep', 'CHAOS_KEEP'),
     quiesceTimeoutMs: num('quiesce-timeout', 'CHAOS_QUIESCE_TIMEOUT_S', short ? 240 : 600) * 1000,
+    paymentProvider,
   };
 }

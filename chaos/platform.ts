@@ -2,6 +2,9 @@
 // temp dir), its own Temporal dev server persisting to a SQLite file (scripts/lib/temporalDevServer.ts), migrations
 // (scripts/lib/prismaCli.ts), a prebuilt workflow bundle, then N worker and N API processes, each a ManagedService
 // the fault injector may SIGKILL. Nothing here uses the fixed ports of `npm start`: every port is a free one.
+// With the Stripe adapter selected, Stripe is played by its test mode (scripts/lib/stripeTestMode.ts) on a stripe-mock
+// of the run's own, in this process: outside the platform, like Stripe, so never killed (it holds the answers to
+// idempotency keys that the restarted processes repeat).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +17,8 @@ import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { freePort } from '../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../scripts/lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from '../scripts/lib/prismaCli.js';
+import { type StripeMock, startStripeMock } from '../scripts/lib/stripeMock.js';
+import { type StripeTestMode, startStripeTestMode } from '../scripts/lib/stripeTestMode.js';
 import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
 import { workflowsPath } from '../worker/createWorker.js';
@@ -25,6 +30,16 @@ export interface PlatformOptions {
   log: (msg: string) => void;
   /** How often the reconciliation schedule runs (compressed from production's 5 minutes). */
   reconcileEvery?: string;
+  paymentProvider?: 'sandbox' | 'stripe';
+}
+
+/** The payment provider the workers and APIs use. */
+export interface PlatformPayments {
+  provider: 'sandbox' | 'stripe';
+  /** Stripe's test mode (stripe only): what was sent, faults to inject. */
+  stripe?: StripeTestMode;
+  /** STRIPE_WEBHOOK_SECRET the APIs verify provider events with (stripe only). */
+  webhookSecret?: string;
 }
 
 export interface Platform {
@@ -35,6 +50,7 @@ export interface Platform {
   apiUrls: string[];
   bootstrapKey: string;
   services: ManagedService[];
+  payments: PlatformPayments;
   /** A Temporal client that reconnects by itself across dev-server restarts. */
   temporal(): Promise<Client>;
   stop(opts?: { keepDir?: boolean }): Promise<void>;
@@ -199,6 +215,24 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   };
   await ensureReconcileSchedule(await temporal(), TASK_QUEUE, opts.reconcileEvery ?? '30 seconds');
 
+  const provider = opts.paymentProvider ?? 'sandbox';
+  let stripeMock: StripeMock | undefined;
+  let stripe: StripeTestMode | undefined;
+  const webhookSecret = `whsec_chaos_${randomUUID().replaceAll('-', '')}`;
+  let paymentEnv: NodeJS.ProcessEnv = { PAYMENT_PROVIDER: 'sandbox' };
+  if (provider === 'stripe') {
+    const { 'stripe-mock': binary } = await ensureTools(['stripe-mock']);
+    stripeMock = await startStripeMock(binary);
+    stripe = await startStripeTestMode(stripeMock.url);
+    log(`Stripe's test mode on ${stripe.url} (stripe-mock ${stripeMock.url})`);
+    paymentEnv = {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_chaos',
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+    };
+  }
+
   const bootstrapKey = `chaos-bootstrap-${randomUUID()}`;
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -212,6 +246,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     BOOTSTRAP_ADMIN_KEY: bootstrapKey,
     RATE_LIMIT_PER_SECOND: '0',
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    ...paymentEnv,
   };
   const services: ManagedService[] = [pgService, temporalService];
   for (let i = 1; i <= opts.workers; i++) {
@@ -258,6 +293,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     apiUrls,
     bootstrapKey,
     services,
+    payments: { provider, ...(stripe ? { stripe, webhookSecret } : {}) },
     temporal,
     async stop({ keepDir = false } = {}) {
       await client?.connection.close().catch(() => {});
@@ -278,6 +314,8 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         await (await startLocalPostgres({ dataDir: pgDataDir, port: pgPort, database: 'billing' })).stop();
         await proc.exited;
       });
+      await stripe?.stop();
+      await stripeMock?.stop();
       if (!keepDir) await rm(dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@
 import type { ChaosOptions } from './options.js';
 import type { ProcessKind } from './supervisor.js';
 import type { Violation, WebhookTally } from './verifier.js';
-import type { WorkloadCounts } from './workload.js';
+import type { WorkloadCounts } from './workloadRecord.js';
 
 export interface ChaosSummary {
   seed: number;
@@ -11,6 +11,9 @@ export interface ChaosSummary {
   counts: WorkloadCounts;
   kills: Record<ProcessKind, number>;
   crashes: Record<ProcessKind, number>;
+  paymentProvider: 'sandbox' | 'stripe';
+  /** Stripe answers held back (stripe only). */
+  stripeStalls: number;
   clientRequests: number;
   clientRetries: number;
   retryReasons: Record<string, number>;
@@ -34,6 +37,7 @@ export function formatSummary(s: ChaosSummary, opts: ChaosOptions): string {
     `  credits       purchases ${c.purchases}, transfers ${c.transfers} (refused ${c.transfersRefused})`,
     `  seats         changes ${c.seatChanges} (refused ${c.seatChangesRefused}), pauses ${c.pauses}, resumes ${c.resumes}`,
     `  periods       closes ${c.closes}`,
+    `  payments      provider ${s.paymentProvider}, refunds ${c.refunds} (refused ${c.refundsRefused}), disputes opened ${c.disputesOpened}, closed ${c.disputesClosed}${s.paymentProvider === 'stripe' ? `, Stripe answers held back ${s.stripeStalls}` : ''}`,
     `  refused       ${
       Object.entries(s.refusals)
         .map(([k, n]) => `${k} ${n}`)

@@ -1,12 +1,17 @@
 // The end of the run: quiesce, then verify.
 //   quiesce  every process back up, the receiver healthy, the reconciliation schedule triggered until every outbox
 //            row of the run's organizations is dispatched, every delivery delivered, the receiver has seen every
-//            message id and every billing workflow waits for its next period end (none stuck mid-close)
+//            message id, every billing workflow waits for its next period end (none stuck mid-close), and no charge
+//            attempt or refund is still in flight (a call whose answer was lost is repeated by an activity retry or
+//            the reconciliation: its outcome is recorded before the books are checked)
 //   verify   the invariant checker finds nothing; every event the client saw accepted (or rejected) is in the
 //            database exactly once, with the outcome and amounts the client was told, and no event the client was
 //            told was invalid got stored; every purchase the client saw is one grant, and the purchase and
-//            transfer totals match what the client was told; every webhook delivered and seen; the client never
-//            gave up (no 5xx that never recovered)
+//            transfer totals match what the client was told; every refund the client was told about is stored once,
+//            as told, and no other refund was made; every dispute the provider's events opened is stored once, in the
+//            state its last event said; with Stripe, every charge and refund Stripe carried out is the one the
+//            platform recorded (no money moved that the books do not show); every webhook delivered and seen; the
+//            client never gave up (no 5xx that never recovered)
 import type { Client } from '@temporalio/client';
 import { Decimal } from 'decimal.js';
 import type { Db } from '../activities/db.js';
@@ -14,7 +19,7 @@ import { checkInvariants } from '../activities/invariants/checkInvariants.js';
 import { billingWorkflowId, RECONCILE_SCHEDULE_ID } from '../temporal/workflowIds.js';
 import { billingStateQuery } from '../workflows/entityBillingWorkflow.js';
 import type { WebhookReceiver } from './webhookReceiver.js';
-import type { WorkloadRecord } from './workload.js';
+import type { WorkloadRecord } from './workloadRecord.js';
 
 export interface Violation {
   rule: string;
@@ -66,6 +71,17 @@ export async function quiesce(
         for (const d of row.deliveries) if (d.status !== 'delivered') pending.push(`delivery ${d.id} ${d.status}`);
         if (!receiver.seen.has(row.id)) pending.push(`receiver has not seen ${row.id}`);
       }
+      const entityIds = entities.map((e) => e.id);
+      const inFlight = await db.paymentAttempt.findMany({
+        where: { status: 'pending', payment: { entityId: { in: entityIds } } },
+        select: { idempotencyKey: true },
+      });
+      for (const a of inFlight) pending.push(`charge attempt ${a.idempotencyKey} pending`);
+      const refunding = await db.refund.findMany({
+        where: { status: 'pending', creditNote: null, entityId: { in: entityIds } },
+        select: { id: true },
+      });
+      for (const r of refunding) pending.push(`refund ${r.id} pending`);
       for (const e of entities) {
         const state = await client.workflow.getHandle(billingWorkflowId(e.id)).query(billingStateQuery);
         if (state.phase !== 'waiting_for_period_end') pending.push(`${billingWorkflowId(e.id)} ${state.phase}`);
@@ -169,6 +185,71 @@ export async function verify(
   const movedTotal = new Decimal(String(out._sum.amount ?? 0)).negated();
   if (!movedTotal.equals(toldTotal)) {
     add('transfer_exactly_once', `transfers out sum to ${movedTotal.toFixed(2)}, client told ${toldTotal.toFixed(2)}`);
+  }
+
+  // Refunds: each one told is stored once, as told; none made that the client was not told about (refused ones fail).
+  const refunds = await db.refund.findMany({
+    where: { entityId: { in: entityIds } },
+    select: { id: true, invoiceId: true, amount: true, status: true, providerRef: true },
+  });
+  const refundById = new Map(refunds.map((r) => [r.id, r]));
+  for (const [key, told] of rec.refunds) {
+    const row = refundById.get(told.refundId);
+    if (!row) add('refund_exactly_once', `${key}: refund ${told.refundId} told ${told.status}, not stored`);
+    else if (row.invoiceId !== told.invoiceId || !same(row.amount, told.amount) || row.status === 'failed') {
+      add('refund_outcome', `${key}: told ${told.amount} ${told.status}, stored ${row.amount} ${row.status}`);
+    }
+  }
+  const toldRefunds = new Set([...rec.refunds.values()].map((r) => r.refundId));
+  for (const r of refunds) {
+    if (r.status !== 'failed' && !toldRefunds.has(r.id)) {
+      add('refund_unknown_to_client', `refund ${r.id} of ${r.amount} is ${r.status}, never told`);
+    }
+  }
+
+  // Disputes: each one opened is stored once, in the state the provider's last event about it said.
+  const disputes = await db.dispute.findMany({
+    where: { entityId: { in: entityIds } },
+    select: { providerRef: true, paymentId: true, status: true },
+  });
+  const disputeByRef = new Map(disputes.map((d) => [d.providerRef, d]));
+  for (const [ref, told] of rec.disputes) {
+    const row = disputeByRef.get(ref);
+    if (!row) add('dispute_exactly_once', `${ref}: told ${told.status}, not stored`);
+    else if (row.status !== told.status || row.paymentId !== told.paymentId) {
+      add(
+        'dispute_outcome',
+        `${ref}: told ${told.status} on ${told.paymentId}, stored ${row.status} on ${row.paymentId}`,
+      );
+    }
+  }
+  if (disputes.length !== rec.disputes.size) {
+    add('dispute_exactly_once', `${disputes.length} disputes stored, ${rec.disputes.size} opened`);
+  }
+
+  // Stripe: every PaymentIntent it charged and every refund it made is the one the books show.
+  const stripe = rec.payments.stripe;
+  if (stripe) {
+    const charged = new Set<string>();
+    const refunded = new Set<string>();
+    for (const r of stripe.requests) {
+      if (r.method !== 'POST' || r.response?.status !== 200) continue;
+      const body = r.response.body as { id?: string; status?: string };
+      if (r.path === '/v1/payment_intents' && body.status === 'succeeded' && body.id) charged.add(body.id);
+      if (r.path === '/v1/refunds' && body.id) refunded.add(body.id);
+    }
+    const attempts = await db.paymentAttempt.findMany({
+      where: { providerRef: { in: [...charged] }, status: 'succeeded', payment: { entityId: { in: entityIds } } },
+      select: { providerRef: true },
+    });
+    const recorded = new Set(attempts.map((a) => a.providerRef));
+    for (const pi of charged) {
+      if (!recorded.has(pi)) add('stripe_charge_recorded', `Stripe charged ${pi}; no succeeded attempt records it`);
+    }
+    const recordedRefunds = new Set(refunds.filter((r) => r.status !== 'failed').map((r) => r.providerRef));
+    for (const re of refunded) {
+      if (!recordedRefunds.has(re)) add('stripe_refund_recorded', `Stripe refunded ${re}; no refund records it`);
+    }
   }
 
   // Webhooks: every outbox row delivered to the endpoint and seen by the receiver, every signature valid.

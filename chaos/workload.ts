@@ -1,255 +1,17 @@
-// The seeded random workload: a marketplace with two organizations, each with a signed webhook endpoint, a price
-// book, a seat plan, a credit package and two entities (one billing overage later, one rejecting it) of three users
-// and a seat subscription. Then `concurrency` clients loop until the deadline over: single events, batches, credit
-// purchases, credit transfers, seat changes, pauses and resumes, and period closes (the billing workflow's
-// closeNow, through the API: time compressed). Every answer the client got is recorded for the verifier.
-import { GaveUpError, type MarketplaceClient } from './marketplaceClient.js';
+// The seeded random workload on the marketplace of marketplaceSetup.ts: `concurrency` clients loop until the deadline
+// over single events, batches, credit purchases, credit transfers, seat changes, pauses and resumes, period closes
+// (the billing workflow's closeNow, through the API: time compressed), partial refunds of paid invoices, and with
+// Stripe, disputes opened and closed by signed provider events to the webhook endpoint. Every answer a client got is
+// recorded (workloadRecord.ts) for the verifier.
+import { Decimal } from 'decimal.js';
+import Stripe from 'stripe';
+import { GaveUpError } from './marketplaceClient.js';
+import { type EntityRef, expectStatus, type OrgRef } from './marketplaceSetup.js';
 import type { Rng } from './random.js';
 import { seededRng } from './random.js';
-import type { WebhookReceiver } from './webhookReceiver.js';
-
-export interface EntityRef {
-  id: string;
-  organizationId: string;
-  userIds: string[];
-  subscriptionId: string;
-  paused: boolean;
-}
-
-export interface OrgRef {
-  id: string;
-  client: MarketplaceClient;
-  packageId: string;
-  entities: EntityRef[];
-}
-
-/** What the marketplace was told about one event. */
-export interface EventRecord {
-  entityId: string;
-  key: string;
-  status: 'accepted' | 'rejected' | 'invalid' | 'unknown';
-  code?: string;
-  ratedAmount?: string;
-  creditsDrawn?: string;
-  billedLater?: string;
-}
-
-export interface WorkloadCounts {
-  eventsSent: number;
-  eventsAccepted: number;
-  eventsRejected: number;
-  eventsInvalid: number;
-  eventsUnknown: number;
-  batches: number;
-  purchases: number;
-  transfers: number;
-  transfersRefused: number;
-  seatChanges: number;
-  seatChangesRefused: number;
-  pauses: number;
-  resumes: number;
-  closes: number;
-  gaveUp: number;
-}
-
-export interface WorkloadRecord {
-  orgs: OrgRef[];
-  events: Map<string, EventRecord>;
-  /** Purchase idempotency key -> the grant the client was told about. */
-  purchases: Map<string, { entityId: string; grantId: string }>;
-  /** Transfer idempotency key -> the transfer the client was told about. */
-  transfers: Map<string, { fromEntityId: string; toEntityId: string; amount: string }>;
-  counts: WorkloadCounts;
-  /** Refusals by operation and code (INSUFFICIENT_CREDITS, a seat change on a paused subscription, ...). */
-  refusals: Map<string, number>;
-  errors: string[];
-}
+import { type EventOutcome, recordEvent, refuse, type WorkloadRecord } from './workloadRecord.js';
 
 const EVENT_TYPES = ['project.posted', 'freelancer.hired'] as const;
-
-function expectStatus(res: { status: number; body: unknown }, ok: number[], what: string) {
-  if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-export async function setUpMarketplace(
-  bootstrap: MarketplaceClient,
-  receiver: WebhookReceiver,
-  receiverUrl: string,
-  seed: number,
-): Promise<OrgRef[]> {
-  const orgs: OrgRef[] = [];
-  const key = (what: string) => `chaos-${seed}-setup-${what}`;
-  for (let o = 0; o < 2; o++) {
-    const created = expectStatus(
-      await bootstrap.request(
-        'POST',
-        '/api/organizations',
-        { name: `Chaos Marketplace ${o}`, billingEmail: `billing-${o}@chaos.example` },
-        key(`org-${o}`),
-      ),
-      [201],
-      'organization',
-    ) as { organization: { id: string }; apiKey: { secret: string } };
-    const client = bootstrap.withKey(created.apiKey.secret);
-    const endpoint = expectStatus(
-      await client.request(
-        'POST',
-        '/api/webhooks/endpoints',
-        { url: `${receiverUrl}/hooks/org${o}` },
-        key(`hook-${o}`),
-      ),
-      [201],
-      'webhook endpoint',
-    ) as { secret: string };
-    receiver.register(`org${o}`, endpoint.secret);
-    expectStatus(
-      await client.request(
-        'POST',
-        '/api/billing/price-books',
-        {
-          name: 'Chaos prices',
-          currency: 'USD',
-          prices: [
-            { eventType: 'project.posted', model: 'flat', unitPrice: '1.25' },
-            { eventType: 'freelancer.hired', model: 'flat', unitPrice: '4.00' },
-          ],
-        },
-        key(`prices-${o}`),
-      ),
-      [201],
-      'price book',
-    );
-    const plan = expectStatus(
-      await client.request(
-        'POST',
-        '/api/billing/seat-plans',
-        { name: 'Chaos seat', interval: 'month', pricePerSeat: '10.00', currency: 'USD' },
-        key(`plan-${o}`),
-      ),
-      [201],
-      'seat plan',
-    ) as { id: string };
-    const pkg = expectStatus(
-      await client.request(
-        'POST',
-        '/api/billing/credits/packages',
-        { name: '20 credits', credits: '20.00', price: '15.00', currency: 'USD', validityDays: 30 },
-        key(`package-${o}`),
-      ),
-      [201],
-      'credit package',
-    ) as { id: string };
-    const org: OrgRef = { id: created.organization.id, client, packageId: pkg.id, entities: [] };
-    for (let e = 0; e < 2; e++) {
-      const entity = expectStatus(
-        await client.request(
-          'POST',
-          '/api/entities',
-          {
-            name: `Chaos ${o}-${e}`,
-            currency: 'USD',
-            timeZone: 'UTC',
-            overagePolicy: e === 0 ? 'bill' : 'reject',
-            lowBalanceThreshold: '5.00',
-          },
-          key(`entity-${o}-${e}`),
-        ),
-        [201],
-        'entity',
-      ) as { id: string };
-      const userIds: string[] = [];
-      for (let u = 0; u < 3; u++) {
-        const user = expectStatus(
-          await client.request(
-            'POST',
-            '/api/users',
-            {
-              email: `u${u}-${o}-${e}-${seed}@chaos.example`,
-              name: `User ${u}`,
-              membership: { entityId: entity.id, creditLimit: u === 0 ? '40.00' : null, seatAssigned: u < 2 },
-            },
-            key(`user-${o}-${e}-${u}`),
-          ),
-          [201],
-          'user',
-        ) as { id: string };
-        userIds.push(user.id);
-      }
-      const sub = expectStatus(
-        await client.request(
-          'POST',
-          '/api/billing/subscriptions',
-          { entityId: entity.id, planId: plan.id, seats: 2 },
-          key(`sub-${o}-${e}`),
-        ),
-        [201],
-        'subscription',
-      ) as { id: string };
-      org.entities.push({ id: entity.id, organizationId: org.id, userIds, subscriptionId: sub.id, paused: false });
-    }
-    orgs.push(org);
-  }
-  return orgs;
-}
-
-export function newWorkloadRecord(orgs: OrgRef[]): WorkloadRecord {
-  return {
-    orgs,
-    events: new Map(),
-    purchases: new Map(),
-    transfers: new Map(),
-    counts: {
-      eventsSent: 0,
-      eventsAccepted: 0,
-      eventsRejected: 0,
-      eventsInvalid: 0,
-      eventsUnknown: 0,
-      batches: 0,
-      purchases: 0,
-      transfers: 0,
-      transfersRefused: 0,
-      seatChanges: 0,
-      seatChangesRefused: 0,
-      pauses: 0,
-      resumes: 0,
-      closes: 0,
-      gaveUp: 0,
-    },
-    refusals: new Map(),
-    errors: [],
-  };
-}
-
-function refuse(rec: WorkloadRecord, op: string, res: { status: number; body: unknown }) {
-  const key = `${op} ${(res.body as { code?: string } | null)?.code ?? res.status}`;
-  rec.refusals.set(key, (rec.refusals.get(key) ?? 0) + 1);
-}
-
-type EventOutcome = {
-  status: 'accepted' | 'rejected' | 'invalid';
-  code?: string | null;
-  ratedAmount?: string;
-  creditsDrawn?: string;
-  billedLater?: string;
-};
-
-function recordEvent(rec: WorkloadRecord, entityId: string, key: string, outcome: EventOutcome | undefined) {
-  const status = outcome?.status ?? 'unknown';
-  const event: EventRecord = { entityId, key, status };
-  if (outcome?.code) event.code = outcome.code;
-  if (outcome && outcome.status !== 'invalid') {
-    event.ratedAmount = outcome.ratedAmount!;
-    event.creditsDrawn = outcome.creditsDrawn!;
-    event.billedLater = outcome.billedLater!;
-  }
-  rec.events.set(`${entityId}/${key}`, event);
-  const c = rec.counts;
-  if (status === 'accepted') c.eventsAccepted += 1;
-  else if (status === 'rejected') c.eventsRejected += 1;
-  else if (status === 'invalid') c.eventsInvalid += 1;
-  else c.eventsUnknown += 1;
-}
 
 /** One marketplace client's loop; `stop()` true ends it after the operation in flight. */
 async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop: () => boolean) {
@@ -259,7 +21,17 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
   while (!stop()) {
     const org = rng.pick(rec.orgs);
     const entity = rng.pick(org.entities);
-    const op = rng.weighted({ event: 40, batch: 12, purchase: 12, transfer: 8, seats: 10, pause: 4, close: 4 });
+    const op = rng.weighted({
+      event: 40,
+      batch: 12,
+      purchase: 12,
+      transfer: 8,
+      seats: 10,
+      pause: 4,
+      close: 4,
+      dispute: rec.payments.provider === 'stripe' ? 2 : 0,
+      refund: 4,
+    });
     const newEvent = () => ({
       entityId: entity.id,
       userId: rng.pick(entity.userIds),
@@ -273,13 +45,15 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
         case 'event': {
           const ev = newEvent();
           rec.counts.eventsSent += 1;
-          // Half the time with an Idempotency-Key header as well: both layers must agree.
+          // The key in the Idempotency-Key header, or half the time in the deprecated body field (old clients).
+          const { idempotencyKey: evKey, ...evFields } = ev;
+          const asHeader = rng.chance(0.5);
           const res = await org.client
             .request<EventOutcome & { code?: string }>(
               'POST',
               '/api/billing/events',
-              ev,
-              rng.chance(0.5) ? `h-${ev.idempotencyKey}` : undefined,
+              asHeader ? evFields : ev,
+              asHeader ? evKey : undefined,
             )
             .catch((err) => {
               if (err instanceof GaveUpError) return undefined;
@@ -322,8 +96,9 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           const res = await org.client.request<{ grant: { id: string } }>(
             'POST',
             '/api/billing/credits/purchases',
-            { entityId: entity.id, packageId: org.packageId, idempotencyKey },
-            rng.chance(0.5) ? `h-${idempotencyKey}` : undefined,
+            ...(rng.chance(0.5)
+              ? ([{ entityId: entity.id, packageId: org.packageId }, idempotencyKey] as const)
+              : ([{ entityId: entity.id, packageId: org.packageId, idempotencyKey }, undefined] as const)),
           );
           expectStatus(res, [200, 201], 'purchase');
           rec.purchases.set(idempotencyKey, { entityId: entity.id, grantId: res.body.grant.id });
@@ -337,8 +112,8 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           const res = await org.client.request(
             'POST',
             '/api/billing/credits/transfers',
-            { fromEntityId: entity.id, toEntityId: to.id, amount, idempotencyKey },
-            `h-${idempotencyKey}`,
+            { fromEntityId: entity.id, toEntityId: to.id, amount },
+            idempotencyKey,
           );
           if (res.status === 200 || res.status === 201) {
             rec.transfers.set(idempotencyKey, { fromEntityId: entity.id, toEntityId: to.id, amount });
@@ -392,6 +167,12 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
           rec.counts.closes += 1;
           break;
         }
+        case 'refund':
+          await refundOnce(rec, org, entity, rng, k('refund'));
+          break;
+        case 'dispute':
+          await disputeOnce(rec, org, entity, rng, loop, k('dispute'));
+          break;
       }
     } catch (err) {
       if (err instanceof GaveUpError) rec.counts.gaveUp += 1;
@@ -399,6 +180,102 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
     }
   }
 }
+
+/** A partial refund (1.00) of one of the entity's paid invoices with something left to refund, through the API. */
+async function refundOnce(rec: WorkloadRecord, org: OrgRef, entity: EntityRef, rng: Rng, idempotencyKey: string) {
+  const list = await org.client.request<{ data: Array<{ id: string; amountPaid: string; amountRefunded: string }> }>(
+    'GET',
+    `/api/billing/invoices?entityId=${entity.id}&status=paid&limit=100`,
+  );
+  expectStatus(list, [200], 'paid invoices');
+  const refundable = list.body.data.filter((i) => new Decimal(i.amountPaid).minus(i.amountRefunded).gte(1));
+  if (refundable.length === 0) return;
+  const invoice = rng.pick(refundable);
+  const res = await org.client.request<{ id: string; amount: string; status: string }>(
+    'POST',
+    `/api/billing/invoices/${invoice.id}/refunds`,
+    { amount: '1.00', idempotencyKey },
+    rng.chance(0.5) ? `h-${idempotencyKey}` : undefined,
+  );
+  if (res.status === 200 || res.status === 201) {
+    rec.refunds.set(idempotencyKey, {
+      invoiceId: invoice.id,
+      refundId: res.body.id,
+      amount: res.body.amount,
+      status: res.body.status,
+    });
+    rec.counts.refunds += 1;
+  } else if (res.status === 402 || res.status === 409 || res.status === 422) {
+    // Another client's refund took what was left meanwhile (REFUND_EXCEEDS_PAID), or the provider refused.
+    rec.counts.refundsRefused += 1;
+    refuse(rec, 'refund', res);
+  } else expectStatus(res, [201], 'refund');
+}
+
+/**
+ * As Stripe: charge.dispute.created for one of the entity's paid payments not yet disputed, or charge.dispute.closed
+ * (won or lost) for a dispute this loop opened, signed with the endpoint secret and posted to the webhook endpoint.
+ */
+async function disputeOnce(
+  rec: WorkloadRecord,
+  org: OrgRef,
+  entity: EntityRef,
+  rng: Rng,
+  loop: number,
+  eventId: string,
+) {
+  const secret = rec.payments.webhookSecret!;
+  const post = async (type: string, object: Record<string, unknown>) => {
+    const payload = JSON.stringify({
+      id: `evt_${eventId}`,
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object },
+    });
+    const signature = signer.webhooks.generateTestHeaderString({ payload, secret });
+    const res = await org.client.postSigned<{ outcome: string }>('/api/providers/stripe/webhooks', payload, {
+      'stripe-signature': signature,
+    });
+    expectStatus(res, [200], type);
+    return res.body.outcome;
+  };
+  const mine = [...rec.disputes.entries()].filter(([, d]) => d.loop === loop && d.status === 'open');
+  if (mine.length > 0 && rng.chance(0.5)) {
+    const [ref, dispute] = rng.pick(mine);
+    const status = rng.chance(0.5) ? 'won' : 'lost';
+    const outcome = await post('charge.dispute.closed', { id: ref, object: 'dispute', status });
+    if (outcome !== 'dispute_closed') throw new Error(`dispute ${ref} closed: outcome ${outcome}`);
+    dispute.status = status;
+    rec.counts.disputesClosed += 1;
+    return;
+  }
+  const list = await org.client.request<{
+    data: Array<{ id: string; provider: string; providerRef: string | null; amount: string; disputed: boolean }>;
+  }>('GET', `/api/billing/payments?entityId=${entity.id}&status=succeeded&limit=100`);
+  expectStatus(list, [200], 'payments');
+  const taken = new Set([...rec.disputes.values()].map((d) => d.paymentId));
+  const open = list.body.data.filter((p) => p.providerRef?.startsWith('pi_') && !p.disputed && !taken.has(p.id));
+  if (open.length === 0) return;
+  const payment = rng.pick(open);
+  const ref = `dp_${payment.id.replaceAll('-', '')}`;
+  rec.disputes.set(ref, { paymentId: payment.id, loop, status: 'open' });
+  const outcome = await post('charge.dispute.created', {
+    id: ref,
+    object: 'dispute',
+    payment_intent: payment.providerRef,
+    amount: Number(new Decimal(payment.amount).times(100).toFixed(0)),
+    currency: 'usd',
+    reason: rng.pick(['fraudulent', 'product_not_received', 'duplicate']),
+    status: 'needs_response',
+  });
+  if (outcome !== 'dispute_opened') throw new Error(`dispute ${ref} opened: outcome ${outcome}`);
+  rec.counts.disputesOpened += 1;
+}
+
+/** Signs provider events as Stripe does (HMAC of the body with the endpoint secret); makes no request. */
+const signer = new Stripe('sk_test_chaos_signer');
 
 /** Drives the workload until `deadline`; resolves when every client finished its operation in flight. */
 export async function driveWorkload(rec: WorkloadRecord, seed: number, concurrency: number, deadline: number) {

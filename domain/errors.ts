@@ -19,7 +19,8 @@ export type DomainErrorCode =
   | 'CHANGE_OUTSIDE_PERIOD'
   | 'INVALID_SUBSCRIPTION_CHANGE'
   | 'INVALID_INVOICE_LINE'
-  | 'INVALID_CREDIT_GRANT';
+  | 'INVALID_CREDIT_GRANT'
+  | 'REFUND_EXCEEDS_PAID';
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
 

@@ -6,11 +6,18 @@ import { spawnSync } from 'node:child_process';
 const files = [
   'test/workflows/billingCycle.timeskipping.test.ts',
   'test/workflows/invoiceCollection.timeskipping.test.ts',
+  'test/workflows/invoiceSettlement.timeskipping.test.ts',
+  'test/workflows/paymentContract.timeskipping.test.ts',
+  'test/workflows/stripeWebhooks.timeskipping.test.ts',
+  'test/workflows/downgradeRefund.timeskipping.test.ts',
   'test/workflows/subscription.timeskipping.test.ts',
   'test/workflows/creditGrant.timeskipping.test.ts',
   'test/workflows/webhookDelivery.timeskipping.test.ts',
+  'test/workflows/retention.timeskipping.test.ts',
   // Dev-server scenarios (eventReplayWorkflow, batchImportWorkflow).
   'test/integration/workflows/billingJobs.test.ts',
+  // The test-clock path (entityBillingWorkflow, subscriptionWorkflow on a clock).
+  'test/integration/testClocks/testClockMonth.test.ts',
 ];
 const result = spawnSync('npx', ['vitest', 'run', ...files], {
   stdio: 'inherit',

@@ -7,6 +7,7 @@ import { loadConfig } from '../activities/config.js';
 import { createDb } from '../activities/db.js';
 import { seedDemo } from '../prisma/seed.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
+import { ensureRetentionSchedule } from '../temporal/retentionSchedule.js';
 import { setApplicationRolePassword } from './lib/applicationRole.js';
 import { applyMigrations } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
@@ -24,11 +25,11 @@ await waitForTemporal(config.TEMPORAL_ADDRESS, 120_000);
 await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const created = await ensureReconcileSchedule(
-    new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-    config.TEMPORAL_TASK_QUEUE,
-  );
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const created = await ensureReconcileSchedule(client, config.TEMPORAL_TASK_QUEUE);
   console.log(`[release] reconciliation schedule ${created ? 'created' : 'already present'}`);
+  const retention = await ensureRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE);
+  console.log(`[release] retention schedule ${retention ? 'created' : 'already present'}`);
   await connection.close();
 }
 if (process.env.SEED_DEMO === 'true') {

@@ -4,14 +4,17 @@
 //   then          migrations, the demo seed on first run, the worker and the API as child processes
 // Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { listActiveEntityRefs } from '../activities/entities.js';
+import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { seedDemo } from '../prisma/seed.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
+import { ensureRetentionSchedule } from '../temporal/retentionSchedule.js';
 import { startEntityBillingWorkflow } from '../temporal/workflowStarts.js';
 import { LOCAL_DB_NAME, LOCAL_PG_PORT, localDataDir } from './lib/devDatabase.js';
 import { ensureTools } from './lib/ensureTools.js';
@@ -19,9 +22,11 @@ import { startLocalPostgres } from './lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
 import { startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
+import { ensureWebBuild, startWebConsole } from './lib/webConsole.js';
 
 const env = process.env;
 const apiPort = Number(env.PORT ?? 3000);
+const consolePort = Number(env.CONSOLE_PORT ?? 3001);
 const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
 const taskQueue = env.TEMPORAL_TASK_QUEUE ?? 'billing';
 const say = (msg: string) => console.log(`[start] ${msg}`);
@@ -120,6 +125,23 @@ try {
   const demoKey = seeded.apiKey ?? (existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined);
   if (seeded.created) say(`seeded the demo organization ${seeded.organizationId}`);
 
+  // One secret for the API (portal sessions, document links) and the console (its session cookie), kept across runs
+  // so links and sessions survive a restart.
+  const secretFile = path.join(localDataDir, 'console-signing-secret');
+  if (!env.CONSOLE_SIGNING_SECRET && !existsSync(secretFile)) {
+    await writeFile(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  }
+  const signingSecret = env.CONSOLE_SIGNING_SECRET ?? (await readFile(secretFile, 'utf8')).trim();
+  // Invoice PDFs are rendered by Chromium; without it everything else still runs (the PDF link answers 503).
+  let chromiumPath = env.CHROMIUM_PATH;
+  if (!chromiumPath) {
+    try {
+      chromiumPath = (await ensureTools(['chromium'])).chromium;
+    } catch (err) {
+      say(`no Chromium, so no invoice PDFs: ${(err as Error).message}`);
+    }
+  }
+
   const serviceEnv: NodeJS.ProcessEnv = {
     ...env,
     DATABASE_URL: databaseUrl,
@@ -127,6 +149,11 @@ try {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PORT: String(apiPort),
+    CONSOLE_SIGNING_SECRET: signingSecret,
+    CONSOLE_URL: env.CONSOLE_URL ?? `http://127.0.0.1:${consolePort}`,
+    ...(chromiumPath ? { CHROMIUM_PATH: chromiumPath } : {}),
+    // The worker writes retention archives there, the API rewrites them for an erasure: one directory for both.
+    RETENTION_ARCHIVE_DIR: env.RETENTION_ARCHIVE_DIR ?? path.join(localDataDir, 'archive'),
     // One machine, local receivers: the dev launcher allows webhook endpoints on loopback addresses.
     WEBHOOK_ALLOW_INTERNAL_URLS: env.WEBHOOK_ALLOW_INTERNAL_URLS ?? 'true',
   };
@@ -136,20 +163,33 @@ try {
   // Every active entity has its billing workflow (idempotent: a running one is kept).
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace });
   const entities = await listActiveEntityRefs(db);
+  const describeTenant = createTenantDescriber(db);
   for (const entity of entities) {
-    await startEntityBillingWorkflow({ temporal: client, taskQueue }, entity);
+    await startEntityBillingWorkflow({ temporal: client, taskQueue, describeTenant }, entity);
   }
   // Every few minutes: start any missing entity/subscription/grant/invoice workflow, dispatch pending outbox rows.
   await ensureReconcileSchedule(client, taskQueue);
+  // Once a day: archive and delete what each organization's retention policy says has expired.
+  await ensureRetentionSchedule(client, taskQueue);
   await client.connection.close();
   await db.$disconnect();
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHealthy(`${apiUrl}/health`, 120_000);
+  await ensureWebBuild((m) => say(m));
+  const web = await startWebConsole({
+    port: consolePort,
+    apiUrl,
+    temporalUiUrl: uiUrl ?? 'http://127.0.0.1:8233',
+    temporalNamespace: namespace,
+    signingSecret,
+  });
+  cleanups.push(() => web.stop());
   console.log(
     [
       '',
       '  Marketplace billing is running',
+      `  Console      ${web.url}  (sign in with the demo key)`,
       `  API          ${apiUrl}`,
       `  Health       ${apiUrl}/health`,
       `  API docs     ${apiUrl}/docs`,

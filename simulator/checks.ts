@@ -3,8 +3,9 @@
 import type { Db } from '../activities/db.js';
 import { checkInvariants } from '../activities/invariants/checkInvariants.js';
 import type { EventOutcome } from '../activities/metering/ingestEvents.js';
-import type { BillingModel, ExpectedOutcome, ModelEntity } from './model/billingModel.js';
+import type { BillingModel } from './model/billingModel.js';
 import type { Collection } from './model/collectionModel.js';
+import type { ExpectedOutcome, ModelEntity } from './model/modelEntity.js';
 import { D, type Dec, lineAmount } from './model/pricing.js';
 
 export class Divergence extends Error {

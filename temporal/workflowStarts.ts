@@ -15,12 +15,31 @@ import {
   webhookWorkflowId,
 } from './workflowIds.js';
 
+/**
+ * What the start of a tenant's workflow needs to know about the tenant: the names ops read in the Temporal UI (memo,
+ * summary) and the test clock its entity is attached to, whose time the workflow then runs on.
+ */
+export interface TenantDescription {
+  organizationName: string;
+  entityName?: string | undefined;
+  /** The entity's test clock and its time now; absent for every production entity. */
+  testClock?: { id: string; now: string } | undefined;
+}
+
+/** Looks a tenant up (activities/organizations/tenantDescription.ts); null when it no longer exists. */
+export type DescribeTenant = (tenant: Tenant) => Promise<TenantDescription | null>;
+
 /** What a start needs: a client, the task queue the worker polls, and whether the server knows our search attributes. */
 export interface WorkflowStarter {
   temporal: Client;
   taskQueue: string;
   /** false on servers without our custom search attributes (the time-skipping test server). Default true. */
   searchAttributes?: boolean | undefined;
+  /**
+   * Names and test clock of the tenant. Every production starter has one: without it a run has no names and an entity
+   * on a test clock would run on wall time.
+   */
+  describeTenant?: DescribeTenant | undefined;
 }
 
 export interface StartedWorkflow {
@@ -36,6 +55,47 @@ export function tenantStartOptions(starter: WorkflowStarter, tenant: Tenant) {
   };
 }
 
+/** A tenant's start, described: the start options with the memo, and what the workflow input gains. */
+export interface DescribedStart {
+  options: ReturnType<typeof tenantStartOptions> & { memo?: Record<string, string> };
+  /** "Acme US (org Acme)", or the ids when the tenant has no description. */
+  label: string;
+  /** Added to the workflow's input: the names (for its current details) and the test clock, where there are. */
+  input: {
+    names?: { organization: string; entity?: string };
+    testClock?: { id: string; now: string };
+  };
+}
+
+/**
+ * The start options with the memo ops read in the Temporal UI (organization and entity ids and names), and the
+ * input fields that carry the names and the test clock into the run (continue-as-new passes them on).
+ */
+export async function describedStart(starter: WorkflowStarter, tenant: Tenant): Promise<DescribedStart> {
+  const options = tenantStartOptions(starter, tenant);
+  const found = starter.describeTenant ? await starter.describeTenant(tenant) : null;
+  if (!found) {
+    const label = tenant.entityId ? `entity ${tenant.entityId}` : `organization ${tenant.organizationId}`;
+    return { options, label, input: {} };
+  }
+  const memo: Record<string, string> = {
+    organizationId: tenant.organizationId,
+    organizationName: found.organizationName,
+    ...(tenant.entityId ? { entityId: tenant.entityId } : {}),
+    ...(found.entityName ? { entityName: found.entityName } : {}),
+    ...(found.testClock ? { testClockId: found.testClock.id } : {}),
+  };
+  const label = found.entityName
+    ? `${found.entityName} (org ${found.organizationName})`
+    : `org ${found.organizationName}`;
+  const names = { organization: found.organizationName, ...(found.entityName ? { entity: found.entityName } : {}) };
+  return {
+    options: { ...options, memo },
+    label,
+    input: { names, ...(found.testClock ? { testClock: found.testClock } : {}) },
+  };
+}
+
 /**
  * Starts `type` with `input` unless a run with the id is running (USE_EXISTING keeps it). `reuse` says whether a
  * finished run may be followed by a new one. False when the start was refused because a finished run may not be
@@ -46,17 +106,19 @@ async function startOnce(
   type: string,
   workflowId: string,
   input: Tenant & Record<string, unknown>,
+  /** What the run does; " of <entity> (org <organization>)" is added. */
   summary: string,
   reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE',
 ): Promise<boolean> {
+  const described = await describedStart(starter, { organizationId: input.organizationId, entityId: input.entityId });
   try {
     const handle = await starter.temporal.workflow.start(type, {
       workflowId,
-      ...tenantStartOptions(starter, { organizationId: input.organizationId, entityId: input.entityId }),
-      args: [input],
+      ...described.options,
+      args: [{ ...input, ...described.input }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: reuse,
-      staticSummary: summary,
+      staticSummary: `${summary} of ${described.label}`,
     });
     return handle.firstExecutionRunId !== undefined;
   } catch (err) {
@@ -70,13 +132,14 @@ export async function startEntityBillingWorkflow(
   starter: WorkflowStarter,
   entity: { id: string; organizationId: string },
 ): Promise<StartedWorkflow> {
+  const described = await describedStart(starter, { organizationId: entity.organizationId, entityId: entity.id });
   const handle = await starter.temporal.workflow.start('entityBillingWorkflow', {
     workflowId: billingWorkflowId(entity.id),
-    ...tenantStartOptions(starter, { organizationId: entity.organizationId, entityId: entity.id }),
-    args: [{ entityId: entity.id, organizationId: entity.organizationId }],
+    ...described.options,
+    args: [{ entityId: entity.id, organizationId: entity.organizationId, ...described.input }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: `Billing cycle of entity ${entity.id}`,
+    staticSummary: `Billing cycle of ${described.label}`,
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
 }
@@ -96,13 +159,14 @@ export const startSubscriptionWorkflow = (
   );
 
 /** The start half of the Update-with-Start that creates a subscription (the workflow writes the row). */
-export function subscriptionCreation(
+export async function subscriptionCreation(
   starter: WorkflowStarter,
   s: { subscriptionId: string; organizationId: string; entityId: string; planId: string; seats: number },
 ) {
+  const described = await describedStart(starter, { organizationId: s.organizationId, entityId: s.entityId });
   return new WithStartWorkflowOperation('subscriptionWorkflow', {
     workflowId: subscriptionWorkflowId(s.subscriptionId),
-    ...tenantStartOptions(starter, { organizationId: s.organizationId, entityId: s.entityId }),
+    ...described.options,
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [
       {
@@ -110,9 +174,10 @@ export function subscriptionCreation(
         organizationId: s.organizationId,
         entityId: s.entityId,
         create: { planId: s.planId, seats: s.seats },
+        ...described.input,
       },
     ],
-    staticSummary: `Subscription ${s.subscriptionId}: ${s.seats} seats`,
+    staticSummary: `Subscription ${s.subscriptionId} of ${described.label}: ${s.seats} seats`,
   });
 }
 
@@ -160,14 +225,16 @@ export async function startWebhookDeliveryWorkflow(
   delivery: { id: string },
   tenant: { organizationId: string; entityId: string | null },
 ): Promise<void> {
+  // Deliveries are on wall time also for a test clock's entity (a receiver lives in real time): names only.
+  const described = await describedStart(starter, tenant);
   try {
     await starter.temporal.workflow.start('webhookDeliveryWorkflow', {
       workflowId: webhookWorkflowId(delivery.id),
-      ...tenantStartOptions(starter, tenant),
+      ...described.options,
       args: [{ deliveryId: delivery.id, organizationId: tenant.organizationId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: `Webhook delivery ${delivery.id}`,
+      staticSummary: `Webhook delivery ${delivery.id} for ${described.label}`,
     });
   } catch (err) {
     // Already ran (delivered or dead-lettered): nothing to do.
@@ -182,11 +249,12 @@ export async function startBillingJobWorkflow(
   type: 'eventReplayWorkflow' | 'batchImportWorkflow',
   arg: object,
 ): Promise<void> {
+  const described = await describedStart(starter, job);
   await starter.temporal.workflow.start(type, {
     workflowId: job.workflowId,
-    ...tenantStartOptions(starter, job),
+    ...described.options,
     args: [arg],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `Billing job ${job.id} (${job.kind})`,
+    staticSummary: `Billing job ${job.id} (${job.kind}) for ${described.label}`,
   });
 }

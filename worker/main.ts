@@ -5,6 +5,7 @@ import { loadConfig } from '../activities/config.js';
 import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
+import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createBillingWorker } from './createWorker.js';
 
 const config = loadConfig();
@@ -25,10 +26,21 @@ try {
     db,
     // A restarted worker with a prebuilt bundle polls in seconds instead of re-running webpack.
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
-    activityDeps: { allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS },
+    activityDeps: {
+      allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
+      paymentProvider: createPaymentProvider(config),
+      archiveDir: config.RETENTION_ARCHIVE_DIR,
+    },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? config.DATABASE_POOL_SIZE,
   });
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  log.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      address: config.TEMPORAL_ADDRESS,
+      paymentProvider: config.PAYMENT_PROVIDER,
+    },
+    'worker started',
+  );
   await worker.run();
   log.info('worker stopped');
 } finally {

@@ -3,6 +3,8 @@
 // before either moment ends quietly. Grants without an expiry date need no workflow and end at once.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const { getCreditGrant, noticeCreditGrantExpiring, expireCreditGrant, dispatchWebhookEvents } =
   wf.proxyActivities<Activities>({
@@ -12,7 +14,7 @@ const { getCreditGrant, noticeCreditGrantExpiring, expireCreditGrant, dispatchWe
 
 const DAY_MS = 86_400_000;
 
-export interface CreditGrantWorkflowInput {
+export interface CreditGrantWorkflowInput extends TestClockInput, RunNamesInput {
   grantId: string;
   organizationId: string;
   entityId: string;
@@ -40,6 +42,14 @@ export async function creditGrantWorkflow(input: CreditGrantWorkflowInput): Prom
     expired: null,
   };
   wf.setHandler(creditGrantStateQuery, () => state);
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const sleepUntil = async (at: number) => {
+    if (clock) await clock.until(at, () => false);
+    else await wf.sleep(at - Date.now());
+  };
+  wf.setCurrentDetails(`Credit grant ${input.grantId} of ${tenantLabel(input.names, input.entityId)}`);
 
   const grant = await getCreditGrant({ grantId: input.grantId });
   if (!grant?.expiresAt) {
@@ -55,11 +65,14 @@ export async function creditGrantWorkflow(input: CreditGrantWorkflowInput): Prom
   state.expiresAt = grant.expiresAt;
   state.noticeAt = new Date(noticeAt).toISOString();
 
-  if (Date.now() < noticeAt) {
+  wf.setCurrentDetails(
+    `Credit grant ${input.grantId} of ${tenantLabel(input.names, input.entityId)}, expires ${grant.expiresAt}`,
+  );
+  if (now() < noticeAt) {
     state.phase = 'waiting_for_notice';
-    await wf.sleep(noticeAt - Date.now());
+    await sleepUntil(noticeAt);
   }
-  if (Date.now() < expiresAt) {
+  if (now() < expiresAt) {
     const notice = await noticeCreditGrantExpiring({ grantId: input.grantId, daysBefore: noticeDays });
     if (notice.webhookEventIds.length === 0) {
       state.phase = 'used_up';
@@ -67,7 +80,7 @@ export async function creditGrantWorkflow(input: CreditGrantWorkflowInput): Prom
     }
     await dispatchWebhookEvents({ webhookEventIds: notice.webhookEventIds });
     state.phase = 'waiting_for_expiry';
-    await wf.sleep(expiresAt - Date.now());
+    await sleepUntil(expiresAt);
   }
   const result = await expireCreditGrant({ grantId: input.grantId, at: new Date(expiresAt).toISOString() });
   if (result.webhookEventIds.length > 0) await dispatchWebhookEvents({ webhookEventIds: result.webhookEventIds });

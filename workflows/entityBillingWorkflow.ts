@@ -6,6 +6,8 @@
 // the workflow. The period rows, not this workflow, are the truth about periods (domain/periodTiling.ts).
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { periodLabel, type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const { openNextBillingPeriod, changeBillingAnchor } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -24,7 +26,7 @@ const { dispatchWebhookEvents, startInvoiceCollection } = wf.proxyActivities<Act
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export interface EntityBillingInput {
+export interface EntityBillingInput extends TestClockInput, RunNamesInput {
   entityId: string;
   organizationId: string;
   /** Dunning schedule handed to each invoice's collection (days after the first attempt). */
@@ -62,6 +64,12 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     phase: 'opening',
   };
   let closeRequested = false;
+  // A test clock's entity bills on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Billing cycle of ${tenantLabel(input.names, input.entityId)}`;
+  let timeZone = 'UTC';
+  wf.setCurrentDetails(runName);
   wf.setHandler(billingStateQuery, () => state);
   wf.setHandler(closeNowSignal, () => {
     closeRequested = true;
@@ -74,13 +82,14 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
         entityId: input.entityId,
         billingPeriodId: state.billingPeriodId!,
         anchorDay,
-        at: new Date(Date.now()).toISOString(),
+        at: new Date(now()).toISOString(),
       });
       // The change moves the entity's latest period, which is this run's own unless the metering path has already
       // opened the next one (the boundary passed while the close was on its way); results recorded before the
       // activity named the period always concerned this run's.
       if (result.billingPeriodId === undefined || result.billingPeriodId === state.billingPeriodId) {
         state.periodEnd = result.periodEnd;
+        wf.setCurrentDetails(`${runName}, ${periodLabel(state.periodStart!, state.periodEnd, timeZone)}`);
       }
       return { anchorDay: result.anchorDay, periodEnd: result.periodEnd };
     },
@@ -103,7 +112,7 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
 
   const period = await openNextBillingPeriod({
     entityId: input.entityId,
-    at: new Date(Date.now()).toISOString(),
+    at: new Date(now()).toISOString(),
     workflowId: wf.workflowInfo().workflowId,
   });
   Object.assign(state, {
@@ -112,11 +121,15 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     periodEnd: period.periodEnd,
     phase: 'waiting_for_period_end',
   });
+  timeZone = period.timeZone ?? timeZone;
+  wf.setCurrentDetails(`${runName}, ${periodLabel(period.periodStart, period.periodEnd, timeZone)}`);
 
   // The boundary can move (anchor change), so wait in steps until it is reached or a close is asked for.
-  while (!closeRequested && Date.now() < Date.parse(state.periodEnd!)) {
+  while (!closeRequested && now() < Date.parse(state.periodEnd!)) {
     const end = state.periodEnd;
-    await wf.condition(() => closeRequested || state.periodEnd !== end, Date.parse(end!) - Date.now());
+    const wake = () => closeRequested || state.periodEnd !== end;
+    if (clock) await clock.until(Date.parse(end!), wake);
+    else await wf.condition(wake, Date.parse(end!) - Date.now());
   }
   await wf.condition(wf.allHandlersFinished);
 
@@ -124,7 +137,7 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
   const closeBillingPeriod = input.closeTimeoutMs
     ? wf.proxyActivities<Activities>(closeActivityOptions(input.closeTimeoutMs)).closeBillingPeriod
     : closeBillingPeriodDefault;
-  const closeAt = Math.min(Date.now(), Date.parse(state.periodEnd!));
+  const closeAt = Math.min(now(), Date.parse(state.periodEnd!));
   const closed = await closeBillingPeriod({
     billingPeriodId: period.billingPeriodId,
     at: new Date(closeAt).toISOString(),
@@ -141,5 +154,7 @@ export async function entityBillingWorkflow(input: EntityBillingInput): Promise<
     });
   }
 
-  await wf.continueAsNew<typeof entityBillingWorkflow>(input);
+  // The next run carries the clock's time and the names (a continued run has no static summary of its own: the
+  // current details say what it is).
+  await wf.continueAsNew<typeof entityBillingWorkflow>(clock ? { ...input, testClock: clock.carry() } : input);
 }

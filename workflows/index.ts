@@ -6,5 +6,7 @@ export { entityBillingWorkflow } from './entityBillingWorkflow.js';
 export { eventReplayWorkflow } from './eventReplayWorkflow.js';
 export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
 export { reconciliationWorkflow } from './reconciliationWorkflow.js';
+export { retentionWorkflow } from './retentionWorkflow.js';
 export { subscriptionWorkflow } from './subscriptionWorkflow.js';
+export { testClockAdvanceWorkflow } from './testClockAdvanceWorkflow.js';
 export { webhookDeliveryWorkflow } from './webhookDeliveryWorkflow.js';

@@ -3,7 +3,10 @@
 // id, and return what was charged or credited. Timers: a scheduled resume and the period end (renewal, cancel at
 // period end). Query `state`. Continues as new when Temporal suggests it, after every in-flight Update finished.
 // A change settled charge_now comes back with its own numbered invoice: the workflow announces it (invoice.finalized)
-// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does.
+// and starts its collection (invoice:<invoiceId>) before the Update returns, as the period close does. Every state
+// change (created, seats, plan, paused, resumed, cancel scheduled, canceled) comes back with its subscription.*
+// outbox row, which the workflow hands to delivery before the Update returns. A credit the organization refunds in
+// cash comes back with its refunds, which the workflow carries out before the Update returns.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ChargedInvoice } from '../activities/subscriptions/chargeNowInvoice.js';
@@ -11,7 +14,9 @@ import type {
   ChangeRequest,
   ChangeResult,
   SubscriptionSnapshot,
-} from '../activities/subscriptions/subscriptionLifecycle.js';
+} from '../activities/subscriptions/subscriptionSnapshot.js';
+import { type RunNamesInput, tenantLabel } from './runDetails.js';
+import { type TestClockInput, testClockOf } from './workflowClock.js';
 
 const {
   createSubscription,
@@ -20,6 +25,7 @@ const {
   applySubscriptionChange,
   dispatchWebhookEvents,
   startInvoiceCollection,
+  executeRefunds,
 } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -27,8 +33,12 @@ const {
 
 /** Histories recorded before charge_now changes had invoices of their own never collected one. */
 export const CHARGE_NOW_INVOICE_PATCH = 'charge-now-invoice';
+/** Histories recorded before subscription.* webhooks never dispatched one (their activity results carry none). */
+export const SUBSCRIPTION_WEBHOOKS_PATCH = 'subscription-webhooks';
+/** Histories recorded before downgrade credits could be refunded in cash never carried refunds out. */
+export const DOWNGRADE_REFUNDS_PATCH = 'downgrade-refunds';
 
-export interface SubscriptionWorkflowInput {
+export interface SubscriptionWorkflowInput extends TestClockInput, RunNamesInput {
   subscriptionId: string;
   organizationId: string;
   entityId: string;
@@ -58,12 +68,25 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let busy = false;
   let changed = false;
   let createFailure: Error | null = null;
+  // A test clock's entity runs on the clock's time (workflowClock.ts); everyone else on wall time, as always.
+  const clock = testClockOf(input);
+  const now = () => (clock ? clock.now() : Date.now());
+  const runName = `Subscription of ${tenantLabel(input.names, input.entityId)}`;
+  const describe = (sub: SubscriptionSnapshot) =>
+    wf.setCurrentDetails(`${runName}: ${sub.seats} seats, ${sub.status}, period ends ${sub.currentPeriodEnd}`);
+  wf.setCurrentDetails(runName);
   wf.setHandler(subscriptionStateQuery, () => state);
 
   const live = () => {
     if (createFailure) throw createFailure;
     if (state.subscription?.status === 'canceled')
       throw wf.ApplicationFailure.nonRetryable('the subscription is canceled', 'SUBSCRIPTION_CANCELED');
+  };
+  /** Hands a change's subscription.* outbox rows to delivery. */
+  const announce = async (webhookEventIds: string[] | undefined) => {
+    if (!webhookEventIds || webhookEventIds.length === 0) return;
+    if (!wf.patched(SUBSCRIPTION_WEBHOOKS_PATCH)) return;
+    await dispatchWebhookEvents({ webhookEventIds });
   };
   /** Announces a change's one-off invoice and starts its collection; returns it without its outbox ids. */
   const collect = async (invoice: ChargedInvoice): Promise<ChargedInvoice> => {
@@ -86,13 +109,21 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     busy = true;
     try {
       live();
-      const applied = await applySubscriptionChange({
+      const { webhookEventIds, ...applied } = await applySubscriptionChange({
         subscriptionId: input.subscriptionId,
         changeId: wf.currentUpdateInfo()?.id ?? wf.uuid4(),
-        at: new Date(Date.now()).toISOString(),
+        at: new Date(now()).toISOString(),
         change,
       });
+      await announce(webhookEventIds);
       const result: ChangeResult = applied.invoice ? { ...applied, invoice: await collect(applied.invoice) } : applied;
+      if (applied.refundIds && applied.refundIds.length > 0 && wf.patched(DOWNGRADE_REFUNDS_PATCH)) {
+        // A credit refunded in cash (the organization's policy): the provider returns it now, credit notes follow.
+        const refunded = await executeRefunds({ refundIds: applied.refundIds });
+        if (refunded.webhookEventIds.length > 0) {
+          await dispatchWebhookEvents({ webhookEventIds: refunded.webhookEventIds });
+        }
+      }
       state.subscription = result.subscription;
       state.lastChange = result;
       state.changesApplied += 1;
@@ -135,7 +166,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         throw refuse('the subscription is already paused', 'SUBSCRIPTION_PAUSED');
       }
       const resumeAt = arg?.resumeAt;
-      if (resumeAt != null && !(Date.parse(resumeAt) > Date.now()))
+      if (resumeAt != null && !(Date.parse(resumeAt) > now()))
         throw refuse('resumeAt must be a future instant', 'INVALID_RESUME_AT');
     },
   });
@@ -150,23 +181,29 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     validator: (_arg) => notCanceled(),
   });
 
+  let createdEvents: string[] | undefined;
   try {
-    state.subscription = input.create
-      ? await createSubscription({
-          subscriptionId: input.subscriptionId,
-          organizationId: input.organizationId,
-          entityId: input.entityId,
-          planId: input.create.planId,
-          seats: input.create.seats,
-          at: new Date(Date.now()).toISOString(),
-        })
-      : await loadSubscription({ subscriptionId: input.subscriptionId });
+    if (input.create) {
+      const { webhookEventIds, ...created } = await createSubscription({
+        subscriptionId: input.subscriptionId,
+        organizationId: input.organizationId,
+        entityId: input.entityId,
+        planId: input.create.planId,
+        seats: input.create.seats,
+        at: new Date(now()).toISOString(),
+      });
+      state.subscription = created;
+      createdEvents = webhookEventIds;
+    } else {
+      state.subscription = await loadSubscription({ subscriptionId: input.subscriptionId });
+    }
   } catch (err) {
     createFailure = err instanceof Error ? err : new Error(String(err));
     await wf.condition(wf.allHandlersFinished);
     throw err;
   }
   if (!state.subscription) return null;
+  await announce(createdEvents);
 
   for (;;) {
     const sub: SubscriptionSnapshot = state.subscription;
@@ -181,6 +218,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         subscriptionId: input.subscriptionId,
         organizationId: input.organizationId,
         entityId: input.entityId,
+        ...(input.names ? { names: input.names } : {}),
+        ...(clock ? { testClock: clock.carry() } : {}),
         ...(changeLimit !== undefined ? { continueAsNewAfterChanges: changeLimit } : {}),
       });
     }
@@ -190,20 +229,22 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       sub.status === 'paused' && sub.resumeAt ? Date.parse(sub.resumeAt) : Number.POSITIVE_INFINITY,
     );
     changed = false;
-    const timedOut = !(await wf.condition(
-      () => changed || wf.workflowInfo().continueAsNewSuggested,
-      Math.max(0, wakeAt - Date.now()),
-    ));
+    describe(sub);
+    const wake = () => changed || wf.workflowInfo().continueAsNewSuggested;
+    const timedOut = clock
+      ? !(await clock.until(wakeAt, wake))
+      : !(await wf.condition(wake, Math.max(0, wakeAt - Date.now())));
     if (timedOut) {
       await wf.condition(() => !busy);
       busy = true;
       try {
         const synced = await syncSubscription({
           subscriptionId: input.subscriptionId,
-          at: new Date(Date.now()).toISOString(),
+          at: new Date(now()).toISOString(),
         });
         if (synced) {
-          const { chargedInvoice, ...subscription } = synced;
+          const { chargedInvoice, webhookEventIds, ...subscription } = synced;
+          await announce(webhookEventIds);
           // A scheduled resume is a charge like any other: its invoice is collected now.
           if (chargedInvoice) await collect(chargedInvoice);
           state.subscription = subscription;

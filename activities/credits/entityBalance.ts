@@ -4,6 +4,7 @@ import { drawOrder } from '../../domain/creditDrawdown.js';
 import { BillingDecimal, Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 
 export interface EntityBalanceView {
@@ -23,8 +24,10 @@ export async function entityBalance(
 ): Promise<EntityBalanceView> {
   const entity = await db.entity.findFirst({ where: { id: entityId, organizationId, deletedAt: null } });
   if (!entity) throw new ResourceNotFoundError('entity');
+  // An entity on a test clock: the balance as of the clock's time (grants expired there are not usable).
+  const asOf = (await entityClockNow(db, entity.testClockId)) ?? now;
   const rows = await db.creditGrant.findMany({
-    where: { entityId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    where: { entityId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: asOf } }] },
   });
   const order = drawOrder(
     rows.map((g) => ({
@@ -34,7 +37,7 @@ export async function entityBalance(
       priority: g.priority,
       createdAt: g.createdAt,
     })),
-    now,
+    asOf,
   ).map((g) => g.id);
   const byId = new Map(rows.map((g) => [g.id, g]));
   const total = rows.reduce((sum, g) => sum.plus(g.remaining.toString()), new BillingDecimal(0));
@@ -43,7 +46,7 @@ export async function entityBalance(
     currency: entity.currency,
     balance: Money.of(total, entity.currency).toString(),
     lowBalanceThreshold: Money.of(entity.lowBalanceThreshold.toString(), entity.currency).toString(),
-    asOf: now.toISOString(),
+    asOf: asOf.toISOString(),
     grants: order.map((id) => creditGrantView(byId.get(id) as NonNullable<ReturnType<typeof byId.get>>)),
   };
 }

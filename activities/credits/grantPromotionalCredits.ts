@@ -1,8 +1,11 @@
 // Admin-granted promotional credits: a grant (source promo) with an optional expiry and priority and its opening
-// ledger entry. Idempotent on (entity, idempotencyKey); the same key with another amount or expiry is a conflict.
+// ledger entry, and credits.granted. Idempotent on (entity, idempotencyKey); the same key with another amount or
+// expiry is a conflict. `webhookEventIds`: the outbox row to dispatch after commit (not part of the API answer).
 import { Money, toDecimal } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
+import { recordCreditsGranted } from './creditEvents.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { lockCreditEntity } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -21,7 +24,7 @@ export async function grantPromotionalCredits(
   organizationId: string,
   input: PromoGrantInput,
   now: Date = new Date(),
-): Promise<{ replayed: boolean; grant: CreditGrantView }> {
+): Promise<{ replayed: boolean; grant: CreditGrantView; webhookEventIds: string[] }> {
   let amount: ReturnType<typeof toDecimal>;
   try {
     amount = toDecimal(input.amount);
@@ -55,7 +58,8 @@ export async function grantPromotionalCredits(
               'this idempotency key was used for another grant',
             );
           }
-          return { replayed: true, grant: creditGrantView(existing) };
+          const pending = await undispatchedWebhookEvents(tx, [`credits.granted:${existing.id}`]);
+          return { replayed: true, grant: creditGrantView(existing), webhookEventIds: pending };
         }
         const { grant } = await issueCreditGrant(tx, {
           entityId: entity.id,
@@ -67,7 +71,8 @@ export async function grantPromotionalCredits(
           idempotencyKey: key,
           description: input.description ?? `Promotional credits ${Money.of(amount, entity.currency).toString()}`,
         });
-        return { replayed: false, grant: creditGrantView(grant) };
+        const granted = await recordCreditsGranted(tx, organizationId, grant, now);
+        return { replayed: false, grant: creditGrantView(grant), webhookEventIds: [granted] };
       },
       { maxWait: 30_000, timeout: 30_000 },
     );

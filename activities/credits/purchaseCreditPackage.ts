@@ -8,8 +8,13 @@
 // between the charge and the commit never charges twice.
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
+import { chargeTarget } from '../payments/paymentCustomers.js';
+import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
+import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
+import { recordCreditsGranted } from './creditEvents.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { lockCreditEntity } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -30,6 +35,8 @@ export interface PurchaseResult {
   payment: 'invoice' | 'immediate';
   invoiceItemId: string | null;
   paymentId: string | null;
+  /** Outbox rows to dispatch after commit (credits.granted, payment.succeeded); not part of the API answer. */
+  webhookEventIds: string[];
 }
 
 export class PaymentFailedError extends Error {
@@ -82,6 +89,10 @@ export async function purchaseCreditPackage(
       payment: storedMode,
       invoiceItemId: item?.id ?? null,
       paymentId: pay?.id ?? null,
+      webhookEventIds: await undispatchedWebhookEvents(db, [
+        `credits.granted:${grant.id}`,
+        ...(pay ? [`payment.succeeded:${pay.id}`] : []),
+      ]),
     };
   };
 
@@ -102,20 +113,33 @@ export async function purchaseCreditPackage(
   if (payment === 'immediate') {
     if (!deps.provider)
       throw new UnprocessableError('PAYMENT_UNAVAILABLE', 'no payment provider is configured', 'payment');
-    const paymentMethod = entity.defaultPaymentMethod ?? 'pm_card_ok';
+    const target = await chargeTarget(db, deps.provider, entity);
+    const paymentMethod = target.paymentMethod;
+    if (!paymentMethod)
+      throw new PaymentFailedError('payment_method_missing', 'The entity has no default payment method.');
     const result = await deps.provider.charge({
       idempotencyKey: chargeKey,
       amount: price.round().toString(),
       currency: price.currency,
       paymentMethod,
+      customerRef: target.customerRef,
       attempt: 1,
       description: `Credit package ${pkg.name}`,
+      metadata: { purpose: 'credit_purchase', organizationId, entityId: entity.id, packageId: pkg.id },
     });
     if (result.status === 'failed') throw new PaymentFailedError(result.errorCode, result.errorMessage);
+    // Credits are granted only for money taken: a charge still processing (not a card payment) is refused.
+    if (result.status === 'processing') {
+      throw new PaymentFailedError(
+        'payment_processing',
+        'The payment is still processing; pay on the invoice instead.',
+      );
+    }
     charge = { providerRef: result.providerRef, provider: deps.provider.name, paymentMethod };
   }
 
-  const now = deps.now ?? new Date();
+  // An entity on a test clock buys at the clock's time (its validity runs from there).
+  const now = deps.now ?? (await entityClockNow(db, entity.testClockId)) ?? new Date();
   try {
     return await db.$transaction(
       async (tx) => {
@@ -132,6 +156,7 @@ export async function purchaseCreditPackage(
           packageId: pkg.id,
           description: `Purchase of ${pkg.name}`,
         });
+        const webhookEventIds = [await recordCreditsGranted(tx, organizationId, grant, now)];
         let invoiceItemId: string | null = null;
         let paymentId: string | null = null;
         if (charge) {
@@ -150,6 +175,14 @@ export async function purchaseCreditPackage(
             },
           });
           paymentId = row.id;
+          webhookEventIds.push(
+            await recordPaymentEvent(tx, 'payment.succeeded', row, {
+              organizationId,
+              attempt: 1,
+              errorCode: null,
+              at: now,
+            }),
+          );
         } else {
           const item = await tx.invoiceItem.create({
             data: {
@@ -175,6 +208,7 @@ export async function purchaseCreditPackage(
           payment,
           invoiceItemId,
           paymentId,
+          webhookEventIds,
         };
       },
       { maxWait: 30_000, timeout: 30_000 },

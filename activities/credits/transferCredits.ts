@@ -18,6 +18,7 @@ import type { Db, Prisma } from '../db.js';
 import { balanceCrossings, insertOutboxRows } from '../metering/outboxRows.js';
 import { uuidv7 } from '../metering/uuidv7.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { recordCreditsTransferred } from './creditEvents.js';
 import { type CreditGrantView, creditGrantView } from './creditGrantView.js';
 import { type LockedCreditEntity, lockCreditEntity, usableGrants } from './entityCreditState.js';
 import { issueCreditGrant } from './issueCreditGrant.js';
@@ -175,6 +176,19 @@ export async function transferCredits(
         uuidv7,
       );
       const webhookEventIds = await insertOutboxRows(tx as Prisma.TransactionClient, outbox);
+      webhookEventIds.push(
+        await recordCreditsTransferred(tx, {
+          organizationId,
+          transferId,
+          fromEntityId: from.id,
+          toEntityId: to.id,
+          amount: Money.of(amount, from.currency).toString(),
+          fromBalance: Money.of(fromAfter, from.currency).toString(),
+          toBalance: Money.of(toAfter, to.currency).toString(),
+          currency: from.currency,
+          at: now,
+        }),
+      );
 
       const result: TransferResult = {
         transferId,

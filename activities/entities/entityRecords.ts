@@ -9,6 +9,7 @@ import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { insertPriceBook, type PriceDefinition } from '../priceBooks/priceBookRecords.js';
 import { conflictItems, guardCatalogWrite } from '../priceBooks/priceCatalogGuard.js';
 import { ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
+import { changedFields, recordEntityEvent } from './entityEvents.js';
 
 export interface NewEntity {
   name: string;
@@ -17,18 +18,29 @@ export interface NewEntity {
   billingAnchorDay: number;
   overagePolicy: 'reject' | 'bill';
   lowBalanceThreshold: string;
+  /** A test clock of the organization the entity runs on instead of wall time. */
+  testClockId?: string | undefined;
   /** The entity's own price book (in its currency), created with it: its prices override the organization's. */
   priceBook?: { name: string; prices: PriceDefinition[] } | undefined;
 }
 
+/** Creates the entity (and its own price book); `webhookEventIds`: its entity.created row, to dispatch after commit. */
 export async function createEntity(db: Db, actor: Actor, organizationId: string, input: NewEntity) {
   const { priceBook, ...fields } = input;
-  return db.$transaction((tx) =>
+  let created = '';
+  const entity = await db.$transaction((tx) =>
     guardCatalogWrite(
       tx,
       organizationId,
       async () => {
+        if (fields.testClockId) {
+          const clock = await tx.testClock.findFirst({
+            where: { id: fields.testClockId, organizationId, deletedAt: null },
+          });
+          if (!clock) throw new UnprocessableError('TEST_CLOCK_NOT_FOUND', 'test clock not found', 'testClockId');
+        }
         const entity = await tx.entity.create({ data: { organizationId, ...fields } });
+        created = await recordEntityEvent(tx, 'entity.created', entity);
         await recordAudit(tx, actor, {
           organizationId,
           action: 'entity.create',
@@ -37,17 +49,10 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
           after: entity,
         });
         if (priceBook) {
-          const book = await insertPriceBook(tx, organizationId, {
+          await insertPriceBook(tx, actor, organizationId, {
             ...priceBook,
             currency: entity.currency,
             entityId: entity.id,
-          });
-          await recordAudit(tx, actor, {
-            organizationId,
-            action: 'price_book.create',
-            targetType: 'price_book',
-            targetId: book.id,
-            after: book,
           });
         }
         return entity;
@@ -67,6 +72,7 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
       },
     ),
   );
+  return { entity, webhookEventIds: [created] };
 }
 
 export interface EntityFilter {
@@ -90,6 +96,7 @@ export interface EntityPatch {
   lowBalanceThreshold?: string | undefined;
 }
 
+/** Updates the entity; `webhookEventIds`: its entity.updated row when a field changed, to dispatch after commit. */
 export async function updateEntity(db: Db, actor: Actor, organizationId: string, id: string, patch: EntityPatch) {
   return db.$transaction(async (tx) => {
     const before = await tx.entity.findFirst({ where: { id, organizationId, deletedAt: null } });
@@ -103,6 +110,8 @@ export async function updateEntity(db: Db, actor: Actor, organizationId: string,
       before,
       after,
     });
-    return after;
+    const changed = changedFields(before, after);
+    const webhookEventIds = changed.length > 0 ? [await recordEntityEvent(tx, 'entity.updated', after, changed)] : [];
+    return { entity: after, webhookEventIds };
   });
 }

@@ -10,8 +10,8 @@
 //                          gone cannot be attributed to an organization, so only an unscoped check finds that one
 //   event_accounting       accepted: rated = drawn + billed later; its draws sum to drawn; exactly one usage invoice
 //                          item of the billed-later amount when > 0, none otherwise. rejected: none of those
-//   ledger_cause           every consume entry is minus the sum of the accepted events' draws that name it (and
-//                          every draw names a consume entry of its grant); expire entries belong to an expired
+//   ledger_cause           every consume entry is minus the sum of the accepted events' draws that name it, archived
+//                          events' included (and every draw names a consume entry of its grant); expire entries belong to an expired
 //                          grant; every entry has its grant; transfers out and in cancel out within each organization
 //   one_invoice_per_period at most one period invoice per entity and period start, and no two overlapping periods
 //                          (one-off invoices of charge_now changes lie inside a period and are not counted)
@@ -21,9 +21,12 @@
 //   invoice_numbering      numbers per organization are exactly 1..N, and the organization's next number is N+1
 //   outbox_delivered       every outbox row older than the grace period was dispatched, with a delivery for every
 //                          subscribed endpoint that existed when the row was written
-//   period_tiling, event_period, usage_counters, event_invoiced: billing periods and what they bill, see
+//   period_tiling, event_period, usage_counters, event_invoiced, archived_usage: billing periods and what they bill, see
 //                          periodInvariants.ts
+//   invoice_payment, payment_attempts, payment_refunds, refund_credit_note, credit_note_numbering, payment_disputes:
+//                          payments, refunds, credit notes and disputes, see paymentInvariants.ts
 import type { Db } from '../db.js';
+import { checkPaymentInvariants, type PaymentViolation } from './paymentInvariants.js';
 import { checkPeriodInvariants } from './periodInvariants.js';
 
 export type InvariantRule =
@@ -40,7 +43,9 @@ export type InvariantRule =
   | 'period_tiling'
   | 'event_period'
   | 'usage_counters'
-  | 'event_invoiced';
+  | 'event_invoiced'
+  | 'archived_usage'
+  | PaymentViolation['rule'];
 
 export interface InvariantViolation {
   rule: InvariantRule;
@@ -164,11 +169,20 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
       WHERE l.kind = 'consume' AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
     ) l
     FULL JOIN (
-      SELECT (d->>'ledgerEntryId')::uuid AS "ledgerEntryId", SUM((d->>'amount')::numeric) AS amount,
-             bool_and(ev.status = 'accepted') AS accepted, array_agg(DISTINCT d->>'grantId') AS grants
-      FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
-      CROSS JOIN LATERAL jsonb_array_elements(ev.draws) d
-      WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      -- The draws of live events and the archived events' share (ArchivedDraw: accepted events only).
+      SELECT x."ledgerEntryId", SUM(x.amount) AS amount, bool_and(x.accepted) AS accepted,
+             array_agg(DISTINCT x."grantId") AS grants
+      FROM (
+        SELECT (d->>'ledgerEntryId')::uuid AS "ledgerEntryId", (d->>'amount')::numeric AS amount,
+               ev.status = 'accepted' AS accepted, d->>'grantId' AS "grantId"
+        FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
+        CROSS JOIN LATERAL jsonb_array_elements(ev.draws) d
+        WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+        UNION ALL
+        SELECT a."ledgerEntryId", a.amount, true, a."grantId"::text
+        FROM "ArchivedDraw" a JOIN "LedgerEntry" al ON al.id = a."ledgerEntryId" JOIN "Entity" e ON e.id = al."entityId"
+        WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      ) x
       GROUP BY 1
     ) r ON r."ledgerEntryId" = l.id
     WHERE l.id IS NULL OR r."ledgerEntryId" IS NULL OR r.amount <> -l.amount OR NOT r.accepted
@@ -271,5 +285,6 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
   );
 
   violations.push(...(await checkPeriodInvariants(db, org)));
+  violations.push(...(await checkPaymentInvariants(db, org)));
   return { checkedAt: now.toISOString(), violations };
 }

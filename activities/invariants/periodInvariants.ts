@@ -4,15 +4,18 @@
 //   event_period     every event lies in the row its periodStart names ([start, end) holds occurredAt), and is billed
 //                    by that row or a later one (billedPeriodStart)
 //   usage_counters   every tier counter equals the quantity and amount of its period's accepted events of its type
+//                    (live events plus the totals of archived ones, ArchivedUsage)
 //   event_invoiced   every closed period's invoice bills exactly its events: the usage lines (also late usage) sum,
-//                    before rounding, to the rated amounts of the accepted events it bills; a period closed without an
-//                    invoice bills none
+//                    before rounding, to the rated amounts of the accepted events it bills, archived ones included; a
+//                    period closed without an invoice bills none
+//   archived_usage   archived events' totals belong to a period that is closed and marked archived (eventsArchivedAt),
+//                    and are positive counts
 import type { Db } from '../db.js';
 
 type Row = Record<string, unknown>;
 
 export interface PeriodViolation {
-  rule: 'period_tiling' | 'event_period' | 'usage_counters' | 'event_invoiced';
+  rule: 'period_tiling' | 'event_period' | 'usage_counters' | 'event_invoiced' | 'archived_usage';
   ids: string[];
   detail: string;
 }
@@ -66,9 +69,16 @@ export async function checkPeriodInvariants(db: Db, org: string | null): Promise
 
   const counters = await db.$queryRaw<Row[]>`
     WITH sums AS (
-      SELECT ev."entityId", ev."eventType", ev."periodStart", sum(ev.quantity) AS quantity, sum(ev."ratedAmount") AS amount
-      FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
-      WHERE ev.status = 'accepted' AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      SELECT x."entityId", x."eventType", x."periodStart", sum(x.quantity) AS quantity, sum(x.amount) AS amount
+      FROM (
+        SELECT ev."entityId", ev."eventType", ev."periodStart", ev.quantity, ev."ratedAmount" AS amount
+        FROM "MarketplaceEvent" ev JOIN "Entity" e ON e.id = ev."entityId"
+        WHERE ev.status = 'accepted' AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+        UNION ALL
+        SELECT a."entityId", a."eventType", a."periodStart", a.quantity, a."ratedAmount"
+        FROM "ArchivedUsage" a JOIN "Entity" e ON e.id = a."entityId"
+        WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      ) x
       GROUP BY 1, 2, 3
     ), counters AS (
       SELECT u.id, u."entityId", u."eventType", u."periodStart", u.quantity, u.amount
@@ -96,10 +106,14 @@ export async function checkPeriodInvariants(db: Db, org: string | null): Promise
       FROM "BillingPeriod" b JOIN "Entity" e ON e.id = b."entityId"
       WHERE b.status = 'closed' AND (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
     ), billed AS (
-      SELECT c.id, coalesce(sum(ev."ratedAmount"), 0) AS rated, count(ev.id)::int AS events
+      SELECT c.id, coalesce(sum(x.rated), 0) AS rated, coalesce(sum(x.events), 0)::int AS events
       FROM closed c
-      LEFT JOIN "MarketplaceEvent" ev
-        ON ev."entityId" = c."entityId" AND ev."billedPeriodStart" = c."periodStart" AND ev.status = 'accepted'
+      LEFT JOIN (
+        SELECT ev."entityId", ev."billedPeriodStart", ev."ratedAmount" AS rated, 1 AS events
+        FROM "MarketplaceEvent" ev WHERE ev.status = 'accepted'
+        UNION ALL
+        SELECT a."entityId", a."billedPeriodStart", a."ratedAmount", a.events FROM "ArchivedUsage" a
+      ) x ON x."entityId" = c."entityId" AND x."billedPeriodStart" = c."periodStart"
       GROUP BY c.id
     ), lines AS (
       SELECT c.id, coalesce(sum((l.metadata->>'unroundedAmount')::numeric), 0) AS amount
@@ -116,6 +130,23 @@ export async function checkPeriodInvariants(db: Db, org: string | null): Promise
       rule: 'event_invoiced',
       ids: [String(r.id), ...(r.invoiceId ? [String(r.invoiceId)] : [])],
       detail: `the period bills ${String(r.events)} accepted events rated ${String(r.rated)}, its invoice's usage lines sum to ${String(r.lines)}`,
+    });
+  }
+
+  const archived = await db.$queryRaw<Row[]>`
+    SELECT a."entityId", a."eventType", a."billedPeriodStart", a.events, b.status::text AS status, b."eventsArchivedAt"
+    FROM "ArchivedUsage" a JOIN "Entity" e ON e.id = a."entityId"
+    LEFT JOIN "BillingPeriod" b ON b."entityId" = a."entityId" AND b."periodStart" = a."billedPeriodStart"
+    WHERE (${org}::uuid IS NULL OR e."organizationId" = ${org}::uuid)
+      AND (b.id IS NULL OR b.status <> 'closed' OR b."eventsArchivedAt" IS NULL OR a.events <= 0)`;
+  for (const r of archived) {
+    violations.push({
+      rule: 'archived_usage',
+      ids: [String(r.entityId)],
+      detail:
+        Number(r.events) <= 0
+          ? `archived ${String(r.eventType)} totals of ${String(r.events)} events`
+          : `archived events billed from ${iso(r.billedPeriodStart)}, a period that is ${r.status === null ? 'missing' : `${String(r.status)}${r.eventsArchivedAt === null ? ', not marked archived' : ''}`}`,
     });
   }
   return violations;

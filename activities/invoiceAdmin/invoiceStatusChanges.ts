@@ -12,8 +12,9 @@ import {
   lockInvoiceRow,
   recordInvoicePaid,
 } from '../payments/invoiceSettlement.js';
+import { recordPaymentEvent } from '../payments/paymentEvents.js';
 import { ResourceConflictError, ResourceNotFoundError } from '../resourceErrors.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -30,9 +31,9 @@ function payloadOf(invoice: Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow'
     number: invoice.number,
     status: invoice.status,
     currency: invoice.currency,
-    total: invoice.total.toString(),
-    amountDue: invoice.amountDue.toString(),
-    amountPaid: invoice.amountPaid.toString(),
+    total: payloadMoney(invoice.total, invoice.currency),
+    amountDue: payloadMoney(invoice.amountDue, invoice.currency),
+    amountPaid: payloadMoney(invoice.amountPaid, invoice.currency),
   };
 }
 
@@ -43,8 +44,8 @@ export async function voidInvoice(db: Db, actor: Actor, organizationId: string, 
       throw new ResourceConflictError('INVOICE_NOT_VOIDABLE', `A ${before.status} invoice cannot be voided`);
     }
     const invoice = await tx.invoice.update({ where: { id }, data: { status: 'void', voidedAt: now } });
-    await cancelCollectionPayment(tx, id);
     const ids = [
+      ...(await cancelCollectionPayment(tx, invoice, now)),
       await recordWebhookEvent(tx, {
         organizationId,
         entityId: invoice.entityId,
@@ -107,14 +108,24 @@ export async function markInvoicePaidOutOfBand(
         succeededAt: paidAt,
       },
     });
-    await cancelCollectionPayment(tx, id);
-    const { invoice, webhookEventIds } = await recordInvoicePaid(
+    const paymentEvents = [
+      await recordPaymentEvent(tx, 'payment.succeeded', recorded, {
+        organizationId,
+        attempt: null,
+        errorCode: null,
+        at: paidAt,
+      }),
+      ...(await cancelCollectionPayment(tx, before, now)),
+    ];
+    const paid = await recordInvoicePaid(
       tx,
       before,
       paidAt,
       { paymentId: recorded.id, attempt: null, outOfBand: true },
       now,
     );
+    const { invoice } = paid;
+    const webhookEventIds = [...paymentEvents, ...paid.webhookEventIds];
     await recordAudit(tx, actor, {
       organizationId,
       action: 'invoice.mark_paid',

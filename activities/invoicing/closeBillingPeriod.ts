@@ -36,6 +36,7 @@ import type { Db, Prisma } from '../db.js';
 import { lockSubscription, renewIfDue } from '../subscriptions/subscriptionPeriods.js';
 import { tenantDbOf } from '../tenantDb.js';
 import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
+import { draftInvoiceColumns } from './draftInvoice.js';
 import { finalizeInvoice } from './finalizeInvoice.js';
 import { usageLines } from './usageLines.js';
 
@@ -68,7 +69,8 @@ export function createCloseBillingPeriodActivities(processDb: Db) {
       const db = await tenantDbOf(processDb, 'billing_period', input.billingPeriodId);
       const closed = await writeDraft(db, input);
       if (!closed.invoiceId) return closed;
-      return { ...closed, ...(await finalizeInvoice(db, closed.invoiceId)) };
+      const finalized = await finalizeInvoice(db, closed.invoiceId);
+      return { ...closed, ...finalized, webhookEventIds: [...closed.webhookEventIds, ...finalized.webhookEventIds] };
     },
   };
 
@@ -105,26 +107,30 @@ export function createCloseBillingPeriodActivities(processDb: Db) {
         if (end.getTime() !== period.periodEnd.getTime()) await moveRowEnd(tx, period, end);
         const periodSpan = { periodStart: period.periodStart, periodEnd: end };
 
-        // Roll every subscription over to the period's end (fees of periods begun, cancel at period end).
+        // Roll every subscription over to the period's end (fees of periods begun, cancel at period end, whose
+        // subscription.canceled rows are dispatched with the invoice's).
         const subs = await tx.entitySubscription.findMany({
           where: { entityId, status: { not: 'canceled' } },
           select: { id: true },
           orderBy: { id: 'asc' },
         });
+        const webhookEventIds: string[] = [];
         for (const { id } of subs) {
           const locked = await lockSubscription(tx, id);
-          if (locked) await renewIfDue(tx, locked, end);
+          if (locked) await renewIfDue(tx, locked, end, webhookEventIds);
         }
 
         // Pending items, except the billed-later items of events a later period bills (metered after this period's
-        // boundary, before its close): those wait for their own period's invoice.
-        const items = (
-          await tx.invoiceItem.findMany({
-            where: { entityId, invoiceId: null },
-            include: { event: { select: { billedPeriodStart: true } } },
-            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          })
-        ).filter((item) => item.event === null || item.event.billedPeriodStart <= period.periodStart);
+        // boundary, before its close): those wait for their own period's invoice. (A pending item's event is never
+        // archived: only the events of closed periods are, and closing a period invoices their items.)
+        const pending = await tx.invoiceItem.findMany({
+          where: { entityId, invoiceId: null },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        const billedIn = await billedPeriodsOf(tx, pending);
+        const items = pending
+          .map((item) => ({ ...item, event: item.eventId ? (billedIn.get(item.eventId) ?? null) : null }))
+          .filter((item) => item.event === null || item.event.billedPeriodStart <= period.periodStart);
         const usage = await usageLines(tx, { entityId, timeZone: entity.timeZone, currency, period: periodSpan });
 
         const lines: InvoiceLineInput[] = [];
@@ -194,7 +200,7 @@ export function createCloseBillingPeriodActivities(processDb: Db) {
             total: '0',
             amountDue: '0',
             currency,
-            webhookEventIds: [],
+            webhookEventIds,
           };
         }
 
@@ -204,34 +210,13 @@ export function createCloseBillingPeriodActivities(processDb: Db) {
           data: {
             organizationId: entity.organizationId,
             entityId,
-            number: null,
-            status: 'draft',
             currency,
             periodStart: period.periodStart,
             periodEnd: end,
-            subtotal: composed.subtotal.toString(),
-            creditsApplied: composed.creditsApplied.toString(),
-            total: composed.total.toString(),
-            amountDue: composed.amountDue.toString(),
-            issuedAt: at,
-            dueAt: at,
-            lines: {
-              create: composed.lines.map((line) => ({
-                position: line.position,
-                kind: line.kind,
-                description: line.description,
-                quantity: line.quantity ?? '1',
-                unitAmount: line.unitAmount?.toString() ?? null,
-                amount: line.amount.toString(),
-                periodStart: line.periodStart ?? null,
-                periodEnd: line.periodEnd ?? null,
-                metadata: {
-                  ...((itemMetadata.get(line.reference ?? '') as Prisma.JsonObject | null | undefined) ?? {}),
-                  reference: line.reference ?? null,
-                  unroundedAmount: line.unroundedAmount.toString(),
-                },
-              })),
-            },
+            ...draftInvoiceColumns(composed, at, (line) => ({
+              unitAmount: line.unitAmount?.toString() ?? null,
+              metadata: itemMetadata.get(line.reference ?? ''),
+            })),
           },
         });
         if (items.length > 0) {
@@ -255,13 +240,27 @@ export function createCloseBillingPeriodActivities(processDb: Db) {
           total: composed.total.toString(),
           amountDue: composed.amountDue.toString(),
           currency,
-          webhookEventIds: [],
+          webhookEventIds,
         };
       },
       // maxWait: waiting for a pooled connection (Prisma's default gives up after 2 s) is cheaper than a retry.
       { isolationLevel: 'ReadCommitted', maxWait: 10_000, timeout: 30_000 },
     );
   }
+}
+
+/** The billing period start of each event the items name (events and items are linked by id, not foreign key). */
+async function billedPeriodsOf(
+  tx: Prisma.TransactionClient,
+  items: Array<{ eventId: string | null }>,
+): Promise<Map<string, { billedPeriodStart: Date }>> {
+  const ids = [...new Set(items.flatMap((i) => (i.eventId ? [i.eventId] : [])))];
+  if (ids.length === 0) return new Map();
+  const events = await tx.marketplaceEvent.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, billedPeriodStart: true },
+  });
+  return new Map(events.map((e) => [e.id, { billedPeriodStart: e.billedPeriodStart }]));
 }
 
 /** The job and event type of an event's re-rating adjustment (eventReplay.ts), or null for any other item. */

@@ -4,14 +4,19 @@
 // (MarketplaceEvent.usageBefore: the period's quantity before it, in the order events were rated, whatever their
 // occurredAt), so a re-rating with unchanged prices changes nothing.
 // The difference to what the event was charged so far (its ratedAmount plus earlier replay adjustments of it) becomes
-// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, billed on the entity's next invoice
-// (one line per job and event type there, see invoicing/closeBillingPeriod.ts).
+// one pending InvoiceItem of kind `adjustment`, key `replay:<jobId>:<eventId>`, metadata.jobId the job, billed on the
+// entity's next invoice (one line per job and event type there, see invoicing/closeBillingPeriod.ts). The job's own
+// adjustments (a retried chunk) are recognised by metadata.jobId, which every replay adjustment has carried since
+// replays exist; the idempotency key is only for uniqueness.
 // Events, the ledger, counters and issued invoices are never changed. Chunks go by id cursor; each chunk writes its
 // adjustments and the job's progress in one transaction, and a retried chunk inserts nothing twice (unique key).
+// Events the retention run archived cannot be re-rated (only their totals are left): a range reaching them is refused
+// when the job is asked for (EVENTS_ARCHIVED), not answered with the live part only.
 import type { EventPricer } from '../../domain/eventPricer.js';
 import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { loadEntityPricer } from '../priceBooks/entityPricer.js';
+import { UnprocessableError } from '../resourceErrors.js';
 import { tenantDbOf } from '../tenantDb.js';
 
 export interface ReplayProgress {
@@ -40,6 +45,30 @@ interface ChunkRow {
   charged: string;
   alreadyUsed: string;
   periodStart: Date;
+}
+
+/** Refuses a replay over [from, to) when the retention run archived events of the entity in it. */
+export async function refuseArchivedReplayRange(
+  db: Db,
+  organizationId: string,
+  entityId: string,
+  from: Date,
+  to: Date,
+): Promise<void> {
+  const archived = await db.archivedUsage.findFirst({
+    // Another organization's entity has nothing here: the job creation answers it 404 as for any unknown entity.
+    where: { entityId, entity: { organizationId }, firstOccurredAt: { lt: to }, lastOccurredAt: { gte: from } },
+    orderBy: { lastOccurredAt: 'desc' },
+    select: { lastOccurredAt: true },
+  });
+  if (archived) {
+    throw new UnprocessableError(
+      'EVENTS_ARCHIVED',
+      `events up to ${archived.lastOccurredAt.toISOString()} in this range were archived under the retention policy ` +
+        'and cannot be re-rated; start the range after them',
+      'from',
+    );
+  }
 }
 
 /** The entity's current pricer, uncached (the metering cache may hold prices up to 5 s old). */
@@ -95,7 +124,7 @@ export function createEventReplayActivities(processDb: Db) {
                (e."ratedAmount" + COALESCE((
                   SELECT sum(i.amount) FROM "InvoiceItem" i
                   WHERE i."eventId" = e.id AND i.kind = 'adjustment'
-                    AND i."idempotencyKey" <> 'replay:' || ${input.jobId} || ':' || e.id::text), 0))::text AS charged,
+                    AND (i.metadata->>'jobId') IS DISTINCT FROM ${input.jobId}), 0))::text AS charged,
                COALESCE(e."usageBefore", 0)::text AS "alreadyUsed"
         FROM "MarketplaceEvent" e
         WHERE e."entityId" = ${input.entityId}::uuid AND e.status = 'accepted'

@@ -14,6 +14,8 @@ import { uuidv7 } from './uuidv7.js';
 export interface PeriodState extends PeriodRow {
   id: string;
   isNew: boolean;
+  /** Its events were archived (BillingPeriod.eventsArchivedAt): no event may fall in it any more. */
+  archived: boolean;
   /** start and end as ISO strings, made once. */
   iso: { start: string; end: string };
 }
@@ -71,10 +73,10 @@ const zero = () => new BillingDecimal(0);
 export const counterKey = (eventType: string, periodStart: number) => `${eventType}\u0000${periodStart}`;
 
 export function periodState(
-  row: { id: string; start: Date; end: Date; status: PeriodRow['status'] },
+  row: { id: string; start: Date; end: Date; status: PeriodRow['status']; archived?: boolean },
   isNew: boolean,
 ): PeriodState {
-  return { ...row, isNew, iso: { start: row.start.toISOString(), end: row.end.toISOString() } };
+  return { archived: false, ...row, isNew, iso: { start: row.start.toISOString(), end: row.end.toISOString() } };
 }
 
 /** The states of the locked entities, from the state query's rows. */
@@ -97,7 +99,10 @@ export function buildEntityStates(locked: readonly LockedEntity[], state: StateR
   for (const p of state.periods) {
     const s = states.get(p.entityId);
     if (!s) continue;
-    const period = periodState({ id: p.id, start: new Date(p.start), end: new Date(p.end), status: p.status }, false);
+    const period = periodState(
+      { id: p.id, start: new Date(p.start), end: new Date(p.end), status: p.status, archived: p.archived },
+      false,
+    );
     s.periods.push(period);
     const byStart = periodsByStart.get(p.entityId) ?? new Map<number, PeriodState>();
     byStart.set(period.start.getTime(), period);

@@ -17,6 +17,7 @@
 import pLimit from 'p-limit';
 import type { Db } from '../db.js';
 import { tenantDb } from '../tenantDb.js';
+import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type PreparedEvent, prepareEvent, UUID_PATTERN } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
 import { type EntityGroup, type GroupResult, processWithRetry } from './meteringTransaction.js';
@@ -59,18 +60,26 @@ export async function ingestEventsOfOrganizations(
 ): Promise<{ outcomes: Array<EventOutcome | { failed: unknown }>; webhookEventIds: string[] }> {
   const now = options.now ?? new Date();
   const outcomes: Array<EventOutcome | { failed: unknown }> = new Array(items.length);
-  const byEntity = new Map<string, { organizationId: string; entityId: string; events: PreparedEvent[] }>();
+  const byEntity = new Map<
+    string,
+    {
+      organizationId: string;
+      entityId: string;
+      events: Array<{ index: number; input: IngestEventInput; prepared: ReturnType<typeof prepareEvent> }>;
+    }
+  >();
   items.forEach(({ organizationId, input }, index) => {
     const prepared = prepareEvent(input, index, now);
-    if ('status' in prepared) {
+    // In the future of wall time, but perhaps not of the entity's test clock: judged once the entity is known.
+    if ('status' in prepared && prepared.code !== 'OCCURRED_AT_IN_FUTURE') {
       outcomes[index] = prepared;
       return;
     }
     const entityId = input.entityId.toLowerCase();
     const key = `${organizationId}:${entityId}`;
     const group = byEntity.get(key);
-    if (group) group.events.push(prepared);
-    else byEntity.set(key, { organizationId, entityId, events: [prepared] });
+    if (group) group.events.push({ index, input, prepared });
+    else byEntity.set(key, { organizationId, entityId, events: [{ index, input, prepared }] });
   });
 
   // Entities and prices come from the in-process cache (meteringContext.ts); only misses touch the database.
@@ -85,7 +94,18 @@ export async function ingestEventsOfOrganizations(
           for (const e of events) outcomes[e.index] = invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found');
           return;
         }
-        groups.push({ entity, pricer: await meteringPricer(tenant, entity), events });
+        // An entity on a test clock lives at the clock's time: its events are checked and rated there. Every other
+        // entity has no clock and reads nothing more.
+        const clockNow = entity.testClockId ? await entityClockNow(tenant, entity.testClockId) : null;
+        const valid: PreparedEvent[] = [];
+        for (const e of events) {
+          const prepared = clockNow ? prepareEvent(e.input, e.index, clockNow) : e.prepared;
+          if ('status' in prepared) outcomes[e.index] = prepared;
+          else valid.push(prepared);
+        }
+        if (valid.length === 0) return;
+        const pricer = await meteringPricer(tenant, entity);
+        groups.push({ entity, pricer, events: valid, ...(clockNow ? { now: clockNow } : {}) });
       }),
     ),
   );
@@ -98,18 +118,26 @@ export async function ingestEventsOfOrganizations(
   // one transaction per organization.
   const pool = db.pg;
   const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
+  const byId = (x: EntityGroup, y: EntityGroup) => (x.entity.id < y.entity.id ? -1 : x.entity.id > y.entity.id ? 1 : 0);
+  // Entities on a test clock are committed each in a transaction of its own, at its clock's time.
+  const chunks: Array<{ groups: EntityGroup[]; now: Date }> = groups
+    .filter((g) => g.now)
+    .sort(byId)
+    .map((g) => ({ groups: [g], now: g.now! }));
   const byOrganization = new Map<string, EntityGroup[]>();
   for (const group of groups) {
+    if (group.now) continue;
     const same = byOrganization.get(group.entity.organizationId);
     if (same) same.push(group);
     else byOrganization.set(group.entity.organizationId, [group]);
   }
-  const chunks: EntityGroup[][] = [];
   for (const same of byOrganization.values()) {
-    const sorted = same.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
-    for (let i = 0; i < sorted.length; i += perTransaction) chunks.push(sorted.slice(i, i + perTransaction));
+    const sorted = same.sort(byId);
+    for (let i = 0; i < sorted.length; i += perTransaction) {
+      chunks.push({ groups: sorted.slice(i, i + perTransaction), now });
+    }
   }
-  const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk, now, outcomes)));
+  const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk.groups, chunk.now, outcomes)));
   return { outcomes, webhookEventIds: committed.flat() };
 }
 

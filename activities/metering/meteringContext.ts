@@ -18,6 +18,8 @@ export interface CachedEntity {
   currency: string;
   timeZone: string;
   billingAnchorDay: number;
+  /** Set for an entity on a test clock: its events are judged at the clock's time, read per request. */
+  testClockId: string | null;
 }
 
 const entities = new TtlCache<CachedEntity>(CACHE_TTL_MS);
@@ -34,7 +36,14 @@ export async function meteringEntity(db: Db, organizationId: string, entityId: s
   if (hit) return hit;
   const row = await db.entity.findFirst({
     where: { id: entityId, organizationId, deletedAt: null },
-    select: { id: true, organizationId: true, currency: true, timeZone: true, billingAnchorDay: true },
+    select: {
+      id: true,
+      organizationId: true,
+      currency: true,
+      timeZone: true,
+      billingAnchorDay: true,
+      testClockId: true,
+    },
   });
   // Only found entities are cached: an entity created a moment after a miss must be usable at once.
   if (row) entities.set(key, row);

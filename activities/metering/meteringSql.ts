@@ -38,6 +38,7 @@ export interface PeriodRowJson {
   start: string;
   end: string;
   status: 'open' | 'closing' | 'closed';
+  archived: boolean;
 }
 
 export interface StateRow {
@@ -87,10 +88,10 @@ export const LOCK_SQL = `
  */
 export const STATE_SQL = `
   WITH periods AS (
-    SELECT p.id, p."entityId", p."periodStart", p."periodEnd", p.status
+    SELECT p.id, p."entityId", p."periodStart", p."periodEnd", p.status, p."eventsArchivedAt"
     FROM unnest($1::uuid[], $3::timestamptz[]) AS r("entityId", "from")
     CROSS JOIN LATERAL (
-      SELECT b.id, b."entityId", b."periodStart", b."periodEnd", b.status
+      SELECT b.id, b."entityId", b."periodStart", b."periodEnd", b.status, b."eventsArchivedAt"
       FROM "BillingPeriod" b
       WHERE b."entityId" = r."entityId"
         AND b."periodStart" >= coalesce(
@@ -101,7 +102,8 @@ export const STATE_SQL = `
   )
   SELECT
     (SELECT coalesce(json_agg(json_build_object('id', p.id, 'entityId', p."entityId", 'start', p."periodStart",
-              'end', p."periodEnd", 'status', p.status) ORDER BY p."entityId", p."periodStart"), '[]'::json)
+              'end', p."periodEnd", 'status', p.status, 'archived', p."eventsArchivedAt" IS NOT NULL)
+              ORDER BY p."entityId", p."periodStart"), '[]'::json)
        FROM periods p
     ) AS periods,
     (SELECT coalesce(json_agg(json_build_object('id', g.id, 'entityId', g."entityId", 'remaining', g.remaining::text,

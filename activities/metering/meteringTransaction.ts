@@ -34,6 +34,8 @@ export interface EntityGroup {
   entity: CachedEntity;
   pricer: EventPricer;
   events: PreparedEvent[];
+  /** The entity's test clock time, when it has one: the transaction's `now` for it. */
+  now?: Date;
 }
 
 export interface GroupResult {
@@ -55,6 +57,8 @@ const MAY_HIDE_A_STORED_EVENT: ReadonlySet<string> = new Set([
   'CURRENCY_MISMATCH',
   'INVALID_PRICE_DEFINITION',
   'BEFORE_FIRST_PERIOD',
+  // A restored archive brings its events back into a period marked archived: a repeat of one gets its outcome.
+  'PERIOD_ARCHIVED',
 ]);
 
 const pgErrorCode = (error: unknown) => (error as { code?: unknown })?.code;

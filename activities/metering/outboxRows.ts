@@ -9,8 +9,13 @@
 import type { Decimal } from 'decimal.js';
 import { Money } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
+import type { WebhookEventType } from '../webhooks/eventCatalog.js';
 
-export type OutboxType = 'credits.low' | 'credits.depleted' | 'billing.overage' | 'user.credit_limit_reached';
+/** The catalog's types (webhooks/eventCatalog.ts) these rows carry; their payloads are documented there. */
+export type OutboxType = Extract<
+  WebhookEventType,
+  'credits.low' | 'credits.depleted' | 'billing.overage' | 'user.credit_limit_reached'
+>;
 
 export interface OutboxRow {
   id: string;

@@ -167,6 +167,19 @@ export function rateEntityEvents(
       continue;
     }
     const { period, billedIn, late } = placement;
+    if (period.archived) {
+      // Its events are archived and deleted: a repeat of one of them would find no stored event and be billed again.
+      outcomes.set(
+        event.index,
+        invalid(
+          input,
+          422,
+          'PERIOD_ARCHIVED',
+          "occurredAt falls in a billing period whose events were archived under the organization's retention policy",
+        ),
+      );
+      continue;
+    }
 
     const eventId = uuidv7();
     const asOf = occurredAt > now ? occurredAt : now;

@@ -1,15 +1,21 @@
 // Collection of one invoice: charge attempts through the PaymentProvider, the invoice's Payment and its
 // PaymentAttempt rows, and the consequences (paid, past due + entity suspended, reactivated), each with its outbox
 // row in the same transaction. Attempt n is keyed payment:<invoiceId>:<n> at the provider and unique per
-// (payment, attempt) here, so a retried activity never charges twice and returns the recorded outcome.
+// (payment, attempt) here. The attempt row is written `pending` before the provider is called: a call whose outcome
+// is unknown (a timeout) leaves it pending and fails the activity, whose retry sends the same key again (never a new
+// one), so a retried activity never charges twice and returns the recorded outcome. A charge the provider answers
+// `processing` is decided later by its webhook (attemptOutcomes.ts records either path, once).
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
 import { tenantDbOf } from '../tenantDb.js';
-import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
-import { collectionPaymentKey, lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
-import { type PaymentProvider, PaymentProviderTimeoutError } from './paymentProvider.js';
-import { SANDBOX_DEFAULT_PAYMENT_METHOD } from './sandboxPaymentProvider.js';
+import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
+import { suspendEntity } from './entitySuspension.js';
+import { collectionPaymentKey, lockInvoiceRow } from './invoiceSettlement.js';
+import { chargeTarget } from './paymentCustomers.js';
+import { errorCodeOf, recordPaymentEvent } from './paymentEvents.js';
+import type { PaymentProvider } from './paymentProvider.js';
 
 export interface ChargeAttemptInput {
   invoiceId: string;
@@ -24,13 +30,23 @@ export interface ChargeAttemptInput {
 
 export interface ChargeAttemptResult {
   /**
-   * already_paid: the invoice was paid before this attempt (nothing charged); not_collectible: it is void or written
-   * off (nothing charged). Both end the collection.
+   * pending: the provider accepted the charge and decides later (its webhook signals the workflow). already_paid: the
+   * invoice was paid before this attempt (nothing charged); not_collectible: it is void or written off (nothing
+   * charged). Both end the collection.
    */
-  status: 'succeeded' | 'failed' | 'already_paid' | 'not_collectible';
+  status: 'succeeded' | 'failed' | 'pending' | 'already_paid' | 'not_collectible';
   errorCode: string | null;
+  /** For a failure: retry (on the schedule) or customer_action (no automatic attempt can succeed). */
+  decision?: 'retry' | 'customer_action' | null;
   webhookEventIds: string[];
 }
+
+const asResult = (r: RecordedAttempt): ChargeAttemptResult => ({
+  status: r.status,
+  errorCode: r.errorCode,
+  decision: r.decision,
+  webhookEventIds: r.webhookEventIds,
+});
 
 /** Each activity runs as the invoice's organization (tenantDb.ts). */
 export function createInvoiceCollectionActivities(processDb: Db, provider: PaymentProvider) {
@@ -42,7 +58,6 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
       if (invoice.status === 'paid') return { status: 'already_paid', errorCode: null, webhookEventIds: [] };
       if (invoice.status !== 'open') return { status: 'not_collectible', errorCode: null, webhookEventIds: [] };
       const entity = invoice.entity!;
-      const paymentMethod = input.paymentMethod ?? entity.defaultPaymentMethod ?? SANDBOX_DEFAULT_PAYMENT_METHOD;
       const payment = await db.payment.upsert({
         where: { idempotencyKey: collectionPaymentKey(invoice.id) },
         create: {
@@ -52,128 +67,95 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
           currency: invoice.currency,
           status: 'processing',
           provider: provider.name,
-          paymentMethod,
+          paymentMethod: input.paymentMethod ?? entity.defaultPaymentMethod ?? provider.fallbackPaymentMethod ?? null,
           idempotencyKey: collectionPaymentKey(invoice.id),
         },
         update: {},
       });
-      const recorded = await db.paymentAttempt.findUnique({
-        where: { paymentId_attemptNumber: { paymentId: payment.id, attemptNumber: input.attempt } },
-      });
-      if (recorded) {
-        return {
-          status: recorded.status === 'succeeded' ? 'succeeded' : 'failed',
-          errorCode: recorded.errorCode,
-          webhookEventIds: await pendingEvents(db, invoice.id),
-        };
-      }
-
-      let outcome: { ok: true; ref: string } | { ok: false; ref: string | null; code: string; message: string };
-      try {
-        const res = await provider.charge({
-          idempotencyKey: `payment:${invoice.id}:${input.attempt}`,
-          amount: invoice.amountDue.toString(),
-          currency: invoice.currency,
-          paymentMethod,
-          attempt: input.attempt,
-          description: `Invoice ${invoice.number ?? invoice.id}`,
+      const find = () =>
+        db.paymentAttempt.findUnique({
+          where: { paymentId_attemptNumber: { paymentId: payment.id, attemptNumber: input.attempt } },
         });
-        outcome =
-          res.status === 'succeeded'
-            ? { ok: true, ref: res.providerRef }
-            : { ok: false, ref: res.providerRef, code: res.errorCode, message: res.errorMessage };
-      } catch (err) {
-        if (!(err instanceof PaymentProviderTimeoutError)) throw err;
-        outcome = { ok: false, ref: null, code: 'processing_timeout', message: err.message };
+      let row = await find();
+      if (row && row.status !== 'pending') {
+        return { ...asResult(recordedOf(row, false)), webhookEventIds: await pendingEvents(db, invoice.id) };
       }
-
-      return db.$transaction(async (tx) => {
-        // The invoice's and the entity's locks first, as every invoice status change takes them (mark-paid, void,
-        // past due), before any write.
-        const locked = await lockInvoiceRow(tx, invoice.id);
-        const inserted = await tx.paymentAttempt.createMany({
+      if (!row) {
+        const target = await chargeTarget(db, provider, entity, input.paymentMethod);
+        await db.paymentAttempt.createMany({
           data: [
             {
               paymentId: payment.id,
               attemptNumber: input.attempt,
-              status: outcome.ok ? 'succeeded' : 'failed',
-              providerRef: outcome.ref,
-              errorCode: outcome.ok ? null : outcome.code,
-              errorMessage: outcome.ok ? null : outcome.message,
+              status: 'pending',
+              idempotencyKey: `payment:${invoice.id}:${input.attempt}`,
+              paymentMethod: target.paymentMethod,
+              nextAttemptAt: input.nextAttemptAt ? new Date(input.nextAttemptAt) : null,
             },
           ],
           skipDuplicates: true,
         });
-        if (inserted.count === 0) {
-          const again = await tx.paymentAttempt.findUniqueOrThrow({
-            where: { paymentId_attemptNumber: { paymentId: payment.id, attemptNumber: input.attempt } },
-          });
-          return {
-            status: again.status === 'succeeded' ? ('succeeded' as const) : ('failed' as const),
-            errorCode: again.errorCode,
-            webhookEventIds: [],
-          };
-        }
-        const ids: string[] = [];
-        const base = { organizationId: invoice.organizationId, entityId: entity.id };
-        if (outcome.ok) {
-          await tx.payment.update({
-            where: { id: payment.id },
-            data: {
-              status: 'succeeded',
-              attemptCount: { increment: 1 },
-              providerRef: outcome.ref,
-              paymentMethod,
-              succeededAt: at,
-              lastError: null,
-            },
-          });
-          // Settled meanwhile (marked paid out of band, voided) while the provider charged: the money is recorded on
-          // this Payment and the invoice left as it is, with no second invoice.paid.
-          if (locked && locked.status === 'open') {
-            const paid = await recordInvoicePaid(tx, locked, at, {
-              paymentId: payment.id,
-              attempt: input.attempt,
-              outOfBand: false,
-            });
-            ids.push(...paid.webhookEventIds);
-          }
-        } else {
-          await tx.payment.update({
-            where: { id: payment.id },
-            data: {
-              attemptCount: { increment: 1 },
-              lastError: `${outcome.code}: ${outcome.message}`,
-              paymentMethod,
-            },
-          });
-          // Settled meanwhile: nobody is to be asked for another card for it.
-          if (locked?.status !== 'open')
-            return { status: 'failed' as const, errorCode: outcome.code, webhookEventIds: [] };
-          ids.push(
-            await recordWebhookEvent(tx, {
-              ...base,
-              type: 'invoice.payment_failed',
-              idempotencyKey: `invoice.payment_failed:${invoice.id}:${input.attempt}`,
-              payload: {
-                invoiceId: invoice.id,
-                entityId: entity.id,
-                number: invoice.number,
-                amountDue: invoice.amountDue.toString(),
-                currency: invoice.currency,
-                attempt: input.attempt,
-                errorCode: outcome.code,
-                nextAttemptAt: input.nextAttemptAt ?? null,
-              },
-            }),
-          );
-        }
-        return {
-          status: outcome.ok ? ('succeeded' as const) : ('failed' as const),
-          errorCode: outcome.ok ? null : outcome.code,
-          webhookEventIds: ids,
+        row = (await find())!;
+        if (row.status !== 'pending') return asResult(recordedOf(row, false));
+      }
+
+      // The provider call, with the attempt's key and method whether this is the first call or a repeat.
+      let outcome: AttemptOutcome;
+      if (!row.paymentMethod) {
+        outcome = {
+          status: 'failed',
+          providerRef: null,
+          errorCode: 'payment_method_missing',
+          errorMessage: 'The entity has no default payment method.',
         };
+      } else {
+        const customerRef = (await chargeTarget(db, provider, entity)).customerRef;
+        // A PaymentProviderTimeoutError propagates: the attempt stays pending and the activity's retry repeats the
+        // call with the same key.
+        outcome = await provider.charge({
+          idempotencyKey: row.idempotencyKey ?? `payment:${invoice.id}:${input.attempt}`,
+          amount: invoice.amountDue.toString(),
+          currency: invoice.currency,
+          paymentMethod: row.paymentMethod,
+          customerRef,
+          attempt: input.attempt,
+          description: `Invoice ${invoice.number ?? invoice.id}`,
+          metadata: {
+            invoiceId: invoice.id,
+            attempt: String(input.attempt),
+            organizationId: invoice.organizationId,
+            entityId: entity.id,
+          },
+        });
+      }
+      const attemptId = row.id;
+      const recorded = await db.$transaction((tx) =>
+        recordAttemptOutcome(tx, { invoiceId: invoice.id, attemptId, outcome, at }),
+      );
+      // Decided by the provider's webhook meanwhile: that path dispatched its outbox rows; report what it recorded.
+      return asResult(recorded);
+    },
+
+    /**
+     * An attempt still `processing` after a long wait (its webhook lost or late): asks the provider where it stands and
+     * records the answer as the webhook would have.
+     */
+    async refreshChargeAttempt(input: {
+      invoiceId: string;
+      attempt: number;
+      at: string;
+    }): Promise<ChargeAttemptResult> {
+      const db = await tenantDbOf(processDb, 'invoice', input.invoiceId);
+      const row = await db.paymentAttempt.findFirst({
+        where: { attemptNumber: input.attempt, payment: { idempotencyKey: collectionPaymentKey(input.invoiceId) } },
       });
+      if (!row) return { status: 'failed', errorCode: 'attempt_not_found', webhookEventIds: [] };
+      if (row.status !== 'processing' || !row.providerRef) return asResult(recordedOf(row, false));
+      const outcome = await provider.chargeStatus(row.providerRef);
+      const recorded = await db.$transaction((tx) =>
+        recordAttemptOutcome(tx, { invoiceId: input.invoiceId, attemptId: row.id, outcome, at: new Date(input.at) }),
+      );
+      return asResult(recorded);
     },
 
     /** Dunning exhausted: the invoice is past due and the entity suspended (metering then rejects its events). */
@@ -184,12 +166,22 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
         // Under the invoice's and the entity's locks: one paid or voided meanwhile (by the API) is not past due.
         const invoice = await lockInvoiceRow(tx, input.invoiceId);
         if (invoice?.status !== 'open' || !invoice.entityId) return { webhookEventIds: [] };
-        await tx.payment.updateMany({
-          where: { idempotencyKey: collectionPaymentKey(invoice.id), status: { not: 'succeeded' } },
-          data: { status: 'failed' },
-        });
+        const payment = await tx.payment.findUnique({ where: { idempotencyKey: collectionPaymentKey(invoice.id) } });
+        const failedPayment: string[] = [];
+        if (payment && payment.status !== 'succeeded' && payment.status !== 'failed') {
+          const failed = await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed' } });
+          failedPayment.push(
+            await recordPaymentEvent(tx, 'payment.failed', failed, {
+              organizationId: invoice.organizationId,
+              attempt: failed.attemptCount,
+              errorCode: errorCodeOf(failed.lastError),
+              at,
+            }),
+          );
+        }
         const base = { organizationId: invoice.organizationId, entityId: invoice.entityId };
         const ids = [
+          ...failedPayment,
           await recordWebhookEvent(tx, {
             ...base,
             type: 'invoice.past_due',
@@ -198,33 +190,21 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
               invoiceId: invoice.id,
               entityId: invoice.entityId,
               number: invoice.number,
-              amountDue: invoice.amountDue.toString(),
+              amountDue: payloadMoney(invoice.amountDue, invoice.currency),
               currency: invoice.currency,
             },
           }),
         ];
-        // Read under the entity's row lock, which lockInvoiceRow took.
-        const entity = await tx.entity.findUniqueOrThrow({ where: { id: invoice.entityId } });
-        if (entity.status !== 'suspended') {
-          await tx.entity.update({ where: { id: entity.id }, data: { status: 'suspended', suspendedAt: at } });
-          await tx.entitySubscription.updateMany({
-            where: { entityId: entity.id, status: 'active' },
-            data: { status: 'past_due' },
-          });
-          ids.push(
-            await recordWebhookEvent(tx, {
-              ...base,
-              type: 'entity.suspended',
-              idempotencyKey: `entity.suspended:${entity.id}:${invoice.id}`,
-              payload: {
-                entityId: entity.id,
-                invoiceId: invoice.id,
-                reason: 'invoice_past_due',
-                suspendedAt: at.toISOString(),
-              },
-            }),
-          );
-        }
+        // Under the entity's row lock, which lockInvoiceRow took.
+        ids.push(
+          ...(await suspendEntity(tx, {
+            ...base,
+            at,
+            reason: 'invoice_past_due',
+            invoiceId: invoice.id,
+            idempotencyKey: `entity.suspended:${invoice.entityId}:${invoice.id}`,
+          })),
+        );
         return { webhookEventIds: ids };
       });
     },

@@ -36,10 +36,10 @@ const priceData = (p: PriceDefinition) => ({
 const withPrices = { prices: { orderBy: { eventType: 'asc' as const } } };
 
 /**
- * Inserts a book and its prices inside the caller's transaction (which holds the catalog lock): for createPriceBook,
- * and for an entity created with its own book. An entity's book must be in the entity's currency.
+ * Inserts a book and its prices, with its audit entry, inside the caller's transaction (which holds the catalog lock):
+ * for createPriceBook, and for an entity created with its own book. An entity's book must be in the entity's currency.
  */
-export async function insertPriceBook(tx: Tx, organizationId: string, input: NewPriceBook) {
+export async function insertPriceBook(tx: Tx, actor: Actor, organizationId: string, input: NewPriceBook) {
   if (input.entityId) {
     const entity = await tx.entity.findFirst({ where: { id: input.entityId, organizationId, deletedAt: null } });
     if (!entity) throw new ResourceNotFoundError('entity');
@@ -51,7 +51,7 @@ export async function insertPriceBook(tx: Tx, organizationId: string, input: New
       );
     }
   }
-  return tx.priceBook.create({
+  const book = await tx.priceBook.create({
     data: {
       organizationId,
       name: input.name,
@@ -64,21 +64,19 @@ export async function insertPriceBook(tx: Tx, organizationId: string, input: New
     },
     include: withPrices,
   });
+  await recordAudit(tx, actor, {
+    organizationId,
+    action: 'price_book.create',
+    targetType: 'price_book',
+    targetId: book.id,
+    after: book,
+  });
+  return book;
 }
 
 export async function createPriceBook(db: Db, actor: Actor, organizationId: string, input: NewPriceBook) {
   return db.$transaction((tx) =>
-    guardCatalogWrite(tx, organizationId, async () => {
-      const book = await insertPriceBook(tx, organizationId, input);
-      await recordAudit(tx, actor, {
-        organizationId,
-        action: 'price_book.create',
-        targetType: 'price_book',
-        targetId: book.id,
-        after: book,
-      });
-      return book;
-    }),
+    guardCatalogWrite(tx, organizationId, () => insertPriceBook(tx, actor, organizationId, input)),
   );
 }
 

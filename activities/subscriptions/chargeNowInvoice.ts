@@ -7,7 +7,8 @@
 // organization, its own short transaction), run after the commit and again by any retry, which finds the number given.
 // A crash between the two leaves a draft the retried activity (or the repeated Update) numbers.
 import { composeInvoice, Money } from '../../domain/index.js';
-import type { Db, Prisma } from '../db.js';
+import type { Db } from '../db.js';
+import { draftInvoiceColumns } from '../invoicing/draftInvoice.js';
 import { finalizeInvoice } from '../invoicing/finalizeInvoice.js';
 import type { LockedSubscription, Tx } from './subscriptionPeriods.js';
 
@@ -63,37 +64,10 @@ export async function writeChargeNowInvoice(
       entityId: sub.entityId,
       kind: 'one_off',
       idempotencyKey: chargeNowInvoiceKey(sub.id, changeId),
-      number: null,
-      status: 'draft',
       currency,
       periodStart: new Date(spanStart),
       periodEnd: new Date(spanEnd),
-      subtotal: composed.subtotal.toString(),
-      creditsApplied: composed.creditsApplied.toString(),
-      total: composed.total.toString(),
-      amountDue: composed.amountDue.toString(),
-      issuedAt: at,
-      dueAt: at,
-      lines: {
-        create: composed.lines.map((line) => {
-          const item = byId.get(line.reference!)!;
-          return {
-            position: line.position,
-            kind: line.kind,
-            description: line.description,
-            quantity: line.quantity ?? '1',
-            unitAmount: item.unitAmount,
-            amount: line.amount.toString(),
-            periodStart: line.periodStart ?? null,
-            periodEnd: line.periodEnd ?? null,
-            metadata: {
-              ...((item.metadata as Prisma.JsonObject | null) ?? {}),
-              reference: item.id,
-              unroundedAmount: line.unroundedAmount.toString(),
-            },
-          };
-        }),
-      },
+      ...draftInvoiceColumns(composed, at, (line) => byId.get(line.reference!)!),
     },
   });
   await tx.invoiceItem.updateMany({

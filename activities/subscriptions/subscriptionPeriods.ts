@@ -23,6 +23,7 @@ import {
   toLocalDate,
 } from '../../domain/index.js';
 import type { Prisma } from '../db.js';
+import { recordSubscriptionEvent, subscriptionStateOf } from './subscriptionEvents.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -134,13 +135,20 @@ export async function ensureCurrentFeeItem(tx: Tx, sub: LockedSubscription, from
 
 /**
  * Rolls the subscription forward to the period containing `at` (fee for each period begun, cancel at period end,
- * scheduled resume). Call with the row locked. Returns the refreshed row.
+ * scheduled resume). Call with the row locked. Returns the refreshed row; the ids of the outbox rows it wrote (the
+ * subscription.canceled of a cancel at period end) are pushed onto `webhookEventIds`, for the caller to dispatch.
  */
-export async function renewIfDue(tx: Tx, sub: LockedSubscription, at: Date): Promise<LockedSubscription> {
+export async function renewIfDue(
+  tx: Tx,
+  sub: LockedSubscription,
+  at: Date,
+  webhookEventIds: string[] = [],
+): Promise<LockedSubscription> {
   let current = sub;
   for (let guard = 0; guard < 100 && current.status !== 'canceled'; guard++) {
     if (current.currentPeriodEnd.getTime() > at.getTime()) break;
     if (current.cancelAtPeriodEnd) {
+      const previous = subscriptionStateOf(current);
       current = {
         ...current,
         ...(await tx.entitySubscription.update({
@@ -148,6 +156,13 @@ export async function renewIfDue(tx: Tx, sub: LockedSubscription, at: Date): Pro
           data: { status: 'canceled', canceledAt: current.currentPeriodEnd },
         })),
       };
+      webhookEventIds.push(
+        await recordSubscriptionEvent(tx, 'subscription.canceled', current, {
+          previous,
+          reason: 'period_end',
+          at: current.currentPeriodEnd,
+        }),
+      );
       break;
     }
     const schedule = subscriptionSchedule(current.entity, current.plan.interval, current.currentPeriodEnd);

@@ -1,7 +1,7 @@
 // Reads of subscriptions for the API, scoped by organization: list, one, seat utilization.
 import type { Db } from '../db.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
-import { type SubscriptionSnapshot, toSnapshot } from './subscriptionLifecycle.js';
+import { type SubscriptionSnapshot, toSnapshot } from './subscriptionSnapshot.js';
 
 export async function listSubscriptions(
   db: Db,

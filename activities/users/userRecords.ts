@@ -65,6 +65,8 @@ const userView = (p: ProfileRow) => ({
   name: p.name,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
+  /** Set once the person was erased: email and name are pseudonyms. */
+  erasedAt: p.erasedAt,
   memberships: p.user.memberships,
 });
 export type UserView = ReturnType<typeof userView>;
@@ -77,6 +79,22 @@ const auditView = (p: { userId: string; email: string; name: string; createdAt: 
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
+
+/** The organization's record of the user even without a membership left (an erased or removed person). */
+export async function findUserRecord(db: Db, organizationId: string, userId: string): Promise<UserView | null> {
+  const row = await db.organizationUser.findUnique({
+    where: { organizationId_userId: { organizationId, userId } },
+    include: withMemberships(organizationId),
+  });
+  return row ? userView(row) : null;
+}
+
+/** An erased person's record keeps its pseudonyms: it is not changed, nor created again by its (pseudonym) email. */
+function refuseErased(record: { erasedAt: Date | null }) {
+  if (record.erasedAt) {
+    throw new ResourceConflictError('USER_ERASED', 'the person was erased; their record can no longer be changed');
+  }
+}
 
 async function findUserIn(tx: Db | Tx, organizationId: string, userId: string): Promise<UserView | null> {
   const row = await tx.organizationUser.findFirst({
@@ -166,6 +184,7 @@ export async function createUserWithMembership(
         after: auditView(created),
       });
     } else {
+      refuseErased(known);
       userId = known.userId;
       if (!(await findUserIn(tx, organizationId, userId))) {
         const renewed = await tx.organizationUser.update({
@@ -234,6 +253,7 @@ export async function updateUser(
     if (!(await findUserIn(tx, organizationId, userId))) throw new ResourceNotFoundError('user');
     const key = { organizationId_userId: { organizationId, userId } };
     const before = await tx.organizationUser.findUniqueOrThrow({ where: key });
+    refuseErased(before);
     const after = await tx.organizationUser.update({
       where: key,
       data: {

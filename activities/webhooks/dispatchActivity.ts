@@ -2,6 +2,9 @@
 import type { Client } from '@temporalio/client';
 import { startInvoiceCollectionWorkflow } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
+import { organizationDunningDays } from '../payments/paymentSettings.js';
+import { tenantDb } from '../tenantDb.js';
 import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
 export function createWebhookDispatchActivities(
@@ -10,8 +13,12 @@ export function createWebhookDispatchActivities(
   taskQueue: string,
   searchAttributes = true,
 ) {
+  const describeTenant = createTenantDescriber(db);
   return {
-    /** Starts invoice:<invoiceId> (fixed id; never a second run). */
+    /**
+     * Starts invoice:<invoiceId> (fixed id; never a second run), on the dunning schedule given, else the
+     * organization's (Organization.dunningDays, read now: a change applies to collections started after it).
+     */
     async startInvoiceCollection(input: {
       invoiceId: string;
       organizationId: string;
@@ -20,9 +27,9 @@ export function createWebhookDispatchActivities(
     }): Promise<{ started: boolean }> {
       if (!temporal) throw new Error('starting collection needs a Temporal client');
       const started = await startInvoiceCollectionWorkflow(
-        { temporal, taskQueue, searchAttributes },
+        { temporal, taskQueue, searchAttributes, describeTenant },
         { id: input.invoiceId, organizationId: input.organizationId, entityId: input.entityId },
-        input.dunningDays,
+        input.dunningDays ?? (await organizationDunningDays(tenantDb(db, input.organizationId), input.organizationId)),
       );
       return { started };
     },
@@ -31,7 +38,10 @@ export function createWebhookDispatchActivities(
       if (input.webhookEventIds.length === 0) return { deliveryIds: [] };
       if (!temporal) throw new Error('webhook dispatch needs a Temporal client');
       return {
-        deliveryIds: await dispatchWebhookEvents({ db, temporal, taskQueue, searchAttributes }, input.webhookEventIds),
+        deliveryIds: await dispatchWebhookEvents(
+          { db, temporal, taskQueue, searchAttributes, describeTenant },
+          input.webhookEventIds,
+        ),
       };
     },
   };

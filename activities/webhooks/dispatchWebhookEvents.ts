@@ -7,6 +7,7 @@
 // flush; the reconciliation schedule lists every organization's): each row is dispatched as its own organization.
 import { startWebhookDeliveryWorkflow, type WorkflowStarter } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import { tenantDbOf } from '../tenantDb.js';
 
 export interface WebhookDispatchDeps extends WorkflowStarter {
@@ -39,13 +40,15 @@ export async function createDeliveries(db: Db, webhookEventId: string) {
 /** Dispatches each outbox row; returns the delivery ids started (or already running). */
 export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEventIds: string[]): Promise<string[]> {
   const started: string[] = [];
+  // Callers without a describer (the API's outbox, scripts) still start deliveries named after their tenant.
+  const starter = deps.describeTenant ? deps : { ...deps, describeTenant: createTenantDescriber(deps.db) };
   for (const id of webhookEventIds) {
     const db = await tenantDbOf(deps.db, 'webhook_event', id);
     const { event, deliveries } = await createDeliveries(db, id);
     if (!event) continue;
     for (const delivery of deliveries) {
       if (delivery.status === 'delivered' || delivery.status === 'dead') continue;
-      await startWebhookDeliveryWorkflow(deps, delivery, event);
+      await startWebhookDeliveryWorkflow(starter, delivery, event);
       started.push(delivery.id);
     }
     if (!event.dispatchedAt) {

@@ -1,19 +1,25 @@
 // Writes an outbox row (WebhookEvent) inside the caller's transaction, keyed by a deterministic idempotency key so a
-// retried activity writes it once. Delivery happens after commit (dispatchWebhookEvents).
+// retried activity writes it once. Delivery happens after commit (dispatchWebhookEvents). The type and its payload
+// are checked at compile time against the event catalog (eventCatalog.ts), which documents them.
+import { Money } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
+import type { WebhookEventType, WebhookPayload } from './eventCatalog.js';
 
 type Tx = Prisma.TransactionClient;
 
-export interface WebhookEventInput {
+export interface WebhookEventInput<T extends WebhookEventType> {
   organizationId: string;
   entityId?: string | null;
-  type: string;
+  type: T;
   /** e.g. "invoice.paid:<invoiceId>" */
   idempotencyKey: string;
-  payload: Record<string, unknown>;
+  payload: WebhookPayload<T>;
 }
 
-export async function recordWebhookEvent(tx: Tx, input: WebhookEventInput): Promise<string> {
+export async function recordWebhookEvent<T extends WebhookEventType>(
+  tx: Tx,
+  input: WebhookEventInput<T>,
+): Promise<string> {
   const row = await tx.webhookEvent.upsert({
     where: { idempotencyKey: input.idempotencyKey },
     create: {
@@ -27,4 +33,26 @@ export async function recordWebhookEvent(tx: Tx, input: WebhookEventInput): Prom
     select: { id: true },
   });
   return row.id;
+}
+
+/** Outbox rows among `idempotencyKeys` not yet handed to delivery: what a retried writer must still dispatch. */
+export async function undispatchedWebhookEvents(
+  tx: Pick<Tx, 'webhookEvent'>,
+  idempotencyKeys: string[],
+): Promise<string[]> {
+  if (idempotencyKeys.length === 0) return [];
+  const rows = await tx.webhookEvent.findMany({
+    where: { idempotencyKey: { in: idempotencyKeys }, dispatchedAt: null },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A stored amount as a payload shows it: at least the currency's minor-unit digits ("137.10", never "137.1" or
+ * "137.100000"), more only when the exact value has them.
+ */
+export function payloadMoney(amount: { toString(): string }, currency: string): string {
+  return Money.of(amount.toString(), currency).toString();
 }

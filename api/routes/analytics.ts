@@ -29,6 +29,9 @@ const usageRoute = apiRoute({
   method: 'get',
   path: '/api/analytics/usage',
   summary: 'Usage and spend of accepted events, grouped by event type, user, team or day',
+  description:
+    'Archived events (past the retention policy) count through their daily totals: a range that cuts through an ' +
+    "archived day (starts or ends inside it, in the entity's time zone) is refused with 422 `USAGE_RANGE_ARCHIVED`.",
   middleware: [requireScope('read')] as const,
   request: { query: Range.extend({ groupBy: z.enum(['eventType', 'user', 'team', 'day']).default('eventType') }) },
   responses: {
@@ -54,6 +57,7 @@ const topRoute = apiRoute({
   method: 'get',
   path: '/api/analytics/top-spenders',
   summary: 'Users who spent the most in the range',
+  description: 'Counts archived events like /api/analytics/usage (422 `USAGE_RANGE_ARCHIVED` likewise).',
   middleware: [requireScope('read')] as const,
   request: { query: Range.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
   responses: {

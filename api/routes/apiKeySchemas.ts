@@ -24,7 +24,7 @@ export const ApiKeyWithSecretSchema = ApiKeySchema.extend({
 }).openapi('ApiKeyWithSecret');
 
 export const NewApiKeySchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     scopes: z.array(ScopeSchema).min(1).max(3),
     expiresAt: isoDateTime().optional().openapi({ description: 'Optional expiry (ISO 8601)' }),

@@ -2,7 +2,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../activities/apiKeyLifecycle.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
-import { apiRoute, idParam, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, idParam, json, jsonBody, optionalJsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -47,7 +47,7 @@ const readRoute = apiRoute({
 });
 
 const RotateBody = z
-  .object({
+  .strictObject({
     oldKeyExpiresInSeconds: z
       .number()
       .int()
@@ -64,7 +64,7 @@ const rotateRoute = apiRoute({
   tags,
   summary: 'Rotate: a new key with the same name and scopes; the old one revoked now or after a grace period',
   middleware: admin,
-  request: { params: KeyParams, body: { required: false, content: { 'application/json': { schema: RotateBody } } } },
+  request: { params: KeyParams, body: optionalJsonBody(RotateBody) },
   responses: {
     200: json(
       z.object({ apiKey: ApiKeyWithSecretSchema, replaced: ApiKeySchema }).openapi('RotatedApiKey'),

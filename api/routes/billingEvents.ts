@@ -1,6 +1,7 @@
 // The metering hot path over HTTP: POST /api/billing/events (one) and /api/billing/events/batch (up to 1,000, mixed
 // entities). Rating, limits and credit draw-down happen in activities/metering/ingestEvents.ts; this file validates,
 // maps outcomes to HTTP and hands committed outbox rows to webhook delivery.
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createIngestCoalescer } from '../../activities/metering/ingestCoalescer.js';
 import {
@@ -12,33 +13,43 @@ import {
   MAX_BATCH_SIZE,
 } from '../../activities/metering/ingestEvents.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, DeprecatedIdempotencyKeyField, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 
-const EventInput = z
-  .object({
-    entityId: z.uuid(),
-    userId: z.uuid(),
-    eventType: z.string().min(1).max(200).openapi({ example: 'project.posted' }),
-    quantity: z
-      .union([z.number(), z.string()])
-      .default(1)
-      .openapi({
-        description: 'Whole units, 1 .. 1,000,000,000 (INVALID_QUANTITY otherwise)',
-        example: 1,
-        anyOf: [
-          { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-          { type: 'string', pattern: '^(?=[0-9]{1,10}$)0*(?:[1-9][0-9]{0,8}|1000000000)$' },
-        ],
-      }),
-    occurredAt: isoDateTime({ offset: true }).openapi({
-      description: 'ISO 8601; at most 5 minutes ahead, not before the current billing period',
+const eventFields = {
+  entityId: z.uuid(),
+  userId: z.uuid(),
+  eventType: z.string().min(1).max(200).openapi({ example: 'project.posted' }),
+  quantity: z
+    .union([z.number(), z.string()])
+    .default(1)
+    .openapi({
+      description: 'Whole units, 1 .. 1,000,000,000 (INVALID_QUANTITY otherwise)',
+      example: 1,
+      anyOf: [
+        { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+        { type: 'string', pattern: '^(?=[0-9]{1,10}$)0*(?:[1-9][0-9]{0,8}|1000000000)$' },
+      ],
     }),
-    idempotencyKey: z.string().min(1).max(255).openapi({ description: 'Unique per entity; a repeat is a replay' }),
-    properties: z.record(z.string(), z.unknown()).default({}),
-  })
+  occurredAt: isoDateTime({ offset: true }).openapi({
+    description: 'ISO 8601; at most 5 minutes ahead, not before the current billing period',
+  }),
+  properties: z.record(z.string(), z.unknown()).default({}),
+};
+
+/** One event of POST /api/billing/events: its idempotency key is the Idempotency-Key header. */
+const EventInput = z
+  .strictObject({ ...eventFields, idempotencyKey: DeprecatedIdempotencyKeyField })
   .openapi('BillingEventInput');
+
+/** One event of a batch: no header per event, so each carries its own key. */
+const BatchEventInput = z
+  .strictObject({
+    ...eventFields,
+    idempotencyKey: z.string().min(1).max(255).openapi({ description: 'Unique per entity; a repeat is a replay' }),
+  })
+  .openapi('BatchBillingEventInput');
 
 const Draw = z.object({ grantId: z.uuid(), amount: z.string().openapi({ example: '2.50' }) }).openapi('CreditDraw');
 
@@ -105,6 +116,7 @@ const ingestOne = apiRoute({
     'rejections (ENTITY_SUSPENDED, INSUFFICIENT_CREDITS, USER_CREDIT_LIMIT_EXCEEDED) are 200 with status ' +
     '`rejected` and are stored, so a repeat returns the same answer with `replayed: true`.',
   middleware: [requireScope('ingest')] as const,
+  idempotency: 'resource',
   request: { body: jsonBody(EventInput) },
   responses: { 200: json(EventResult, 'Accepted or rejected') },
 });
@@ -118,7 +130,9 @@ const ingestBatch = apiRoute({
     'Each element is a BillingEventInput. Invalid elements get status `invalid` with the code the single endpoint ' +
     'would answer, and write nothing; the valid ones still go through (one transaction per entity).',
   middleware: [requireScope('ingest')] as const,
-  request: { body: jsonBody(z.object({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput')) },
+  request: {
+    body: jsonBody(z.strictObject({ events: z.array(z.unknown()).min(1) }).openapi('BillingEventBatchInput')),
+  },
   responses: { 200: json(BatchResult, 'One result per event, in order') },
 });
 
@@ -130,6 +144,7 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
     INVALID_QUANTITY: 'Invalid quantity',
     OCCURRED_AT_IN_FUTURE: 'occurredAt is in the future',
     BEFORE_FIRST_PERIOD: "Before the entity's first billing period",
+    PERIOD_ARCHIVED: "The billing period's events were archived",
     CURRENCY_MISMATCH: 'Currency mismatch',
     INVALID_PRICE_DEFINITION: 'Invalid price definition',
     IDEMPOTENCY_KEY_CONFLICT: 'Idempotency key reused with another payload',
@@ -138,22 +153,15 @@ function problemFor(outcome: Extract<EventOutcome, { status: 'invalid' }>): Prob
 }
 
 export function billingEventRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    if (ids.length === 0) return;
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      // Committed rows stay pending; the reconciliation schedule dispatches them later.
-      deps.log.warn({ err, count: ids.length }, 'outbox dispatch failed');
-    }
-  };
-
   // Concurrent single events are committed together (application-level group commit, see ingestCoalescer.ts).
-  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void dispatch(ids) });
+  const coalescer = createIngestCoalescer(deps.db, { onCommitted: (ids) => void deps.outbox.dispatch(ids) });
 
   return new OpenAPIHono<AuthEnv>()
     .openapi(ingestOne, async (c) => {
-      const input = c.req.valid('json') as IngestEventInput;
+      const input = {
+        ...c.req.valid('json'),
+        idempotencyKey: c.var.idempotencyKey ?? randomUUID(),
+      } as IngestEventInput;
       const outcome = await coalescer.ingest(c.var.auth.organizationId, input);
       if (outcome.status === 'invalid') throw problemFor(outcome);
       if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
@@ -173,7 +181,7 @@ export function billingEventRoutes(deps: RouteDeps) {
       const results: Array<EventOutcome | undefined> = new Array(events.length);
       const valid: Array<{ index: number; input: IngestEventInput }> = [];
       events.forEach((raw, index) => {
-        const parsed = EventInput.safeParse(raw);
+        const parsed = BatchEventInput.safeParse(raw);
         if (parsed.success) {
           valid.push({ index, input: parsed.data as IngestEventInput });
           return;
@@ -196,7 +204,7 @@ export function billingEventRoutes(deps: RouteDeps) {
         valid.map((v) => v.input),
         { entitiesPerTransaction: BATCH_ENTITIES_PER_TRANSACTION },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       valid.forEach((v, i) => {
         results[v.index] = outcomes[i];
       });

@@ -14,6 +14,7 @@ import {
   findBillingJob,
   listBillingJobs,
 } from '../../activities/jobs/billingJobRecords.js';
+import { refuseArchivedReplayRange } from '../../activities/jobs/eventReplay.js';
 import { MAX_BATCH_SIZE } from '../../activities/metering/ingestEvents.js';
 import { startBillingJobWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requireScope } from '../auth.js';
@@ -57,7 +58,7 @@ const BillingJob = z
   .openapi('BillingJob');
 
 const NewReplay = z
-  .object({
+  .strictObject({
     entityId: z.uuid(),
     from: isoDateTime({ offset: true }),
     to: isoDateTime({ offset: true }),
@@ -65,7 +66,7 @@ const NewReplay = z
   .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] })
   .openapi('NewEventReplay');
 
-const ImportEvent = z.object({
+const ImportEvent = z.strictObject({
   entityId: z.uuid(),
   userId: z.uuid(),
   eventType: z.string().min(1).max(200),
@@ -75,9 +76,11 @@ const ImportEvent = z.object({
   properties: z.record(z.string(), z.unknown()).default({}),
 });
 
-const NewImport = z.object({ events: z.array(ImportEvent).min(1).max(MAX_IMPORT_EVENTS) }).openapi('NewBatchImport', {
-  description: `Up to ${MAX_IMPORT_EVENTS} events, ingested in chunks (at most ${MAX_BATCH_SIZE} per chunk) exactly as POST /api/billing/events would`,
-});
+const NewImport = z
+  .strictObject({ events: z.array(ImportEvent).min(1).max(MAX_IMPORT_EVENTS) })
+  .openapi('NewBatchImport', {
+    description: `Up to ${MAX_IMPORT_EVENTS} events, ingested in chunks (at most ${MAX_BATCH_SIZE} per chunk) exactly as POST /api/billing/events would`,
+  });
 
 const tags = ['Billing jobs'];
 const base = '/api/billing/jobs';
@@ -88,6 +91,9 @@ const replayRoute = apiRoute({
   path: `${base}/replays`,
   tags,
   summary: "Re-rate an entity's events over a range with the current prices (as adjustments)",
+  description:
+    'A range that reaches events the retention run archived is refused with 422 `EVENTS_ARCHIVED` (only their ' +
+    'totals are kept, which cannot be re-rated).',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewReplay) },
   responses: { 202: json(BillingJob, 'Started') },
@@ -163,6 +169,7 @@ export function billingJobRoutes(deps: RouteDeps) {
       const organizationId = c.var.auth.organizationId;
       const from = new Date(body.from).toISOString();
       const to = new Date(body.to).toISOString();
+      await refuseArchivedReplayRange(c.var.db, organizationId, body.entityId, new Date(from), new Date(to));
       const job = await createBillingJob(c.var.db, organizationId, {
         kind: 'event_replay',
         entityId: body.entityId,

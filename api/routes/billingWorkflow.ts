@@ -82,7 +82,7 @@ const anchor = apiRoute({
   middleware: [requireScope('admin')] as const,
   request: {
     params: Params,
-    body: jsonBody(z.object({ anchorDay: z.number().int().min(1).max(31) }).openapi('AnchorDayChange')),
+    body: jsonBody(z.strictObject({ anchorDay: z.number().int().min(1).max(31) }).openapi('AnchorDayChange')),
   },
   responses: {
     200: json(z.object({ anchorDay: z.number().int(), periodEnd: z.string() }).openapi('AnchorDayChanged'), 'Changed'),

@@ -17,7 +17,7 @@ const decimal = z
   .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a non-negative decimal string with at most 6 decimals');
 
 const CreditPackageInput = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     credits: decimal.openapi({ example: '100.00', description: 'Credits granted (1 credit = 1 unit of currency)' }),
     price: decimal.openapi({ example: '90.00' }),

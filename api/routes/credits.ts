@@ -1,16 +1,16 @@
 // Prepaid credits under /api/billing/credits: purchases of packages, promotional grants, balances, the ledger and
 // transfers between entities of one organization. Money-moving writes need the admin scope; reads need read.
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { entityBalance } from '../../activities/credits/entityBalance.js';
 import { grantPromotionalCredits } from '../../activities/credits/grantPromotionalCredits.js';
 import { listLedgerEntries } from '../../activities/credits/listLedgerEntries.js';
 import { PaymentFailedError, purchaseCreditPackage } from '../../activities/credits/purchaseCreditPackage.js';
 import { transferCredits } from '../../activities/credits/transferCredits.js';
-import type { PaymentProvider } from '../../activities/payments/paymentProvider.js';
-import { createSandboxPaymentProvider } from '../../activities/payments/sandboxPaymentProvider.js';
 import { startCreditGrantWorkflow } from '../../temporal/workflowStarts.js';
 import { type AuthEnv, requireScope } from '../auth.js';
-import { apiRoute, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
+import { apiRoute, DeprecatedIdempotencyKeyField, idParam, isoDateTime, json, jsonBody } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -56,15 +56,16 @@ const purchaseRoute = apiRoute({
     "payment 'invoice' (default): the price becomes a credit_purchase item on the entity's next invoice. " +
     "payment 'immediate': the price is charged now through the payment provider with the entity's default payment " +
     'method; a declined charge creates nothing (402 PAYMENT_FAILED). The grant expires validityDays after the ' +
-    'purchase. Idempotent on (entity, idempotencyKey).',
+    'purchase. Idempotent on (entity, Idempotency-Key).',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           packageId: z.uuid(),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
           payment: z.enum(['invoice', 'immediate']).default('invoice'),
         })
         .openapi('CreditPurchaseInput'),
@@ -83,16 +84,17 @@ const promoRoute = apiRoute({
   path: '/api/billing/credits/grants',
   summary: 'Grant promotional credits to an entity',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           entityId: z.uuid(),
           amount: decimal.openapi({ example: '25.00' }),
           expiresAt: isoDateTime({ offset: true }).nullable().optional(),
           priority: z.number().int().min(0).max(1000).optional(),
           description: z.string().max(500).optional(),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
         })
         .openapi('PromotionalGrantInput'),
     ),
@@ -192,14 +194,15 @@ const transferRoute = apiRoute({
   path: '/api/billing/credits/transfers',
   summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
   middleware: [requireScope('admin')],
+  idempotency: 'resource',
   request: {
     body: jsonBody(
       z
-        .object({
+        .strictObject({
           fromEntityId: z.uuid(),
           toEntityId: z.uuid(),
           amount: decimal.openapi({ example: '40.00' }),
-          idempotencyKey: z.string().min(1).max(255),
+          idempotencyKey: DeprecatedIdempotencyKeyField,
           description: z.string().max(500).optional(),
         })
         .openapi('CreditTransferInput'),
@@ -208,9 +211,14 @@ const transferRoute = apiRoute({
   responses: { 200: json(Transfer, 'Replay'), 201: json(Transfer, 'Transferred') },
 });
 
-export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvider }) {
-  // Immediate purchases charge through the PaymentProvider seam; the sandbox provider until a real one is wired in.
-  const provider = deps.paymentProvider ?? createSandboxPaymentProvider();
+/** The request's Idempotency-Key (or deprecated body field); without one, a key of its own: a retry buys again. */
+const resourceKey = (c: Context<AuthEnv>) => c.var.idempotencyKey ?? randomUUID();
+
+export function creditRoutes(deps: RouteDeps) {
+  // Immediate purchases charge through the PaymentProvider seam (PAYMENT_PROVIDER).
+  const provider = deps.paymentProvider;
+  // The outbox rows a write made are handed to delivery after its commit; a failure here loses nothing (the
+  // reconciliation schedule dispatches them), so it never fails the request.
   const dispatch = async (ids: string[]) => {
     if (ids.length === 0) return;
     try {
@@ -238,10 +246,15 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
-        const result = await purchaseCreditPackage(c.var.db, c.var.auth.organizationId, c.req.valid('json'), {
-          provider,
-        });
+        const { webhookEventIds, ...result } = await purchaseCreditPackage(
+          c.var.db,
+          c.var.auth.organizationId,
+          { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+          { provider },
+        );
+        await dispatch(webhookEventIds);
         await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
+        if (result.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(result, result.replayed ? 200 : 201);
       } catch (err) {
         if (err instanceof PaymentFailedError) {
@@ -251,8 +264,13 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       }
     })
     .openapi(promoRoute, async (c) => {
-      const result = await grantPromotionalCredits(c.var.db, c.var.auth.organizationId, c.req.valid('json'));
+      const { webhookEventIds, ...result } = await grantPromotionalCredits(c.var.db, c.var.auth.organizationId, {
+        ...c.req.valid('json'),
+        idempotencyKey: resourceKey(c),
+      });
+      await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, [result.grant]);
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     })
     .openapi(balanceRoute, async (c) =>
@@ -282,13 +300,12 @@ export function creditRoutes(deps: RouteDeps & { paymentProvider?: PaymentProvid
       const { result, webhookEventIds } = await transferCredits(
         c.var.db,
         c.var.auth.organizationId,
-        c.req.valid('json'),
-        {
-          actorId: c.var.auth.apiKeyId,
-        },
+        { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
+        { actorId: c.var.auth.apiKeyId },
       );
       await dispatch(webhookEventIds);
       await startGrantWorkflows(c.var.auth.organizationId, result.targetGrants);
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result, result.replayed ? 200 : 201);
     });
 }

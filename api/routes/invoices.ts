@@ -20,6 +20,7 @@ import {
   money,
   moneyOrNull,
   NullableTimestamp,
+  optionalJsonBody,
   Timestamp,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
@@ -49,6 +50,9 @@ export const InvoiceSchema = z
       .string()
       .openapi({ description: 'What the invoice asked for when issued: max(total, 0)', example: '100.00' }),
     amountPaid: z.string().openapi({ example: '0.00' }),
+    amountRefunded: z
+      .string()
+      .openapi({ description: 'Refunded so far (each refund has its credit note)', example: '0.00' }),
     amountRemaining: z.string().openapi({
       description: 'What is still owed: 0 once paid or void, else amountDue - amountPaid (the HTML "Amount due")',
       example: '100.00',
@@ -93,7 +97,7 @@ const InvoiceLineSchema = z
   .openapi('InvoiceLine');
 
 const MarkPaidBody = z
-  .object({
+  .strictObject({
     paidAt: isoDateTime().optional().openapi({ description: 'When the money arrived (default: now)' }),
     reference: z.string().max(200).optional().openapi({ example: 'WIRE-2026-0042' }),
     method: z.string().max(50).optional().openapi({ example: 'wire_transfer' }),
@@ -172,7 +176,7 @@ const markPaidRoute = apiRoute({
   middleware: [requireScope('admin')],
   request: {
     params: InvoiceParams,
-    body: { required: false, content: { 'application/json': { schema: MarkPaidBody } } },
+    body: optionalJsonBody(MarkPaidBody),
   },
   responses: { 200: json(InvoiceSchema, 'Paid') },
 });
@@ -194,6 +198,7 @@ export const presentInvoice = (i: InvoiceRow) => ({
   total: money(i.total, i.currency),
   amountDue: money(i.amountDue, i.currency),
   amountPaid: money(i.amountPaid, i.currency),
+  amountRefunded: money(i.amountRefunded, i.currency),
   amountRemaining: stillOwed(i),
   issuedAt: isoOrNull(i.issuedAt),
   dueAt: isoOrNull(i.dueAt),
@@ -221,13 +226,6 @@ const presentLine = (currency: string) => (l: LineRow) => ({
 });
 
 export function invoiceRoutes(deps: RouteDeps) {
-  const dispatch = async (ids: string[]) => {
-    try {
-      await deps.outbox.dispatch(ids);
-    } catch (err) {
-      deps.log.error({ err, webhookEventIds: ids }, 'outbox dispatch failed; reconciliation will retry');
-    }
-  };
   // After commit. A failure does not undo the settlement: the workflow's next attempt re-reads the invoice.
   const stopCollection = async (invoiceId: string, invoiceStatus: 'paid' | 'void') => {
     try {
@@ -278,7 +276,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'void');
       return c.json(presentInvoice(invoice), 200);
     })
@@ -291,7 +289,7 @@ export function invoiceRoutes(deps: RouteDeps) {
         c.req.valid('param').invoiceId,
         { paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference, method: body.method },
       );
-      await dispatch(webhookEventIds);
+      await deps.outbox.dispatch(webhookEventIds);
       await stopCollection(invoice.id, 'paid');
       return c.json(presentInvoice(invoice), 200);
     });

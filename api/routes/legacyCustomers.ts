@@ -47,8 +47,8 @@ const Fields = {
   entity_id: z.uuid().nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
 };
-const NewLegacyCustomer = z.object(Fields).openapi('NewLegacyCustomer');
-const LegacyCustomerPatch = z.object({ ...Fields, name: Fields.name.optional() }).openapi('LegacyCustomerPatch');
+const NewLegacyCustomer = z.strictObject(Fields).openapi('NewLegacyCustomer');
+const LegacyCustomerPatch = z.strictObject({ ...Fields, name: Fields.name.optional() }).openapi('LegacyCustomerPatch');
 
 const tags = ['Legacy'];
 const base = '/api/customers';

@@ -23,12 +23,12 @@ const OrganizationSchema = z
   .openapi('Organization');
 
 const NewOrganization = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     billingEmail: EmailAddress,
     domain: z.string().min(1).max(253).nullable().optional(),
     apiKey: z
-      .object({
+      .strictObject({
         name: z.string().min(1).max(200).default('Admin key'),
         scopes: z.array(ScopeSchema).min(1).default(['admin']),
       })
@@ -42,7 +42,7 @@ const CreatedOrganization = z
   .openapi('CreatedOrganization');
 
 const OrganizationPatch = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200).optional(),
     billingEmail: EmailAddress.optional(),
     domain: z.string().min(1).max(253).nullable().optional(),

@@ -6,6 +6,7 @@ import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, json } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { assertKnownEventTypes, EventTypeName } from '../webhookEventTypes.js';
 
 const OutboxEvent = z
   .object({
@@ -30,7 +31,9 @@ const listRoute = apiRoute({
     query: ListQuery.extend({
       status: z.enum(['pending', 'dispatched']).optional(),
       entityId: z.uuid().optional(),
-      type: z.string().optional(),
+      type: EventTypeName.optional().openapi({
+        description: 'A webhook event type (422 UNKNOWN_WEBHOOK_EVENT_TYPE if unknown)',
+      }),
     }),
   },
   responses: {
@@ -41,6 +44,7 @@ const listRoute = apiRoute({
 export function outboxEventRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
+    if (q.type) assertKnownEventTypes([q.type], () => 'type');
     const page = await listOutboxEvents(c.var.db, c.var.auth.organizationId, q, pageRequest(q));
     return c.json(
       listResponse(page, (r) => ({

@@ -36,7 +36,7 @@ import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
 
 const TierSchema = z
-  .object({
+  .strictObject({
     upTo: z
       .string()
       .regex(/^[0-9]+(\.[0-9]+)?$/)
@@ -76,7 +76,7 @@ const modelRules: { oneOf: SchemaObject[] } = {
 };
 
 const PriceScheme = z
-  .object({
+  .strictObject({
     model: PriceModel,
     unitPrice: AmountString.nullable().optional().openapi({ description: 'For model flat: the price of one unit' }),
     tiers: z.array(TierSchema).max(50).nullable().optional().openapi({ description: 'For graduated and volume' }),
@@ -122,7 +122,7 @@ const PriceBookSchema = z
   .openapi('PriceBook');
 
 const NewPriceBook = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     currency: CurrencyCode,
     entityId: z.uuid().nullable().optional(),
@@ -132,7 +132,7 @@ const NewPriceBook = z
   .openapi('NewPriceBook');
 
 const PriceBookPatch = z
-  .object({ name: z.string().min(1).max(200).optional(), active: z.boolean().optional() })
+  .strictObject({ name: z.string().min(1).max(200).optional(), active: z.boolean().optional() })
   .openapi('PriceBookPatch');
 
 /** What every price book write is checked against; repeated in each write's description. */

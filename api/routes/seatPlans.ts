@@ -40,7 +40,7 @@ const SeatPlanSchema = z
   .openapi('SeatPlan');
 
 const NewSeatPlan = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     interval: Interval,
     pricePerSeat: AmountString,
@@ -50,7 +50,7 @@ const NewSeatPlan = z
   .openapi('NewSeatPlan');
 
 const SeatPlanPatch = z
-  .object({ name: z.string().min(1).max(200).optional(), active: z.boolean().optional() })
+  .strictObject({ name: z.string().min(1).max(200).optional(), active: z.boolean().optional() })
   .openapi('SeatPlanPatch', { description: 'The price is fixed; create a new plan to change it' });
 
 const tags = ['Seat plans'];

@@ -8,12 +8,13 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../activities/db.js';
-import { SUBSCRIPTION_ERRORS, validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
+import { validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
 import {
   findSubscription,
   listSubscriptions,
   subscriptionUtilization,
 } from '../../activities/subscriptions/subscriptionRecords.js';
+import { SUBSCRIPTION_ERRORS } from '../../activities/subscriptions/subscriptionSnapshot.js';
 import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
 import { subscriptionCreation } from '../../temporal/workflowStarts.js';
 import {
@@ -103,7 +104,7 @@ const Utilization = z
   .openapi('SeatUtilization');
 
 const NewSubscription = z
-  .object({ entityId: z.uuid(), planId: z.uuid(), seats: z.number().int().min(1).max(1_000_000) })
+  .strictObject({ entityId: z.uuid(), planId: z.uuid(), seats: z.number().int().min(1).max(1_000_000) })
   .openapi('NewSubscription');
 
 const tags = ['Subscriptions'];
@@ -161,23 +162,27 @@ const changeRoute = <B extends z.ZodType>(path: string, summary: string, body: B
 const seatsRoute = changeRoute(
   'seats',
   'Change the number of seats (prorated)',
-  z.object({ seats: z.number().int().min(1).max(1_000_000) }).openapi('SeatChange'),
+  z.strictObject({ seats: z.number().int().min(1).max(1_000_000) }).openapi('SeatChange'),
 );
 const planRoute = changeRoute(
   'plan',
   'Change the plan (same currency and interval; prorated)',
-  z.object({ planId: z.uuid() }).openapi('PlanChange'),
+  z.strictObject({ planId: z.uuid() }).openapi('PlanChange'),
 );
 const pauseRoute = changeRoute(
   'pause',
   'Pause now (unused time credited), optionally resuming automatically at resumeAt',
-  z.object({ resumeAt: isoDateTime().nullable().optional() }).openapi('PauseRequest'),
+  z.strictObject({ resumeAt: isoDateTime().nullable().optional() }).openapi('PauseRequest'),
 );
-const resumeRoute = changeRoute('resume', 'Resume now (remaining time charged)', z.object({}).openapi('ResumeRequest'));
+const resumeRoute = changeRoute(
+  'resume',
+  'Resume now (remaining time charged)',
+  z.strictObject({}).openapi('ResumeRequest'),
+);
 const cancelRoute = changeRoute(
   'cancel',
   'Cancel now (unused time credited) or at the end of the current period',
-  z.object({ atPeriodEnd: z.boolean().default(false) }).openapi('CancelRequest'),
+  z.strictObject({ atPeriodEnd: z.boolean().default(false) }).openapi('CancelRequest'),
 );
 
 /** UUIDv7 (time-ordered, like the database's ids), so the subscription's id exists before its workflow does. */
@@ -249,7 +254,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
         ]);
       }
       const subscriptionId = uuidv7();
-      const start = subscriptionCreation(deps, {
+      const start = await subscriptionCreation(deps, {
         subscriptionId,
         organizationId,
         entityId: body.entityId,

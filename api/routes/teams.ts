@@ -10,8 +10,8 @@ import type { RouteDeps } from '../routeDeps.js';
 const TeamSchema = z
   .object({ id: z.uuid(), entityId: z.uuid(), name: z.string(), createdAt: Timestamp, updatedAt: Timestamp })
   .openapi('Team');
-const NewTeam = z.object({ entityId: z.uuid(), name: z.string().min(1).max(200) }).openapi('NewTeam');
-const TeamPatch = z.object({ name: z.string().min(1).max(200) }).openapi('TeamPatch');
+const NewTeam = z.strictObject({ entityId: z.uuid(), name: z.string().min(1).max(200) }).openapi('NewTeam');
+const TeamPatch = z.strictObject({ name: z.string().min(1).max(200) }).openapi('TeamPatch');
 
 const tags = ['Teams'];
 const TeamParams = idParam('teamId');

@@ -61,7 +61,7 @@ const setRoute = apiRoute({
   request: {
     params: MemberParams,
     body: jsonBody(
-      z.object({
+      z.strictObject({
         creditLimit: z
           .string()
           .regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/)

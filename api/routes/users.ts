@@ -1,12 +1,16 @@
 // /api/users and /api/entities/{entityId}/members: people and their memberships (role, per-period credit limit in
 // the entity currency, team, seat). An organization sees only its own users (those with a membership in one of its
 // entities) and only its own record of each: the email and name it gave, its timestamps.
+import path from 'node:path';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { DEFAULT_ARCHIVE_DIR } from '../../activities/retention/archiveFiles.js';
+import { eraseUser } from '../../activities/users/eraseUser.js';
 import {
   addMembership,
   createUserWithMembership,
   findMembership,
   findUser,
+  findUserRecord,
   listMemberships,
   listUsers,
   removeMembership,
@@ -21,9 +25,11 @@ import {
   Deleted,
   EmailAddress,
   iso,
+  isoOrNull,
   json,
   jsonBody,
   moneyOrNull,
+  NullableTimestamp,
   Timestamp,
 } from '../openapiKit.js';
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
@@ -57,10 +63,23 @@ const UserSchema = z
       .openapi({ description: "Memberships in the caller organization's entities" }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    erasedAt: NullableTimestamp.openapi({
+      description: 'When the person was erased (POST /api/users/{userId}/erase): email and name are pseudonyms',
+    }),
   })
-  .openapi('User');
+  .openapi('User', {
+    example: {
+      id: '0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f71',
+      email: 'alice@demo.example',
+      name: 'Alice Moreau',
+      memberships: [],
+      createdAt: '2026-01-31T23:00:00.000Z',
+      updatedAt: '2026-01-31T23:00:00.000Z',
+      erasedAt: null,
+    },
+  });
 
-const MembershipFields = z.object({
+const MembershipFields = z.strictObject({
   role: Role.optional(),
   creditLimit: AmountString.nullable().optional(),
   teamId: z.uuid().nullable().optional(),
@@ -68,7 +87,7 @@ const MembershipFields = z.object({
 });
 
 const NewUser = z
-  .object({
+  .strictObject({
     email: EmailAddress,
     name: z.string().min(1).max(200),
     membership: MembershipFields.extend({ entityId: z.uuid() }).openapi({ description: 'The first membership' }),
@@ -76,7 +95,7 @@ const NewUser = z
   .openapi('NewUser');
 
 const UserPatch = z
-  .object({ email: EmailAddress.optional(), name: z.string().min(1).max(200).optional() })
+  .strictObject({ email: EmailAddress.optional(), name: z.string().min(1).max(200).optional() })
   .openapi('UserPatch', { example: { name: 'Alice Moreau' } });
 
 const NewMembership = MembershipFields.extend({ userId: z.uuid() }).openapi('NewMembership');
@@ -93,8 +112,8 @@ const createUserRoute = apiRoute({
   summary: 'Create a user with a membership in an entity',
   description:
     'An email the organization already has is that user: the membership is added to it (409 CONFLICT if it is ' +
-    'already a member of this entity). Any other email is a new user of this organization, whatever other ' +
-    'organizations know.',
+    'already a member of this entity; 409 USER_ERASED if the person was erased). Any other email is a new user of ' +
+    'this organization, whatever other organizations know.',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewUser) },
   responses: { 201: json(UserSchema, 'Created') },
@@ -123,9 +142,28 @@ const updateUserRoute = apiRoute({
   path: '/api/users/{userId}',
   tags,
   summary: "Change the organization's email or name for a user",
+  description: 'An erased person keeps their pseudonyms: 409 `USER_ERASED`.',
   middleware: [requireScope('admin')],
   request: { params: UserParams, body: jsonBody(UserPatch) },
   responses: { 200: json(UserSchema, 'Updated') },
+});
+const eraseUserRoute = apiRoute({
+  method: 'post',
+  path: '/api/users/{userId}/erase',
+  tags,
+  summary: 'Erase a person: pseudonymise their personal data everywhere the organization keeps it',
+  description:
+    "The organization's record of the person becomes `erased-<userId>@erased.invalid` / `Erased user`; their " +
+    "events lose their properties; the organization's audit rows, webhook payloads, stored Idempotency-Key " +
+    'responses, import files and other events lose every string naming them (their email anywhere in it, or exactly ' +
+    'their name); archive files mentioning them are rewritten (new checksums in the archive index and manifests). ' +
+    'Ids, amounts, dates and every financial record stay: invoices and the ledger do not change. Idempotent: ' +
+    'erasing an erased person answers the same. Audited (`user.erase`, without the erased values). Works for ' +
+    "a person no longer a member of any entity; another organization's user is 404. 409 `ARCHIVES_BUSY` while a " +
+    'retention run writes the same archives (retry).',
+  middleware: [requireScope('admin')],
+  request: { params: UserParams },
+  responses: { 200: json(UserSchema, 'Erased') },
 });
 const addMemberRoute = apiRoute({
   method: 'post',
@@ -206,9 +244,11 @@ const presentUser = (u: UserView) => ({
   memberships: u.memberships.map(presentMembership),
   createdAt: iso(u.createdAt),
   updatedAt: iso(u.updatedAt),
+  erasedAt: isoOrNull(u.erasedAt),
 });
 
 export function userRoutes(deps: RouteDeps) {
+  const archiveDir = path.resolve(deps.archiveDir ?? DEFAULT_ARCHIVE_DIR);
   return new OpenAPIHono<AuthEnv>()
     .openapi(createUserRoute, async (c) => {
       const user = await createUserWithMembership(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
@@ -237,6 +277,14 @@ export function userRoutes(deps: RouteDeps) {
         c.req.valid('param').userId,
         c.req.valid('json'),
       );
+      return c.json(presentUser(user), 200);
+    })
+    .openapi(eraseUserRoute, async (c) => {
+      const organizationId = c.var.auth.organizationId;
+      const { userId } = c.req.valid('param');
+      await eraseUser(c.var.db, archiveDir, actorOf(c), organizationId, userId);
+      const user = await findUserRecord(c.var.db, organizationId, userId);
+      if (!user) throw notFound('user');
       return c.json(presentUser(user), 200);
     })
     .openapi(addMemberRoute, async (c) => {

@@ -30,15 +30,21 @@ import {
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound, ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { assertKnownEventTypes, EventTypeName } from '../webhookEventTypes.js';
 
 const HttpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
   .openapi({ example: 'https://marketplace.example/webhooks/billing' });
 const EventTypes = z
-  .array(z.string().min(1).max(100))
+  .array(EventTypeName)
   .max(100)
-  .openapi({ description: 'Event types to receive (e.g. credits.low, invoice.paid); empty = all' });
+  .openapi({
+    description:
+      'Event types to receive (the `webhooks` of this document, e.g. subscription.paused, invoice.paid); empty = all. ' +
+      'Another type is 422 UNKNOWN_WEBHOOK_EVENT_TYPE.',
+    example: ['subscription.paused', 'entity.suspended', 'credits.low'],
+  });
 
 const EndpointSchema = z
   .object({
@@ -58,7 +64,7 @@ const EndpointWithSecret = EndpointSchema.extend({
 }).openapi('WebhookEndpointWithSecret');
 
 const NewEndpoint = z
-  .object({
+  .strictObject({
     url: HttpUrl,
     description: z.string().max(500).nullable().optional(),
     eventTypes: EventTypes.optional(),
@@ -67,7 +73,7 @@ const NewEndpoint = z
   .openapi('NewWebhookEndpoint');
 
 const EndpointPatch = z
-  .object({
+  .strictObject({
     url: HttpUrl.optional(),
     description: z.string().max(500).nullable().optional(),
     eventTypes: EventTypes.optional(),
@@ -119,6 +125,9 @@ const createRoute = apiRoute({
   path: base,
   tags,
   summary: 'Create a webhook endpoint',
+  description:
+    '`eventTypes` names types of the `webhooks` section; an unknown one (a typo such as "invoice.payed") is 422 ' +
+    '`UNKNOWN_WEBHOOK_EVENT_TYPE`, with the nearest known type in the message.',
   middleware: admin(),
   request: { body: jsonBody(NewEndpoint) },
   responses: { 201: json(EndpointWithSecret, 'Created; the secret is shown only here') },
@@ -146,6 +155,7 @@ const updateRoute = apiRoute({
   path: `${base}/{endpointId}`,
   tags,
   summary: 'Update a webhook endpoint (enabled: true clears disabledReason)',
+  description: '`eventTypes`, when given, is checked as on create (422 `UNKNOWN_WEBHOOK_EVENT_TYPE`).',
   middleware: admin(),
   request: { params: EndpointParams, body: jsonBody(EndpointPatch) },
   responses: { 200: json(EndpointSchema, 'Updated') },
@@ -261,6 +271,7 @@ async function allowedUrl(deps: RouteDeps, url: string): Promise<void> {
 export function webhookEndpointRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
+      assertKnownEventTypes(c.req.valid('json').eventTypes ?? [], (i) => `eventTypes.${i}`);
       await allowedUrl(deps, c.req.valid('json').url);
       const endpoint = await createWebhookEndpoint(
         c.var.db,
@@ -280,7 +291,8 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       return c.json(presentEndpoint(endpoint), 200);
     })
     .openapi(updateRoute, async (c) => {
-      const { url } = c.req.valid('json');
+      const { url, eventTypes } = c.req.valid('json');
+      assertKnownEventTypes(eventTypes ?? [], (i) => `eventTypes.${i}`);
       if (url) await allowedUrl(deps, url);
       const endpoint = await updateWebhookEndpoint(
         c.var.db,

@@ -187,19 +187,20 @@ describe('strings: unicode and SQL metacharacters in every free-text field of th
       '/api/users': ['name'],
       '/api/billing/price-books': ['name'],
       '/api/billing/seat-plans': ['name'],
-      '/api/webhooks/endpoints': ['description', 'eventTypes'],
+      // eventTypes: names of the event catalog (an enum), not free text.
+      '/api/webhooks/endpoints': ['description'],
       '/api/customers': ['name', 'external_id', 'metadata'],
       '/api/billing/credits/packages': ['name'],
       '/api/billing/credits/grants': ['description', 'idempotencyKey'],
-      '/api/billing/events': ['eventType', 'idempotencyKey', 'properties'],
+      '/api/billing/events': ['eventType', 'properties', 'idempotencyKey'],
     });
   });
 
   it.each(cases)('$path $field.name <- $label', async ({ path, field, value, storable }) => {
     const before = await tenantRows();
-    const res = await send('POST', path, withValue(CREATES[path]?.body() ?? {}, field, value), {
-      'idempotency-key': randomUUID(),
-    });
+    const body = withValue(CREATES[path]?.body() ?? {}, field, value);
+    // A body with its own (deprecated) idempotencyKey field carries the key; a header as well would have to match.
+    const res = await send('POST', path, body, 'idempotencyKey' in body ? {} : { 'idempotency-key': randomUUID() });
     if (!storable) {
       await expectProblem(res, 422, 'VALIDATION_FAILED');
       expect(await tenantRows()).toEqual(before);

@@ -56,13 +56,44 @@ describe('Idempotency-Key', () => {
     expect(res.headers.get('idempotent-replayed')).toBeNull();
   });
 
-  it('stores 4xx answers too, and runs concurrent duplicates once', async () => {
+  it('stores no 4xx answer: the same key runs again, and a corrected retry succeeds', async () => {
     const missing = '00000000-0000-7000-8000-000000000000';
     const a = await post(tenant, missing, 'key-404');
     const b = await post(tenant, missing, 'key-404');
     expect([a.status, b.status]).toEqual([404, 404]);
-    expect(b.headers.get('idempotent-replayed')).toBe('true');
+    expect(b.headers.get('idempotent-replayed')).toBeNull();
+    // The corrected request (another path, so another request hash) with the same key is a new request, not a 409.
+    const corrected = await post(tenant, tenant.entityId, 'key-404');
+    expect(corrected.status).toBe(202);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+    const replay = await post(tenant, tenant.entityId, 'key-404');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  });
 
+  it('lets a body that failed validation be corrected under the same key (422 not stored)', async () => {
+    const create = (body: unknown) =>
+      ctx.app.request('/api/entities', {
+        method: 'POST',
+        headers: { ...bearer(tenant.adminKey), 'Idempotency-Key': 'key-422', 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const invalid = await create({ name: 'Corrected Ltd', currency: 'usd' });
+    expect(invalid.status).toBe(422);
+    expect(((await invalid.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+    const fixed = await create({ name: 'Corrected Ltd', currency: 'USD' });
+    expect(fixed.status).toBe(201);
+    const entity = (await fixed.json()) as { id: string };
+    ctx.terminateAfter.push(`billing:${entity.id}`);
+    const again = await create({ name: 'Corrected Ltd', currency: 'USD' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(entity.id);
+    expect(await ctx.db.entity.count({ where: { organizationId: tenant.organizationId, name: 'Corrected Ltd' } })).toBe(
+      1,
+    );
+  });
+
+  it('runs concurrent duplicates once', async () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () => post(tenant, tenant.entityId, 'key-concurrent')),
     );

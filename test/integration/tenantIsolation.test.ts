@@ -124,6 +124,7 @@ function valueFor(table: Table, column: Column, organizationId: string, made: Ma
   if (type.startsWith('numeric') || type === 'integer' || type === 'bigint' || type === 'smallint') return 1;
   if (type === 'boolean') return false;
   if (type.startsWith('timestamp')) return new Date();
+  if (type === 'date') return '2026-01-01';
   if (type === 'jsonb' || type === 'json') return '{}';
   if (type.endsWith('[]')) return '{}';
   throw new Error(`${table.name}.${column.name}: no fixture value for type ${type}; teach valueFor() this type`);

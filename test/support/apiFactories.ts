@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import type { App } from '../../api/app.js';
-import { bearer } from './factories.js';
+import { bearer, createTenant } from './factories.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: test bodies are asserted field by field with exact values
 export interface ApiResponse<T = any> {
@@ -39,6 +39,22 @@ export function caller(app: App, key?: string): Caller {
       // not JSON (HTML rendering): keep the text
     }
     return { status: res.status, body: parsed as never, headers: res.headers };
+  };
+}
+
+/**
+ * A file's organization and another one (for isolation checks), with callers holding the first one's keys: what most
+ * API test files set up in their beforeAll.
+ */
+export async function tenantsAndCallers(db: Parameters<typeof createTenant>[0], app: App) {
+  const tenant = await createTenant(db);
+  const other = await createTenant(db);
+  return {
+    tenant,
+    other,
+    admin: caller(app, tenant.adminKey),
+    reader: caller(app, tenant.readKey),
+    ingest: caller(app, tenant.ingestKey),
   };
 }
 

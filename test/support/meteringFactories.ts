@@ -126,6 +126,31 @@ export async function grantCredits(
 
 export const jsonHeaders = (key: string) => ({ ...bearer(key), 'Content-Type': 'application/json' });
 
+/** An event's outcome as the API answers it (single event, or one entry of a batch's `results`). */
+export interface EventAnswer {
+  status: string;
+  replayed: boolean;
+  eventId: string;
+  code: string | null;
+  ratedAmount: string;
+  creditsDrawn: string;
+  draws: Array<{ grantId: string; amount: string }>;
+  billedLater: string;
+  balanceAfter: string;
+  currency: string;
+}
+
+/** POSTs `body` as JSON to the events endpoint (or `path`) with `key`; the response and its parsed body. */
+export async function postEvents(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  key: string,
+  body: unknown,
+  path = '/api/billing/events',
+) {
+  const res = await app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
+  return { res, body: (await res.json()) as EventAnswer & { code: string } & Record<string, unknown> };
+}
+
 export function eventBody(
   tenant: { entityId: string; userIds: string[] },
   overrides: Record<string, unknown> = {},

@@ -73,7 +73,20 @@ export function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  options: Pick<AppDeps, 'bootstrapAdminKey' | 'rateLimit' | 'allowInternalWebhookUrls' | 'apiKeyCacheTtlMs'> &
+  options: Pick<
+    AppDeps,
+    | 'bootstrapAdminKey'
+    | 'rateLimit'
+    | 'allowInternalWebhookUrls'
+    | 'apiKeyCacheTtlMs'
+    | 'paymentProvider'
+    | 'stripeWebhookSecret'
+    | 'searchAttributes'
+    | 'signingSecret'
+    | 'consoleUrl'
+    | 'pdfRenderer'
+    | 'archiveDir'
+  > &
     Partial<Pick<AppDeps, 'log'>> = {},
 ) {
   // Tests deliver to local receivers: dev mode for webhook URLs unless a test asks otherwise.

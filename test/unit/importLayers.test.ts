@@ -120,10 +120,14 @@ describe('import layers', () => {
       (i) =>
         under('temporal')(i.from) &&
         (under('api')(i.to) || under('activities')(i.to) || under('workflows')(i.to)) &&
-        !['temporal/webhookRedelivery.ts', 'temporal/invoiceSettled.ts'].includes(i.from),
+        !['temporal/webhookRedelivery.ts', 'temporal/invoiceSettled.ts', 'temporal/signalCollection.ts'].includes(
+          i.from,
+        ),
     );
     expect(show(bad)).toEqual([]);
-    const users = imports.filter((i) => ['temporal/webhookRedelivery.ts', 'temporal/invoiceSettled.ts'].includes(i.to));
+    const users = imports.filter((i) =>
+      ['temporal/webhookRedelivery.ts', 'temporal/invoiceSettled.ts', 'temporal/signalCollection.ts'].includes(i.to),
+    );
     expect(users.every((i) => under('api')(i.from) || under('test')(i.from))).toBe(true);
   });
 

@@ -1,9 +1,10 @@
 // The billing cycle over simulated months on the time-skipping server: one consolidated invoice per period with
 // exact lines (seat fees in advance, usage in arrears, prepaid credits applied), numbered sequentially, collected.
 import { describe, expect, it } from 'vitest';
-import { describePeriod, periodContaining } from '../../domain/index.js';
+import { describePeriod, monthlySchedule, periodContaining } from '../../domain/index.js';
+import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import { billingStateQuery, entityBillingWorkflow } from '../../workflows/entityBillingWorkflow.js';
-import { createTenant } from '../support/factories.js';
+import { createTenant, type TestTenant } from '../support/factories.js';
 import { workflowTestContext } from '../support/testContext.js';
 import {
   createBilledSubscription,
@@ -35,6 +36,28 @@ const lineView = (l: {
   amount: l.amount.toString(),
 });
 
+/**
+ * A subscription of `seats` seats billed for the entity's current period (its schedule: anchor day and time zone
+ * as created), then the entity's billing cycle started.
+ */
+async function startCycleWithSubscription(tenant: TestTenant, planId: string, seats: number) {
+  const { db, env } = h;
+  const entity = await db.entity.findUniqueOrThrow({ where: { id: tenant.entityId } });
+  const p0 = periodContaining(new Date(await env.currentTimeMs()), monthlySchedule(entity));
+  await createBilledSubscription(db, {
+    entityId: tenant.entityId,
+    planId,
+    seats,
+    periodStart: p0.start,
+    periodEnd: p0.end,
+  });
+  return env.client.workflow.start(entityBillingWorkflow, {
+    workflowId: billingWorkflowId(tenant.entityId),
+    taskQueue: h.taskQueue,
+    args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
+  });
+}
+
 describe('entityBillingWorkflow: a year of monthly cycles', () => {
   it('closes 12 periods into 12 invoices with exact lines, numbered 1..12, all collected', async () => {
     const { db, env } = h;
@@ -42,19 +65,7 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
     const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10' });
     const member = await createMember(db, tenant.entityId);
     const schedule = { anchorDay: 1, timeZone: 'UTC', interval: 'month' as const };
-    const p0 = periodContaining(new Date(await env.currentTimeMs()), schedule);
-    await createBilledSubscription(db, {
-      entityId: tenant.entityId,
-      planId: plan.id,
-      seats: 3,
-      periodStart: p0.start,
-      periodEnd: p0.end,
-    });
-    const handle = await env.client.workflow.start(entityBillingWorkflow, {
-      workflowId: `billing:${tenant.entityId}`,
-      taskQueue: h.taskQueue,
-      args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
-    });
+    const handle = await startCycleWithSubscription(tenant, plan.id, 3);
 
     for (let i = 0; i < 12; i++) {
       const period = (await periodsOf(tenant.entityId, i + 1))[i]!;
@@ -145,20 +156,7 @@ describe('entityBillingWorkflow: a year of monthly cycles', () => {
     const { db, env } = h;
     const tenant = await createTenant(db, { timeZone: 'America/New_York', billingAnchorDay: 31 });
     const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Team', pricePerSeat: '7' });
-    const schedule = { anchorDay: 31, timeZone: 'America/New_York', interval: 'month' as const };
-    const p0 = periodContaining(new Date(await env.currentTimeMs()), schedule);
-    await createBilledSubscription(db, {
-      entityId: tenant.entityId,
-      planId: plan.id,
-      seats: 2,
-      periodStart: p0.start,
-      periodEnd: p0.end,
-    });
-    const handle = await env.client.workflow.start(entityBillingWorkflow, {
-      workflowId: `billing:${tenant.entityId}`,
-      taskQueue: h.taskQueue,
-      args: [{ entityId: tenant.entityId, organizationId: tenant.organizationId }],
-    });
+    const handle = await startCycleWithSubscription(tenant, plan.id, 2);
     const local = (d: Date) =>
       new Intl.DateTimeFormat('en-CA', {
         timeZone: 'America/New_York',

@@ -8,6 +8,7 @@ import {
 } from '../../workflows/invoiceCollectionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { workflowTestContext } from '../support/testContext.js';
+import { payloadProblems } from '../support/webhookPayloads.js';
 import { createOpenInvoice, eventually } from '../support/workflowFactories.js';
 import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
@@ -104,16 +105,39 @@ describe('invoiceCollectionWorkflow', () => {
       where: { entityId: tenant.entityId },
       orderBy: { createdAt: 'asc' },
     });
-    expect(events.map((e) => e.type)).toEqual([
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.payment_failed',
-      'invoice.past_due',
-      'entity.suspended',
-      'invoice.paid',
-      'entity.reactivated',
-    ]);
+    // Rows written in one transaction have no order among them: compared sorted.
+    expect(events.map((e) => e.type).sort()).toEqual(
+      [
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'invoice.payment_failed',
+        'payment.failed',
+        'invoice.past_due',
+        'entity.suspended',
+        'subscription.past_due',
+        'payment.succeeded',
+        'invoice.paid',
+        'entity.reactivated',
+        'subscription.reactivated',
+      ].sort(),
+    );
+    // Every payload is what the event catalog documents (money to the cent: "49.00").
+    expect(events.flatMap((e) => payloadProblems(e.type, e.payload))).toEqual([]);
+    const payloadOf = (type: string) => events.find((e) => e.type === type)?.payload;
+    expect(payloadOf('payment.failed')).toMatchObject({ status: 'failed', attempt: 4, errorCode: 'card_declined' });
+    expect(payloadOf('payment.succeeded')).toMatchObject({ status: 'succeeded', attempt: 5, purpose: 'invoice' });
+    expect(payloadOf('subscription.past_due')).toMatchObject({
+      status: 'past_due',
+      previous: { status: 'active' },
+      reason: 'invoice_past_due',
+      invoiceId: invoice.id,
+    });
+    expect(payloadOf('subscription.reactivated')).toMatchObject({
+      status: 'active',
+      previous: { status: 'past_due' },
+      reason: 'invoice_paid',
+    });
     // The first failure announces the next attempt one day later; the last one none.
     const failed = events
       .filter((e) => e.type === 'invoice.payment_failed')
@@ -126,17 +150,19 @@ describe('invoiceCollectionWorkflow', () => {
     await recordHistory(env, handle.workflowId, 'invoiceCollectionWorkflow-dunning');
   }, 120_000);
 
-  it('pm_card_fail_then_ok pays on the first dunning retry; a timeout counts as a failed attempt', async () => {
+  it('pm_card_fail_then_ok pays on the first dunning retry; a timeout is retried with the same key and pays', async () => {
     const { db, env } = h;
     for (const [method, expected] of [
       [
         'pm_card_fail_then_ok',
         [
-          [1, 'failed', 'card_declined'],
-          [2, 'succeeded', null],
+          [1, 'failed', 'card_declined', 'payment:<invoice>:1'],
+          [2, 'succeeded', null, 'payment:<invoice>:2'],
         ],
       ],
-      ['pm_card_timeout', [[1, 'failed', 'processing_timeout']]],
+      // The first call times out (outcome unknown): the attempt stays pending and the activity's retry sends the same
+      // key again, which the provider answers; never a second attempt with a new key.
+      ['pm_card_timeout', [[1, 'succeeded', null, 'payment:<invoice>:1']]],
     ] as const) {
       const tenant = await createTenant(db);
       await db.entity.update({ where: { id: tenant.entityId }, data: { defaultPaymentMethod: method } });
@@ -160,13 +186,15 @@ describe('invoiceCollectionWorkflow', () => {
         await skipTo(env, t0 + DAY + 60_000);
         expect(await handle.result()).toMatchObject({ status: 'paid', attempts: 2 });
       } else {
-        await handle.terminate('test done');
+        expect(await handle.result()).toMatchObject({ status: 'paid', attempts: 1 });
       }
       const rows = await db.paymentAttempt.findMany({
         where: { payment: { invoiceId: invoice.id } },
         orderBy: { attemptNumber: 'asc' },
       });
-      expect(rows.map((a) => [a.attemptNumber, a.status, a.errorCode])).toEqual(expected);
+      expect(
+        rows.map((a) => [a.attemptNumber, a.status, a.errorCode, a.idempotencyKey?.replace(invoice.id, '<invoice>')]),
+      ).toEqual(expected);
     }
   }, 60_000);
 });

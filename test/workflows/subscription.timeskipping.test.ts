@@ -4,6 +4,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../activities/invariants/checkInvariants.js';
 import { periodContaining } from '../../domain/index.js';
+import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
@@ -15,6 +16,7 @@ import {
 } from '../../workflows/subscriptionWorkflow.js';
 import { createTenant } from '../support/factories.js';
 import { workflowTestContext } from '../support/testContext.js';
+import { payloadProblems } from '../support/webhookPayloads.js';
 import { createSeatPlan, eventually } from '../support/workflowFactories.js';
 import { recordHistory, skipTo } from '../support/workflowTesting.js';
 
@@ -30,31 +32,40 @@ const share = (fee: number, remainingDays: number, periodDays: number) => {
   return (rounded / 100).toString();
 };
 
+/**
+ * A new entity (anchor day 1, UTC) and a 5-seat subscription of a 10-per-seat plan, about to start 10 days into the
+ * next period at midnight, so every change falls on a whole day: the workflow's start operation, not yet sent.
+ */
+async function fiveSeatsTenDaysIn(options: { continueAsNewAfterChanges?: number } = {}) {
+  const { db, env } = h;
+  const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
+  const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10' });
+  const schedule = { anchorDay: 1, timeZone: 'UTC', interval: 'month' as const };
+  const next = periodContaining(periodContaining(new Date(await env.currentTimeMs()), schedule).end, schedule);
+  const days = (next.end.getTime() - next.start.getTime()) / DAY;
+  await skipTo(env, next.start.getTime() + 10 * DAY);
+  const subscriptionId = crypto.randomUUID();
+  const start = new WithStartWorkflowOperation(subscriptionWorkflow, {
+    workflowId: subscriptionWorkflowId(subscriptionId),
+    taskQueue: h.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [
+      {
+        subscriptionId,
+        organizationId: tenant.organizationId,
+        entityId: tenant.entityId,
+        create: { planId: plan.id, seats: 5 },
+        ...options,
+      },
+    ],
+  });
+  return { tenant, next, days, subscriptionId, start };
+}
+
 describe('subscriptionWorkflow', () => {
   it('create, seat change, pause with scheduled resume, cancel at period end', async () => {
     const { db, env } = h;
-    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10' });
-    const schedule = { anchorDay: 1, timeZone: 'UTC', interval: 'month' as const };
-    // Start 10 days into the next period, at midnight, so every change falls on a whole day.
-    const next = periodContaining(periodContaining(new Date(await env.currentTimeMs()), schedule).end, schedule);
-    const days = (next.end.getTime() - next.start.getTime()) / DAY;
-    await skipTo(env, next.start.getTime() + 10 * DAY);
-    const subscriptionId = crypto.randomUUID();
-    const start = new WithStartWorkflowOperation(subscriptionWorkflow, {
-      workflowId: `subscription:${subscriptionId}`,
-      taskQueue: h.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [
-        {
-          subscriptionId,
-          organizationId: tenant.organizationId,
-          entityId: tenant.entityId,
-          create: { planId: plan.id, seats: 5 },
-          continueAsNewAfterChanges: 2,
-        },
-      ],
-    });
+    const { tenant, next, days, subscriptionId, start } = await fiveSeatsTenDaysIn({ continueAsNewAfterChanges: 2 });
     const created = await env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
       startWorkflowOperation: start,
     });
@@ -107,31 +118,48 @@ describe('subscriptionWorkflow', () => {
     expect(final?.status).toBe('canceled');
     expect(final?.canceledAt).toBe(next.end.toISOString());
     expect(await db.invoiceItem.count({ where: { subscriptionId, kind: 'subscription_fee' } })).toBe(1);
+
+    // Every state change has its webhook, written with the change and handed to delivery by the workflow; the
+    // repeated seats Update emitted nothing twice.
+    const events = await db.webhookEvent.findMany({
+      where: { entityId: tenant.entityId, type: { startsWith: 'subscription.' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(events.map((e) => e.type).sort()).toEqual(
+      [
+        'subscription.created',
+        'subscription.seats_changed',
+        'subscription.paused',
+        'subscription.resumed',
+        'subscription.cancel_scheduled',
+        'subscription.canceled',
+      ].sort(),
+    );
+    expect(events.flatMap((e) => payloadProblems(e.type, e.payload))).toEqual([]);
+    expect(events.filter((e) => e.dispatchedAt === null).map((e) => e.type)).toEqual([]);
+    const payloadOf = (type: string) => events.find((e) => e.type === type)?.payload;
+    expect(payloadOf('subscription.seats_changed')).toMatchObject({
+      seats: 8,
+      previous: { seats: 5, status: 'active' },
+      reason: 'api',
+      changeId: 'seats-1',
+      proration: { settlement: 'charge_now', net: seats.net },
+      pricePerSeat: '10.00',
+    });
+    expect(payloadOf('subscription.resumed')).toMatchObject({ status: 'active', reason: 'scheduled_resume' });
+    expect(payloadOf('subscription.canceled')).toMatchObject({
+      status: 'canceled',
+      reason: 'period_end',
+      canceledAt: next.end.toISOString(),
+      previous: { status: 'active', cancelAtPeriodEnd: true },
+    });
     await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-lifecycle');
+    await recordHistory(env, handle.workflowId, 'subscriptionWorkflow-webhooks');
   }, 120_000);
 
   it('a charge_now change is invoiced on its own invoice, numbered and collected at once; a credit waits', async () => {
     const { db, env } = h;
-    const tenant = await createTenant(db, { timeZone: 'UTC', billingAnchorDay: 1 });
-    const plan = await createSeatPlan(db, tenant.organizationId, { name: 'Pro', pricePerSeat: '10' });
-    const schedule = { anchorDay: 1, timeZone: 'UTC', interval: 'month' as const };
-    const next = periodContaining(periodContaining(new Date(await env.currentTimeMs()), schedule).end, schedule);
-    const days = (next.end.getTime() - next.start.getTime()) / DAY;
-    await skipTo(env, next.start.getTime() + 10 * DAY);
-    const subscriptionId = crypto.randomUUID();
-    const start = new WithStartWorkflowOperation(subscriptionWorkflow, {
-      workflowId: `subscription:${subscriptionId}`,
-      taskQueue: h.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [
-        {
-          subscriptionId,
-          organizationId: tenant.organizationId,
-          entityId: tenant.entityId,
-          create: { planId: plan.id, seats: 5 },
-        },
-      ],
-    });
+    const { tenant, next, days, subscriptionId, start } = await fiveSeatsTenDaysIn();
     await env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: start });
     const handle = await start.workflowHandle();
 

@@ -1,21 +1,16 @@
 // Usage analytics (by event type, user, team, day), top spenders, credit burn rate, and per-user limits.
 import { describe, expect, it } from 'vitest';
+import { caller } from '../../support/apiFactories.js';
 import { createTenant } from '../../support/factories.js';
-import { createMeteringTenant, eventBody, grantCredits, jsonHeaders } from '../../support/meteringFactories.js';
+import { createMeteringTenant, eventBody, grantCredits } from '../../support/meteringFactories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('analytics');
 
 type Json = Record<string, unknown> & { code?: string };
 
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await ctx.app.request(path, {
-    method,
-    headers: jsonHeaders(key),
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+/** A request to the app as the holder of `key`. */
+const call = (method: string, path: string, key: string, body?: unknown) => caller(ctx.app, key)(method, path, body);
 
 describe('usage analytics', () => {
   it('sums accepted usage by event type, user, team and day, and ranks top spenders', async () => {

@@ -2,21 +2,14 @@
 // period whose spend is now below the limit), lowering it emits nothing until an event is refused, and every limit
 // writer (PUT user-limits, PATCH membership) does it under the entity's row lock.
 import { describe, expect, it } from 'vitest';
-import { createMeteringTenant, eventBody, grantCredits, jsonHeaders } from '../../support/meteringFactories.js';
+import { caller } from '../../support/apiFactories.js';
+import { createMeteringTenant, eventBody, grantCredits } from '../../support/meteringFactories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('user-limit-changes');
 
-type Json = Record<string, unknown> & { code?: string };
-
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await ctx.app.request(path, {
-    method,
-    headers: jsonHeaders(key),
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+/** A request to the app as the holder of `key`. */
+const call = (method: string, path: string, key: string, body?: unknown) => caller(ctx.app, key)(method, path, body);
 
 /** A member at their 5.00 limit (two 2.50 events), user.credit_limit_reached emitted once. */
 async function memberAtLimit() {

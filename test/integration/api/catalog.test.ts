@@ -1,6 +1,6 @@
 // Price books with event prices (flat, graduated, volume; validated by the domain) and seat plans.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
+import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
@@ -12,10 +12,7 @@ let reader: Caller;
 let otherAdmin: Caller;
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
+  ({ tenant, other, admin, reader } = await tenantsAndCallers(ctx.db, ctx.app));
   otherAdmin = caller(ctx.app, other.adminKey);
 });
 

@@ -7,11 +7,12 @@ import {
   createEntityViaApi,
   createUserViaApi,
   expectProblem,
+  tenantsAndCallers,
   terminateBillingWorkflows,
   UNKNOWN_ID,
   uniqueEmail,
 } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('api-entities');
@@ -23,11 +24,7 @@ let ingest: Caller;
 const startedEntities: string[] = [];
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
-  ingest = caller(ctx.app, tenant.ingestKey);
+  ({ tenant, other, admin, reader, ingest } = await tenantsAndCallers(ctx.db, ctx.app));
 });
 
 afterAll(async () => {
@@ -115,6 +112,47 @@ describe('/api/entities', () => {
       'timeZone',
     ]);
     expect(await ctx.db.entity.count({ where: { organizationId: tenant.organizationId, name: 'Bad' } })).toBe(0);
+  });
+
+  it('PATCH: every field given takes effect; an unknown field is 422 naming it and changes nothing', async () => {
+    const e = await createEntityViaApi(admin, { name: 'Patchable', overagePolicy: 'reject' });
+    startedEntities.push(e.id);
+    const snake = await admin('PATCH', `/api/entities/${e.id}`, { overage_policy: 'bill' });
+    expectProblem(snake, 422, 'VALIDATION_FAILED');
+    expect(snake.body.errors).toEqual([{ path: 'overage_policy', message: 'unknown field' }]);
+    expect((await reader('GET', `/api/entities/${e.id}`)).body.overagePolicy).toBe('reject');
+
+    const patched = await admin('PATCH', `/api/entities/${e.id}`, {
+      name: 'Patched',
+      overagePolicy: 'bill',
+      lowBalanceThreshold: '25',
+    });
+    expect(patched.status).toBe(200);
+    const read = await reader('GET', `/api/entities/${e.id}`);
+    expect(read.body).toMatchObject({ name: 'Patched', overagePolicy: 'bill', lowBalanceThreshold: '25.00' });
+    const row = await ctx.db.entity.findUniqueOrThrow({ where: { id: e.id } });
+    expect([row.name, row.overagePolicy, row.lowBalanceThreshold.toString()]).toEqual(['Patched', 'bill', '25']);
+  });
+
+  it('PATCH: time zone, currency and anchor day are refused by name with where to change them (FIELD_NOT_UPDATABLE)', async () => {
+    const e = await createEntityViaApi(admin, { name: 'Fixed', timeZone: 'Europe/London', billingAnchorDay: 1 });
+    startedEntities.push(e.id);
+    const res = await admin('PATCH', `/api/entities/${e.id}`, {
+      name: 'Renamed',
+      timeZone: 'America/New_York',
+      billingAnchorDay: 15,
+    });
+    expectProblem(res, 422, 'FIELD_NOT_UPDATABLE');
+    expect(res.body.errors.map((x: { path: string }) => x.path)).toEqual(['timeZone', 'billingAnchorDay']);
+    expect(res.body.errors[1].message).toContain('/billing-workflow/anchor-day');
+    const row = await ctx.db.entity.findUniqueOrThrow({ where: { id: e.id } });
+    expect([row.name, row.timeZone, row.billingAnchorDay]).toEqual(['Fixed', 'Europe/London', 1]);
+  });
+
+  it('refuses unknown query parameters by name instead of answering page one again', async () => {
+    const res = await reader('GET', '/api/entities?limit=2&page=2');
+    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([{ path: 'page', message: 'unknown query parameter' }]);
   });
 
   it("answers 404 for unknown and other organizations' entities, 403 without the scope", async () => {

@@ -22,7 +22,8 @@ beforeAll(async () => {
     paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
   };
   operations = Object.entries(doc.paths)
-    .filter(([path]) => path.startsWith('/api/'))
+    // Payment providers' webhooks are authenticated by the provider's signature, not an API key (their own tests).
+    .filter(([path]) => path.startsWith('/api/') && !path.startsWith('/api/providers/'))
     .flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
         method: method.toUpperCase(),
@@ -87,7 +88,7 @@ describe('every /api route', () => {
     expect(failures).toEqual([]);
   });
 
-  it("replays a POST's stored answer to the key that made it, and never past the route's scope check", async () => {
+  it("replays a POST's stored success to the key that made it, never a 4xx, and never past the scope check", async () => {
     const failures: string[] = [];
     for (const op of operations.filter((o) => o.method === 'POST')) {
       const url = urlOf(op);
@@ -96,7 +97,9 @@ describe('every /api route', () => {
       // Bootstrap-only routes refuse the admin key before anything is stored.
       if (first.status === 403) continue;
       const again = await call(op, { ...bearer(tenant.adminKey), ...idem }, '{}', url);
-      if (!again.replayed || again.status !== first.status) {
+      // A success is stored and replayed; a 4xx changed nothing and is not stored: the retry runs again.
+      const stored = first.status < 400;
+      if (again.replayed !== stored || again.status !== first.status) {
         failures.push(`${op.method} ${op.path}: admin retry ${again.status}, replayed ${again.replayed}`);
       }
       for (const [name, key] of [
@@ -107,6 +110,53 @@ describe('every /api route', () => {
         const allowed = name === 'ingest' && op.path.startsWith('/api/billing/events');
         if (r.replayed || (!allowed && (r.status !== 403 || r.code !== 'INSUFFICIENT_SCOPE'))) {
           failures.push(`${op.method} ${op.path}: ${name} key ${r.status} ${r.code}, replayed ${r.replayed}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses an unknown body field on every write, naming it (bodyless writes take no body at all)', async () => {
+    const failures: string[] = [];
+    for (const op of operations.filter((o) => o.method !== 'GET')) {
+      const res = await ctx.app.request(urlOf(op), {
+        method: op.method,
+        headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ zzUnknownField: 1 }),
+      });
+      const problem = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
+      if (res.status === 403 && op.path === '/api/organizations') continue; // bootstrap key only
+      if (res.status !== 422 || !problem.errors?.some((e) => e.path === 'zzUnknownField')) {
+        failures.push(`${op.method} ${op.path}: ${res.status} ${JSON.stringify(problem.errors ?? problem.code)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses an unknown query parameter on every read, naming it', async () => {
+    const failures: string[] = [];
+    for (const op of operations.filter((o) => o.method === 'GET')) {
+      const res = await ctx.app.request(`${urlOf(op)}?zzUnknownParam=1`, { headers: bearer(tenant.adminKey) });
+      const problem = (await res.json()) as { errors?: Array<{ path: string; message: string }> };
+      const named = problem.errors?.some((e) => e.path === 'zzUnknownParam' && e.message === 'unknown query parameter');
+      if (res.status !== 422 || !named) failures.push(`${op.method} ${op.path}: ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers 405 with an Allow header naming the declared methods to every undeclared method of a path', async () => {
+    const failures: string[] = [];
+    const byPath = new Map<string, string[]>();
+    for (const op of operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op.method]);
+    for (const [path, methods] of byPath) {
+      const declared = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+      const url = urlOf({ method: 'GET', path, pathParams: [] });
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.includes(m))) {
+        const res = await ctx.app.request(url, { method, headers: bearer(tenant.adminKey) });
+        const allow = res.headers.get('allow');
+        const code = res.status >= 400 ? ((await res.json()) as { code?: string }).code : undefined;
+        if (res.status !== 405 || code !== 'METHOD_NOT_ALLOWED' || allow !== [...declared].sort().join(', ')) {
+          failures.push(`${method} ${path}: ${res.status} ${code}, Allow ${allow}`);
         }
       }
     }

@@ -2,7 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSubscriptionLifecycleActivities } from '../../../activities/subscriptions/subscriptionLifecycle.js';
-import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
+import {
+  type Caller,
+  caller,
+  createFinalizedInvoice,
+  expectProblem,
+  tenantsAndCallers,
+  UNKNOWN_ID,
+} from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 import { createSeatPlan } from '../../support/workflowFactories.js';
@@ -15,11 +22,7 @@ let reader: Caller;
 let ingest: Caller;
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
-  ingest = caller(ctx.app, tenant.ingestKey);
+  ({ tenant, other, admin, reader, ingest } = await tenantsAndCallers(ctx.db, ctx.app));
 });
 
 const base = '/api/billing/invoices';

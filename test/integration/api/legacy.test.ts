@@ -1,7 +1,14 @@
 // Legacy /api/customers (CRUD, linkable to an entity) and /api/invoices (legacy shape over the same invoices).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, caller, createFinalizedInvoice, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import {
+  type Caller,
+  caller,
+  createFinalizedInvoice,
+  expectProblem,
+  tenantsAndCallers,
+  UNKNOWN_ID,
+} from '../../support/apiFactories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('api-legacy');
@@ -11,10 +18,7 @@ let admin: Caller;
 let reader: Caller;
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
+  ({ tenant, other, admin, reader } = await tenantsAndCallers(ctx.db, ctx.app));
 });
 
 describe('/api/customers (legacy)', () => {

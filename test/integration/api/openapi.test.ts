@@ -2,12 +2,20 @@
 // assets (no CDN). Also /ready.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_EVENT_CATALOG, WEBHOOK_EVENT_TYPES } from '../../../activities/webhooks/eventCatalog.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('api-openapi');
+interface WebhookOperation {
+  requestBody: {
+    content: { 'application/json': { schema: { properties: Record<string, unknown> }; example: unknown } };
+  };
+}
 let doc: {
   openapi: string;
   paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; tags?: string[] }>>;
+  webhooks: Record<string, { post: WebhookOperation }>;
+  components: { schemas: Record<string, unknown> };
 };
 
 beforeAll(async () => {
@@ -47,6 +55,12 @@ describe('/openapi.json', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.startsWith('/api/')) continue;
       for (const [method, op] of Object.entries(ops)) {
+        if (path.startsWith('/api/providers/')) {
+          // Signed by the payment provider, no API key.
+          expect({ op: `${method} ${path}`, security: op.security }).toEqual({ op: `${method} ${path}`, security: [] });
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401', '422', '500']));
+          continue;
+        }
         expect({ op: `${method} ${path}`, security: op.security }).toEqual({
           op: `${method} ${path}`,
           security: [{ bearerAuth: [] }],
@@ -55,6 +69,22 @@ describe('/openapi.json', () => {
         expect(op.tags?.length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('lists every webhook event type of the catalog under webhooks, with its payload schema and example', () => {
+    expect(Object.keys(doc.webhooks)).toEqual(WEBHOOK_EVENT_TYPES);
+    for (const type of WEBHOOK_EVENT_TYPES) {
+      const body = doc.webhooks[type]!.post.requestBody.content['application/json'];
+      expect(body.schema.properties.type).toEqual({ type: 'string', enum: [type] });
+      expect(body.schema.properties.data).toEqual({ $ref: expect.stringMatching(/^#\/components\/schemas\/\w+Data$/) });
+      expect(body.example).toEqual({
+        id: expect.any(String),
+        type,
+        timestamp: expect.any(String),
+        data: WEBHOOK_EVENT_CATALOG[type].example,
+      });
+    }
+    expect(doc.components.schemas.SubscriptionEventData).toMatchObject({ type: 'object' });
   });
 
   it('marks the legacy endpoints deprecated', () => {

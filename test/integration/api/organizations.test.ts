@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../activities/apiKeys.js';
 import { REDACTED_SECRET } from '../../../api/idempotency.js';
-import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { testApp } from '../../support/services.js';
 import { apiTestContext } from '../../support/testContext.js';
 
@@ -18,11 +18,8 @@ let admin: Caller;
 let reader: Caller;
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
+  ({ tenant, other, admin, reader } = await tenantsAndCallers(ctx.db, ctx.app));
   bootstrap = caller(ctx.app, BOOTSTRAP);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
 });
 
 describe('bootstrap admin key', () => {

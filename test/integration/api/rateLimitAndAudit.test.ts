@@ -1,7 +1,7 @@
 // Per-key rate limiting (429 RATE_LIMITED with Retry-After) and the audit log read API.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { testApp } from '../../support/services.js';
 import { apiTestContext } from '../../support/testContext.js';
 
@@ -11,9 +11,7 @@ let other: TestTenant;
 let admin: Caller;
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
+  ({ tenant, other, admin } = await tenantsAndCallers(ctx.db, ctx.app));
 });
 
 describe('rate limiting', () => {

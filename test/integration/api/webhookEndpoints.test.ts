@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, caller, expectProblem, UNKNOWN_ID } from '../../support/apiFactories.js';
-import { createTenant, type TestTenant } from '../../support/factories.js';
+import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
+import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 interface Received {
@@ -13,7 +13,6 @@ interface Received {
 }
 
 const ctx = apiTestContext('api-webhooks', { worker: true });
-let tenant: TestTenant;
 let other: TestTenant;
 let admin: Caller;
 let reader: Caller;
@@ -22,10 +21,7 @@ let receiverUrl: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  tenant = await createTenant(ctx.db);
-  other = await createTenant(ctx.db);
-  admin = caller(ctx.app, tenant.adminKey);
-  reader = caller(ctx.app, tenant.readKey);
+  ({ other, admin, reader } = await tenantsAndCallers(ctx.db, ctx.app));
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
@@ -129,6 +125,42 @@ describe('/api/webhooks/endpoints', () => {
     });
     expect(again.at(-1)?.headers['webhook-id']).toBe(first.headers['webhook-id']);
     await admin('DELETE', `${base}/${bystander.body.id}`);
+  });
+
+  it('refuses filter types the event catalog does not know, naming the nearest one, and changes nothing', async () => {
+    const typo = await admin('POST', base, {
+      url: 'https://hooks.example/typo',
+      eventTypes: ['invoice.paid', 'invoice.payed', 'nothing.like.it'],
+    });
+    expectProblem(typo, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(typo.body.errors).toEqual([
+      { path: 'eventTypes.1', message: 'unknown event type "invoice.payed"; did you mean "invoice.paid"?' },
+      { path: 'eventTypes.2', message: 'unknown event type "nothing.like.it"' },
+    ]);
+    const endpoints = await admin('GET', base);
+    expect(endpoints.body.data.map((e: { url: string }) => e.url)).not.toContain('https://hooks.example/typo');
+
+    const ok = await admin('POST', base, {
+      url: 'https://hooks.example/status',
+      eventTypes: ['subscription.paused', 'entity.suspended'],
+    });
+    expect(ok.status).toBe(201);
+    expectProblem(
+      await admin('PATCH', `${base}/${ok.body.id}`, { eventTypes: ['subscription.pause'] }),
+      422,
+      'UNKNOWN_WEBHOOK_EVENT_TYPE',
+    );
+    const read = await admin('GET', `${base}/${ok.body.id}`);
+    expect(read.body.eventTypes).toEqual(['subscription.paused', 'entity.suspended']);
+    await admin('DELETE', `${base}/${ok.body.id}`);
+
+    // The outbox list's type filter is checked the same way (an unknown one would list nothing, silently).
+    const outbox = await reader('GET', '/api/billing/outbox?type=credits.lwo');
+    expectProblem(outbox, 422, 'UNKNOWN_WEBHOOK_EVENT_TYPE');
+    expect(outbox.body.errors).toEqual([
+      { path: 'type', message: 'unknown event type "credits.lwo"; did you mean "credits.low"?' },
+    ]);
+    expect((await reader('GET', '/api/billing/outbox?type=credits.low')).status).toBe(200);
   });
 
   it("validates, needs admin, and answers 404 for another organization's endpoints and deliveries", async () => {

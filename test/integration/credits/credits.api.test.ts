@@ -1,6 +1,7 @@
 // Credit packages, purchases (invoice and immediate payment), promotional grants, balances, the ledger and transfers.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { caller } from '../../support/apiFactories.js';
 import { bearer, createTenant } from '../../support/factories.js';
 import {
   addEntity,
@@ -16,15 +17,8 @@ const ctx = apiTestContext('credits', { db: 10 });
 
 type Json = Record<string, unknown> & { code?: string };
 
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await ctx.app.request(path, {
-    method,
-    headers: jsonHeaders(key),
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
-}
+/** A request to the app as the holder of `key`. */
+const call = (method: string, path: string, key: string, body?: unknown) => caller(ctx.app, key)(method, path, body);
 
 const DAY = 86_400_000;
 

@@ -1,42 +1,25 @@
-// POST /api/billing/events and /batch against the real database: rating with tiers, credit draw-down in order,
-// overage policies, per-user limits, thresholds emitted once per crossing, idempotent replays and bad input.
-import { randomUUID } from 'node:crypto';
+// POST /api/billing/events against the real database: rating with tiers and entity overrides, credit draw-down in
+// order, overage policies, per-user limits, thresholds emitted once per crossing, suspended entities. Repeats and bad
+// input: ingestIdempotency.api.test.ts; batches: ingestBatch.api.test.ts.
 import { describe, expect, it } from 'vitest';
-import { bearer, createTenant } from '../../support/factories.js';
+import { bearer } from '../../support/factories.js';
 import {
-  addEntity,
   addPrices,
   createMeteringTenant,
   eventBody,
   grantCredits,
-  jsonHeaders,
   ledgerInvariantViolations,
+  postEvents,
 } from '../../support/meteringFactories.js';
 import { apiTestContext } from '../../support/testContext.js';
 
 const ctx = apiTestContext('metering');
+const post = (key: string, body: unknown) => postEvents(ctx.app, key, body);
 
-interface Outcome {
-  status: string;
-  replayed: boolean;
-  eventId: string;
-  code: string | null;
-  ratedAmount: string;
-  creditsDrawn: string;
-  draws: Array<{ grantId: string; amount: string }>;
-  billedLater: string;
-  balanceAfter: string;
-  currency: string;
-}
-
-async function post(key: string, body: unknown, path = '/api/billing/events') {
-  const res = await ctx.app.request(path, { method: 'POST', headers: jsonHeaders(key), body: JSON.stringify(body) });
-  return { res, body: (await res.json()) as Outcome & { code: string } & Record<string, unknown> };
-}
-
+/** The metering path's outbox rows (the set-up's own grants announce themselves too: credits.granted). */
 const outboxOf = (entityId: string) =>
   ctx.db.webhookEvent.findMany({
-    where: { entityId },
+    where: { entityId, type: { not: 'credits.granted' } },
     orderBy: { createdAt: 'asc' },
     select: { type: true, payload: true },
   });
@@ -72,43 +55,6 @@ describe('POST /api/billing/events', () => {
     const spend = await ctx.db.userSpend.findFirstOrThrow({ where: { entityUser: { entityId: t.entityId } } });
     expect(spend.amount.toString()).toBe('5');
     expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
-  });
-
-  it('replays a repeated key with the first outcome, and answers 409 for the same key with another payload', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
-    const event = eventBody(t);
-    const first = await post(t.ingestKey, event);
-    const again = await post(t.ingestKey, event);
-    expect(again.res.status).toBe(200);
-    expect(again.res.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body).toEqual({ ...first.body, replayed: true });
-
-    const conflict = await post(t.ingestKey, { ...event, quantity: 3 });
-    expect(conflict.res.status).toBe(409);
-    expect(conflict.res.headers.get('content-type')).toContain('application/problem+json');
-    expect(conflict.body.code).toBe('IDEMPOTENCY_KEY_CONFLICT');
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
-    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(1);
-  });
-
-  it('replays a stored event with its stored outcome even after its user left the entity', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
-    const event = eventBody(t);
-    const first = await post(t.ingestKey, event);
-    expect(first.body.status).toBe('accepted');
-    // The user leaves the entity; a retry of the stored event still gets the stored outcome, not NOT_A_MEMBER.
-    await ctx.db.entityUser.updateMany({
-      where: { entityId: t.entityId, userId: t.userIds[0] },
-      data: { deletedAt: new Date() },
-    });
-    const again = await post(t.ingestKey, event);
-    expect([again.res.status, again.body]).toEqual([200, { ...first.body, replayed: true }]);
-    // A new event of that user is refused, and so is a conflicting reuse of the key.
-    expect((await post(t.ingestKey, eventBody(t))).body.code).toBe('NOT_A_MEMBER');
-    expect((await post(t.ingestKey, { ...event, quantity: 2 })).body.code).toBe('IDEMPOTENCY_KEY_CONFLICT');
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(1);
   });
 
   it('rates graduated tiers against the period counter', async () => {
@@ -237,7 +183,13 @@ describe('POST /api/billing/events', () => {
     const listed = await ctx.app.request(`/api/billing/outbox?entityId=${t.entityId}`, { headers: bearer(t.readKey) });
     expect(listed.status).toBe(200);
     const page = (await listed.json()) as { data: Array<{ type: string; status: string }> };
-    expect(page.data.map((r) => r.type)).toEqual(['credits.low', 'credits.depleted', 'credits.low']);
+    expect(page.data.map((r) => r.type)).toEqual([
+      'credits.granted',
+      'credits.low',
+      'credits.depleted',
+      'credits.granted',
+      'credits.low',
+    ]);
     const pending = await ctx.app.request(`/api/billing/outbox?status=pending&entityId=${t.entityId}`, {
       headers: bearer(t.readKey),
     });
@@ -276,211 +228,10 @@ describe('POST /api/billing/events', () => {
     expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId, status: 'rejected' } })).toBe(1);
   });
 
-  it('answers bad input with 4xx problem+json and a stable code, writing nothing', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    const other = await createTenant(ctx.db);
-    const stranger = await ctx.db.user.create({ data: { email: `${randomUUID()}@test.example`, name: 'Stranger' } });
-    await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
-    const cases: Array<[Record<string, unknown>, number, string]> = [
-      [{ entityId: randomUUID() }, 404, 'ENTITY_NOT_FOUND'],
-      [{ entityId: other.entityId }, 404, 'ENTITY_NOT_FOUND'],
-      [{ userId: stranger.id }, 422, 'NOT_A_MEMBER'],
-      [{ eventType: 'no.such.event' }, 422, 'UNKNOWN_EVENT_TYPE'],
-      [{ quantity: -1 }, 422, 'INVALID_QUANTITY'],
-      [{ quantity: 1.5 }, 422, 'INVALID_QUANTITY'],
-      [{ quantity: 0 }, 422, 'INVALID_QUANTITY'],
-      [{ occurredAt: new Date(Date.now() + 3_600_000).toISOString() }, 422, 'OCCURRED_AT_IN_FUTURE'],
-      [{ occurredAt: '2020-01-01T00:00:00Z' }, 422, 'BEFORE_FIRST_PERIOD'],
-      [{ occurredAt: 'yesterday' }, 422, 'VALIDATION_FAILED'],
-      [{ userId: 'not-a-uuid' }, 422, 'VALIDATION_FAILED'],
-    ];
-    for (const [overrides, status, code] of cases) {
-      const { res, body } = await post(t.ingestKey, eventBody(t, overrides));
-      expect([res.status, body.code], JSON.stringify(overrides)).toEqual([status, code]);
-      expect(res.headers.get('content-type')).toContain('application/problem+json');
-    }
-    const malformed = await ctx.app.request('/api/billing/events', {
-      method: 'POST',
-      headers: jsonHeaders(t.ingestKey),
-      body: '{"entityId": ',
-    });
-    expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as { code: string }).code).toBe('MALFORMED_JSON');
-    const readOnly = await post(t.readKey, eventBody(t));
-    expect([readOnly.res.status, readOnly.body.code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
-
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
-    expect(await ctx.db.ledgerEntry.count({ where: { entityId: t.entityId, kind: 'consume' } })).toBe(0);
-  });
-
   it('uses an entity override of the organization price', async () => {
     const t = await createMeteringTenant(ctx.db, { overagePolicy: 'bill' });
     await addPrices(ctx.db, t.organizationId, t.entityId, [{ eventType: 'project.posted', unitPrice: '1.25' }]);
     const { body } = await post(t.ingestKey, eventBody(t));
     expect(body.ratedAmount).toBe('1.25');
-  });
-});
-
-describe('POST /api/billing/events/batch', () => {
-  it('gives each event its own outcome across entities; valid events go through, invalid ones write nothing', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    const second = await addEntity(ctx.db, t.organizationId, {
-      userIds: [t.userIds[0] as string],
-      overagePolicy: 'bill',
-    });
-    await grantCredits(ctx.db, t.organizationId, t.entityId, '2.50');
-    const dupKey = randomUUID();
-    const events = [
-      eventBody(t),
-      eventBody(t, { entityId: second }),
-      eventBody(t, { quantity: -2 }),
-      eventBody(t, { eventType: 'nope' }),
-      eventBody(t, { idempotencyKey: dupKey }),
-      eventBody(t, { idempotencyKey: dupKey }),
-      { entityId: t.entityId, userId: 'x' },
-      eventBody(t, { entityId: randomUUID() }),
-    ];
-    // The duplicate must be the same payload to replay.
-    events[5] = { ...(events[4] as Record<string, unknown>) };
-    const { res, body } = await post(t.ingestKey, { events }, '/api/billing/events/batch');
-    expect(res.status).toBe(200);
-    const results = body.results as Array<Record<string, unknown>>;
-    expect(results.map((r) => [r.index, r.status, r.code ?? null])).toEqual([
-      [0, 'accepted', null],
-      [1, 'accepted', null],
-      [2, 'invalid', 'INVALID_QUANTITY'],
-      [3, 'invalid', 'UNKNOWN_EVENT_TYPE'],
-      [4, 'rejected', 'INSUFFICIENT_CREDITS'],
-      [5, 'rejected', 'INSUFFICIENT_CREDITS'],
-      [6, 'invalid', 'VALIDATION_FAILED'],
-      [7, 'invalid', 'ENTITY_NOT_FOUND'],
-    ]);
-    expect(results[1]).toMatchObject({ billedLater: '2.50', creditsDrawn: '0.00' });
-    expect(results[5]).toMatchObject({ replayed: true, eventId: results[4]?.eventId });
-    expect([body.accepted, body.rejected, body.invalid, body.replayed]).toEqual([2, 2, 4, 1]);
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(2);
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: second } })).toBe(1);
-  });
-
-  it('replays stored events sent again among new ones: stored outcomes, new events drawn once, nothing twice', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    const grantId = await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
-    const batch = (events: unknown[]) => post(t.ingestKey, { events }, '/api/billing/events/batch');
-    const stored = [eventBody(t), eventBody(t), eventBody(t, { quantity: 3 })];
-    const first = (await batch(stored)).body.results as Array<Record<string, unknown>>;
-    expect(first.map((r) => [r.status, r.code, r.balanceAfter])).toEqual([
-      ['accepted', null, '7.50'],
-      ['accepted', null, '5.00'],
-      ['rejected', 'INSUFFICIENT_CREDITS', '5.00'],
-    ]);
-
-    // The transaction first writes as if every event were new, finds three keys taken and is done again with them.
-    const { body } = await batch([stored[1], eventBody(t), { ...stored[0], quantity: 2 }, stored[2], eventBody(t)]);
-    const results = body.results as Array<Record<string, unknown>>;
-    const withoutIndex = ({ index: _index, ...rest }: Record<string, unknown>) => rest;
-    expect(withoutIndex(results[0] as Record<string, unknown>)).toEqual({
-      ...withoutIndex(first[1] as Record<string, unknown>),
-      replayed: true,
-    });
-    expect(withoutIndex(results[3] as Record<string, unknown>)).toEqual({
-      ...withoutIndex(first[2] as Record<string, unknown>),
-      replayed: true,
-    });
-    expect(results.map((r) => [r.status, r.code, r.replayed ?? null, r.balanceAfter ?? null])).toEqual([
-      ['accepted', null, true, '5.00'],
-      ['accepted', null, false, '2.50'],
-      ['invalid', 'IDEMPOTENCY_KEY_CONFLICT', null, null],
-      ['rejected', 'INSUFFICIENT_CREDITS', true, '5.00'],
-      ['accepted', null, false, '0.00'],
-    ]);
-    expect(results[1]).toMatchObject({ draws: [{ grantId, amount: '2.50' }] });
-    expect([body.accepted, body.rejected, body.invalid, body.replayed]).toEqual([3, 1, 1, 2]);
-
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(5);
-    const grant = await ctx.db.creditGrant.findUniqueOrThrow({ where: { id: grantId } });
-    expect(grant.remaining.toString()).toBe('0');
-    const consumed = await ctx.db.ledgerEntry.findMany({
-      where: { entityId: t.entityId, kind: 'consume' },
-      orderBy: { createdAt: 'asc' },
-    });
-    expect(consumed.map((l) => l.amount.toString())).toEqual(['-5', '-5']);
-    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
-  });
-
-  it('rejects an oversized batch with BATCH_TOO_LARGE and malformed JSON with MALFORMED_JSON', async () => {
-    const t = await createMeteringTenant(ctx.db);
-    const events = Array.from({ length: 1001 }, () => eventBody(t));
-    const big = await post(t.ingestKey, { events }, '/api/billing/events/batch');
-    expect([big.res.status, big.body.code]).toEqual([422, 'BATCH_TOO_LARGE']);
-    const bad = await ctx.app.request('/api/billing/events/batch', {
-      method: 'POST',
-      headers: jsonHeaders(t.ingestKey),
-      body: '{"events": [',
-    });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { code: string }).code).toBe('MALFORMED_JSON');
-    expect(await ctx.db.marketplaceEvent.count({ where: { entityId: t.entityId } })).toBe(0);
-  });
-
-  it('rates a batch of one entity exactly like the same events sent one by one', async () => {
-    const t = await createMeteringTenant(ctx.db, {
-      overagePolicy: 'bill',
-      prices: [
-        {
-          eventType: 'msg',
-          model: 'graduated',
-          tiers: [
-            { upTo: '3', unitPrice: '1.00' },
-            { upTo: null, unitPrice: '0.10' },
-          ],
-        },
-      ],
-    });
-    await grantCredits(ctx.db, t.organizationId, t.entityId, '2.50');
-    const events = Array.from({ length: 5 }, () => eventBody(t, { eventType: 'msg' }));
-    const { body } = await post(t.ingestKey, { events }, '/api/billing/events/batch');
-    const results = body.results as Array<Record<string, string>>;
-    expect(results.map((r) => [r.ratedAmount, r.creditsDrawn, r.billedLater, r.balanceAfter])).toEqual([
-      ['1.00', '1.00', '0.00', '1.50'],
-      ['1.00', '1.00', '0.00', '0.50'],
-      ['1.00', '0.50', '0.50', '0.00'],
-      ['0.10', '0.00', '0.10', '0.00'],
-      ['0.10', '0.00', '0.10', '0.00'],
-    ]);
-    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
-  });
-
-  it('a rejected event in a batch does not advance the tier counter the next events are rated against', async () => {
-    // Volume pricing: P(n) = n x 1.00 up to 3 units, n x 0.50 above. Limit 2.50 per user.
-    const t = await createMeteringTenant(ctx.db, {
-      overagePolicy: 'bill',
-      creditLimit: '2.50',
-      prices: [
-        {
-          eventType: 'msg',
-          model: 'volume',
-          tiers: [
-            { upTo: '3', unitPrice: '1.00' },
-            { upTo: null, unitPrice: '0.50' },
-          ],
-        },
-      ],
-    });
-    const events = [1, 1, 5, 2, 1].map((quantity) => eventBody(t, { eventType: 'msg', quantity }));
-    const { body } = await post(t.ingestKey, { events }, '/api/billing/events/batch');
-    const results = body.results as Array<Record<string, string>>;
-    expect(results.map((r) => [r.status, r.code, r.ratedAmount, r.billedLater])).toEqual([
-      ['accepted', null, '1.00', '1.00'],
-      ['accepted', null, '1.00', '1.00'],
-      // P(7) - P(2) = 3.50 - 2.00 = 1.50 would take spend to 3.50.
-      ['rejected', 'USER_CREDIT_LIMIT_EXCEEDED', '1.50', '0.00'],
-      // Counted from 2, not 7: P(4) - P(2) = 2.00 - 2.00.
-      ['accepted', null, '0.00', '0.00'],
-      // P(5) - P(4) = 0.50; spend reaches exactly the limit.
-      ['accepted', null, '0.50', '0.50'],
-    ]);
-    const counter = await ctx.db.usageCounter.findFirstOrThrow({ where: { entityId: t.entityId } });
-    expect([counter.quantity.toString(), counter.amount.toString()]).toEqual(['5', '2.5']);
-    expect(await ledgerInvariantViolations(ctx.db, t.entityId)).toEqual([]);
   });
 });

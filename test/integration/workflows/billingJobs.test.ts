@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../activities/invariants/checkInvariants.js';
 import { createBillingJob } from '../../../activities/jobs/billingJobRecords.js';
 import { ingestEvents } from '../../../activities/metering/ingestEvents.js';
-import { bearer } from '../../support/factories.js';
+import { caller } from '../../support/apiFactories.js';
 import { createMeteringTenant, type MeteringTenant } from '../../support/meteringFactories.js';
 import { apiTestContext } from '../../support/testContext.js';
 import { createOpenInvoice, eventually } from '../../support/workflowFactories.js';
@@ -31,14 +31,9 @@ interface Body {
   nextCursor: string | null;
 }
 
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const res = await ctx.app.request(path, {
-    method,
-    headers: { ...bearer(key), 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Body };
-}
+/** A request to the app as the holder of `key`. */
+const call = (method: string, path: string, key: string, body?: unknown) =>
+  caller(ctx.app, key)<Body>(method, path, body);
 
 async function finished(key: string, jobId: string) {
   return eventually(async () => {
