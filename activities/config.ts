@@ -54,6 +54,11 @@ const schema = z.object({
    * worker and API process must see the same directory.
    */
   RETENTION_ARCHIVE_DIR: z.string().min(1).default('.data/archive'),
+  /**
+   * Keys sealing webhook signing secrets at rest, `<id>:<base64 32 bytes>` comma-separated, the first active
+   * (activities/secretsAtRest.ts). Required when NODE_ENV=production; otherwise a development key stands in.
+   */
+  SECRET_KEYS: z.string().min(1).optional(),
   /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });

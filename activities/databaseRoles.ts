@@ -21,6 +21,21 @@ export function applicationDatabaseUrl(env: { DATABASE_URL: string; APP_DATABASE
 }
 
 /**
+ * Refuses to run an owner's tool (the invariant checker) on a connection that row-level security holds: it would see
+ * no organization's rows and report that all is well.
+ */
+export async function assertSeesEveryTenant(db: Db): Promise<void> {
+  const [role] = await db.$queryRaw<Array<{ name: string; bypasses: boolean }>>`
+    SELECT rolname AS name, rolsuper OR rolbypassrls AS bypasses FROM pg_roles WHERE rolname = current_user`;
+  if (!role?.bypasses) {
+    throw new Error(
+      `The database role "${role?.name}" is held by row-level security and would see no organization's rows: run ` +
+        "this as the tables' owner (DATABASE_URL), a superuser or a role with BYPASSRLS.",
+    );
+  }
+}
+
+/**
  * Refuses to run the API or the worker on a connection that row-level security would not hold: a superuser, a role
  * with BYPASSRLS, or the owner of a table (the owner is held only while FORCE stays on, which a migration could undo).
  */

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -30,6 +31,7 @@ export function createApp(appDeps: AppDeps) {
   const deps: RouteDeps = {
     ...appDeps,
     describeTenant,
+    secretKeys: appDeps.secretKeys ?? secretKeyringFromEnv(),
     outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
     paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
     signingSecret: appDeps.signingSecret ?? randomBytes(32).toString('hex'),

@@ -7,11 +7,14 @@ import { createPdfRenderer } from '../activities/documents/pdfRenderer.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
+// Refuses to start in production without SECRET_KEYS (webhook signing secrets are stored sealed with it).
+const secretKeys = secretKeyringFromEnv();
 // As the application role: row-level security holds every query to the caller's organization.
 const databaseUrl = applicationDatabaseUrl(config);
 const db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
@@ -39,6 +42,7 @@ const app = createApp({
   signingSecret: config.CONSOLE_SIGNING_SECRET,
   consoleUrl: config.CONSOLE_URL,
   pdfRenderer,
+  secretKeys,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {

@@ -6,10 +6,13 @@ import { applicationDatabaseUrl, assertApplicationRole } from '../activities/dat
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { createBillingWorker } from './createWorker.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
+// Refuses to start in production without SECRET_KEYS (webhook signing secrets are stored sealed with it).
+const secretKeys = secretKeyringFromEnv();
 // The SDK's own logs (worker state changes, webpack's bundle report) stay at warnings unless asked for.
 Runtime.install({
   logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
@@ -30,6 +33,7 @@ try {
       allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
       paymentProvider: createPaymentProvider(config),
       archiveDir: config.RETENTION_ARCHIVE_DIR,
+      secretKeys,
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? config.DATABASE_POOL_SIZE,
   });

@@ -4,7 +4,9 @@
 // every attempt and every endpoint, so receivers deduplicate on it.
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db.js';
+import type { SecretKeyring } from '../secretsAtRest.js';
 import { tenantDbOf } from '../tenantDb.js';
+import { openWebhookSecret } from '../webhookEndpoints/webhookSecrets.js';
 import { postWebhook } from './webhookHttp.js';
 import { type ResolveHost, resolveWebhookTarget, WebhookUrlNotAllowedError } from './webhookUrlPolicy.js';
 
@@ -63,7 +65,7 @@ export function signWebhook(secret: string, msgId: string, at: Date, body: strin
 }
 
 /** Each activity runs as the delivery's organization (tenantDb.ts). */
-export function createWebhookDeliveryActivities(processDb: Db, http: WebhookHttpOptions = {}) {
+export function createWebhookDeliveryActivities(processDb: Db, secrets: SecretKeyring, http: WebhookHttpOptions = {}) {
   return {
     /** Reads the delivery; a redelivery request puts a finished delivery back to pending (attempt numbers go on). */
     async prepareWebhookDelivery(input: { deliveryId: string; redelivery?: boolean }): Promise<PreparedDelivery> {
@@ -138,7 +140,8 @@ export function createWebhookDeliveryActivities(processDb: Db, http: WebhookHttp
       }
 
       const body = webhookBody(event);
-      const headers = signWebhook(endpoint.secret, event.id, new Date(), body);
+      // The secret in clear lives only here, for the signature (the row holds it sealed).
+      const headers = signWebhook(openWebhookSecret(secrets, endpoint), event.id, new Date(), body);
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;

@@ -275,6 +275,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       await allowedUrl(deps, c.req.valid('json').url);
       const endpoint = await createWebhookEndpoint(
         c.var.db,
+        deps.secretKeys,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('json'),
@@ -311,6 +312,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     .openapi(rotateRoute, async (c) => {
       const endpoint = await rotateWebhookSecret(
         c.var.db,
+        deps.secretKeys,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').endpointId,

@@ -73,6 +73,8 @@ describe('docker-compose.yml', () => {
       expect(services[name]?.environment?.APP_DATABASE_URL).toMatch(
         /^postgresql:\/\/billing_app:[^@]+@postgres:5432\//,
       );
+      // Webhook signing secrets are sealed at rest with a key of the deployment's (activities/secretsAtRest.ts).
+      expect(services[name]?.environment?.SECRET_KEYS).toMatch(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=$/);
     }
     expect(services.worker?.deploy?.replicas).toBeGreaterThan(1);
     expect(services.worker?.command).toEqual(['node', '--import', 'tsx', 'worker/main.ts']);

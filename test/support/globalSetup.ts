@@ -11,6 +11,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { applicationDatabaseUrl } from '../../activities/databaseRoles.js';
+import { generateSecretKey } from '../../activities/secretsAtRest.js';
 import { ensureTools, type ToolName, testTools } from '../../scripts/lib/ensureTools.js';
 import { freePort } from '../../scripts/lib/freePort.js';
 import { startLocalPostgres } from '../../scripts/lib/localPostgres.js';
@@ -27,6 +28,8 @@ declare module 'vitest' {
     appDatabaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
+    /** SECRET_KEYS of the run (generated unless given), as the app, the workers and the migrations use it. */
+    secretKeys: string;
     /** The time-skipping test server; undefined = the SDK downloads it. */
     testServerPath: string | undefined;
     /** stripe-mock, for tests of the payment provider (scripts/lib/stripeMock.ts). */
@@ -55,6 +58,9 @@ export default async function setup(project: TestProject) {
     });
     databaseUrl = pg.url;
   }
+  // A key of the run's own for secrets at rest (activities/secretsAtRest.ts), unless given: the test processes inherit
+  // it, and the migrations seal with it.
+  process.env.SECRET_KEYS ??= generateSecretKey('test');
   await applyMigrations(databaseUrl);
 
   let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
@@ -75,6 +81,7 @@ export default async function setup(project: TestProject) {
   teardowns.push(() => rm(bundleDir, { recursive: true, force: true }));
 
   project.provide('databaseUrl', databaseUrl);
+  project.provide('secretKeys', process.env.SECRET_KEYS);
   project.provide(
     'appDatabaseUrl',
     applicationDatabaseUrl({ DATABASE_URL: databaseUrl, APP_DATABASE_URL: process.env.TEST_APP_DATABASE_URL }),

@@ -14,6 +14,9 @@ import { type StripeMock, startStripeMock } from '../../scripts/lib/stripeMock.j
 import { createBillingWorker } from '../../worker/createWorker.js';
 import { startTimeSkippingEnvironment } from './timeSkippingServer.js';
 
+// The run's SECRET_KEYS (globalSetup), for every app, worker and fixture of this test process.
+process.env.SECRET_KEYS ??= inject('secretKeys');
+
 // Worker state changes and bundling chatter drown test output; keep warnings and errors.
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
