@@ -51,7 +51,7 @@ const createSessionRoute = apiRoute({
       content: {
         'application/json': {
           schema: z
-            .object({
+            .strictObject({
               expiresInMinutes: z.number().int().min(5).max(1440).default(60).openapi({ example: 60 }),
             })
             .openapi('PortalSessionInput'),

@@ -81,7 +81,7 @@ export async function busyOrganization(ctx: { db: Db; app: App }): Promise<Busy>
   const events: Array<Record<string, unknown>> = [];
   for (let i = 0; i < 5; i += 1) {
     const body = eventBody(t, { userId: t.userIds[i % 2], properties: { projectId: `p-${i}`, rate: 1.1 } });
-    // The header (a stored response, which retention archives) names the event's own key: two keys are refused.
+    // The key in the header and the (deprecated) body field alike: both given, they must agree.
     const r = await ingest('POST', '/api/billing/events', body, { 'Idempotency-Key': body.idempotencyKey as string });
     expect(r.status).toBe(200);
     events.push(body);
@@ -89,9 +89,10 @@ export async function busyOrganization(ctx: { db: Db; app: App }): Promise<Busy>
   const batch = [eventBody(t), eventBody(t, { userId: t.userIds[1] })];
   expect((await ingest('POST', '/api/billing/events/batch', { events: batch })).status).toBe(200);
   events.push(...batch);
-  expect(
-    (await admin('PATCH', '/api/retention-policy', SHORT_POLICY, { 'Idempotency-Key': randomUUID() })).status,
-  ).toBe(200);
+  expect((await admin('PATCH', '/api/retention-policy', SHORT_POLICY)).status).toBe(200);
+  // A stored Idempotency-Key response (a POST on a route without a resource key of its own).
+  const plan = { name: 'Retained seat', interval: 'month', pricePerSeat: '10.00', currency: 'USD' };
+  expect((await admin('POST', '/api/billing/seat-plans', plan, { 'Idempotency-Key': randomUUID() })).status).toBe(201);
 
   // Webhook rows: one outbox row delivered after a failed attempt, one still being retried (kept).
   const endpoint = await ctx.db.webhookEndpoint.create({

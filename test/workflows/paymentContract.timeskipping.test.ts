@@ -113,8 +113,10 @@ describe.each(providersUnderTest)('collection contract: %s', (name, start) => {
       'invoice.payment_failed',
       'invoice.payment_failed',
       'invoice.payment_failed',
+      'payment.failed',
       'invoice.past_due',
       'entity.suspended',
+      'payment.succeeded',
       'invoice.paid',
       'entity.reactivated',
     ]);

@@ -80,6 +80,12 @@ describe('the retention schedule over a year', () => {
     await createWebhookEndpoint(db, organizationId, hooksUrl);
     await updateRetentionPolicy(db, { actorType: 'bootstrap', actorId: null }, organizationId, POLICY);
     const activities = createActivities({ db, temporal: env.client, taskQueue: h.taskQueue, searchAttributes: false });
+    // The grant's credits.granted row, written by the factory as the API would; dispatched as the API does after it.
+    const granted = await db.webhookEvent.findMany({
+      where: { organizationId, dispatchedAt: null },
+      select: { id: true },
+    });
+    await activities.dispatchWebhookEvents({ webhookEventIds: granted.map((e) => e.id) });
     const billing = await env.client.workflow.start(entityBillingWorkflow, {
       workflowId: `billing:${entityId}`,
       taskQueue: h.taskQueue,

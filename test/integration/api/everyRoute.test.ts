@@ -15,6 +15,9 @@ interface Operation {
 const ctx = apiTestContext('every-route', { db: 3 });
 let tenant: TestTenant;
 let operations: Operation[] = [];
+/** The customer portal's routes take a portal session token, not an API key. */
+let portalKey = '';
+const authOf = (op: Operation) => (op.path.startsWith('/api/portal/') ? portalKey : tenant.adminKey);
 
 beforeAll(async () => {
   tenant = await createTenant(ctx.db);
@@ -31,6 +34,15 @@ beforeAll(async () => {
         pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
       })),
     );
+  const session = await ctx.app.request(`/api/entities/${tenant.entityId}/portal-sessions`, {
+    method: 'POST',
+    headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  expect(session.status).toBe(201);
+  const { url } = (await session.json()) as { url: string };
+  portalKey = new URL(url).searchParams.get('token') ?? '';
+  expect(portalKey).toMatch(/^mbp_/);
 });
 
 /** A concrete URL: every path parameter is an id no organization owns. */
@@ -121,7 +133,7 @@ describe('every /api route', () => {
     for (const op of operations.filter((o) => o.method !== 'GET')) {
       const res = await ctx.app.request(urlOf(op), {
         method: op.method,
-        headers: { ...bearer(tenant.adminKey), 'Content-Type': 'application/json' },
+        headers: { ...bearer(authOf(op)), 'Content-Type': 'application/json' },
         body: JSON.stringify({ zzUnknownField: 1 }),
       });
       const problem = (await res.json()) as { code?: string; errors?: Array<{ path: string }> };
@@ -136,7 +148,7 @@ describe('every /api route', () => {
   it('refuses an unknown query parameter on every read, naming it', async () => {
     const failures: string[] = [];
     for (const op of operations.filter((o) => o.method === 'GET')) {
-      const res = await ctx.app.request(`${urlOf(op)}?zzUnknownParam=1`, { headers: bearer(tenant.adminKey) });
+      const res = await ctx.app.request(`${urlOf(op)}?zzUnknownParam=1`, { headers: bearer(authOf(op)) });
       const problem = (await res.json()) as { errors?: Array<{ path: string; message: string }> };
       const named = problem.errors?.some((e) => e.path === 'zzUnknownParam' && e.message === 'unknown query parameter');
       if (res.status !== 422 || !named) failures.push(`${op.method} ${op.path}: ${res.status}`);

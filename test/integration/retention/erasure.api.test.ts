@@ -46,7 +46,6 @@ async function createPerson(t: MeteringTenant, email: string, name: string): Pro
 /** Events of Alice and of a colleague naming her, an outbox row and an import file mentioning her. */
 async function activity(t: MeteringTenant, alice: Person, bobId: string) {
   const ingest = caller(ctx.app, t.ingestKey);
-  // The header only (a body key as well would have to be the same): the stored response is one more place she is.
   const event = (userId: string, properties: Record<string, unknown>) =>
     ingest(
       'POST',
