@@ -223,3 +223,27 @@ describe('checkInvariants', () => {
     expect(report.violations.find((v) => v.rule === 'event_invoiced')?.ids[0]).toBe(period?.id);
   });
 });
+
+describe('checkInvariants and row-level security', () => {
+  it('refuses to run as the application role, which would see no organization and report nothing', async () => {
+    const t = await busyTenant();
+    await expect(checkInvariants(ctx.appDb, { organizationId: t.organizationId })).rejects.toThrow(
+      'is held by row-level security',
+    );
+  });
+
+  it('tenant_column: a row naming a parent of another organization', async () => {
+    const t = await busyTenant();
+    const other = await createMeteringTenant(ctx.db, { prices: [{ eventType: 'project.posted', unitPrice: '1.00' }] });
+    // A team of t's entity, written under the other organization (as a foreign key alone would let it be).
+    const team = await ctx.db.team.create({
+      data: { organizationId: other.organizationId, entityId: t.entityId, name: `stray-${randomUUID()}` },
+    });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    expect(rules(report.violations)).toEqual(['tenant_column']);
+    expect(report.violations[0]?.ids).toEqual([team.id]);
+    expect(report.violations[0]?.detail).toBe(
+      `Team of organization ${other.organizationId} names Entity (entityId) of organization ${t.organizationId}`,
+    );
+  });
+});
