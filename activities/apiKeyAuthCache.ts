@@ -6,6 +6,7 @@
 // outlives its key's expiry. Only successes are cached: an unknown key always goes to the database.
 import { type AuthenticatedKey, authenticateApiKey, findActiveApiKey, hashApiKey } from './apiKeys.js';
 import type { Db } from './db.js';
+import { rootDb } from './tenantDb.js';
 import { TtlCache } from './ttlCache.js';
 
 export const DEFAULT_API_KEY_CACHE_TTL_MS = 5_000;
@@ -16,10 +17,10 @@ const MAX_ENTRIES = 10_000;
 const caches = new WeakMap<Db, Map<number, TtlCache<AuthenticatedKey>>>();
 
 function cacheOf(db: Db, ttlMs: number): TtlCache<AuthenticatedKey> {
-  let byTtl = caches.get(db);
+  let byTtl = caches.get(rootDb(db));
   if (!byTtl) {
     byTtl = new Map();
-    caches.set(db, byTtl);
+    caches.set(rootDb(db), byTtl);
   }
   let cache = byTtl.get(ttlMs);
   if (!cache) {
@@ -51,5 +52,5 @@ export async function authenticateApiKeyCached(
 
 /** Drops a key from this process's cache (after revocation or rotation). */
 export function forgetApiKey(db: Db, apiKeyId: string): void {
-  for (const cache of caches.get(db)?.values() ?? []) cache.deleteWhere((auth) => auth.apiKeyId === apiKeyId);
+  for (const cache of caches.get(rootDb(db))?.values() ?? []) cache.deleteWhere((auth) => auth.apiKeyId === apiKeyId);
 }

@@ -6,6 +6,7 @@ import { type Actor, recordAudit } from './auditLog.js';
 import type { Db, Prisma } from './db.js';
 import { type PageRequest, pageArgs, toPage } from './pagination.js';
 import { ResourceConflictError, ResourceNotFoundError } from './resourceErrors.js';
+import { tenantDb } from './tenantDb.js';
 
 export interface NewApiKey {
   name: string;
@@ -66,10 +67,10 @@ export async function createApiKey(db: Db, actor: Actor, organizationId: string,
 /**
  * The bootstrap key's one way into an existing organization: a key for an organization that has no usable key
  * (just created, or every key revoked). Checked under a lock on the organization, so two concurrent calls cannot
- * both mint one.
+ * both mint one. The bootstrap key belongs to no organization: this runs as the organization named (tenantDb.ts).
  */
 export async function createFirstApiKey(db: Db, actor: Actor, organizationId: string, input: NewApiKey) {
-  return db.$transaction(async (tx) => {
+  return tenantDb(db, organizationId).$transaction(async (tx) => {
     const locked = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM "Organization" WHERE id = ${organizationId}::uuid AND "deletedAt" IS NULL FOR UPDATE`;
     if (locked.length === 0) throw new ResourceNotFoundError('organization');

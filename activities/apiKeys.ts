@@ -2,6 +2,7 @@
 // hash is enough: there is nothing to brute-force, unlike a password).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
+import { rootDb } from './tenantDb.js';
 
 const KEY_PREFIX = 'bk_';
 
@@ -26,13 +27,20 @@ export interface AuthenticatedKey {
   scopes: ApiKeyScope[];
 }
 
-/** An active key's authentication and its expiry (null: never expires), or null when unknown, revoked or expired. */
+/**
+ * An active key's authentication and its expiry (null: never expires), or null when unknown, revoked or expired.
+ * The one lookup made before the caller's organization is known, so it cannot run as a tenant: it goes through the
+ * SECURITY DEFINER function app_api_key_by_hash (prisma/migrations/*_row_level_security), which finds a key by its
+ * hash in any organization and returns only what authentication needs.
+ */
 export async function findActiveApiKey(
   db: Db,
   key: string,
   now = new Date(),
 ): Promise<{ auth: AuthenticatedKey; expiresAt: Date | null } | null> {
-  const row = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
+  const [row] = await rootDb(db).$queryRaw<
+    Array<{ id: string; organizationId: string; scopes: string[]; expiresAt: Date | null; revokedAt: Date | null }>
+  >`SELECT "id", "organizationId", "scopes", "expiresAt", "revokedAt" FROM app_api_key_by_hash(${hashApiKey(key)})`;
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   return {
     auth: { apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes as ApiKeyScope[] },

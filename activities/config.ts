@@ -3,7 +3,10 @@
 import { z } from 'zod';
 
 const schema = z.object({
+  /** The tables' owner: migrations, the seed, the release step, the invariant checker (activities/databaseRoles.ts). */
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it for the local cluster)'),
+  /** The API's and the worker's connection, as the application role; unset: derived from DATABASE_URL. */
+  APP_DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   /**
    * Worker: activities run at once; default DATABASE_POOL_SIZE. Each activity holds at most one connection at a time,
@@ -51,6 +54,11 @@ const schema = z.object({
    * worker and API process must see the same directory.
    */
   RETENTION_ARCHIVE_DIR: z.string().min(1).default('.data/archive'),
+  /**
+   * Keys sealing webhook signing secrets at rest, `<id>:<base64 32 bytes>` comma-separated, the first active
+   * (activities/secretsAtRest.ts). Required when NODE_ENV=production; otherwise a development key stands in.
+   */
+  SECRET_KEYS: z.string().min(1).optional(),
   /** Worker only: a prebuilt workflow bundle (bundleWorkflowCode output); unset = bundle workflows/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });

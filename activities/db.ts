@@ -15,6 +15,11 @@ import { PrismaClient } from '../prisma/generated/client.js';
 export type Db = PrismaClient & {
   /** The metering hot path's pool: same database, same size as Prisma's. */
   readonly pg: pg.Pool;
+  /**
+   * The organization every operation is scoped to (row-level security), for a Db from tenantDb() (tenantDb.ts);
+   * undefined for the process's own Db, which sees no tenant's rows when connected as the application role.
+   */
+  readonly tenant?: string | undefined;
 };
 export { Prisma } from '../prisma/generated/client.js';
 
@@ -27,7 +32,12 @@ export interface DbOptions {
 
 export function createDb(databaseUrl: string, options: DbOptions | number = {}): Db {
   const { poolSize = 10, applicationName } = typeof options === 'number' ? { poolSize: options } : options;
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }),
+    // Every operation of a tenant runs in a transaction (tenantDb.ts): under load, waiting for a pooled connection
+    // (Prisma's default gives up after 2 s) is cheaper than failing the request or activity and retrying it.
+    transactionOptions: { maxWait: 10_000 },
+  });
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,

@@ -17,6 +17,7 @@ import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createRefundActivities } from './refunds/refundActivities.js';
 import { DEFAULT_ARCHIVE_DIR } from './retention/archiveFiles.js';
 import { createRetentionActivities } from './retention/retentionActivities.js';
+import { type SecretKeyring, secretKeyringFromEnv } from './secretsAtRest.js';
 import { createSubscriptionLifecycleActivities } from './subscriptions/subscriptionLifecycle.js';
 import { createTestClockActivities } from './testClocks/testClockAdvance.js';
 import { createWebhookDispatchActivities } from './webhooks/dispatchActivity.js';
@@ -41,6 +42,8 @@ export interface ActivityDeps {
   searchAttributes?: boolean;
   /** Where the retention run writes its archives (RETENTION_ARCHIVE_DIR); default .data/archive. */
   archiveDir?: string;
+  /** SECRET_KEYS, to open webhook signing secrets; default: from the environment (secretsAtRest.ts). */
+  secretKeys?: SecretKeyring;
 }
 
 export function createActivities({
@@ -53,6 +56,7 @@ export function createActivities({
   resolveWebhookHost,
   searchAttributes = true,
   archiveDir = DEFAULT_ARCHIVE_DIR,
+  secretKeys = secretKeyringFromEnv(),
 }: ActivityDeps) {
   const provider = paymentProvider ?? createSandboxPaymentProvider();
   return {
@@ -62,7 +66,7 @@ export function createActivities({
     ...createRefundActivities(db, provider),
     ...createSubscriptionLifecycleActivities(db),
     ...createCreditGrantExpiryActivities(db),
-    ...createWebhookDeliveryActivities(db, {
+    ...createWebhookDeliveryActivities(db, secretKeys, {
       timeoutMs: webhookTimeoutMs,
       allowInternal: allowInternalWebhookUrls,
       resolve: resolveWebhookHost,

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
 import { createSandboxPaymentProvider } from '../activities/payments/sandboxPaymentProvider.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { type AuthEnv, authenticate } from './auth.js';
 import { docsRoutes } from './docs.js';
 import { toProblem } from './errorMapping.js';
@@ -31,6 +32,7 @@ export function createApp(appDeps: AppDeps) {
   const deps: RouteDeps = {
     ...appDeps,
     describeTenant,
+    secretKeys: appDeps.secretKeys ?? secretKeyringFromEnv(),
     outbox: createOutboxDispatcher({ ...appDeps, describeTenant }),
     paymentProvider: appDeps.paymentProvider ?? createSandboxPaymentProvider(),
     signingSecret: appDeps.signingSecret ?? randomBytes(32).toString('hex'),
@@ -133,7 +135,7 @@ export function createApp(appDeps: AppDeps) {
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', storableInput());
   // Idempotency-Key replays run per route, after its scope check (apiRoute() adds `idempotent` to every POST).
-  app.use('/api/*', idempotencyStore({ db: deps.db, liveness: deps.liveness }));
+  app.use('/api/*', idempotencyStore({ liveness: deps.liveness }));
 
   app.route('/', apiRoutes(deps));
 

@@ -1,5 +1,7 @@
 // Bearer API keys. A key belongs to one organization and carries scopes; every query a route makes is scoped to
-// `c.var.auth.organizationId`, so another organization's ids simply do not exist for the caller (404, not 403).
+// `c.var.auth.organizationId`, so another organization's ids simply do not exist for the caller (404, not 403). The
+// routes query through `c.var.db`, the database as that organization: Postgres row-level security enforces the
+// scoping under every query (activities/tenantDb.ts). Keys are per organization only; none is limited to an entity.
 //
 // The bootstrap admin key (BOOTSTRAP_ADMIN_KEY) belongs to no organization and has no scope: it passes only the
 // routes guarded by `allowBootstrap()` (create an organization, mint an organization's first key) and is refused
@@ -10,6 +12,7 @@ import { authenticateApiKeyCached } from '../activities/apiKeyAuthCache.js';
 import type { ApiKeyScope } from '../activities/apiKeys.js';
 import type { Actor } from '../activities/auditLog.js';
 import type { Db } from '../activities/db.js';
+import { PLATFORM_TENANT, tenantDb } from '../activities/tenantDb.js';
 import { ProblemError } from './problem.js';
 import type { AuthEnv } from './requestEnv.js';
 import { isPortalToken, verifyToken } from './signedTokens.js';
@@ -18,7 +21,6 @@ export type { AuthContext, AuthEnv } from './requestEnv.js';
 export type Scope = ApiKeyScope;
 
 export const BOOTSTRAP_KEY_ID = 'bootstrap';
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -40,7 +42,8 @@ export function authenticate(
     if (!match?.[1])
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Missing API key', 'Send Authorization: Bearer <api key>');
     if (bootstrapDigest && timingSafeEqual(digest(match[1]), bootstrapDigest)) {
-      c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: NIL_UUID, scopes: [], bootstrap: true });
+      c.set('auth', { apiKeyId: BOOTSTRAP_KEY_ID, organizationId: PLATFORM_TENANT, scopes: [], bootstrap: true });
+      c.set('db', tenantDb(db, PLATFORM_TENANT));
       return next();
     }
     if (signingSecret && isPortalToken(match[1])) {
@@ -59,6 +62,8 @@ export function authenticate(
         scopes: [],
         portal: { entityId: claims.subject, expiresAt: new Date(claims.exp * 1000) },
       });
+      // A portal session is its organization's (row-level security), like an API key.
+      c.set('db', tenantDb(db, claims.organizationId));
       return next();
     }
     const auth = await authenticateApiKeyCached(db, match[1], cacheTtlMs);
@@ -66,6 +71,8 @@ export function authenticate(
       throw new ProblemError(401, 'UNAUTHENTICATED', 'Invalid API key', 'The API key is unknown, revoked or expired');
     }
     c.set('auth', auth);
+    // From here on every query of the request is the key's organization's (row-level security).
+    c.set('db', tenantDb(db, auth.organizationId));
     await next();
   };
 }

@@ -37,7 +37,8 @@ export const idempotent: MiddlewareHandler<AuthEnv> = async (c, next) => {
   if (c.req.method !== 'POST' || key === undefined) return next();
   const store = c.get('idempotencyStore');
   if (!store) throw new Error('idempotent: no idempotencyStore() middleware in front of this route');
-  const { db, liveness } = store;
+  const { liveness } = store;
+  const { db } = c.var;
   checkKeyLength(key);
   const { auth } = c.var;
   const owner: IdempotencyOwner = auth.bootstrap

@@ -1,20 +1,27 @@
 // API process entry point: `npm run api`. Stateless; run as many behind a load balancer as the load needs.
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../activities/config.js';
+import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createPdfRenderer } from '../activities/documents/pdfRenderer.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
 import { createProcessLiveness } from '../activities/processLiveness.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { createApp } from './app.js';
 import { connectTemporalClient } from './temporalClient.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
-const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+// Refuses to start in production without SECRET_KEYS (webhook signing secrets are stored sealed with it).
+const secretKeys = secretKeyringFromEnv();
+// As the application role: row-level security holds every query to the caller's organization.
+const databaseUrl = applicationDatabaseUrl(config);
+const db = createDb(databaseUrl, config.DATABASE_POOL_SIZE);
+await assertApplicationRole(db);
 const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 // Lets another API process take over this one's Idempotency-Key claims at once if it dies mid-request.
-const liveness = createProcessLiveness(config.DATABASE_URL, (err) =>
+const liveness = createProcessLiveness(databaseUrl, (err) =>
   log.warn({ err }, 'liveness connection lost; reconnecting'),
 );
 // Chromium starts on the first PDF asked for, not here: an API that never renders one never runs a browser.
@@ -35,6 +42,7 @@ const app = createApp({
   signingSecret: config.CONSOLE_SIGNING_SECRET,
   consoleUrl: config.CONSOLE_URL,
   pdfRenderer,
+  secretKeys,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {

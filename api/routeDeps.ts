@@ -6,6 +6,7 @@ import type { PdfRenderer } from '../activities/documents/pdfRenderer.js';
 import type { Logger } from '../activities/logger.js';
 import type { PaymentProvider } from '../activities/payments/paymentProvider.js';
 import type { ProcessLiveness } from '../activities/processLiveness.js';
+import type { SecretKeyring } from '../activities/secretsAtRest.js';
 import type { DescribeTenant } from '../temporal/workflowStarts.js';
 import type { OutboxDispatcher } from './outboxDispatcher.js';
 import type { RateLimitOptions } from './rateLimit.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   apiKeyCacheTtlMs?: number | undefined;
   /** RETENTION_ARCHIVE_DIR: the retention archives, which an erasure rewrites; default .data/archive. */
   archiveDir?: string | undefined;
+  /** SECRET_KEYS: seals webhook signing secrets at rest; omitted = from the environment (secretsAtRest.ts). */
+  secretKeys?: SecretKeyring | undefined;
   /** This process's liveness connection: Idempotency-Key claims of a dead process are taken over at once. */
   liveness?: ProcessLiveness | undefined;
   /**
@@ -55,4 +58,5 @@ export interface RouteDeps extends AppDeps {
   describeTenant: DescribeTenant;
   signingSecret: string;
   consoleUrl: string;
+  secretKeys: SecretKeyring;
 }

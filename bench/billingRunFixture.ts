@@ -62,8 +62,9 @@ export async function seedBillingRun(client: pg.ClientBase, entities: number): P
       `WITH book AS (
          INSERT INTO "PriceBook" (id, "organizationId", name, currency, "updatedAt")
          VALUES (gen_random_uuid(), $1, 'Billing run prices', 'USD', now()) RETURNING id)
-       INSERT INTO "EventPrice" (id, "priceBookId", "eventType", model, currency, "unitPrice", "updatedAt")
-       SELECT gen_random_uuid(), book.id, p.type, 'flat', 'USD', p.price, now()
+       INSERT INTO "EventPrice" (id, "organizationId", "priceBookId", "eventType", model, currency, "unitPrice",
+         "updatedAt")
+       SELECT gen_random_uuid(), $1, book.id, p.type, 'flat', 'USD', p.price, now()
        FROM book, (VALUES ('project.posted', $2::numeric), ('freelancer.hired', $3::numeric)) AS p(type, price)`,
       [organizationId, PROJECT_PRICE.toString(), HIRE_PRICE.toString()],
     );
@@ -75,8 +76,8 @@ export async function seedBillingRun(client: pg.ClientBase, entities: number): P
                SELECT entity_id, $1, 'Billing run entity ' || i, 'USD', 'bill', now() FROM ordinals),
        usr AS (INSERT INTO "User" (id, email, name, "updatedAt")
                SELECT user_id, 'run-' || $3 || '-' || i || '@bench.test', 'Run user ' || i, now() FROM ordinals),
-       mem AS (INSERT INTO "EntityUser" (id, "entityId", "userId", "updatedAt")
-               SELECT gen_random_uuid(), entity_id, user_id, now() FROM ordinals)
+       mem AS (INSERT INTO "EntityUser" (id, "organizationId", "entityId", "userId", "updatedAt")
+               SELECT gen_random_uuid(), $1, entity_id, user_id, now() FROM ordinals)
        SELECT i AS ordinal, entity_id AS "entityId", user_id AS "userId" FROM ordinals ORDER BY i`,
       [organizationId, entities, suffix],
     );

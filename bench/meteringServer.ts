@@ -1,9 +1,13 @@
 // The API as the benchmark runs it: createApp (the production app, every middleware) on @hono/node-server, plus one
 // bench-only route pair under /api/bench that is the baseline: the same HTTP stack, auth and JSON parsing, then plain
-// INSERTs of the same MarketplaceEvent rows through the same driver and pool as the hot path (`pg`, see
-// activities/db.ts), autocommit, with no pricing, locks, ledger or counters. Started as a child process by bench/metering.ts; never part of the product.
+// INSERTs of the same MarketplaceEvent rows through the same driver as the hot path (`pg`, see activities/db.ts),
+// autocommit, with no pricing, locks, ledger or counters, and as the tables' owner (no row-level security: the
+// baseline is the plain insert). The app itself runs as the application role, as api/main.ts does. Started as a child
+// process by bench/metering.ts; never part of the product.
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { applicationDatabaseUrl } from '../activities/databaseRoles.js';
 import { createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { uuidv7 } from '../activities/metering/uuidv7.js';
@@ -11,12 +15,13 @@ import { createApp } from '../api/app.js';
 
 const databaseUrl = process.env.DATABASE_URL as string;
 const port = Number(process.env.PORT ?? 3999);
-const db = createDb(databaseUrl, Number(process.env.DATABASE_POOL_SIZE ?? 16));
+const poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 16);
+const db = createDb(applicationDatabaseUrl({ DATABASE_URL: databaseUrl }), poolSize);
 // No workflow is started on this path; a lazy connection keeps the benchmark independent of a Temporal server.
 const temporal = new Client({
   connection: Connection.lazy({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }),
 });
-const pool = db.pg;
+const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
 // As production runs it (activities/config.ts defaults): API-key lookups cached for 5 s per process.
 const app = createApp({
   db,
@@ -37,10 +42,10 @@ interface BaselineEvent {
 }
 
 const INSERT = `
-  INSERT INTO "MarketplaceEvent" ("id", "entityId", "userId", "eventType", "quantity", "occurredAt", "idempotencyKey",
-    "payloadHash", "properties", "status", "currency", "ratedAmount", "creditsDrawn", "periodStart",
+  INSERT INTO "MarketplaceEvent" ("id", "organizationId", "entityId", "userId", "eventType", "quantity", "occurredAt",
+    "idempotencyKey", "payloadHash", "properties", "status", "currency", "ratedAmount", "creditsDrawn", "periodStart",
     "billedPeriodStart", "usageBefore")
-  SELECT x.id, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", x."idempotencyKey", '-',
+  SELECT x.id, $2::uuid, x."entityId", x."userId", x."eventType", x.quantity, x."occurredAt", x."idempotencyKey", '-',
     coalesce(x.properties, '{}'::jsonb), 'accepted', 'USD', 0.01, 0.01, date_trunc('month', x."occurredAt"),
     date_trunc('month', x."occurredAt"), 0
   FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "entityId" uuid, "userId" uuid, "eventType" text, quantity numeric,
@@ -51,7 +56,7 @@ const rows = (events: BaselineEvent[]) =>
 
 app.post('/api/bench/baseline/events', async (c) => {
   const event = (await c.req.json()) as BaselineEvent;
-  await pool.query(INSERT, [rows([event])]);
+  await pool.query(INSERT, [rows([event]), c.var.auth.organizationId]);
   return c.json({ status: 'inserted' }, 200);
 });
 // The ceiling: the same HTTP stack, auth and JSON parsing with no database work at all.
@@ -61,7 +66,7 @@ app.post('/api/bench/noop/events', async (c) => {
 });
 app.post('/api/bench/baseline/events/batch', async (c) => {
   const { events } = (await c.req.json()) as { events: BaselineEvent[] };
-  await pool.query(INSERT, [rows(events)]);
+  await pool.query(INSERT, [rows(events), c.var.auth.organizationId]);
   return c.json({ inserted: events.length }, 200);
 });
 

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db.js';
 import { listActiveEntityRefs } from '../activities/entities.js';
 import { createTenantDescriber } from '../activities/organizations/tenantDescription.js';
+import { generateSecretKey } from '../activities/secretsAtRest.js';
 import { seedDemo } from '../prisma/seed.js';
 import { ensureReconcileSchedule } from '../temporal/reconcileSchedule.js';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule.js';
@@ -81,6 +82,13 @@ try {
   const tools = await ensureTools(env.TEMPORAL_ADDRESS ? [] : ['temporal']);
   await mkdir(localDataDir, { recursive: true });
   await ensurePrismaClient();
+  // The key that seals webhook signing secrets at rest (activities/secretsAtRest.ts): SECRET_KEYS, or one generated
+  // once for this clone and kept beside its data (deleting .data/ deletes both).
+  if (!env.SECRET_KEYS) {
+    const secretKeyFile = path.join(localDataDir, 'secret-keys');
+    if (!existsSync(secretKeyFile)) await writeFile(secretKeyFile, `${generateSecretKey('local')}\n`, { mode: 0o600 });
+    env.SECRET_KEYS = (await readFile(secretKeyFile, 'utf8')).trim();
+  }
 
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {

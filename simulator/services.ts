@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { applicationDatabaseUrl } from '../activities/databaseRoles.js';
 import { closeDb, createDb, type Db } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createApp } from '../api/app.js';
@@ -66,7 +67,10 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
     databaseUrl = pg.url;
     await applyMigrations(databaseUrl);
   }
+  // The simulator reads the books as the owner; the worker and the app run as the application role, under row-level
+  // security, as in production.
   const db = createDb(databaseUrl, 6);
+  const appDb = createDb(applicationDatabaseUrl({ DATABASE_URL: databaseUrl }), 6);
   const local = path.join(projectRoot, '.tools/bin/temporal-test-server');
   const testServerPath = opts.testServerPath ?? (existsSync(local) ? local : undefined);
   const taskQueue = opts.taskQueue ?? `simulator-${process.pid}`;
@@ -81,13 +85,13 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      db,
+      db: appDb,
       workflowBundle,
       activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true },
     });
     const running = worker.run();
     const app = createApp({
-      db,
+      db: appDb,
       temporal: env.client,
       taskQueue,
       log: createLogger('simulator-api', process.env.SIMULATOR_LOG_LEVEL ?? 'silent'),
@@ -127,6 +131,7 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
       await current.stop();
       await sink.stop();
       await closeDb(db);
+      await closeDb(appDb);
       for (const stop of stops.reverse()) await stop();
     },
   };

@@ -2,18 +2,24 @@
 // SIGINT/SIGTERM make the SDK drain in-flight tasks before run() returns.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../activities/config.js';
+import { applicationDatabaseUrl, assertApplicationRole } from '../activities/databaseRoles.js';
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
+import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { createBillingWorker } from './createWorker.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
+// Refuses to start in production without SECRET_KEYS (webhook signing secrets are stored sealed with it).
+const secretKeys = secretKeyringFromEnv();
 // The SDK's own logs (worker state changes, webpack's bundle report) stay at warnings unless asked for.
 Runtime.install({
   logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
 });
-const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+// As the application role: each activity runs as the organization of the row it is about (activities/tenantDb.ts).
+const db = createDb(applicationDatabaseUrl(config), config.DATABASE_POOL_SIZE);
+await assertApplicationRole(db);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 try {
   const worker = await createBillingWorker({
@@ -27,6 +33,7 @@ try {
       allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
       paymentProvider: createPaymentProvider(config),
       archiveDir: config.RETENTION_ARCHIVE_DIR,
+      secretKeys,
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? config.DATABASE_POOL_SIZE,
   });

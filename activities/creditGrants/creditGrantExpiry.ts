@@ -3,6 +3,7 @@
 // a concurrent draw; a grant already used up expires quietly (no entry, no webhook).
 import { Money } from '../../domain/index.js';
 import type { Db } from '../db.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 export interface CreditGrantInfo {
@@ -15,8 +16,10 @@ export interface CreditGrantInfo {
   expiredAt: string | null;
 }
 
-export function createCreditGrantExpiryActivities(db: Db) {
+/** Each activity runs as the grant's organization (tenantDb.ts). */
+export function createCreditGrantExpiryActivities(processDb: Db) {
   const info = async (grantId: string): Promise<CreditGrantInfo | null> => {
+    const db = await tenantDbOf(processDb, 'credit_grant', grantId);
     const grant = await db.creditGrant.findUnique({ where: { id: grantId }, include: { entity: true } });
     if (!grant) return null;
     return {
@@ -40,6 +43,7 @@ export function createCreditGrantExpiryActivities(db: Db) {
       grantId: string;
       daysBefore: number;
     }): Promise<{ webhookEventIds: string[] }> {
+      const db = await tenantDbOf(processDb, 'credit_grant', input.grantId);
       return db.$transaction(async (tx) => {
         const grant = await tx.creditGrant.findUnique({ where: { id: input.grantId }, include: { entity: true } });
         if (!grant || grant.expiredAt || grant.remaining.lessThanOrEqualTo(0)) return { webhookEventIds: [] };
@@ -66,6 +70,7 @@ export function createCreditGrantExpiryActivities(db: Db) {
       grantId: string;
       at: string;
     }): Promise<{ expired: string; currency: string; webhookEventIds: string[] }> {
+      const db = await tenantDbOf(processDb, 'credit_grant', input.grantId);
       return db.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT id FROM "CreditGrant" WHERE id = ${input.grantId}::uuid FOR UPDATE`;
         const grant = await tx.creditGrant.findUniqueOrThrow({

@@ -25,9 +25,15 @@
 //                          periodInvariants.ts
 //   invoice_payment, payment_attempts, payment_refunds, refund_credit_note, credit_note_numbering, payment_disputes:
 //                          payments, refunds, credit notes and disputes, see paymentInvariants.ts
+//   tenant_column          every row's organizationId is its parent's (row-level security), see tenantInvariants.ts
+//
+// It reads every organization's rows, so it runs as the tables' owner (a superuser or BYPASSRLS role): as the
+// application role, row-level security would show it nothing and it would report nothing. It refuses to.
+import { assertSeesEveryTenant } from '../databaseRoles.js';
 import type { Db } from '../db.js';
 import { checkPaymentInvariants, type PaymentViolation } from './paymentInvariants.js';
 import { checkPeriodInvariants } from './periodInvariants.js';
+import { checkTenantInvariants } from './tenantInvariants.js';
 
 export type InvariantRule =
   | 'grant_balance'
@@ -45,6 +51,7 @@ export type InvariantRule =
   | 'usage_counters'
   | 'event_invoiced'
   | 'archived_usage'
+  | 'tenant_column'
   | PaymentViolation['rule'];
 
 export interface InvariantViolation {
@@ -69,6 +76,7 @@ export interface InvariantOptions {
 type Row = Record<string, unknown>;
 
 export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Promise<InvariantReport> {
+  await assertSeesEveryTenant(db);
   const org = opts.organizationId ?? null;
   const now = opts.now ?? new Date();
   const graceCutoff = new Date(now.getTime() - (opts.outboxGraceSeconds ?? 300) * 1000);
@@ -286,5 +294,6 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
 
   violations.push(...(await checkPeriodInvariants(db, org)));
   violations.push(...(await checkPaymentInvariants(db, org)));
+  violations.push(...(await checkTenantInvariants(db, org)));
   return { checkedAt: now.toISOString(), violations };
 }

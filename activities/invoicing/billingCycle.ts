@@ -7,6 +7,7 @@ import { monthlySchedule } from '../../domain/billingPeriods.js';
 import { endAfterAnchorChange, periodAfter, periodContaining } from '../../domain/index.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import type { Db } from '../db.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
 
 export interface CyclePeriod {
@@ -23,7 +24,8 @@ export class BillingEntityNotFoundError extends Error {
   readonly code = 'ENTITY_NOT_FOUND';
 }
 
-export function createBillingCycleActivities(db: Db) {
+/** Each activity runs as the entity's organization (tenantDb.ts). */
+export function createBillingCycleActivities(processDb: Db) {
   return {
     /**
      * The entity's first period not yet closed; when every row is closed, a new row from the last one's end to the
@@ -31,6 +33,7 @@ export function createBillingCycleActivities(db: Db) {
      * Idempotent: a repeat finds the row the first call wrote.
      */
     async openNextBillingPeriod(input: { entityId: string; at: string; workflowId: string }): Promise<CyclePeriod> {
+      const db = await tenantDbOf(processDb, 'entity', input.entityId);
       return db.$transaction(async (tx) => {
         const entity = await lockEntity(tx, input.entityId);
         if (!entity || entity.deletedAt) throw new BillingEntityNotFoundError(`entity ${input.entityId} not found`);
@@ -79,6 +82,7 @@ export function createBillingCycleActivities(db: Db) {
       anchorDay: number;
       at: string;
     }): Promise<{ periodEnd: string; anchorDay: number; billingPeriodId: string | null }> {
+      const db = await tenantDbOf(processDb, 'entity', input.entityId);
       return db.$transaction(async (tx) => {
         const locked = await lockEntity(tx, input.entityId);
         if (!locked) throw new BillingEntityNotFoundError(`entity ${input.entityId} not found`);

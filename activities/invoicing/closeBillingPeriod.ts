@@ -34,6 +34,7 @@
 import { composeInvoice, endOfClosedRow, type InvoiceLineInput, Money } from '../../domain/index.js';
 import type { Db, Prisma } from '../db.js';
 import { lockSubscription, renewIfDue } from '../subscriptions/subscriptionPeriods.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { lastEventAt, lockEntity, moveRowEnd } from './billingPeriodRows.js';
 import { draftInvoiceColumns } from './draftInvoice.js';
 import { finalizeInvoice } from './finalizeInvoice.js';
@@ -61,10 +62,12 @@ export interface ClosedPeriod {
   webhookEventIds: string[];
 }
 
-export function createCloseBillingPeriodActivities(db: Db) {
+/** Runs as the period's organization (tenantDb.ts). */
+export function createCloseBillingPeriodActivities(processDb: Db) {
   return {
     async closeBillingPeriod(input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
-      const closed = await writeDraft(input);
+      const db = await tenantDbOf(processDb, 'billing_period', input.billingPeriodId);
+      const closed = await writeDraft(db, input);
       if (!closed.invoiceId) return closed;
       const finalized = await finalizeInvoice(db, closed.invoiceId);
       return { ...closed, ...finalized, webhookEventIds: [...closed.webhookEventIds, ...finalized.webhookEventIds] };
@@ -72,7 +75,7 @@ export function createCloseBillingPeriodActivities(db: Db) {
   };
 
   /** The close itself: the period closed and its invoice composed, as a draft without a number. */
-  function writeDraft(input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
+  function writeDraft(db: Db, input: CloseBillingPeriodInput): Promise<ClosedPeriod> {
     const at = new Date(input.at);
     return db.$transaction(
       async (tx) => {

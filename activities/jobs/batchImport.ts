@@ -4,6 +4,7 @@
 // nothing twice; the counts are taken from the outcomes, so they are the same on a retry.
 import type { Db } from '../db.js';
 import { type IngestEventInput, ingestEvents } from '../metering/ingestEvents.js';
+import { tenantDbOf } from '../tenantDb.js';
 
 export const MAX_IMPORT_EVENTS = 10_000;
 
@@ -18,9 +19,11 @@ export interface ImportProgress {
   status: 'running' | 'completed' | 'canceled' | 'failed';
 }
 
-export function createBatchImportActivities(db: Db) {
+/** Each activity runs as the job's organization (tenantDb.ts). */
+export function createBatchImportActivities(processDb: Db) {
   return {
     async startBatchImport(input: { jobId: string }): Promise<ImportProgress> {
+      const db = await tenantDbOf(processDb, 'billing_job', input.jobId);
       const [row] = await db.$queryRaw<Array<{ total: number }>>`
         SELECT jsonb_array_length(params -> 'events')::int AS total FROM "BillingJob" WHERE id = ${input.jobId}::uuid`;
       const progress: ImportProgress = {
@@ -46,6 +49,7 @@ export function createBatchImportActivities(db: Db) {
       limit: number;
       progress: ImportProgress;
     }): Promise<{ progress: ImportProgress; webhookEventIds: string[]; done: boolean }> {
+      const db = await tenantDbOf(processDb, 'billing_job', input.jobId);
       const rows = await db.$queryRaw<Array<{ event: IngestEventInput }>>`
         SELECT t.event FROM "BillingJob" j, jsonb_array_elements(j.params -> 'events') WITH ORDINALITY AS t(event, n)
         WHERE j.id = ${input.jobId}::uuid AND j."organizationId" = ${input.organizationId}::uuid

@@ -7,6 +7,7 @@ import type { Db, Prisma } from '../db.js';
 import { uuidv7 } from '../metering/uuidv7.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
+import { tenantDbOf } from '../tenantDb.js';
 
 export type BillingJobKind = 'event_replay' | 'batch_import';
 export type BillingJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'canceled';
@@ -105,7 +106,8 @@ export async function failBillingJob(db: Db, id: string, error: string) {
   });
 }
 
-export function createBillingJobActivities(db: Db) {
+/** Runs as the job's organization (tenantDb.ts). */
+export function createBillingJobActivities(processDb: Db) {
   return {
     /** The job's final state; a finished job keeps the first one recorded. */
     async finishBillingJob(input: {
@@ -114,6 +116,7 @@ export function createBillingJobActivities(db: Db) {
       progress: Prisma.InputJsonValue;
       error?: string;
     }): Promise<void> {
+      const db = await tenantDbOf(processDb, 'billing_job', input.jobId);
       await db.billingJob.updateMany({
         where: { id: input.jobId, status: { in: ['pending', 'running'] } },
         data: {

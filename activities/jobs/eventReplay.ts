@@ -17,6 +17,7 @@ import { Money } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { loadEntityPricer } from '../priceBooks/entityPricer.js';
 import { UnprocessableError } from '../resourceErrors.js';
+import { tenantDbOf } from '../tenantDb.js';
 
 export interface ReplayProgress {
   processed: number;
@@ -79,10 +80,12 @@ async function currentPricer(db: Db, entityId: string): Promise<{ pricer: EventP
   return { pricer: await loadEntityPricer(db, entity), currency: entity.currency };
 }
 
-export function createEventReplayActivities(db: Db) {
+/** Each activity runs as the organization of the entity it re-rates, which is the job's (tenantDb.ts). */
+export function createEventReplayActivities(processDb: Db) {
   return {
     /** Marks the job running and counts the events in range. */
     async startEventReplay(input: ReplayRange): Promise<ReplayProgress> {
+      const db = await tenantDbOf(processDb, 'entity', input.entityId);
       const [total, entity] = await Promise.all([
         db.marketplaceEvent.count({
           where: {
@@ -113,6 +116,7 @@ export function createEventReplayActivities(db: Db) {
     async reRateEventChunk(
       input: ReplayRange & { after: string | null; limit: number; progress: ReplayProgress },
     ): Promise<{ progress: ReplayProgress; lastId: string | null; done: boolean }> {
+      const db = await tenantDbOf(processDb, 'entity', input.entityId);
       const { pricer, currency } = await currentPricer(db, input.entityId);
       const after = input.after ?? '00000000-0000-0000-0000-000000000000';
       const rows = await db.$queryRaw<ChunkRow[]>`

@@ -16,6 +16,7 @@
 // transaction of its own, so one entity's failure cannot hold back the others.
 import pLimit from 'p-limit';
 import type { Db } from '../db.js';
+import { tenantDb } from '../tenantDb.js';
 import { entityClockNow } from '../testClocks/testClockRecords.js';
 import { type PreparedEvent, prepareEvent, UUID_PATTERN } from './eventInput.js';
 import { meteringEntity, meteringPricer } from './meteringContext.js';
@@ -87,14 +88,15 @@ export async function ingestEventsOfOrganizations(
   await Promise.all(
     [...byEntity.values()].map(({ organizationId, entityId, events }) =>
       limit(async () => {
-        const entity = UUID_PATTERN.test(entityId) ? await meteringEntity(db, organizationId, entityId) : null;
+        const tenant = tenantDb(db, organizationId);
+        const entity = UUID_PATTERN.test(entityId) ? await meteringEntity(tenant, organizationId, entityId) : null;
         if (!entity) {
           for (const e of events) outcomes[e.index] = invalid(e.input, 404, 'ENTITY_NOT_FOUND', 'entity not found');
           return;
         }
         // An entity on a test clock lives at the clock's time: its events are checked and rated there. Every other
         // entity has no clock and reads nothing more.
-        const clockNow = entity.testClockId ? await entityClockNow(db, entity.testClockId) : null;
+        const clockNow = entity.testClockId ? await entityClockNow(tenant, entity.testClockId) : null;
         const valid: PreparedEvent[] = [];
         for (const e of events) {
           const prepared = clockNow ? prepareEvent(e.input, e.index, clockNow) : e.prepared;
@@ -102,7 +104,7 @@ export async function ingestEventsOfOrganizations(
           else valid.push(prepared);
         }
         if (valid.length === 0) return;
-        const pricer = await meteringPricer(db, entity);
+        const pricer = await meteringPricer(tenant, entity);
         groups.push({ entity, pricer, events: valid, ...(clockNow ? { now: clockNow } : {}) });
       }),
     ),
@@ -111,17 +113,29 @@ export async function ingestEventsOfOrganizations(
 
   // Committed in transactions of at most `entitiesPerTransaction` entities (contiguous in id order), run side by side:
   // a transaction holds its entities' locks until COMMIT, so one transaction over a batch spread across many entities
-  // would make every concurrent batch touching any of them wait for all of it.
+  // would make every concurrent batch touching any of them wait for all of it. A transaction is one organization's
+  // (row-level security: it runs as that organization), so the coalescer's flush over several organizations commits
+  // one transaction per organization.
   const pool = db.pg;
   const perTransaction = Math.max(1, options.entitiesPerTransaction ?? Number.POSITIVE_INFINITY);
-  const sorted = groups.sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));
+  const byId = (x: EntityGroup, y: EntityGroup) => (x.entity.id < y.entity.id ? -1 : x.entity.id > y.entity.id ? 1 : 0);
   // Entities on a test clock are committed each in a transaction of its own, at its clock's time.
-  const onWallTime = sorted.filter((g) => !g.now);
-  const chunks: Array<{ groups: EntityGroup[]; now: Date }> = sorted
+  const chunks: Array<{ groups: EntityGroup[]; now: Date }> = groups
     .filter((g) => g.now)
+    .sort(byId)
     .map((g) => ({ groups: [g], now: g.now! }));
-  for (let i = 0; i < onWallTime.length; i += perTransaction) {
-    chunks.push({ groups: onWallTime.slice(i, i + perTransaction), now });
+  const byOrganization = new Map<string, EntityGroup[]>();
+  for (const group of groups) {
+    if (group.now) continue;
+    const same = byOrganization.get(group.entity.organizationId);
+    if (same) same.push(group);
+    else byOrganization.set(group.entity.organizationId, [group]);
+  }
+  for (const same of byOrganization.values()) {
+    const sorted = same.sort(byId);
+    for (let i = 0; i < sorted.length; i += perTransaction) {
+      chunks.push({ groups: sorted.slice(i, i + perTransaction), now });
+    }
   }
   const committed = await Promise.all(chunks.map((chunk) => commitGroups(pool, chunk.groups, chunk.now, outcomes)));
   return { outcomes, webhookEventIds: committed.flat() };

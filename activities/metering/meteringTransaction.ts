@@ -1,6 +1,6 @@
 // One metering transaction over one or more entities, on a plain `pg` connection (see activities/db.ts for why not
 // Prisma), four round trips plus COMMIT, every statement with its values as parameters:
-//   1. BEGIN (with the transaction's planner settings), then lock the entities in id order (meteringSql.ts LOCK_SQL)
+//   1. BEGIN (with the tenant and the planner settings), then lock the entities in id order (meteringSql.ts LOCK_SQL)
 //        every balance change of an entity (events, purchases, grants, transfers) and every change of its billing
 //        periods (open, close, anchor change) holds this row lock, so all of them are serialized per entity
 //   2. one SELECT of the state (STATE_SQL): billing periods, usable grants, tier counters, members and their spend,
@@ -21,6 +21,7 @@
 // activity). Grant updates are relative and guarded (remaining >= drawn); a guard failure aborts and retries.
 import type { EventPricer } from '../../domain/eventPricer.js';
 import type { Db } from '../db.js';
+import { tenantSettingSql } from '../tenantDb.js';
 import { buildEntityStates } from './entityState.js';
 import type { PreparedEvent } from './eventInput.js';
 import type { CachedEntity } from './meteringContext.js';
@@ -124,6 +125,10 @@ async function processGroups(
 ): Promise<GroupResult> {
   const outcomes = new Map<number, EventOutcome>();
   const ids = [...new Set(groups.map((g) => g.entity.id))].sort();
+  const organizationId = (groups[0] as EntityGroup).entity.organizationId;
+  if (groups.some((g) => g.entity.organizationId !== organizationId)) {
+    throw new Error("metering: a transaction is one organization's");
+  }
 
   // 1. BEGIN and lock the entities, in id order.
   // Every read and write of the transaction goes through an index by key, so its plans are fixed: the generic plan,
@@ -131,7 +136,11 @@ async function processGroups(
   // event), and never a sequential scan. A plan made while MarketplaceEvent was small (a fresh database, statistics
   // minutes behind a table growing by thousands of rows a second) otherwise kept scanning the whole table for the
   // idempotency lookup, once per transaction: three times the CPU per event (bench/README.md).
-  await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off');
+  // The transaction runs as the entities' organization (row-level security, activities/tenantDb.ts), set in the same
+  // message as BEGIN: no extra round trip.
+  await client.query(
+    `BEGIN; ${tenantSettingSql(organizationId)}; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off`,
+  );
   const lockedById = new Map((await sql<LockedEntity>('metering_lock', LOCK_SQL, [ids])).map((row) => [row.id, row]));
 
   const active: Array<{ group: EntityGroup; locked: LockedEntity; earliest: Date }> = [];

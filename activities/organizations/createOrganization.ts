@@ -4,6 +4,8 @@ import { auditView, insertApiKey } from '../apiKeyLifecycle.js';
 import type { ApiKeyScope } from '../apiKeys.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db } from '../db.js';
+import { uuidv7 } from '../metering/uuidv7.js';
+import { tenantDb } from '../tenantDb.js';
 
 export interface NewOrganization {
   name: string;
@@ -12,10 +14,15 @@ export interface NewOrganization {
   apiKey: { name: string; scopes: ApiKeyScope[] };
 }
 
+/**
+ * The caller (the bootstrap key) belongs to no organization; the new organization is its own tenant from its first row
+ * (tenantDb.ts), so its id is chosen here, before the insert.
+ */
 export async function createOrganization(db: Db, actor: Actor, input: NewOrganization) {
-  return db.$transaction(async (tx) => {
+  const id = uuidv7();
+  return tenantDb(db, id).$transaction(async (tx) => {
     const organization = await tx.organization.create({
-      data: { name: input.name, billingEmail: input.billingEmail, domain: input.domain ?? null },
+      data: { id, name: input.name, billingEmail: input.billingEmail, domain: input.domain ?? null },
     });
     const key = await insertApiKey(tx, actor, organization.id, input.apiKey, { audit: false });
     await recordAudit(tx, actor, {

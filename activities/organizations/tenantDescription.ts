@@ -4,15 +4,18 @@
 // moves it.
 import type { DescribeTenant, TenantDescription } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
+import { tenantDb } from '../tenantDb.js';
 import { TtlCache } from '../ttlCache.js';
 
 const NAMES_TTL_MS = 60_000;
 
-export function createTenantDescriber(db: Db): DescribeTenant {
+/** Reads as the tenant it describes (row-level security), whichever Db it was built with. */
+export function createTenantDescriber(processDb: Db): DescribeTenant {
   const names = new TtlCache<{ organizationName: string; entityName?: string; testClockId: string | null }>(
     NAMES_TTL_MS,
   );
   return async (tenant): Promise<TenantDescription | null> => {
+    const db = tenantDb(processDb, tenant.organizationId);
     const key = `${tenant.organizationId}:${tenant.entityId ?? ''}`;
     let found = names.get(key);
     if (!found) {

@@ -8,6 +8,7 @@
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
 import { suspendEntity } from './entitySuspension.js';
@@ -47,9 +48,11 @@ const asResult = (r: RecordedAttempt): ChargeAttemptResult => ({
   webhookEventIds: r.webhookEventIds,
 });
 
-export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvider) {
+/** Each activity runs as the invoice's organization (tenantDb.ts). */
+export function createInvoiceCollectionActivities(processDb: Db, provider: PaymentProvider) {
   return {
     async chargeInvoice(input: ChargeAttemptInput): Promise<ChargeAttemptResult> {
+      const db = await tenantDbOf(processDb, 'invoice', input.invoiceId);
       const at = new Date(input.at);
       const invoice = await db.invoice.findUniqueOrThrow({ where: { id: input.invoiceId }, include: { entity: true } });
       if (invoice.status === 'paid') return { status: 'already_paid', errorCode: null, webhookEventIds: [] };
@@ -142,6 +145,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
       attempt: number;
       at: string;
     }): Promise<ChargeAttemptResult> {
+      const db = await tenantDbOf(processDb, 'invoice', input.invoiceId);
       const row = await db.paymentAttempt.findFirst({
         where: { attemptNumber: input.attempt, payment: { idempotencyKey: collectionPaymentKey(input.invoiceId) } },
       });
@@ -156,6 +160,7 @@ export function createInvoiceCollectionActivities(db: Db, provider: PaymentProvi
 
     /** Dunning exhausted: the invoice is past due and the entity suspended (metering then rejects its events). */
     async markInvoicePastDue(input: { invoiceId: string; at: string }): Promise<{ webhookEventIds: string[] }> {
+      const db = await tenantDbOf(processDb, 'invoice', input.invoiceId);
       const at = new Date(input.at);
       return db.$transaction(async (tx) => {
         // Under the invoice's and the entity's locks: one paid or voided meanwhile (by the API) is not past due.

@@ -11,6 +11,7 @@
 // (a charge made outside it) is recorded as such and changes nothing.
 import type { Db, Prisma } from '../db.js';
 import { chargeRefunded } from '../refunds/refundEvents.js';
+import { PLATFORM_TENANT, rootDb, tenantDb } from '../tenantDb.js';
 import type { AttemptOutcome } from './attemptOutcomes.js';
 import { recordAttemptOutcome } from './attemptOutcomes.js';
 import { disputeClosed, disputeCreated } from './disputes.js';
@@ -92,12 +93,31 @@ const handlers: ReadonlyMap<string, ProviderEventHandler> = new Map<string, Prov
   ['charge.dispute.closed', disputeClosed],
 ]);
 
+/**
+ * The organization the event is about (app_provider_event_organization: the payment, attempt, refund or dispute the
+ * provider's ids in the event name, else the invoice of the charge's metadata), or the platform's tenant when it is
+ * about nothing the platform knows. The event arrives with no tenant, so this lookup spans organizations; it returns
+ * the organization's id only, and the event is then applied as that organization.
+ */
+async function tenantOfEvent(db: Db, provider: string, event: ProviderEventInput): Promise<Db> {
+  const o = event.object;
+  const refs = [o.id, o.payment_intent, o.charge].map(str).filter((r): r is string => r !== null);
+  const invoiceId = str(((o.metadata ?? {}) as Record<string, unknown>).invoiceId);
+  const [row] = await rootDb(db).$queryRaw<Array<{ organizationId: string | null }>>`
+    SELECT app_provider_event_organization(${provider}, ${refs}::text[],
+      ${invoiceId && UUID.test(invoiceId) ? invoiceId : null}::uuid) AS "organizationId"`;
+  return tenantDb(db, row?.organizationId ?? PLATFORM_TENANT);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function applyProviderEvent(
-  db: Db,
+  processDb: Db,
   provider: string,
   event: ProviderEventInput,
   at: Date = new Date(),
 ): Promise<ProviderEventResult> {
+  const db = await tenantOfEvent(processDb, provider, event);
   return db.$transaction(async (tx) => {
     // First: a concurrent delivery of the same event waits here for this one and then finds it.
     const inserted = await tx.providerEvent.createMany({
@@ -105,10 +125,11 @@ export async function applyProviderEvent(
       skipDuplicates: true,
     });
     if (inserted.count === 0) {
-      const seen = await tx.providerEvent.findUniqueOrThrow({
+      // Not found: recorded as another tenant (about nothing known then, about a payment now): it stays as it was.
+      const seen = await tx.providerEvent.findUnique({
         where: { provider_eventId: { provider, eventId: event.id } },
       });
-      return { replayed: true, outcome: seen.outcome, signals: [], webhookEventIds: [] };
+      return { replayed: true, outcome: seen?.outcome ?? 'already_recorded', signals: [], webhookEventIds: [] };
     }
     const handler = handlers.get(event.type);
     const result: HandlerResult = handler ? await handler(tx, event, at, provider) : { outcome: 'ignored' };

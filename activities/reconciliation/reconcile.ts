@@ -15,7 +15,17 @@ import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from '../payments/sandboxPaymentProvider.js';
 import { executeStalledRefunds } from '../refunds/executeRefund.js';
+import { rootDb } from '../tenantDb.js';
 import { dispatchWebhookEvents } from '../webhooks/dispatchWebhookEvents.js';
+
+interface WorkRow {
+  kind: 'entity' | 'subscription' | 'credit_grant' | 'invoice' | 'refund' | 'webhook_event';
+  id: string;
+  organizationId: string;
+  entityId: string | null;
+  /** An invoice's organization's dunning days (null for other kinds). */
+  dunningDays: number[] | null;
+}
 
 export interface ReconcileReport {
   entities: number;
@@ -42,54 +52,38 @@ export function createReconciliationActivities(
     async reconcileWorkflows(input: { limit?: number; outboxOlderThanMs?: number } = {}): Promise<ReconcileReport> {
       const d = deps();
       const take = input.limit ?? 1000;
-      const entities = await db.entity.findMany({
-        where: { deletedAt: null },
-        select: { id: true, organizationId: true },
-        take,
-      });
-      for (const e of entities) await startEntityBillingWorkflow(d, e);
-
-      const subs = await db.entitySubscription.findMany({
-        where: { status: { not: 'canceled' } },
-        select: { id: true, entityId: true, entity: { select: { organizationId: true } } },
-        take,
-      });
+      const cutoff = new Date(Date.now() - (input.outboxOlderThanMs ?? 30_000));
+      // Spans every organization: the list comes from a SECURITY DEFINER function that returns ids only
+      // (app_reconciliation_work, prisma/migrations/*_row_level_security); each start names its row's organization,
+      // and each outbox row is dispatched as its own organization (dispatchWebhookEvents).
+      const refundCutoff = new Date(Date.now() - 60_000);
+      const work = await rootDb(db).$queryRaw<WorkRow[]>`
+        SELECT "kind", "id", "organizationId", "entityId", "dunningDays"
+        FROM app_reconciliation_work(${take}::int, ${cutoff}, ${refundCutoff})`;
+      const of = (kind: WorkRow['kind']) => work.filter((w) => w.kind === kind);
+      const entities = of('entity');
+      for (const e of entities) await startEntityBillingWorkflow(d, { id: e.id, organizationId: e.organizationId });
+      const subs = of('subscription');
       for (const s of subs) {
-        await startSubscriptionWorkflow(d, { id: s.id, entityId: s.entityId, organizationId: s.entity.organizationId });
+        await startSubscriptionWorkflow(d, { id: s.id, entityId: s.entityId!, organizationId: s.organizationId });
       }
-
-      const grants = await db.creditGrant.findMany({
-        where: { expiresAt: { not: null }, expiredAt: null, remaining: { gt: 0 } },
-        select: { id: true, entityId: true, entity: { select: { organizationId: true } } },
-        take,
-      });
+      const grants = of('credit_grant');
       for (const g of grants) {
-        await startCreditGrantWorkflow(d, { id: g.id, entityId: g.entityId, organizationId: g.entity.organizationId });
+        await startCreditGrantWorkflow(d, { id: g.id, entityId: g.entityId!, organizationId: g.organizationId });
       }
-
-      const invoices = await db.invoice.findMany({
-        where: { status: 'open', entityId: { not: null }, amountDue: { gt: 0 }, number: { not: null } },
-        select: { id: true, organizationId: true, entityId: true, organization: { select: { dunningDays: true } } },
-        take,
-      });
+      const invoices = of('invoice');
       for (const i of invoices) {
         await startInvoiceCollectionWorkflow(
           d,
           { id: i.id, organizationId: i.organizationId, entityId: i.entityId! },
-          i.organization.dunningDays,
+          i.dunningDays ?? undefined,
         );
       }
 
-      const refunds = await executeStalledRefunds(db, provider);
+      const refunds = await executeStalledRefunds(db, provider, of('refund'));
       if (refunds.webhookEventIds.length > 0) await dispatchWebhookEvents({ db, ...d }, refunds.webhookEventIds);
 
-      const cutoff = new Date(Date.now() - (input.outboxOlderThanMs ?? 30_000));
-      const rows = await db.webhookEvent.findMany({
-        where: { dispatchedAt: null, createdAt: { lt: cutoff } },
-        select: { id: true },
-        orderBy: { createdAt: 'asc' },
-        take,
-      });
+      const rows = of('webhook_event');
       await dispatchWebhookEvents(
         { db, ...d },
         rows.map((r) => r.id),

@@ -6,6 +6,7 @@
 //   - a payment another provider took (the platform switched providers since) cannot be refunded here: failed.
 import type { Db } from '../db.js';
 import type { PaymentProvider } from '../payments/paymentProvider.js';
+import { tenantDb } from '../tenantDb.js';
 import { type RecordedRefund, type RefundOutcome, recordRefundOutcome } from './refundOutcomes.js';
 
 export async function executeRefund(
@@ -43,23 +44,19 @@ export async function executeRefund(
   return db.$transaction((tx) => recordRefundOutcome(tx, refund.id, outcome, at));
 }
 
-/** Pending refunds older than `olderThanMs` (their first run died or timed out): run again, for the reconciliation. */
+/**
+ * Pending refunds whose first run died or timed out, found by the reconciliation across organizations
+ * (app_reconciliation_work): each run again as its own organization, with its own key.
+ */
 export async function executeStalledRefunds(
   db: Db,
   provider: PaymentProvider,
-  olderThanMs = 60_000,
-  take = 100,
+  stalled: ReadonlyArray<{ id: string; organizationId: string }>,
 ): Promise<{ refunds: number; webhookEventIds: string[] }> {
-  const stalled = await db.refund.findMany({
-    where: { status: 'pending', creditNote: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
-    select: { id: true },
-    orderBy: { createdAt: 'asc' },
-    take,
-  });
   const ids: string[] = [];
   for (const r of stalled) {
     try {
-      ids.push(...(await executeRefund(db, provider, r.id)).webhookEventIds);
+      ids.push(...(await executeRefund(tenantDb(db, r.organizationId), provider, r.id)).webhookEventIds);
     } catch {
       // Still unknown (a timeout): the next run tries again with the same key.
     }

@@ -3,15 +3,19 @@
 // never holds up the subscription change that caused it.
 import type { Db } from '../db.js';
 import { type PaymentProvider, PaymentProviderTimeoutError } from '../payments/paymentProvider.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { executeRefund } from './executeRefund.js';
 
+/** Each refund runs as its organization (tenantDb.ts). */
 export function createRefundActivities(db: Db, provider: PaymentProvider) {
   return {
     async executeRefunds(input: { refundIds: string[] }): Promise<{ webhookEventIds: string[] }> {
       const ids: string[] = [];
       for (const refundId of input.refundIds) {
         try {
-          ids.push(...(await executeRefund(db, provider, refundId)).webhookEventIds);
+          ids.push(
+            ...(await executeRefund(await tenantDbOf(db, 'refund', refundId), provider, refundId)).webhookEventIds,
+          );
         } catch (err) {
           if (!(err instanceof PaymentProviderTimeoutError)) throw err;
         }

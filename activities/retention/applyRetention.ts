@@ -5,6 +5,7 @@
 // work, and what it already did is found done.
 import { type RetentionPeriods, retentionCutoff } from '../../domain/retentionPolicy.js';
 import type { Db } from '../db.js';
+import { rootDb, tenantDb } from '../tenantDb.js';
 import { type ArchiveContext, archiveDay, purgeArchive } from './archiveDay.js';
 import { settleArchives } from './archiveIndex.js';
 import { withArchiveLock } from './organizationLock.js';
@@ -51,8 +52,9 @@ export async function applyRetention(
   deps: RetentionDeps,
   input: { organizationId: string; asOf: string },
 ): Promise<RetentionOutcome> {
-  const { db } = deps;
   const { organizationId } = input;
+  // Everything below, Prisma and raw pg alike, reads and writes as the organization (row-level security).
+  const db = tenantDb(deps.db, organizationId);
   const asOf = new Date(input.asOf);
   const ctx: ArchiveContext = { db, root: deps.archiveDir, organizationId, progress: deps.progress ?? (() => {}) };
   return withArchiveLock(db, organizationId, 0, async () => {
@@ -109,21 +111,16 @@ export async function applyRetention(
   });
 }
 
-/** Organizations in id order after `after`: the workflow's pages. */
+/**
+ * Organizations in id order after `after`: the workflow's pages. Spans every organization, so it goes through the
+ * SECURITY DEFINER function app_retention_organizations (ids only); each is then archived as itself.
+ */
 export async function listOrganizationsForRetention(
   db: Db,
   input: { after?: string | null; limit: number; organizationIds?: string[] | undefined },
 ): Promise<{ organizationIds: string[]; hasMore: boolean }> {
-  const rows = await db.organization.findMany({
-    where: {
-      ...(input.after ? { id: { gt: input.after } } : {}),
-      ...(input.organizationIds
-        ? { id: { in: input.organizationIds, ...(input.after ? { gt: input.after } : {}) } }
-        : {}),
-    },
-    select: { id: true },
-    orderBy: { id: 'asc' },
-    take: input.limit + 1,
-  });
+  const rows = await rootDb(db).$queryRaw<Array<{ id: string }>>`
+    SELECT "id"::text AS id FROM app_retention_organizations(${input.after ?? null}::uuid, ${input.limit + 1}::int,
+      ${input.organizationIds ?? null}::uuid[])`;
   return { organizationIds: rows.slice(0, input.limit).map((r) => r.id), hasMore: rows.length > input.limit };
 }

@@ -45,6 +45,11 @@ export async function withArchiveLock<T>(
     if (!locked) throw new ArchivesBusyError();
     return await fn();
   } finally {
+    // Unlocked first: closing the connection releases the lock too, but only once the server has noticed, which under
+    // load is after the next operation of the organization has tried it and been told the archives are busy.
+    if (locked) {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, organizationId]).catch(() => {});
+    }
     // The connection is closed rather than returned to the pool: that releases the lock (and any setting) for sure.
     client.release(true);
   }

@@ -9,6 +9,7 @@
 // expired (lengthen the policy first to keep them).
 import path from 'node:path';
 import type { Db } from '../db.js';
+import { tenantDb } from '../tenantDb.js';
 import { readLines, readManifest, verifyFile } from './archiveFiles.js';
 import { rowFromLineSql, tableShape } from './archiveRows.js';
 import { type ArchivedTable, EVENT_RESTORE_CLEANUP, EVENT_RESTORE_CTES, RESTORE_ORDER } from './retentionTables.js';
@@ -61,8 +62,10 @@ async function restoreBatch(db: Db, table: ArchivedTable, statement: string, lin
   }
 }
 
-export async function restoreArchive(db: Db, manifestFile: string): Promise<RestoreResult> {
+export async function restoreArchive(processDb: Db, manifestFile: string): Promise<RestoreResult> {
   const manifest = await readManifest(manifestFile);
+  // Restored as the archive's organization (row-level security): rows of any other organization would be refused.
+  const db = tenantDb(processDb, manifest.organizationId);
   const dir = path.dirname(manifestFile);
   const known = new Set<string>(RESTORE_ORDER);
   const files = manifest.files

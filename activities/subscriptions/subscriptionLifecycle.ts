@@ -8,6 +8,7 @@ import { assertSeats } from '../../domain/index.js';
 import { subscriptionWorkflowId } from '../../temporal/workflowIds.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
+import { tenantDb, tenantDbOf } from '../tenantDb.js';
 import { undispatchedWebhookEvents } from '../webhooks/outboxEvents.js';
 import { applyChange } from './subscriptionChanges.js';
 import { recordSubscriptionEvent, subscriptionEventKey } from './subscriptionEvents.js';
@@ -50,11 +51,13 @@ export async function validateNewSubscription(db: Db, input: Omit<NewSubscriptio
   return null;
 }
 
-export function createSubscriptionLifecycleActivities(db: Db) {
+/** Each activity runs as the subscription's organization (tenantDb.ts). */
+export function createSubscriptionLifecycleActivities(processDb: Db) {
   return {
     /** Creates the subscription (idempotent on its id) with the fee for the rest of its first period. */
     async createSubscription(input: NewSubscription & { at: string }): Promise<CreatedSubscription> {
       const at = new Date(input.at);
+      const db = tenantDb(processDb, input.organizationId);
       return db.$transaction(async (tx) => {
         const existing = await loadSubscriptionRow(tx, input.subscriptionId);
         if (existing) {
@@ -121,6 +124,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
     },
 
     async loadSubscription(input: { subscriptionId: string }): Promise<SubscriptionSnapshot | null> {
+      const db = await tenantDbOf(processDb, 'subscription', input.subscriptionId);
       const sub = await loadSubscriptionRow(db, input.subscriptionId);
       return sub ? toSnapshot(sub) : null;
     },
@@ -130,6 +134,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
      * charge: its one-off invoice comes back as `chargedInvoice`, for the workflow to collect).
      */
     async syncSubscription(input: { subscriptionId: string; at: string }): Promise<SyncedSubscription | null> {
+      const db = await tenantDbOf(processDb, 'subscription', input.subscriptionId);
       const at = new Date(input.at);
       const webhookEventIds: string[] = [];
       const snapshot = await db.$transaction(async (tx) => {
@@ -155,7 +160,7 @@ export function createSubscriptionLifecycleActivities(db: Db) {
     },
 
     async applySubscriptionChange(input: ChangeRequest): Promise<ChangeResult> {
-      return applyChange(db, input);
+      return applyChange(await tenantDbOf(processDb, 'subscription', input.subscriptionId), input);
     },
   };
 }

@@ -11,14 +11,17 @@ import {
   subscriptionWorkflowId,
 } from '../../temporal/workflowIds.js';
 import type { Db } from '../db.js';
+import { tenantDbOf } from '../tenantDb.js';
 import { finishTestClockAdvance, testClockWorkflowRefs } from './testClockRecords.js';
 
 const ROUND_PAUSE_MS = 200;
 
-export function createTestClockActivities(db: Db, temporal: Client | undefined) {
+/** Runs as the clock's organization (tenantDb.ts). */
+export function createTestClockActivities(processDb: Db, temporal: Client | undefined) {
   return {
     async settleTestClock(input: { testClockId: string; frozenTime: string }): Promise<{ rounds: number }> {
       if (!temporal) throw new Error('advancing a test clock needs a Temporal client');
+      const db = await tenantDbOf(processDb, 'test_clock', input.testClockId);
       const now = new Date(input.frozenTime);
       let rounds = 0;
       let caughtUpRounds = 0;

@@ -9,6 +9,7 @@
 import { type Actor, type AuditEntry, recordAudit } from '../auditLog.js';
 import { lockCreditEntity } from '../credits/entityCreditState.js';
 import type { Db, Prisma } from '../db.js';
+import { uuidv7 } from '../metering/uuidv7.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { ResourceConflictError, ResourceNotFoundError, UnprocessableError } from '../resourceErrors.js';
 import { clearLimitMarksBelow } from './memberCreditLimit.js';
@@ -168,11 +169,13 @@ export async function createUserWithMembership(
     // What this request did to the organization's record of the user, if anything (audited with the membership).
     let userChange: { before: unknown; after: unknown } | null = null;
     if (!known) {
-      const user = await tx.user.create({ data: {} });
+      // Inserted without RETURNING (createMany): a new User row is no organization's until its OrganizationUser row
+      // exists, so row-level security would refuse to read it back (prisma/migrations/*_row_level_security).
+      userId = uuidv7();
+      await tx.user.createMany({ data: [{ id: userId }] });
       const created = await tx.organizationUser.create({
-        data: { organizationId, userId: user.id, email, name: input.name },
+        data: { organizationId, userId, email, name: input.name },
       });
-      userId = user.id;
       userChange = { before: null, after: auditView(created) };
     } else {
       refuseErased(known);

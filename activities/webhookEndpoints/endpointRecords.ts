@@ -1,10 +1,14 @@
 // An organization's webhook endpoints. The signing secret (Standard Webhooks: "whsec_" + base64 of 24 random bytes)
-// is generated here and returned only by create and rotate; reads never include it.
+// is generated here, stored sealed (webhookSecrets.ts) and returned in clear only by create and rotate; reads never
+// include it.
 import { randomBytes } from 'node:crypto';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
+import { uuidv7 } from '../metering/uuidv7.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { ResourceNotFoundError } from '../resourceErrors.js';
+import type { SecretKeyring } from '../secretsAtRest.js';
+import { sealWebhookSecret } from './webhookSecrets.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -21,16 +25,26 @@ export interface EndpointFields {
   enabled?: boolean | undefined;
 }
 
-export async function createWebhookEndpoint(db: Db, actor: Actor, organizationId: string, input: EndpointFields) {
+/** The new endpoint, with its secret in clear (the one response that shows it); the row holds it sealed. */
+export async function createWebhookEndpoint(
+  db: Db,
+  secrets: SecretKeyring,
+  actor: Actor,
+  organizationId: string,
+  input: EndpointFields,
+) {
+  const id = uuidv7();
+  const secret = generateWebhookSecret();
   return db.$transaction(async (tx) => {
     const endpoint = await tx.webhookEndpoint.create({
       data: {
+        id,
         organizationId,
         url: input.url,
         description: input.description ?? null,
         eventTypes: input.eventTypes ?? [],
         enabled: input.enabled ?? true,
-        secret: generateWebhookSecret(),
+        secret: sealWebhookSecret(secrets, id, secret),
       },
     });
     await recordAudit(tx, actor, {
@@ -40,7 +54,7 @@ export async function createWebhookEndpoint(db: Db, actor: Actor, organizationId
       targetId: endpoint.id,
       after: auditView(endpoint),
     });
-    return endpoint;
+    return { ...endpoint, secret };
   });
 }
 
@@ -99,8 +113,20 @@ export const updateWebhookEndpoint = (
     ...(patch.enabled === true ? { disabledReason: null } : {}),
   });
 
-export const rotateWebhookSecret = (db: Db, actor: Actor, organizationId: string, id: string) =>
-  change(db, actor, organizationId, id, 'webhook_endpoint.rotate_secret', { secret: generateWebhookSecret() });
+/** The endpoint with its new secret in clear (the one response that shows it); the row holds it sealed. */
+export async function rotateWebhookSecret(
+  db: Db,
+  secrets: SecretKeyring,
+  actor: Actor,
+  organizationId: string,
+  id: string,
+) {
+  const secret = generateWebhookSecret();
+  const endpoint = await change(db, actor, organizationId, id, 'webhook_endpoint.rotate_secret', {
+    secret: sealWebhookSecret(secrets, id, secret),
+  });
+  return { ...endpoint, secret };
+}
 
 export const deleteWebhookEndpoint = (db: Db, actor: Actor, organizationId: string, id: string, now = new Date()) =>
   change(db, actor, organizationId, id, 'webhook_endpoint.delete', { deletedAt: now, enabled: false });

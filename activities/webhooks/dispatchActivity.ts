@@ -4,6 +4,7 @@ import { startInvoiceCollectionWorkflow } from '../../temporal/workflowStarts.js
 import type { Db } from '../db.js';
 import { createTenantDescriber } from '../organizations/tenantDescription.js';
 import { organizationDunningDays } from '../payments/paymentSettings.js';
+import { tenantDb } from '../tenantDb.js';
 import { dispatchWebhookEvents } from './dispatchWebhookEvents.js';
 
 export function createWebhookDispatchActivities(
@@ -28,7 +29,7 @@ export function createWebhookDispatchActivities(
       const started = await startInvoiceCollectionWorkflow(
         { temporal, taskQueue, searchAttributes, describeTenant },
         { id: input.invoiceId, organizationId: input.organizationId, entityId: input.entityId },
-        input.dunningDays ?? (await organizationDunningDays(db, input.organizationId)),
+        input.dunningDays ?? (await organizationDunningDays(tenantDb(db, input.organizationId), input.organizationId)),
       );
       return { started };
     },

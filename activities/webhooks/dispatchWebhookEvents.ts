@@ -2,14 +2,19 @@
 // endpoint), one webhook:<deliveryId> workflow per delivery (fixed id: a running one is reused, a finished one is
 // never restarted here; redelivery is explicit), then marks the row dispatched. Idempotent and safe to repeat, which is
 // what the API's after-commit dispatch, the workflows and the reconciliation schedule all do.
+//
+// Callers hand over ids of rows of any organization (the metering path commits several organizations' events in one
+// flush; the reconciliation schedule lists every organization's): each row is dispatched as its own organization.
 import { startWebhookDeliveryWorkflow, type WorkflowStarter } from '../../temporal/workflowStarts.js';
 import type { Db } from '../db.js';
 import { createTenantDescriber } from '../organizations/tenantDescription.js';
+import { tenantDbOf } from '../tenantDb.js';
 
 export interface WebhookDispatchDeps extends WorkflowStarter {
   db: Db;
 }
 
+/** `db` must be the row's organization's (tenantDb.ts). */
 export async function createDeliveries(db: Db, webhookEventId: string) {
   const event = await db.webhookEvent.findUnique({ where: { id: webhookEventId } });
   if (!event) return { event: null, deliveries: [] };
@@ -38,7 +43,8 @@ export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEv
   // Callers without a describer (the API's outbox, scripts) still start deliveries named after their tenant.
   const starter = deps.describeTenant ? deps : { ...deps, describeTenant: createTenantDescriber(deps.db) };
   for (const id of webhookEventIds) {
-    const { event, deliveries } = await createDeliveries(deps.db, id);
+    const db = await tenantDbOf(deps.db, 'webhook_event', id);
+    const { event, deliveries } = await createDeliveries(db, id);
     if (!event) continue;
     for (const delivery of deliveries) {
       if (delivery.status === 'delivered' || delivery.status === 'dead') continue;
@@ -46,7 +52,7 @@ export async function dispatchWebhookEvents(deps: WebhookDispatchDeps, webhookEv
       started.push(delivery.id);
     }
     if (!event.dispatchedAt) {
-      await deps.db.webhookEvent.update({ where: { id: event.id }, data: { dispatchedAt: new Date() } });
+      await db.webhookEvent.update({ where: { id: event.id }, data: { dispatchedAt: new Date() } });
     }
   }
   return started;

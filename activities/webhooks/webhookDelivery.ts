@@ -4,6 +4,9 @@
 // every attempt and every endpoint, so receivers deduplicate on it.
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db.js';
+import type { SecretKeyring } from '../secretsAtRest.js';
+import { tenantDbOf } from '../tenantDb.js';
+import { openWebhookSecret } from '../webhookEndpoints/webhookSecrets.js';
 import { postWebhook } from './webhookHttp.js';
 import { type ResolveHost, resolveWebhookTarget, WebhookUrlNotAllowedError } from './webhookUrlPolicy.js';
 
@@ -61,10 +64,12 @@ export function signWebhook(secret: string, msgId: string, at: Date, body: strin
   };
 }
 
-export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions = {}) {
+/** Each activity runs as the delivery's organization (tenantDb.ts). */
+export function createWebhookDeliveryActivities(processDb: Db, secrets: SecretKeyring, http: WebhookHttpOptions = {}) {
   return {
     /** Reads the delivery; a redelivery request puts a finished delivery back to pending (attempt numbers go on). */
     async prepareWebhookDelivery(input: { deliveryId: string; redelivery?: boolean }): Promise<PreparedDelivery> {
+      const db = await tenantDbOf(processDb, 'webhook_delivery', input.deliveryId);
       const row = await db.webhookDelivery.findUnique({ where: { id: input.deliveryId } });
       if (!row) {
         return {
@@ -99,6 +104,7 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
       /** When the workflow will try again if this attempt fails (ISO), or null when it is the last attempt. */
       nextAttemptAt: string | null;
     }): Promise<WebhookAttemptResult> {
+      const db = await tenantDbOf(processDb, 'webhook_delivery', input.deliveryId);
       const recorded = await db.webhookAttempt.findUnique({
         where: { deliveryId_attemptNumber: { deliveryId: input.deliveryId, attemptNumber: input.attemptNumber } },
       });
@@ -134,7 +140,8 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
       }
 
       const body = webhookBody(event);
-      const headers = signWebhook(endpoint.secret, event.id, new Date(), body);
+      // The secret in clear lives only here, for the signature (the row holds it sealed).
+      const headers = signWebhook(openWebhookSecret(secrets, endpoint), event.id, new Date(), body);
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
@@ -195,6 +202,7 @@ export function createWebhookDeliveryActivities(db: Db, http: WebhookHttpOptions
 
     /** Dead letter: retries are exhausted. */
     async markWebhookDeliveryDead(input: { deliveryId: string; reason: string }): Promise<void> {
+      const db = await tenantDbOf(processDb, 'webhook_delivery', input.deliveryId);
       await db.webhookDelivery.updateMany({
         where: { id: input.deliveryId, status: { not: 'delivered' } },
         data: { status: 'dead', nextAttemptAt: null, lastError: input.reason },

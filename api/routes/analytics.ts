@@ -119,7 +119,7 @@ export function analyticsRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(usageRoute, async (c) => {
       const q = c.req.valid('query');
-      const report = await usageReport(deps.db, c.var.auth.organizationId, {
+      const report = await usageReport(c.var.db, c.var.auth.organizationId, {
         entityId: q.entityId,
         groupBy: q.groupBy,
         from: date(q.from),
@@ -129,7 +129,7 @@ export function analyticsRoutes(deps: RouteDeps) {
     })
     .openapi(topRoute, async (c) => {
       const q = c.req.valid('query');
-      const report = await topSpenders(deps.db, c.var.auth.organizationId, {
+      const report = await topSpenders(c.var.db, c.var.auth.organizationId, {
         entityId: q.entityId,
         from: date(q.from),
         to: date(q.to),
@@ -139,6 +139,6 @@ export function analyticsRoutes(deps: RouteDeps) {
     })
     .openapi(burnRoute, async (c) => {
       const q = c.req.valid('query');
-      return c.json(await creditBurnRate(deps.db, c.var.auth.organizationId, q), 200);
+      return c.json(await creditBurnRate(c.var.db, c.var.auth.organizationId, q), 200);
     });
 }

@@ -88,7 +88,7 @@ export function apiKeyRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listApiKeys(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { includeRevoked: q.includeRevoked === 'true' },
         pageRequest(q),
@@ -97,7 +97,7 @@ export function apiKeyRoutes(deps: RouteDeps) {
     })
     .openapi(createRoute, async (c) => {
       const body = c.req.valid('json');
-      const created = await createApiKey(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const created = await createApiKey(c.var.db, actorOf(c), c.var.auth.organizationId, {
         name: body.name,
         scopes: body.scopes,
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
@@ -105,14 +105,14 @@ export function apiKeyRoutes(deps: RouteDeps) {
       return c.json({ ...presentApiKey(created.row), secret: created.secret }, 201);
     })
     .openapi(readRoute, async (c) => {
-      const key = await findApiKey(deps.db, c.var.auth.organizationId, c.req.valid('param').apiKeyId);
+      const key = await findApiKey(c.var.db, c.var.auth.organizationId, c.req.valid('param').apiKeyId);
       if (!key) throw notFound('API key');
       return c.json(presentApiKey(key), 200);
     })
     .openapi(rotateRoute, async (c) => {
       const body = c.req.valid('json') ?? { oldKeyExpiresInSeconds: 0 };
       const rotated = await rotateApiKey(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').apiKeyId,
@@ -124,7 +124,7 @@ export function apiKeyRoutes(deps: RouteDeps) {
       );
     })
     .openapi(revokeRoute, async (c) => {
-      const key = await revokeApiKey(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').apiKeyId);
+      const key = await revokeApiKey(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').apiKeyId);
       return c.json(presentApiKey(key), 200);
     });
 }

@@ -70,7 +70,7 @@ export function auditLogRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listAuditLog(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { action: q.action, targetType: q.targetType, targetId: q.targetId },
         pageRequest(q),
@@ -78,7 +78,7 @@ export function auditLogRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const entry = await findAuditEntry(deps.db, c.var.auth.organizationId, c.req.valid('param').auditEntryId);
+      const entry = await findAuditEntry(c.var.db, c.var.auth.organizationId, c.req.valid('param').auditEntryId);
       if (!entry) throw notFound('audit log entry');
       return c.json(present(entry), 200);
     });

@@ -184,7 +184,7 @@ export function billingEventReadRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listBillingEvents(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         {
           entityId: q.entityId,
@@ -202,7 +202,7 @@ export function billingEventReadRoutes(deps: RouteDeps) {
       );
     })
     .openapi(readRoute, async (c) => {
-      const event = await findBillingEvent(deps.db, c.var.auth.organizationId, c.req.valid('param').eventId);
+      const event = await findBillingEvent(c.var.db, c.var.auth.organizationId, c.req.valid('param').eventId);
       if (!event) throw notFound('billing event');
       return c.json(event, 200);
     });

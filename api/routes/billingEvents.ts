@@ -199,7 +199,7 @@ export function billingEventRoutes(deps: RouteDeps) {
         );
       });
       const { outcomes, webhookEventIds } = await ingestEvents(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         valid.map((v) => v.input),
         { entitiesPerTransaction: BATCH_ENTITIES_PER_TRANSACTION },

@@ -2,9 +2,11 @@
 // entity's events over a range with the current prices (differences become adjustment items on the next invoice);
 // imports ingest a posted event file (up to MAX_IMPORT_EVENTS events) through the metering path. Reading a running
 // job asks its workflow for live progress; cancel stops it after the chunk in flight.
+
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { recordAuditNow } from '../../activities/auditLog.js';
+import type { Db } from '../../activities/db.js';
 import { MAX_IMPORT_EVENTS } from '../../activities/jobs/batchImport.js';
 import {
   type BillingJobRow,
@@ -152,12 +154,17 @@ const present = (j: BillingJobRow, live?: Record<string, unknown> | null) => ({
 });
 
 export function billingJobRoutes(deps: RouteDeps) {
-  const start = async (job: BillingJobRow, type: 'eventReplayWorkflow' | 'batchImportWorkflow', arg: object) => {
+  const start = async (
+    db: Db,
+    job: BillingJobRow,
+    type: 'eventReplayWorkflow' | 'batchImportWorkflow',
+    arg: object,
+  ) => {
     try {
       await startBillingJobWorkflow(deps, job, type, arg);
     } catch (err) {
       deps.log.error({ err, jobId: job.id }, 'billing job workflow start failed');
-      await failBillingJob(deps.db, job.id, 'the job workflow could not be started');
+      await failBillingJob(db, job.id, 'the job workflow could not be started');
       throw new ProblemError(503, 'TEMPORAL_UNAVAILABLE', 'Job not started', 'The workflow service is unavailable');
     }
   };
@@ -173,32 +180,38 @@ export function billingJobRoutes(deps: RouteDeps) {
         throw new ProblemError(422, 'INVALID_RANGE', 'Invalid range', 'to must be after from', [
           { path: 'to', message: 'to must be after from' },
         ]);
-      await refuseArchivedReplayRange(deps.db, organizationId, body.entityId, new Date(from), new Date(to));
-      const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
+      await refuseArchivedReplayRange(c.var.db, organizationId, body.entityId, new Date(from), new Date(to));
+      const job = await createBillingJob(c.var.db, actorOf(c), organizationId, {
         kind: 'event_replay',
         entityId: body.entityId,
         params: { entityId: body.entityId, from, to },
         audited: { from, to },
       });
-      await start(job, 'eventReplayWorkflow', { jobId: job.id, organizationId, entityId: body.entityId, from, to });
+      await start(c.var.db, job, 'eventReplayWorkflow', {
+        jobId: job.id,
+        organizationId,
+        entityId: body.entityId,
+        from,
+        to,
+      });
       return c.json(present(job), 202);
     })
     .openapi(importRoute, async (c) => {
       const { events } = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      const job = await createBillingJob(deps.db, actorOf(c), organizationId, {
+      const job = await createBillingJob(c.var.db, actorOf(c), organizationId, {
         kind: 'batch_import',
         entityId: null,
         params: { events } as never,
         audited: { events: events.length },
       });
-      await start(job, 'batchImportWorkflow', { jobId: job.id, organizationId });
+      await start(c.var.db, job, 'batchImportWorkflow', { jobId: job.id, organizationId });
       return c.json(present(job), 202);
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listBillingJobs(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { kind: q.kind, status: q.status },
         pageRequest(q),
@@ -209,7 +222,7 @@ export function billingJobRoutes(deps: RouteDeps) {
       );
     })
     .openapi(readRoute, async (c) => {
-      const job = await findBillingJob(deps.db, c.var.auth.organizationId, c.req.valid('param').jobId);
+      const job = await findBillingJob(c.var.db, c.var.auth.organizationId, c.req.valid('param').jobId);
       if (!job) throw notFound('billing job');
       let live: Record<string, unknown> | null = null;
       if (job.status === 'running' || job.status === 'pending') {
@@ -221,7 +234,7 @@ export function billingJobRoutes(deps: RouteDeps) {
       return c.json(present(job, live), 200);
     })
     .openapi(cancelRoute, async (c) => {
-      const job = await findBillingJob(deps.db, c.var.auth.organizationId, c.req.valid('param').jobId);
+      const job = await findBillingJob(c.var.db, c.var.auth.organizationId, c.req.valid('param').jobId);
       if (!job) throw notFound('billing job');
       if (job.status !== 'running' && job.status !== 'pending') {
         throw new ProblemError(409, 'JOB_FINISHED', 'Job already finished', `The job is ${job.status}`);
@@ -233,7 +246,7 @@ export function billingJobRoutes(deps: RouteDeps) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         throw new ProblemError(409, 'JOB_FINISHED', 'Job already finished', 'The job is no longer running');
       }
-      await recordAuditNow(deps.db, actorOf(c), {
+      await recordAuditNow(c.var.db, actorOf(c), {
         organizationId: job.organizationId,
         action: 'billing_job.cancel',
         targetType: 'billing_job',

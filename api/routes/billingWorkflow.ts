@@ -1,10 +1,12 @@
 // The entity's billing workflow (billing:<entityId>): start it (idempotent: a second start returns the running run),
 // read its state, and send it messages: close the open period now, change the anchor day (neither restarts it).
 // Entity creation starts it too; the start route lets ops (re)attach a workflow to an entity.
+
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { recordAuditNow } from '../../activities/auditLog.js';
+import type { Db } from '../../activities/db.js';
 import { findEntityInOrganization } from '../../activities/entities.js';
 import { billingWorkflowId } from '../../temporal/workflowIds.js';
 import { startEntityBillingWorkflow } from '../../temporal/workflowStarts.js';
@@ -108,13 +110,13 @@ function isRunEnding(err: unknown): boolean {
 }
 
 export function billingWorkflowRoutes(deps: RouteDeps) {
-  const findEntity = async (organizationId: string, entityId: string) => {
-    const entity = await findEntityInOrganization(deps.db, organizationId, entityId);
+  const findEntity = async (db: Db, organizationId: string, entityId: string) => {
+    const entity = await findEntityInOrganization(db, organizationId, entityId);
     if (!entity) throw notFound('entity');
     return entity;
   };
-  const handleFor = async (organizationId: string, entityId: string) =>
-    deps.temporal.workflow.getHandle(billingWorkflowId((await findEntity(organizationId, entityId)).id));
+  const handleFor = async (db: Db, organizationId: string, entityId: string) =>
+    deps.temporal.workflow.getHandle(billingWorkflowId((await findEntity(db, organizationId, entityId)).id));
   const notRunning = (err: unknown) => {
     if (err instanceof WorkflowNotFoundError) {
       return new ProblemError(409, 'BILLING_WORKFLOW_NOT_RUNNING', 'Conflict', 'start the billing workflow first');
@@ -123,7 +125,7 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
   };
   // Recorded once Temporal has taken the message; the workflow makes the change (README, Audit).
   const audit = (c: Context<AuthEnv>, entityId: string, action: string, after: object) =>
-    recordAuditNow(deps.db, actorOf(c), {
+    recordAuditNow(c.var.db, actorOf(c), {
       organizationId: c.var.auth.organizationId,
       action,
       targetType: 'entity',
@@ -132,13 +134,13 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
     });
   return new OpenAPIHono<AuthEnv>()
     .openapi(startRoute, async (c) => {
-      const entity = await findEntity(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const entity = await findEntity(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       const started = await startEntityBillingWorkflow(deps, entity);
       await audit(c, entity.id, 'billing_workflow.start', started);
       return c.json(started, 202);
     })
     .openapi(readRoute, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       try {
         const description = await handle.describe();
         const running = description.status.name === 'RUNNING';
@@ -153,7 +155,7 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
       }
     })
     .openapi(closeNow, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       await handle.signal(closeNowSignal).catch((err) => {
         throw notRunning(err);
       });
@@ -161,7 +163,7 @@ export function billingWorkflowRoutes(deps: RouteDeps) {
       return c.json({ workflowId: handle.workflowId, accepted: true as const }, 202);
     })
     .openapi(anchor, async (c) => {
-      const handle = await handleFor(c.var.auth.organizationId, c.req.valid('param').entityId);
+      const handle = await handleFor(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       const args = [{ anchorDay: c.req.valid('json').anchorDay }] as [{ anchorDay: number }];
       // An update that arrives while a period is closing is refused by the workflow (BillingPeriodClosing); one that
       // races the continue-as-new fails with the run ("workflow execution already completed", "workflow update was

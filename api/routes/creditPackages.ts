@@ -100,24 +100,24 @@ const deletePackage = apiRoute({
 export function creditPackageRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createPackage, async (c) =>
-      c.json(await createCreditPackage(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json')), 201),
+      c.json(await createCreditPackage(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json')), 201),
     )
     .openapi(listPackages, async (c) => {
       const q = c.req.valid('query');
       const active = q.active === undefined ? undefined : q.active === 'true';
-      const page = await listCreditPackages(deps.db, c.var.auth.organizationId, { active }, pageRequest(q));
+      const page = await listCreditPackages(c.var.db, c.var.auth.organizationId, { active }, pageRequest(q));
       return c.json(
         listResponse(page, (p) => p),
         200,
       );
     })
     .openapi(getPackage, async (c) =>
-      c.json(await getCreditPackage(deps.db, c.var.auth.organizationId, c.req.valid('param').packageId), 200),
+      c.json(await getCreditPackage(c.var.db, c.var.auth.organizationId, c.req.valid('param').packageId), 200),
     )
     .openapi(updatePackage, async (c) =>
       c.json(
         await updateCreditPackage(
-          deps.db,
+          c.var.db,
           actorOf(c),
           c.var.auth.organizationId,
           c.req.valid('param').packageId,
@@ -127,7 +127,7 @@ export function creditPackageRoutes(deps: RouteDeps) {
       ),
     )
     .openapi(deletePackage, async (c) => {
-      await deleteCreditPackage(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').packageId);
+      await deleteCreditPackage(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').packageId);
       return c.body(null, 204);
     });
 }

@@ -243,13 +243,13 @@ export function creditRoutes(deps: RouteDeps) {
   };
 
   const balance: RouteHandler<typeof balanceRoute, AuthEnv> = async (c) =>
-    c.json(await entityBalance(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200);
+    c.json(await entityBalance(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId), 200);
 
   return new OpenAPIHono<AuthEnv>()
     .openapi(purchaseRoute, async (c) => {
       try {
         const { webhookEventIds, ...result } = await purchaseCreditPackage(
-          deps.db,
+          c.var.db,
           c.var.auth.organizationId,
           { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
           { provider, actor: actorOf(c) },
@@ -267,7 +267,7 @@ export function creditRoutes(deps: RouteDeps) {
     })
     .openapi(promoRoute, async (c) => {
       const { webhookEventIds, ...result } = await grantPromotionalCredits(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
         new Date(),
@@ -283,7 +283,7 @@ export function creditRoutes(deps: RouteDeps) {
     .openapi(ledgerRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listLedgerEntries(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         {
           entityId: q.entityId,
@@ -302,7 +302,7 @@ export function creditRoutes(deps: RouteDeps) {
     })
     .openapi(transferRoute, async (c) => {
       const { result, webhookEventIds } = await transferCredits(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { ...c.req.valid('json'), idempotencyKey: resourceKey(c) },
         { actor: actorOf(c) },

@@ -203,7 +203,7 @@ export function entityRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const { priceBook, ...body } = c.req.valid('json');
-      const { entity, webhookEventIds } = await createEntity(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const { entity, webhookEventIds } = await createEntity(c.var.db, actorOf(c), c.var.auth.organizationId, {
         ...body,
         ...(priceBook
           ? { priceBook: { ...priceBook, prices: priceBook.prices.map((p) => validated(p, p.eventType)) } }
@@ -220,17 +220,17 @@ export function entityRoutes(deps: RouteDeps) {
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      const page = await listEntities(deps.db, c.var.auth.organizationId, { status: q.status }, pageRequest(q));
+      const page = await listEntities(c.var.db, c.var.auth.organizationId, { status: q.status }, pageRequest(q));
       return c.json(listResponse(page, presentEntity), 200);
     })
     .openapi(readRoute, async (c) => {
-      const entity = await findEntityInOrganization(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId);
+      const entity = await findEntityInOrganization(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId);
       if (!entity) throw notFound('entity');
       return c.json(presentEntity(entity), 200);
     })
     .openapi(updateRoute, async (c) => {
       const { entity, webhookEventIds } = await updateEntity(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').entityId,

@@ -135,7 +135,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 export function entitlementRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(readRoute, async (c) => {
     const { entitlements, etag } = await entityEntitlements(
-      deps.db,
+      c.var.db,
       c.var.auth.organizationId,
       c.req.valid('param').entityId,
     );

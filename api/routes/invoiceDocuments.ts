@@ -1,9 +1,11 @@
 // Invoice documents behind signed links: an API caller (or the customer portal) asks for links; whoever holds a link
 // can fetch the invoice as HTML or as a PDF rendered from that same HTML until the link expires, without an API key
 // (to hand to an accountant, to open from an email). The token names one invoice of one organization.
+
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { PdfRendererUnavailableError } from '../../activities/documents/pdfRenderer.js';
 import { invoiceDocument } from '../../activities/invoiceAdmin/invoiceQueries.js';
+import { tenantDb } from '../../activities/tenantDb.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { renderInvoiceHtml } from '../invoiceHtml.js';
 import { apiRoute, html, json, problem, Timestamp } from '../openapiKit.js';
@@ -67,7 +69,7 @@ const linksRoute = apiRoute({
 export function invoiceDocumentLinkRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(linksRoute, async (c) => {
     const { invoiceId } = c.req.valid('param');
-    const doc = await invoiceDocument(deps.db, c.var.auth.organizationId, invoiceId);
+    const doc = await invoiceDocument(c.var.db, c.var.auth.organizationId, invoiceId);
     if (!doc) throw notFound('invoice');
     const origin = new URL(c.req.url).origin;
     return c.json(
@@ -145,7 +147,10 @@ const pdfDocRoute = createRoute({
 export function invoiceDocumentRoutes(deps: RouteDeps) {
   const load = async (token: string) => {
     const claims = verifyToken(deps.signingSecret, 'invoice-document', token);
-    const doc = claims && (await invoiceDocument(deps.db, claims.organizationId, claims.subject));
+    // The link names its organization, which the document is read as (row-level security).
+    const doc =
+      claims &&
+      (await invoiceDocument(tenantDb(deps.db, claims.organizationId), claims.organizationId, claims.subject));
     if (!doc) throw new ProblemError(404, 'LINK_INVALID', 'Link invalid', 'The link is unknown or has expired');
     return doc;
   };

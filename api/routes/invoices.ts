@@ -239,7 +239,7 @@ export function invoiceRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listInvoices(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         {
           entityId: q.entityId,
@@ -252,13 +252,13 @@ export function invoiceRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentInvoice), 200);
     })
     .openapi(readRoute, async (c) => {
-      const invoice = await findInvoice(deps.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
+      const invoice = await findInvoice(c.var.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
       if (!invoice) throw notFound('invoice');
       return c.json(presentInvoice(invoice), 200);
     })
     .openapi(linesRoute, async (c) => {
       const { invoice, page } = await listInvoiceLines(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
         pageRequest(c.req.valid('query')),
@@ -266,13 +266,13 @@ export function invoiceRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentLine(invoice.currency)), 200);
     })
     .openapi(htmlRoute, async (c) => {
-      const doc = await invoiceDocument(deps.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
+      const doc = await invoiceDocument(c.var.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
       if (!doc) throw notFound('invoice');
       return c.html(renderInvoiceHtml(doc), 200);
     })
     .openapi(voidRoute, async (c) => {
       const { invoice, webhookEventIds } = await voidInvoice(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
@@ -284,7 +284,7 @@ export function invoiceRoutes(deps: RouteDeps) {
     .openapi(markPaidRoute, async (c) => {
       const body = c.req.valid('json') ?? {};
       const { invoice, webhookEventIds } = await markInvoicePaidOutOfBand(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,

@@ -128,7 +128,7 @@ export function legacyCustomerRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const body = c.req.valid('json');
-      const customer = await createCustomer(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const customer = await createCustomer(c.var.db, actorOf(c), c.var.auth.organizationId, {
         ...fromWire(body),
         name: body.name,
       });
@@ -137,7 +137,7 @@ export function legacyCustomerRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listCustomers(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entity_id, externalId: q.external_id },
         pageRequest(q),
@@ -145,13 +145,13 @@ export function legacyCustomerRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const customer = await findCustomer(deps.db, c.var.auth.organizationId, c.req.valid('param').customerId);
+      const customer = await findCustomer(c.var.db, c.var.auth.organizationId, c.req.valid('param').customerId);
       if (!customer) throw notFound('customer');
       return c.json(present(customer), 200);
     })
     .openapi(updateRoute, async (c) => {
       const customer = await updateCustomer(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').customerId,
@@ -161,7 +161,7 @@ export function legacyCustomerRoutes(deps: RouteDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const { customerId } = c.req.valid('param');
-      await deleteCustomer(deps.db, actorOf(c), c.var.auth.organizationId, customerId);
+      await deleteCustomer(c.var.db, actorOf(c), c.var.auth.organizationId, customerId);
       return c.json({ id: customerId, object: 'customer', deleted: true as const }, 200);
     });
 }

@@ -96,7 +96,7 @@ export function legacyInvoiceRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listLegacyInvoices(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { customerId: q.customer_id, status: q.status },
         pageRequest(q),
@@ -104,7 +104,7 @@ export function legacyInvoiceRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const invoice = await findLegacyInvoice(deps.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
+      const invoice = await findLegacyInvoice(c.var.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
       if (!invoice) throw notFound('invoice');
       return c.json(present(invoice), 200);
     });

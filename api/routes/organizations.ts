@@ -117,7 +117,7 @@ export function organizationRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const body = c.req.valid('json');
-      const created = await createOrganization(deps.db, actorOf(c), {
+      const created = await createOrganization(c.var.db, actorOf(c), {
         name: body.name,
         billingEmail: body.billingEmail,
         domain: body.domain,
@@ -133,21 +133,22 @@ export function organizationRoutes(deps: RouteDeps) {
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      const org = await findOrganization(deps.db, c.var.auth.organizationId);
+      const org = await findOrganization(c.var.db, c.var.auth.organizationId);
       const after = pageRequest(q).startingAfter;
       const data = org && (!after || org.id > after) ? [present(org)] : [];
       return c.json({ object: 'list' as const, data, hasMore: false, nextCursor: null }, 200);
     })
     .openapi(readRoute, async (c) => {
       const { organizationId } = c.req.valid('param');
-      const org = organizationId === c.var.auth.organizationId ? await findOrganization(deps.db, organizationId) : null;
+      const org =
+        organizationId === c.var.auth.organizationId ? await findOrganization(c.var.db, organizationId) : null;
       if (!org) throw notFound('organization');
       return c.json(present(org), 200);
     })
     .openapi(updateRoute, async (c) => {
       const { organizationId } = c.req.valid('param');
       if (organizationId !== c.var.auth.organizationId) throw notFound('organization');
-      const org = await updateOrganization(deps.db, actorOf(c), organizationId, c.req.valid('json'));
+      const org = await updateOrganization(c.var.db, actorOf(c), organizationId, c.req.valid('json'));
       return c.json(present(org), 200);
     })
     .openapi(createKeyRoute, async (c) => {
@@ -160,10 +161,10 @@ export function organizationRoutes(deps: RouteDeps) {
       };
       let created: Awaited<ReturnType<typeof createApiKey>>;
       if (c.var.auth.bootstrap) {
-        created = await createFirstApiKey(deps.db, actorOf(c), organizationId, input);
+        created = await createFirstApiKey(c.var.db, actorOf(c), organizationId, input);
       } else {
         if (organizationId !== c.var.auth.organizationId) throw notFound('organization');
-        created = await createApiKey(deps.db, actorOf(c), organizationId, input);
+        created = await createApiKey(c.var.db, actorOf(c), organizationId, input);
       }
       return c.json({ ...presentApiKey(created.row), secret: created.secret }, 201);
     });

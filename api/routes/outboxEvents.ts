@@ -45,7 +45,7 @@ export function outboxEventRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     if (q.type) assertKnownEventTypes([q.type], () => 'type');
-    const page = await listOutboxEvents(deps.db, c.var.auth.organizationId, q, pageRequest(q));
+    const page = await listOutboxEvents(c.var.db, c.var.auth.organizationId, q, pageRequest(q));
     return c.json(
       listResponse(page, (r) => ({
         id: r.id,

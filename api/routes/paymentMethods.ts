@@ -126,7 +126,7 @@ export function paymentMethodRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(attachRoute, async (c) => {
       const { method, created } = await attachPaymentMethod(
-        deps.db,
+        c.var.db,
         provider,
         actorOf(c),
         c.var.auth.organizationId,
@@ -137,7 +137,7 @@ export function paymentMethodRoutes(deps: RouteDeps) {
     })
     .openapi(listRoute, async (c) => {
       const page = await listPaymentMethods(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').entityId,
         pageRequest(c.req.valid('query')),
@@ -147,7 +147,7 @@ export function paymentMethodRoutes(deps: RouteDeps) {
     .openapi(defaultRoute, async (c) => {
       const { entityId, paymentMethodId } = c.req.valid('param');
       const method = await setDefaultPaymentMethod(
-        deps.db,
+        c.var.db,
         provider,
         actorOf(c),
         c.var.auth.organizationId,
@@ -159,7 +159,7 @@ export function paymentMethodRoutes(deps: RouteDeps) {
     .openapi(detachRoute, async (c) => {
       const { entityId, paymentMethodId } = c.req.valid('param');
       const method = await detachPaymentMethod(
-        deps.db,
+        c.var.db,
         provider,
         actorOf(c),
         c.var.auth.organizationId,

@@ -72,8 +72,8 @@ const updateRoute = apiRoute({
 
 export function paymentSettingsRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
-    .openapi(readRoute, async (c) => c.json(await readPaymentSettings(deps.db, c.var.auth.organizationId), 200))
+    .openapi(readRoute, async (c) => c.json(await readPaymentSettings(c.var.db, c.var.auth.organizationId), 200))
     .openapi(updateRoute, async (c) =>
-      c.json(await updatePaymentSettings(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json')), 200),
+      c.json(await updatePaymentSettings(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json')), 200),
     );
 }

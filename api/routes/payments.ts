@@ -209,7 +209,7 @@ export function paymentRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listPayments(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, invoiceId: q.invoiceId, status: q.status },
         pageRequest(q),
@@ -217,13 +217,13 @@ export function paymentRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentPayment), 200);
     })
     .openapi(readRoute, async (c) => {
-      const payment = await findPayment(deps.db, c.var.auth.organizationId, c.req.valid('param').paymentId);
+      const payment = await findPayment(c.var.db, c.var.auth.organizationId, c.req.valid('param').paymentId);
       if (!payment) throw notFound('payment');
       return c.json(presentPayment(payment), 200);
     })
     .openapi(invoicePaymentsRoute, async (c) => {
       const page = await listInvoicePayments(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
         pageRequest(c.req.valid('query')),
@@ -233,7 +233,7 @@ export function paymentRoutes(deps: RouteDeps) {
     .openapi(retryRoute, async (c) => {
       const body = c.req.valid('json') ?? {};
       const target = await prepareRetry(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').invoiceId,
         body.paymentMethodId,

@@ -170,7 +170,7 @@ export function portalRoutes(deps: RouteDeps) {
     .openapi(createSessionRoute, async (c) => {
       const { entityId } = c.req.valid('param');
       const orgId = c.var.auth.organizationId;
-      if (!(await findEntityInOrganization(deps.db, orgId, entityId))) throw notFound('entity');
+      if (!(await findEntityInOrganization(c.var.db, orgId, entityId))) throw notFound('entity');
       const minutes = c.req.valid('json')?.expiresInMinutes ?? 60;
       const expiresAt = new Date(Date.now() + minutes * 60_000);
       const { token } = signToken(deps.signingSecret, {
@@ -181,7 +181,7 @@ export function portalRoutes(deps: RouteDeps) {
       });
       const url = `${deps.consoleUrl}/portal/enter?token=${encodeURIComponent(token)}`;
       // A credential to the entity's billing was handed out: who, for which entity, until when (never the token).
-      await recordAuditNow(deps.db, actorOf(c), {
+      await recordAuditNow(c.var.db, actorOf(c), {
         organizationId: orgId,
         action: 'portal_session.create',
         targetType: 'entity',
@@ -194,21 +194,21 @@ export function portalRoutes(deps: RouteDeps) {
       const portal = c.var.auth.portal as NonNullable<typeof c.var.auth.portal>;
       const orgId = c.var.auth.organizationId;
       const entityId = portal.entityId;
-      const entity = await findEntityInOrganization(deps.db, orgId, entityId);
+      const entity = await findEntityInOrganization(c.var.db, orgId, entityId);
       if (!entity) throw notFound('entity');
       const [balance, burn, byEventType, byUser, spend, subs, seats, invoices, packages, recs, profiles] =
         await Promise.all([
-          entityBalance(deps.db, orgId, entityId),
-          creditBurnRate(deps.db, orgId, { entityId, windowDays: BURN_WINDOW_DAYS }),
-          usageTrend(deps.db, orgId, { entityId, by: 'eventType', days: TREND_DAYS }),
-          usageTrend(deps.db, orgId, { entityId, by: 'user', days: TREND_DAYS }),
-          allUserSpend(deps.db, orgId, entityId),
-          listSubscriptions(deps.db, orgId, { limit: 20 }, { entityId }),
-          deps.db.entityUser.count({ where: { entityId, seatAssigned: true, deletedAt: null } }),
-          listInvoices(deps.db, orgId, { entityId }, { limit: 100 }),
-          listCreditPackages(deps.db, orgId, { active: true }, { limit: 100 }),
-          entityRecommendations(deps.db, orgId, entityId),
-          deps.db.organizationUser.findMany({ where: { organizationId: orgId }, select: { userId: true, name: true } }),
+          entityBalance(c.var.db, orgId, entityId),
+          creditBurnRate(c.var.db, orgId, { entityId, windowDays: BURN_WINDOW_DAYS }),
+          usageTrend(c.var.db, orgId, { entityId, by: 'eventType', days: TREND_DAYS }),
+          usageTrend(c.var.db, orgId, { entityId, by: 'user', days: TREND_DAYS }),
+          allUserSpend(c.var.db, orgId, entityId),
+          listSubscriptions(c.var.db, orgId, { limit: 20 }, { entityId }),
+          c.var.db.entityUser.count({ where: { entityId, seatAssigned: true, deletedAt: null } }),
+          listInvoices(c.var.db, orgId, { entityId }, { limit: 100 }),
+          listCreditPackages(c.var.db, orgId, { active: true }, { limit: 100 }),
+          entityRecommendations(c.var.db, orgId, entityId),
+          c.var.db.organizationUser.findMany({ where: { organizationId: orgId }, select: { userId: true, name: true } }),
         ]);
       const nameOf = new Map(profiles.map((p) => [p.userId, p.name]));
       const origin = new URL(c.req.url).origin;
@@ -290,7 +290,7 @@ export function portalRoutes(deps: RouteDeps) {
       const orgId = c.var.auth.organizationId;
       const body = c.req.valid('json');
       try {
-        const result = await purchaseCreditPackage(deps.db, orgId, {
+        const result = await purchaseCreditPackage(c.var.db, orgId, {
           entityId: portal.entityId,
           packageId: body.packageId,
           // Its own namespace: a portal purchase never collides with an integrator's key for the same entity.

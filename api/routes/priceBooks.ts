@@ -318,14 +318,14 @@ export function priceBookRoutes(deps: RouteDeps) {
     .openapi(createRoute, async (c) => {
       const body = c.req.valid('json');
       const prices = body.prices.map((p) => validated(p, p.eventType));
-      const book = await createPriceBook(deps.db, actorOf(c), c.var.auth.organizationId, { ...body, prices });
+      const book = await createPriceBook(c.var.db, actorOf(c), c.var.auth.organizationId, { ...body, prices });
       return c.json(presentBook(book), 201);
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const active = q.active === undefined ? undefined : q.active === 'true';
       const page = await listPriceBooks(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, active },
         pageRequest(q),
@@ -333,14 +333,14 @@ export function priceBookRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentBook), 200);
     })
     .openapi(readRoute, async (c) => {
-      const book = await findPriceBook(deps.db, c.var.auth.organizationId, c.req.valid('param').priceBookId);
+      const book = await findPriceBook(c.var.db, c.var.auth.organizationId, c.req.valid('param').priceBookId);
       if (!book) throw notFound('price book');
       return c.json(presentBook(book), 200);
     })
     .openapi(updateRoute, async (c) => {
       const { priceBookId } = c.req.valid('param');
       const book = await updatePriceBook(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         priceBookId,
@@ -350,19 +350,19 @@ export function priceBookRoutes(deps: RouteDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const { priceBookId } = c.req.valid('param');
-      await deletePriceBook(deps.db, actorOf(c), c.var.auth.organizationId, priceBookId);
+      await deletePriceBook(c.var.db, actorOf(c), c.var.auth.organizationId, priceBookId);
       return c.json({ id: priceBookId, object: 'price_book', deleted: true as const }, 200);
     })
     .openapi(addPriceRoute, async (c) => {
       const { priceBookId } = c.req.valid('param');
       const body = validated(c.req.valid('json'), c.req.valid('json').eventType);
-      const price = await addEventPrice(deps.db, actorOf(c), c.var.auth.organizationId, priceBookId, body);
+      const price = await addEventPrice(c.var.db, actorOf(c), c.var.auth.organizationId, priceBookId, body);
       return c.json(presentPrice(price), 201);
     })
     .openapi(listPricesRoute, async (c) => {
       const { priceBookId } = c.req.valid('param');
       const page = await listEventPrices(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         priceBookId,
         pageRequest(c.req.valid('query')),
@@ -371,7 +371,7 @@ export function priceBookRoutes(deps: RouteDeps) {
     })
     .openapi(readPriceRoute, async (c) => {
       const { priceBookId, priceId } = c.req.valid('param');
-      const price = await findEventPrice(deps.db, c.var.auth.organizationId, priceBookId, priceId);
+      const price = await findEventPrice(c.var.db, c.var.auth.organizationId, priceBookId, priceId);
       if (!price) throw notFound('event price');
       return c.json(presentPrice(price), 200);
     })
@@ -379,7 +379,7 @@ export function priceBookRoutes(deps: RouteDeps) {
       const { priceBookId, priceId } = c.req.valid('param');
       const scheme = validated(c.req.valid('json'));
       const price = await replaceEventPrice(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         priceBookId,
@@ -390,7 +390,7 @@ export function priceBookRoutes(deps: RouteDeps) {
     })
     .openapi(deletePriceRoute, async (c) => {
       const { priceBookId, priceId } = c.req.valid('param');
-      await deleteEventPrice(deps.db, actorOf(c), c.var.auth.organizationId, priceBookId, priceId);
+      await deleteEventPrice(c.var.db, actorOf(c), c.var.auth.organizationId, priceBookId, priceId);
       return c.json({ id: priceId, object: 'event_price', deleted: true as const }, 200);
     });
 }

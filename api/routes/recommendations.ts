@@ -67,7 +67,7 @@ export function recommendationRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>().openapi(route, async (c) =>
     c.json(
       presentRecommendations(
-        await entityRecommendations(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId),
+        await entityRecommendations(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId),
       ),
       200,
     ),

@@ -227,7 +227,7 @@ export function refundRoutes(deps: RouteDeps) {
     .openapi(createRoute, async (c) => {
       const organizationId = c.var.auth.organizationId;
       const done = await refundInvoice(
-        deps.db,
+        c.var.db,
         deps.paymentProvider,
         actorOf(c),
         organizationId,
@@ -235,7 +235,7 @@ export function refundRoutes(deps: RouteDeps) {
         c.req.valid('json'),
       );
       await deps.outbox.dispatch(done.webhookEventIds);
-      const refund = (await findRefund(deps.db, organizationId, done.refund.id))!;
+      const refund = (await findRefund(c.var.db, organizationId, done.refund.id))!;
       if (refund.status === 'failed') {
         throw new ProblemError(
           402,
@@ -249,7 +249,7 @@ export function refundRoutes(deps: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listRefunds(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, invoiceId: q.invoiceId, status: q.status },
         pageRequest(q),
@@ -257,14 +257,14 @@ export function refundRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentRefund), 200);
     })
     .openapi(readRoute, async (c) => {
-      const refund = await findRefund(deps.db, c.var.auth.organizationId, c.req.valid('param').refundId);
+      const refund = await findRefund(c.var.db, c.var.auth.organizationId, c.req.valid('param').refundId);
       if (!refund) throw notFound('refund');
       return c.json(presentRefund(refund), 200);
     })
     .openapi(notesRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listCreditNotes(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, invoiceId: q.invoiceId },
         pageRequest(q),
@@ -272,12 +272,12 @@ export function refundRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentNote), 200);
     })
     .openapi(noteRoute, async (c) => {
-      const note = await findCreditNote(deps.db, c.var.auth.organizationId, c.req.valid('param').creditNoteId);
+      const note = await findCreditNote(c.var.db, c.var.auth.organizationId, c.req.valid('param').creditNoteId);
       if (!note) throw notFound('credit note');
       return c.json(presentNote(note), 200);
     })
     .openapi(noteHtmlRoute, async (c) => {
-      const doc = await creditNoteDocument(deps.db, c.var.auth.organizationId, c.req.valid('param').creditNoteId);
+      const doc = await creditNoteDocument(c.var.db, c.var.auth.organizationId, c.req.valid('param').creditNoteId);
       if (!doc) throw notFound('credit note');
       return c.html(renderCreditNoteHtml(doc), 200);
     });

@@ -175,16 +175,16 @@ const present = ({ updatedAt, ...rest }: View) => ({ ...rest, updatedAt: isoOrNu
 export function retentionPolicyRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(readRoute, async (c) =>
-      c.json(present(await readRetentionPolicy(deps.db, c.var.auth.organizationId)), 200),
+      c.json(present(await readRetentionPolicy(c.var.db, c.var.auth.organizationId)), 200),
     )
     .openapi(updateRoute, async (c) => {
-      const policy = await updateRetentionPolicy(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const policy = await updateRetentionPolicy(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(present(policy), 200);
     })
     .openapi(listArchivesRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listArchives(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { day: q.day ? new Date(`${q.day}T00:00:00.000Z`) : undefined, tableName: q.table },
         pageRequest(q),

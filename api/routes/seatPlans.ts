@@ -118,24 +118,24 @@ const present = (p: PlanRow) => ({
 export function seatPlanRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
-      const plan = await createSeatPlan(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const plan = await createSeatPlan(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(present(plan), 201);
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const active = q.active === undefined ? undefined : q.active === 'true';
-      const page = await listSeatPlans(deps.db, c.var.auth.organizationId, { active }, pageRequest(q));
+      const page = await listSeatPlans(c.var.db, c.var.auth.organizationId, { active }, pageRequest(q));
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const plan = await findSeatPlan(deps.db, c.var.auth.organizationId, c.req.valid('param').seatPlanId);
+      const plan = await findSeatPlan(c.var.db, c.var.auth.organizationId, c.req.valid('param').seatPlanId);
       if (!plan) throw notFound('seat plan');
       return c.json(present(plan), 200);
     })
     .openapi(updateRoute, async (c) => {
       const { seatPlanId } = c.req.valid('param');
       const plan = await updateSeatPlan(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         seatPlanId,
@@ -145,7 +145,7 @@ export function seatPlanRoutes(deps: RouteDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const { seatPlanId } = c.req.valid('param');
-      await deleteSeatPlan(deps.db, actorOf(c), c.var.auth.organizationId, seatPlanId);
+      await deleteSeatPlan(c.var.db, actorOf(c), c.var.auth.organizationId, seatPlanId);
       return c.json({ id: seatPlanId, object: 'seat_plan', deleted: true as const }, 200);
     });
 }

@@ -2,10 +2,12 @@
 // response is the created subscription); every change goes through the workflow as an Update and answers with the
 // proration it wrote. The Idempotency-Key header, when given, is also the Update id, so a retried request applies
 // its change once.
+
 import { randomBytes } from 'node:crypto';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../../activities/db.js';
 import { validateNewSubscription } from '../../activities/subscriptions/subscriptionLifecycle.js';
 import {
   findSubscription,
@@ -246,8 +248,8 @@ function updateProblem(err: unknown): ProblemError {
 }
 
 export function subscriptionRoutes(deps: RouteDeps) {
-  const find = async (organizationId: string, id: string) => {
-    const sub = await findSubscription(deps.db, organizationId, id);
+  const find = async (db: Db, organizationId: string, id: string) => {
+    const sub = await findSubscription(db, organizationId, id);
     if (!sub) throw notFound('subscription');
     return sub;
   };
@@ -274,7 +276,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
     .openapi(createSub, async (c) => {
       const body = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      const invalid = await validateNewSubscription(deps.db, { ...body, organizationId });
+      const invalid = await validateNewSubscription(c.var.db, { ...body, organizationId });
       if (invalid?.code === 'NOT_FOUND') throw notFound('entity');
       if (invalid) {
         throw new ProblemError(422, invalid.code, 'Invalid subscription', `${invalid.path} is not usable`, [
@@ -297,13 +299,13 @@ export function subscriptionRoutes(deps: RouteDeps) {
     })
     .openapi(listSubs, async (c) => {
       const q = c.req.valid('query');
-      const page = await listSubscriptions(deps.db, c.var.auth.organizationId, pageRequest(q), {
+      const page = await listSubscriptions(c.var.db, c.var.auth.organizationId, pageRequest(q), {
         entityId: q.entityId,
       });
       return c.json(listResponse(page, presentSubscription), 200);
     })
     .openapi(readSub, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       let workflow = { changesApplied: 0, running: false };
       try {
         const handle = handleFor(sub.id);
@@ -319,7 +321,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
     })
     .openapi(utilization, async (c) => {
       const result = await subscriptionUtilization(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         c.req.valid('param').subscriptionId,
       );
@@ -327,7 +329,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(result, 200);
     })
     .openapi(seatsRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { seats } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -339,7 +341,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(presentChange(result), 200);
     })
     .openapi(planRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { planId } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -351,7 +353,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(presentChange(result), 200);
     })
     .openapi(pauseRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { resumeAt } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
@@ -363,7 +365,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(presentChange(result), 200);
     })
     .openapi(resumeRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>
         handleFor(sub.id).executeUpdate(resumeUpdate, {
@@ -374,7 +376,7 @@ export function subscriptionRoutes(deps: RouteDeps) {
       return c.json(presentChange(result), 200);
     })
     .openapi(cancelRoute, async (c) => {
-      const sub = await find(c.var.auth.organizationId, c.req.valid('param').subscriptionId);
+      const sub = await find(c.var.db, c.var.auth.organizationId, c.req.valid('param').subscriptionId);
       const { atPeriodEnd } = c.req.valid('json');
       const id = updateId(c.req.header('idempotency-key'));
       const result = await change(() =>

@@ -74,26 +74,26 @@ const present = (t: TeamRow) => ({
 export function teamRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
-      const team = await createTeam(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const team = await createTeam(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(present(team), 201);
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      const page = await listTeams(deps.db, c.var.auth.organizationId, { entityId: q.entityId }, pageRequest(q));
+      const page = await listTeams(c.var.db, c.var.auth.organizationId, { entityId: q.entityId }, pageRequest(q));
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const team = await findTeam(deps.db, c.var.auth.organizationId, c.req.valid('param').teamId);
+      const team = await findTeam(c.var.db, c.var.auth.organizationId, c.req.valid('param').teamId);
       if (!team) throw notFound('team');
       return c.json(present(team), 200);
     })
     .openapi(updateRoute, async (c) => {
       const { teamId } = c.req.valid('param');
-      const team = await renameTeam(deps.db, actorOf(c), c.var.auth.organizationId, teamId, c.req.valid('json').name);
+      const team = await renameTeam(c.var.db, actorOf(c), c.var.auth.organizationId, teamId, c.req.valid('json').name);
       return c.json(present(team), 200);
     })
     .openapi(deleteRoute, async (c) => {
-      const team = await deleteTeam(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').teamId);
+      const team = await deleteTeam(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('param').teamId);
       return c.json({ id: team.id, object: 'team', deleted: true as const }, 200);
     });
 }

@@ -113,25 +113,25 @@ export function testClockRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(createRoute, async (c) => {
       const body = c.req.valid('json');
-      const clock = await createTestClock(deps.db, actorOf(c), c.var.auth.organizationId, {
+      const clock = await createTestClock(c.var.db, actorOf(c), c.var.auth.organizationId, {
         name: body.name,
         frozenTime: new Date(body.frozenTime),
       });
       return c.json(present(clock), 201);
     })
     .openapi(listRoute, async (c) => {
-      const page = await listTestClocks(deps.db, c.var.auth.organizationId, pageRequest(c.req.valid('query')));
+      const page = await listTestClocks(c.var.db, c.var.auth.organizationId, pageRequest(c.req.valid('query')));
       return c.json(listResponse(page, present), 200);
     })
     .openapi(readRoute, async (c) => {
-      const clock = await findTestClock(deps.db, c.var.auth.organizationId, c.req.valid('param').testClockId);
+      const clock = await findTestClock(c.var.db, c.var.auth.organizationId, c.req.valid('param').testClockId);
       if (!clock) throw notFound('test clock');
       return c.json(present(clock), 200);
     })
     .openapi(advanceRoute, async (c) => {
       const { testClockId } = c.req.valid('param');
       const to = new Date(c.req.valid('json').frozenTime);
-      const clock = await beginTestClockAdvance(deps.db, actorOf(c), c.var.auth.organizationId, testClockId, to);
+      const clock = await beginTestClockAdvance(c.var.db, actorOf(c), c.var.auth.organizationId, testClockId, to);
       // The advance is recorded: should this start fail, a retry of the request finds the clock advancing (409),
       // so the start is retried here and only then reported.
       await startTestClockAdvance(deps, clock);
@@ -139,7 +139,7 @@ export function testClockRoutes(deps: RouteDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const clock = await deleteTestClock(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').testClockId,

@@ -80,7 +80,7 @@ const OLD_BASE = '/api/billing/entities/{entityId}/user-limits';
 export function userLimitRoutes(deps: RouteDeps) {
   const list: RouteHandler<typeof listRoute, AuthEnv> = async (c) => {
     const q = c.req.valid('query');
-    const page = await listUserSpend(deps.db, c.var.auth.organizationId, c.req.valid('param').entityId, pageRequest(q));
+    const page = await listUserSpend(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId, pageRequest(q));
     return c.json(
       listResponse(
         page,
@@ -92,13 +92,13 @@ export function userLimitRoutes(deps: RouteDeps) {
   };
   const read: RouteHandler<typeof readRoute, AuthEnv> = async (c) => {
     const { entityId, userId } = c.req.valid('param');
-    return c.json(await userSpend(deps.db, c.var.auth.organizationId, entityId, userId), 200);
+    return c.json(await userSpend(c.var.db, c.var.auth.organizationId, entityId, userId), 200);
   };
   const set: RouteHandler<typeof setRoute, AuthEnv> = async (c) => {
     const { entityId, userId } = c.req.valid('param');
     const { creditLimit } = c.req.valid('json');
     return c.json(
-      await setUserCreditLimit(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
+      await setUserCreditLimit(c.var.db, actorOf(c), c.var.auth.organizationId, entityId, userId, creditLimit),
       200,
     );
   };

@@ -251,13 +251,13 @@ export function userRoutes(deps: RouteDeps) {
   const archiveDir = path.resolve(deps.archiveDir ?? DEFAULT_ARCHIVE_DIR);
   return new OpenAPIHono<AuthEnv>()
     .openapi(createUserRoute, async (c) => {
-      const user = await createUserWithMembership(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const user = await createUserWithMembership(c.var.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
       return c.json(presentUser(user), 201);
     })
     .openapi(listUsersRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listUsers(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { entityId: q.entityId, email: q.email },
         pageRequest(q),
@@ -265,13 +265,13 @@ export function userRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentUser), 200);
     })
     .openapi(readUserRoute, async (c) => {
-      const user = await findUser(deps.db, c.var.auth.organizationId, c.req.valid('param').userId);
+      const user = await findUser(c.var.db, c.var.auth.organizationId, c.req.valid('param').userId);
       if (!user) throw notFound('user');
       return c.json(presentUser(user), 200);
     })
     .openapi(updateUserRoute, async (c) => {
       const user = await updateUser(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').userId,
@@ -282,8 +282,8 @@ export function userRoutes(deps: RouteDeps) {
     .openapi(eraseUserRoute, async (c) => {
       const organizationId = c.var.auth.organizationId;
       const { userId } = c.req.valid('param');
-      await eraseUser(deps.db, archiveDir, actorOf(c), organizationId, userId);
-      const user = await findUserRecord(deps.db, organizationId, userId);
+      await eraseUser(c.var.db, archiveDir, actorOf(c), organizationId, userId);
+      const user = await findUserRecord(c.var.db, organizationId, userId);
       if (!user) throw notFound('user');
       return c.json(presentUser(user), 200);
     })
@@ -291,15 +291,15 @@ export function userRoutes(deps: RouteDeps) {
       const { entityId } = c.req.valid('param');
       const { userId, ...fields } = c.req.valid('json');
       const organizationId = c.var.auth.organizationId;
-      await addMembership(deps.db, actorOf(c), organizationId, entityId, userId, fields);
-      const membership = await findMembership(deps.db, organizationId, entityId, userId);
+      await addMembership(c.var.db, actorOf(c), organizationId, entityId, userId, fields);
+      const membership = await findMembership(c.var.db, organizationId, entityId, userId);
       if (!membership) throw notFound('membership');
       return c.json(presentMembership(membership), 201);
     })
     .openapi(listMembersRoute, async (c) => {
       const { entityId } = c.req.valid('param');
       const page = await listMemberships(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         entityId,
         pageRequest(c.req.valid('query')),
@@ -308,14 +308,14 @@ export function userRoutes(deps: RouteDeps) {
     })
     .openapi(readMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
-      const membership = await findMembership(deps.db, c.var.auth.organizationId, entityId, userId);
+      const membership = await findMembership(c.var.db, c.var.auth.organizationId, entityId, userId);
       if (!membership) throw notFound('membership');
       return c.json(presentMembership(membership), 200);
     })
     .openapi(updateMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
       const membership = await updateMembership(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         entityId,
@@ -326,7 +326,7 @@ export function userRoutes(deps: RouteDeps) {
     })
     .openapi(removeMemberRoute, async (c) => {
       const { entityId, userId } = c.req.valid('param');
-      const removed = await removeMembership(deps.db, actorOf(c), c.var.auth.organizationId, entityId, userId);
+      const removed = await removeMembership(c.var.db, actorOf(c), c.var.auth.organizationId, entityId, userId);
       return c.json({ id: removed.id, object: 'membership', deleted: true as const }, 200);
     });
 }

@@ -274,15 +274,21 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     .openapi(createRoute, async (c) => {
       assertKnownEventTypes(c.req.valid('json').eventTypes ?? [], (i) => `eventTypes.${i}`);
       await allowedUrl(deps, c.req.valid('json').url);
-      const endpoint = await createWebhookEndpoint(deps.db, actorOf(c), c.var.auth.organizationId, c.req.valid('json'));
+      const endpoint = await createWebhookEndpoint(
+        c.var.db,
+        deps.secretKeys,
+        actorOf(c),
+        c.var.auth.organizationId,
+        c.req.valid('json'),
+      );
       return c.json({ ...presentEndpoint(endpoint), secret: endpoint.secret }, 201);
     })
     .openapi(listRoute, async (c) => {
-      const page = await listWebhookEndpoints(deps.db, c.var.auth.organizationId, pageRequest(c.req.valid('query')));
+      const page = await listWebhookEndpoints(c.var.db, c.var.auth.organizationId, pageRequest(c.req.valid('query')));
       return c.json(listResponse(page, presentEndpoint), 200);
     })
     .openapi(readRoute, async (c) => {
-      const endpoint = await findWebhookEndpoint(deps.db, c.var.auth.organizationId, c.req.valid('param').endpointId);
+      const endpoint = await findWebhookEndpoint(c.var.db, c.var.auth.organizationId, c.req.valid('param').endpointId);
       if (!endpoint) throw notFound('webhook endpoint');
       return c.json(presentEndpoint(endpoint), 200);
     })
@@ -291,7 +297,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       assertKnownEventTypes(eventTypes ?? [], (i) => `eventTypes.${i}`);
       if (url) await allowedUrl(deps, url);
       const endpoint = await updateWebhookEndpoint(
-        deps.db,
+        c.var.db,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').endpointId,
@@ -301,12 +307,13 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const { endpointId } = c.req.valid('param');
-      await deleteWebhookEndpoint(deps.db, actorOf(c), c.var.auth.organizationId, endpointId);
+      await deleteWebhookEndpoint(c.var.db, actorOf(c), c.var.auth.organizationId, endpointId);
       return c.json({ id: endpointId, object: 'webhook_endpoint', deleted: true as const }, 200);
     })
     .openapi(rotateRoute, async (c) => {
       const endpoint = await rotateWebhookSecret(
-        deps.db,
+        c.var.db,
+        deps.secretKeys,
         actorOf(c),
         c.var.auth.organizationId,
         c.req.valid('param').endpointId,
@@ -316,7 +323,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     .openapi(testRoute, async (c) => {
       const organizationId = c.var.auth.organizationId;
       const { event, delivery } = await createTestPing(
-        deps.db,
+        c.var.db,
         actorOf(c),
         organizationId,
         c.req.valid('param').endpointId,
@@ -331,7 +338,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     .openapi(listDeliveriesRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await listWebhookDeliveries(
-        deps.db,
+        c.var.db,
         c.var.auth.organizationId,
         { endpointId: q.endpointId, webhookEventId: q.webhookEventId, status: q.status },
         pageRequest(q),
@@ -339,7 +346,7 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
       return c.json(listResponse(page, presentDelivery), 200);
     })
     .openapi(readDeliveryRoute, async (c) => {
-      const delivery = await findWebhookDelivery(deps.db, c.var.auth.organizationId, c.req.valid('param').deliveryId);
+      const delivery = await findWebhookDelivery(c.var.db, c.var.auth.organizationId, c.req.valid('param').deliveryId);
       if (!delivery) throw notFound('webhook delivery');
       return c.json(
         {
@@ -357,14 +364,14 @@ export function webhookEndpointRoutes(deps: RouteDeps) {
     })
     .openapi(redeliverRoute, async (c) => {
       const organizationId = c.var.auth.organizationId;
-      const delivery = await findWebhookDelivery(deps.db, organizationId, c.req.valid('param').deliveryId);
+      const delivery = await findWebhookDelivery(c.var.db, organizationId, c.req.valid('param').deliveryId);
       if (!delivery) throw notFound('webhook delivery');
       const started = await redeliverWebhook(deps, {
         id: delivery.id,
         organizationId,
         entityId: delivery.event.entityId,
       });
-      await recordAuditNow(deps.db, actorOf(c), {
+      await recordAuditNow(c.var.db, actorOf(c), {
         organizationId,
         action: 'webhook_delivery.redeliver',
         targetType: 'webhook_delivery',

@@ -48,7 +48,14 @@ export function migrate(
   return runNode([offlineMigrate, ...command], env, opts.quiet ?? false);
 }
 
-export const applyMigrations = (databaseUrl: string, quiet = true) => migrate(['deploy'], databaseUrl, { quiet });
+/** The SQL migrations, then the data steps that need application code (dataMigrations.ts). */
+export async function applyMigrations(databaseUrl: string, quiet = true): Promise<void> {
+  await migrate(['deploy'], databaseUrl, { quiet });
+  const { applyDataMigrations } = await import('./dataMigrations.js');
+  const { resealed } = await applyDataMigrations(databaseUrl);
+  if (resealed > 0 && !quiet)
+    console.log(`sealed ${resealed} webhook signing secret(s) with the active SECRET_KEYS key`);
+}
 
 const schemaFile = path.join(projectRoot, 'prisma/schema.prisma');
 const generatedMarker = path.join(projectRoot, 'prisma/generated/client.ts');

@@ -68,6 +68,13 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'release']) {
       expect(services[name]?.environment?.DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(services[name]?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      // The API and the workers connect as the application role (row-level security), with the password the release
+      // step gives it.
+      expect(services[name]?.environment?.APP_DATABASE_URL).toMatch(
+        /^postgresql:\/\/billing_app:[^@]+@postgres:5432\//,
+      );
+      // Webhook signing secrets are sealed at rest with a key of the deployment's (activities/secretsAtRest.ts).
+      expect(services[name]?.environment?.SECRET_KEYS).toMatch(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=$/);
     }
     expect(services.worker?.deploy?.replicas).toBeGreaterThan(1);
     expect(services.worker?.command).toEqual(['node', '--import', 'tsx', 'worker/main.ts']);

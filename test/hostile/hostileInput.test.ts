@@ -8,12 +8,13 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, type Db } from '../../activities/db.js';
 import { bearer, createTenant, type TestTenant } from '../support/factories.js';
-import { devServerClient, serveOverHttp, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
+import { devServerClient, serveOverHttp, testApp, testAppDb, testDb, uniqueTaskQueue } from '../support/services.js';
 
 // Built at load time: the cases below are generated from the document the app serves.
 const db: Db = testDb(3);
 const temporal: Client = await devServerClient();
-const app = testApp(db, temporal, uniqueTaskQueue('hostile-input'));
+const appDb: Db = testAppDb(3);
+const app = testApp(appDb, temporal, uniqueTaskQueue('hostile-input'));
 const doc = (await (await app.request('/openapi.json')).json()) as OpenApiDoc;
 let api: Awaited<ReturnType<typeof serveOverHttp>>;
 let apiUrl: string;
@@ -52,6 +53,7 @@ afterAll(async () => {
   await api?.close();
   await temporal?.connection.close();
   if (db) await closeDb(db);
+  if (appDb) await closeDb(appDb);
 });
 
 function send(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -7,10 +7,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeDb, type Db } from '../../activities/db.js';
+import { secretKeyringFromEnv } from '../../activities/secretsAtRest.js';
+import { sealWebhookSecret } from '../../activities/webhookEndpoints/webhookSecrets.js';
 import { createWebhookDeliveryActivities, REFUSED_PREFIX } from '../../activities/webhooks/webhookDelivery.js';
 import { postWebhook } from '../../activities/webhooks/webhookHttp.js';
 import { createTenant, type TestTenant } from '../support/factories.js';
 import { testDb } from '../support/services.js';
+
+const secrets = secretKeyringFromEnv();
 
 let db: Db;
 let tenant: TestTenant;
@@ -46,11 +50,13 @@ afterAll(async () => {
 
 /** An endpoint saved with `url` (as if it passed the create-time check) and one pending delivery to it. */
 async function pendingDelivery(url: string): Promise<string> {
+  const id = randomUUID();
   const endpoint = await db.webhookEndpoint.create({
     data: {
+      id,
       organizationId: tenant.organizationId,
       url,
-      secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
+      secret: sealWebhookSecret(secrets, id, `whsec_${Buffer.from(randomUUID()).toString('base64')}`),
     },
   });
   const event = await db.webhookEvent.create({
@@ -71,7 +77,7 @@ const nextAttemptAt = () => new Date(Date.now() + 60_000).toISOString();
 describe('webhook delivery outside dev mode', () => {
   it('refuses a host that now resolves to 127.0.0.1: failed attempt with the reason, dead, nothing sent', async () => {
     const lookups: string[] = [];
-    const activities = createWebhookDeliveryActivities(db, {
+    const activities = createWebhookDeliveryActivities(db, secrets, {
       allowInternal: false,
       resolve: async (host) => {
         lookups.push(host);
@@ -118,7 +124,7 @@ describe('webhook delivery outside dev mode', () => {
   });
 
   it('refuses localhost and literal internal addresses with the system resolver', async () => {
-    const activities = createWebhookDeliveryActivities(db, { allowInternal: false });
+    const activities = createWebhookDeliveryActivities(db, secrets, { allowInternal: false });
     for (const [url, reason] of [
       [`http://localhost:${port}/billing`, 'webhook URLs may not point at localhost'],
       [`http://127.0.0.1:${port}/billing`, 'webhook URLs may not point at the internal address 127.0.0.1'],
@@ -136,7 +142,7 @@ describe('webhook delivery outside dev mode', () => {
   });
 
   it('refuses a host that does not resolve', async () => {
-    const activities = createWebhookDeliveryActivities(db, {
+    const activities = createWebhookDeliveryActivities(db, secrets, {
       allowInternal: false,
       resolve: async () => {
         throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
@@ -165,7 +171,7 @@ describe('webhook delivery connections', () => {
   });
 
   it('delivers to a local receiver in dev mode, signed', async () => {
-    const activities = createWebhookDeliveryActivities(db, { allowInternal: true });
+    const activities = createWebhookDeliveryActivities(db, secrets, { allowInternal: true });
     const deliveryId = await pendingDelivery(`http://127.0.0.1:${port}/billing`);
     const result = await activities.attemptWebhookDelivery({ deliveryId, attemptNumber: 1, nextAttemptAt: null });
     expect(result).toEqual({ outcome: 'delivered', attemptNumber: 1, statusCode: 204, error: null });

@@ -185,7 +185,8 @@ describe('Idempotency-Key', () => {
     const path = `/api/entities/${tenant.entityId}/billing-workflow`;
     const requestHash = createHash('sha256').update(`POST\n${path}\n`).digest('hex');
     const started = async () => {
-      const liveness = createProcessLiveness(inject('databaseUrl'));
+      // As an API process connects: the application role, the one the API's own claims are checked as.
+      const liveness = createProcessLiveness(inject('appDatabaseUrl'));
       for (let i = 0; i < 100 && liveness.stamp() === null; i++) await new Promise((r) => setTimeout(r, 50));
       expect(liveness.stamp()).not.toBeNull();
       return liveness;

@@ -11,6 +11,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { applicationDatabaseUrl } from '../../activities/databaseRoles.js';
 import { createDb } from '../../activities/db.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
 
@@ -22,7 +23,11 @@ const env = (name: string): string => {
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
-const db = createDb(env('DATABASE_URL'), poolSize ?? 3);
+// As worker/main.ts: the application role (APP_DATABASE_URL, else derived from DATABASE_URL).
+const db = createDb(
+  applicationDatabaseUrl({ DATABASE_URL: env('DATABASE_URL'), APP_DATABASE_URL: process.env.APP_DATABASE_URL }),
+  poolSize ?? 3,
+);
 const gateDir = process.env.CRASH_GATE_DIR;
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await createBillingWorker({

@@ -14,6 +14,9 @@ import { type StripeMock, startStripeMock } from '../../scripts/lib/stripeMock.j
 import { createBillingWorker } from '../../worker/createWorker.js';
 import { startTimeSkippingEnvironment } from './timeSkippingServer.js';
 
+// The run's SECRET_KEYS (globalSetup), for every app, worker and fixture of this test process.
+process.env.SECRET_KEYS ??= inject('secretKeys');
+
 // Worker state changes and bundling chatter drown test output; keep warnings and errors.
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -21,8 +24,17 @@ try {
   // already installed in this worker process
 }
 
-/** A Db on the run's database (5 connections per pool unless told); close it with closeDb. */
+/**
+ * A Db on the run's database as the tables' owner (5 connections per pool unless told), for fixtures and assertions:
+ * row-level security does not hold it. Close it with closeDb.
+ */
 export const testDb = (options: DbOptions | number = 5): Db => createDb(inject('databaseUrl'), options);
+
+/**
+ * A Db as the application role, as the API and the worker connect in production: every query sees one organization's
+ * rows (activities/tenantDb.ts). What testApp() and the workers of the tests run on. Close it with closeDb.
+ */
+export const testAppDb = (options: DbOptions | number = 5): Db => createDb(inject('appDatabaseUrl'), options);
 
 /** A task queue of its own per test file, so parallel files never steal each other's tasks. */
 export const uniqueTaskQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;
@@ -32,6 +44,7 @@ export async function devServerClient(): Promise<Client> {
   return new Client({ connection });
 }
 
+/** `db`: the application role's (testAppDb()), as worker/main.ts connects. */
 export async function devServerWorker(
   db: Db,
   taskQueue: string,
@@ -58,6 +71,7 @@ export function stripeMock(): Promise<StripeMock> {
   return startStripeMock(inject('stripeMockPath'));
 }
 
+/** The production app; `db`: the application role's (testAppDb()), as api/main.ts connects. */
 export function testApp(
   db: Db,
   temporal: Client,

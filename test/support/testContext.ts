@@ -7,13 +7,16 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { closeDb, type Db, type DbOptions } from '../../activities/db.js';
 import type { ActivityDeps } from '../../activities/index.js';
-import { devServerClient, devServerWorker, testApp, testDb, uniqueTaskQueue } from './services.js';
+import { devServerClient, devServerWorker, testApp, testAppDb, testDb, uniqueTaskQueue } from './services.js';
 import { startTimeSkippingHarness } from './workflowTesting.js';
 
 export type TestApp = ReturnType<typeof testApp>;
 
 export interface ApiTestContext {
+  /** The tables' owner, for fixtures and assertions (testDb()). */
   db: Db;
+  /** The application role the app and the worker run on (testAppDb()). */
+  appDb: Db;
   /** A client of the run's Temporal dev server. */
   client: Client;
   /** The production app (createApp) on this file's task queue. */
@@ -38,13 +41,14 @@ export function apiTestContext(name: string, options: ApiTestOptions = {}): ApiT
   let running: Promise<void> | undefined;
   beforeAll(async () => {
     ctx.db = testDb(options.db);
+    ctx.appDb = testAppDb(options.db);
     ctx.client = await devServerClient();
     ctx.taskQueue = uniqueTaskQueue(name);
     if (options.worker) {
-      ({ worker, connection } = await devServerWorker(ctx.db, ctx.taskQueue));
+      ({ worker, connection } = await devServerWorker(ctx.appDb, ctx.taskQueue));
       running = worker.run();
     }
-    ctx.app = testApp(ctx.db, ctx.client, ctx.taskQueue, options.app);
+    ctx.app = testApp(ctx.appDb, ctx.client, ctx.taskQueue, options.app);
   });
   afterAll(async () => {
     for (const id of ctx.terminateAfter) {
@@ -58,6 +62,7 @@ export function apiTestContext(name: string, options: ApiTestOptions = {}): ApiT
     await connection?.close();
     await ctx.client?.connection.close();
     if (ctx.db) await closeDb(ctx.db);
+    if (ctx.appDb) await closeDb(ctx.appDb);
   });
   return ctx;
 }
@@ -77,7 +82,10 @@ export function dbTestContext(options?: DbOptions | number): { db: Db } {
 export interface WorkflowTestContext {
   /** The time-skipping test server: its clock stands still unless a test skips it. */
   env: TestWorkflowEnvironment;
+  /** The tables' owner, for fixtures and assertions. */
   db: Db;
+  /** The application role the worker runs on. */
+  appDb: Db;
   worker: Worker;
   taskQueue: string;
 }
@@ -92,7 +100,13 @@ export function workflowTestContext(
   beforeAll(async () => {
     const harness = await startTimeSkippingHarness(name, activityDeps);
     stop = harness.stop;
-    Object.assign(ctx, { env: harness.env, db: harness.db, worker: harness.worker, taskQueue: harness.taskQueue });
+    Object.assign(ctx, {
+      env: harness.env,
+      db: harness.db,
+      appDb: harness.appDb,
+      worker: harness.worker,
+      taskQueue: harness.taskQueue,
+    });
   });
   afterAll(async () => {
     await stop?.();

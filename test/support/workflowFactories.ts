@@ -2,6 +2,8 @@
 // and credits code paths: plans, subscriptions, marketplace events, grants, invoices, webhook endpoints.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../activities/db.js';
+import { secretKeyringFromEnv } from '../../activities/secretsAtRest.js';
+import { sealWebhookSecret } from '../../activities/webhookEndpoints/webhookSecrets.js';
 
 export async function createSeatPlan(
   db: Db,
@@ -170,9 +172,17 @@ export async function createOpenInvoice(
 
 export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from('test-webhook-secret-0123456789ab').toString('base64')}`;
 
+/** An endpoint signing with TEST_WEBHOOK_SECRET, stored sealed as the platform stores it (SECRET_KEYS of the run). */
 export async function createWebhookEndpoint(db: Db, organizationId: string, url: string, eventTypes: string[] = []) {
+  const id = randomUUID();
   return db.webhookEndpoint.create({
-    data: { organizationId, url, secret: TEST_WEBHOOK_SECRET, eventTypes },
+    data: {
+      id,
+      organizationId,
+      url,
+      secret: sealWebhookSecret(secretKeyringFromEnv(), id, TEST_WEBHOOK_SECRET),
+      eventTypes,
+    },
   });
 }
 

@@ -5,11 +5,14 @@ import { inject } from 'vitest';
 import { closeDb, type Db } from '../../activities/db.js';
 import type { ActivityDeps } from '../../activities/index.js';
 import { createBillingWorker } from '../../worker/createWorker.js';
-import { testDb, timeSkippingEnvironment, uniqueTaskQueue } from './services.js';
+import { testAppDb, testDb, timeSkippingEnvironment, uniqueTaskQueue } from './services.js';
 
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
+  /** The tables' owner (fixtures, assertions). */
   db: Db;
+  /** The application role the worker runs on. */
+  appDb: Db;
   worker: Worker;
   taskQueue: string;
   stop(): Promise<void>;
@@ -23,12 +26,14 @@ export async function startTimeSkippingHarness(
   // period before it closes.
   const env = await timeSkippingEnvironment();
   const db = testDb();
+  // The worker as in production: the application role, under row-level security.
+  const appDb = testAppDb();
   const taskQueue = uniqueTaskQueue(name);
   const worker = await createBillingWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    db,
+    db: appDb,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     // The time-skipping server knows no custom search attributes.
     activityDeps: { searchAttributes: false, allowInternalWebhookUrls: true, ...activityDeps },
@@ -37,6 +42,7 @@ export async function startTimeSkippingHarness(
   return {
     env,
     db,
+    appDb,
     worker,
     taskQueue,
     async stop() {
@@ -44,6 +50,7 @@ export async function startTimeSkippingHarness(
       await running;
       await env.teardown();
       await closeDb(db);
+      await closeDb(appDb);
     },
   };
 }

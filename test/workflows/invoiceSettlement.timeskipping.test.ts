@@ -19,7 +19,7 @@ import { recordHistory, skipTo } from '../support/workflowTesting.js';
 const h = workflowTestContext('settlement');
 let app: App;
 beforeAll(async () => {
-  app = testApp(h.db, h.env.client, h.taskQueue);
+  app = testApp(h.appDb, h.env.client, h.taskQueue);
 });
 
 const DAY = 86_400_000;

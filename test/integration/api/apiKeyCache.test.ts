@@ -7,11 +7,12 @@ import { closeDb } from '../../../activities/db.js';
 import type { App } from '../../../api/app.js';
 import { type Caller, caller, expectProblem } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { devServerClient, testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { devServerClient, testApp, testAppDb, testDb, uniqueTaskQueue } from '../../support/services.js';
 
 const TTL_MS = 1_500;
 
-// Two "API processes": separate Db instances, so separate caches, as two processes would have.
+// Two "API processes": separate Db instances, so separate caches, as two processes would have; `db`: the owner's.
+let db: Db;
 let dbA: Db;
 let dbB: Db;
 let client: Client;
@@ -21,19 +22,20 @@ let tenant: TestTenant;
 let adminA: Caller;
 
 beforeAll(async () => {
-  dbA = testDb();
-  dbB = testDb();
+  db = testDb();
+  dbA = testAppDb();
+  dbB = testAppDb();
   client = await devServerClient();
   const queue = uniqueTaskQueue('api-key-cache');
   appA = testApp(dbA, client, queue, { apiKeyCacheTtlMs: TTL_MS });
   appB = testApp(dbB, client, queue, { apiKeyCacheTtlMs: TTL_MS });
-  tenant = await createTenant(dbA);
+  tenant = await createTenant(db);
   adminA = caller(appA, tenant.adminKey);
 });
 
 afterAll(async () => {
   await client?.connection.close();
-  await Promise.all([dbA && closeDb(dbA), dbB && closeDb(dbB)]);
+  await Promise.all([db && closeDb(db), dbA && closeDb(dbA), dbB && closeDb(dbB)]);
 });
 
 const listEntities = (app: App, key: string) => caller(app, key)('GET', '/api/entities');
@@ -44,7 +46,7 @@ describe('API-key cache', () => {
     const created = await adminA('POST', '/api/api-keys', { name: 'Cached', scopes: ['read'] });
     expect((await listEntities(appA, created.body.secret)).status).toBe(200);
     // Deleting the row behind the process's back shows the second request was answered from the cache.
-    await dbA.apiKey.update({ where: { id: created.body.id }, data: { hash: `gone-${created.body.id}` } });
+    await db.apiKey.update({ where: { id: created.body.id }, data: { hash: `gone-${created.body.id}` } });
     expect((await listEntities(appA, created.body.secret)).status).toBe(200);
     expectProblem(await listEntities(appA, 'bk_not-a-real-key'), 401, 'UNAUTHENTICATED');
   });

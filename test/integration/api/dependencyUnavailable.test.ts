@@ -7,15 +7,17 @@ import { unavailableDependency } from '../../../api/unavailableDependency.js';
 import { freePort } from '../../../scripts/lib/freePort.js';
 import { caller, expectProblem } from '../../support/apiFactories.js';
 import { createTenant, type TestTenant } from '../../support/factories.js';
-import { testApp, testDb, uniqueTaskQueue } from '../../support/services.js';
+import { testApp, testAppDb, testDb, uniqueTaskQueue } from '../../support/services.js';
 
 let db: Db;
+let appDb: Db;
 let deadDb: Db;
 let deadTemporal: Client;
 let tenant: TestTenant;
 
 beforeAll(async () => {
   db = testDb();
+  appDb = testAppDb();
   tenant = await createTenant(db);
   // Ports nothing listens on: a database that is down, a Temporal frontend that is down.
   deadDb = createDb(`postgresql://postgres@127.0.0.1:${await freePort()}/billing`, 2);
@@ -25,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([db && closeDb(db), deadDb && closeDb(deadDb)]);
+  await Promise.all([db && closeDb(db), appDb && closeDb(appDb), deadDb && closeDb(deadDb)]);
 });
 
 describe('a dependency that is down', () => {
@@ -38,7 +40,7 @@ describe('a dependency that is down', () => {
   });
 
   it('Temporal down: 503 SERVICE_UNAVAILABLE on a route that needs the workflow engine; others still work', async () => {
-    const app = testApp(db, deadTemporal, uniqueTaskQueue('deps-down'));
+    const app = testApp(appDb, deadTemporal, uniqueTaskQueue('deps-down'));
     const call = caller(app, tenant.adminKey);
     const res = await call('GET', `/api/entities/${tenant.entityId}/billing-workflow`);
     expectProblem(res, 503, 'SERVICE_UNAVAILABLE');

@@ -109,7 +109,7 @@ describe('bootstrap admin key', () => {
   });
 
   it('does not exist when BOOTSTRAP_ADMIN_KEY is unset', async () => {
-    const plain = testApp(ctx.db, ctx.client, 'unused');
+    const plain = testApp(ctx.appDb, ctx.client, 'unused');
     expectProblem(
       await caller(plain, BOOTSTRAP)('POST', '/api/organizations', { name: 'X', billingEmail: 'x@x.example' }),
       401,

@@ -16,7 +16,11 @@ beforeAll(async () => {
 
 describe('rate limiting', () => {
   it('allows a burst per key, then answers 429 RATE_LIMITED with Retry-After; other keys are unaffected', async () => {
-    const limited = testApp(ctx.db, ctx.client, 'unused', { rateLimit: { perSecond: 0.5, burst: 3 } });
+    // A clock that stands still: the bucket refills only when the test says so, however long a request takes.
+    const now = Date.now();
+    const limited = testApp(ctx.appDb, ctx.client, 'unused', {
+      rateLimit: { perSecond: 0.5, burst: 3, now: () => now },
+    });
     const call = caller(limited, tenant.readKey);
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await call('GET', '/api/teams')).status);
@@ -31,7 +35,9 @@ describe('rate limiting', () => {
 
   it('refills over time', async () => {
     let now = 0;
-    const limited = testApp(ctx.db, ctx.client, 'unused', { rateLimit: { perSecond: 10, burst: 1, now: () => now } });
+    const limited = testApp(ctx.appDb, ctx.client, 'unused', {
+      rateLimit: { perSecond: 10, burst: 1, now: () => now },
+    });
     const call = caller(limited, tenant.readKey);
     expect((await call('GET', '/api/teams')).status).toBe(200);
     expectProblem(await call('GET', '/api/teams'), 429, 'RATE_LIMITED');

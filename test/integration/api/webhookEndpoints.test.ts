@@ -1,8 +1,11 @@
 // /api/webhooks: endpoints CRUD with secrets shown once, secret rotation, a signed test ping arriving at a real local
 // receiver (through the webhook delivery workflow on a real worker), deliveries list and redelivery.
+
 import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretKeyringFromEnv } from '../../../activities/secretsAtRest.js';
+import { openWebhookSecret } from '../../../activities/webhookEndpoints/webhookSecrets.js';
 import { type Caller, caller, expectProblem, tenantsAndCallers, UNKNOWN_ID } from '../../support/apiFactories.js';
 import type { TestTenant } from '../../support/factories.js';
 import { apiTestContext } from '../../support/testContext.js';
@@ -183,6 +186,11 @@ describe('/api/webhooks/endpoints', () => {
       expectProblem(await admin(method, path, method === 'PATCH' ? { enabled: false } : undefined), 404, 'NOT_FOUND');
     }
     const row = await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id: theirs.body.id } });
-    expect([row.enabled, row.deletedAt, row.secret]).toEqual([true, null, theirs.body.secret]);
+    // Stored sealed (secrets at rest): it still opens to the secret they were given, so nothing rotated it.
+    expect([row.enabled, row.deletedAt, openWebhookSecret(secretKeyringFromEnv(), row)]).toEqual([
+      true,
+      null,
+      theirs.body.secret,
+    ]);
   });
 });

@@ -99,13 +99,14 @@ describe('checkInvariants', () => {
     expect(rules(report.violations)).toEqual(['event_references']);
     expect(report.violations[0]).toMatchObject({ ids: [event.id], detail: "the event's membership does not exist" });
 
-    // An event of no entity belongs to no organization: only the unscoped check can see it.
+    // An event of no entity (its organization column aside) belongs to no organization's entity: only the unscoped
+    // check can see it.
     const orphanId = randomUUID();
     await ctx.db.$executeRaw`
-      INSERT INTO "MarketplaceEvent" (id, "entityId", "userId", "eventType", "occurredAt", "idempotencyKey",
-        "payloadHash", status, currency, "periodStart", "billedPeriodStart")
-      VALUES (${orphanId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid, 'project.posted', now(), 'orphan', '-',
-        'rejected', 'USD', now(), now())`;
+      INSERT INTO "MarketplaceEvent" (id, "organizationId", "entityId", "userId", "eventType", "occurredAt",
+        "idempotencyKey", "payloadHash", status, currency, "periodStart", "billedPeriodStart")
+      VALUES (${orphanId}::uuid, ${t.organizationId}::uuid, ${randomUUID()}::uuid, ${stranger.id}::uuid,
+        'project.posted', now(), 'orphan', '-', 'rejected', 'USD', now(), now())`;
     try {
       const all = await checkInvariants(ctx.db, { outboxGraceSeconds: 1e9 });
       expect(all.violations.filter((v) => v.ids.includes(orphanId))).toEqual([
@@ -220,5 +221,29 @@ describe('checkInvariants', () => {
     expect(report.violations.find((v) => v.rule === 'period_tiling')?.ids).toEqual([t.entityId, gap.id]);
     expect(report.violations.find((v) => v.rule === 'event_period')?.ids).toEqual([moved?.id]);
     expect(report.violations.find((v) => v.rule === 'event_invoiced')?.ids[0]).toBe(period?.id);
+  });
+});
+
+describe('checkInvariants and row-level security', () => {
+  it('refuses to run as the application role, which would see no organization and report nothing', async () => {
+    const t = await busyTenant();
+    await expect(checkInvariants(ctx.appDb, { organizationId: t.organizationId })).rejects.toThrow(
+      'is held by row-level security',
+    );
+  });
+
+  it('tenant_column: a row naming a parent of another organization', async () => {
+    const t = await busyTenant();
+    const other = await createMeteringTenant(ctx.db, { prices: [{ eventType: 'project.posted', unitPrice: '1.00' }] });
+    // A team of t's entity, written under the other organization (as a foreign key alone would let it be).
+    const team = await ctx.db.team.create({
+      data: { organizationId: other.organizationId, entityId: t.entityId, name: `stray-${randomUUID()}` },
+    });
+    const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
+    expect(rules(report.violations)).toEqual(['tenant_column']);
+    expect(report.violations[0]?.ids).toEqual([team.id]);
+    expect(report.violations[0]?.detail).toBe(
+      `Team of organization ${other.organizationId} names Entity (entityId) of organization ${t.organizationId}`,
+    );
   });
 });
