@@ -208,7 +208,10 @@ export function portalRoutes(deps: RouteDeps) {
           listInvoices(c.var.db, orgId, { entityId }, { limit: 100 }),
           listCreditPackages(c.var.db, orgId, { active: true }, { limit: 100 }),
           entityRecommendations(c.var.db, orgId, entityId),
-          c.var.db.organizationUser.findMany({ where: { organizationId: orgId }, select: { userId: true, name: true } }),
+          c.var.db.organizationUser.findMany({
+            where: { organizationId: orgId },
+            select: { userId: true, name: true },
+          }),
         ]);
       const nameOf = new Map(profiles.map((p) => [p.userId, p.name]));
       const origin = new URL(c.req.url).origin;

@@ -80,7 +80,12 @@ const OLD_BASE = '/api/billing/entities/{entityId}/user-limits';
 export function userLimitRoutes(deps: RouteDeps) {
   const list: RouteHandler<typeof listRoute, AuthEnv> = async (c) => {
     const q = c.req.valid('query');
-    const page = await listUserSpend(c.var.db, c.var.auth.organizationId, c.req.valid('param').entityId, pageRequest(q));
+    const page = await listUserSpend(
+      c.var.db,
+      c.var.auth.organizationId,
+      c.req.valid('param').entityId,
+      pageRequest(q),
+    );
     return c.json(
       listResponse(
         page,
