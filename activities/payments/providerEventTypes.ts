@@ -26,12 +26,15 @@ export interface ProviderEventResult {
   outcome: string;
   signals: AttemptSignal[];
   webhookEventIds: string[];
+  /** Refunds the event's transaction wrote (a duplicate charge's), to carry out after the commit. */
+  refundIds: string[];
 }
 
 export interface HandlerResult {
   outcome: string;
   signals?: AttemptSignal[];
   webhookEventIds?: string[];
+  refundIds?: string[];
 }
 
 /** Applies the event of `provider` in `tx`; called once per event. */

@@ -81,6 +81,7 @@ const paymentIntentOutcome: ProviderEventHandler = async (tx, event, at) => {
       },
     ],
     webhookEventIds: recorded.webhookEventIds,
+    refundIds: recorded.refundIds,
   };
 };
 
@@ -108,7 +109,7 @@ export async function applyProviderEvent(
       const seen = await tx.providerEvent.findUniqueOrThrow({
         where: { provider_eventId: { provider, eventId: event.id } },
       });
-      return { replayed: true, outcome: seen.outcome, signals: [], webhookEventIds: [] };
+      return { replayed: true, outcome: seen.outcome, signals: [], webhookEventIds: [], refundIds: [] };
     }
     const handler = handlers.get(event.type);
     const result: HandlerResult = handler ? await handler(tx, event, at, provider) : { outcome: 'ignored' };
@@ -121,6 +122,7 @@ export async function applyProviderEvent(
       outcome: result.outcome,
       signals: result.signals ?? [],
       webhookEventIds: result.webhookEventIds ?? [],
+      refundIds: result.refundIds ?? [],
     };
   });
 }
