@@ -2,12 +2,13 @@
 // credit notes and disputes (legacy customer invoices keep their own shape and are left out):
 //   invoice_payment      a paid invoice with an amount due has amountPaid = amountDue and exactly one succeeded payment,
 //                        of exactly that amount; a paid invoice with nothing due, and an invoice that is not paid, has
-//                        none (a charge that succeeded on an invoice settled otherwise is money taken twice)
+//                        none (a charge that succeeded on an invoice settled otherwise is money taken twice), unless
+//                        it is being returned: a duplicate_charge refund of all of it that did not fail
 //   payment_attempts     a payment has at most one succeeded attempt; a succeeded payment with attempts has exactly
 //                        one, whose provider reference is the payment's; a payment that did not succeed has none
 //   payment_refunds      a payment's and an invoice's amountRefunded are the sum of their refunds the provider
-//                        accepted (those with a credit note) and never more than was paid; a refund belongs to a
-//                        payment of its own invoice
+//                        accepted (those with a credit note; for the invoice, not a duplicate charge's, which never
+//                        paid it) and never more than was paid; a refund belongs to a payment of its own invoice
 //   refund_credit_note   a succeeded refund has its credit note, a failed one none; a credit note has its refund's
 //                        amount, currency, invoice and entity
 //   credit_note_numbering credit note numbers per organization are exactly 1..N, and the next number is N+1
@@ -39,6 +40,8 @@ export async function checkPaymentInvariants(db: Db, org: string | null): Promis
            COUNT(p.id)::int AS succeeded, COALESCE(string_agg(trim_scale(p.amount)::text, ', '), '') AS amounts
     FROM "Invoice" i
     LEFT JOIN "Payment" p ON p."invoiceId" = i.id AND p.status = 'succeeded'
+      AND NOT EXISTS (SELECT 1 FROM "Refund" d WHERE d."paymentId" = p.id AND d.kind = 'duplicate_charge'
+                      AND d.status <> 'failed' AND d.amount = p.amount)
     WHERE i."entityId" IS NOT NULL AND (${org}::uuid IS NULL OR i."organizationId" = ${org}::uuid)
     GROUP BY i.id
     HAVING CASE WHEN i.status = 'paid' AND i."amountDue" > 0 THEN
@@ -78,10 +81,11 @@ export async function checkPaymentInvariants(db: Db, org: string | null): Promis
 
   const refunded = await db.$queryRaw<Row[]>`
     WITH accepted AS (
-      SELECT r."paymentId", r."invoiceId", SUM(r.amount) AS amount FROM "Refund" r
+      SELECT r."paymentId", r."invoiceId", r.kind = 'duplicate_charge' AS duplicate, SUM(r.amount) AS amount
+      FROM "Refund" r
       JOIN "CreditNote" n ON n."refundId" = r.id
       WHERE (${org}::uuid IS NULL OR r."organizationId" = ${org}::uuid)
-      GROUP BY r."paymentId", r."invoiceId"
+      GROUP BY r."paymentId", r."invoiceId", r.kind = 'duplicate_charge'
     )
     SELECT 'payment' AS what, p.id, trim_scale(p."amountRefunded")::text AS recorded, trim_scale(COALESCE(SUM(a.amount), 0))::text AS refunds,
            trim_scale(p.amount)::text AS paid
@@ -95,7 +99,7 @@ export async function checkPaymentInvariants(db: Db, org: string | null): Promis
     UNION ALL
     SELECT 'invoice', i.id, trim_scale(i."amountRefunded")::text, trim_scale(COALESCE(SUM(a.amount), 0))::text, trim_scale(i."amountPaid")::text
     FROM "Invoice" i
-    LEFT JOIN accepted a ON a."invoiceId" = i.id
+    LEFT JOIN accepted a ON a."invoiceId" = i.id AND NOT a.duplicate
     WHERE i."entityId" IS NOT NULL AND (${org}::uuid IS NULL OR i."organizationId" = ${org}::uuid)
     GROUP BY i.id
     HAVING i."amountRefunded" <> COALESCE(SUM(a.amount), 0) OR i."amountRefunded" > i."amountPaid"

@@ -2,8 +2,10 @@
 // or the provider's webhook (a `processing` charge decided later, or an answer the activity never got because the call
 // timed out). One transaction under the invoice's and the entity's locks (lockInvoiceRow): the attempt leaves its open
 // state (pending or processing) exactly once, so a webhook and a retried activity racing each other write it once.
-//   succeeded: the Payment succeeded (payment.succeeded); the invoice paid (invoiceSettlement.ts: invoice.paid, end of a suspension) unless
-//              it was settled meanwhile (the money stays recorded on the Payment);
+//   succeeded: the Payment succeeded (payment.succeeded); the invoice paid (invoiceSettlement.ts: invoice.paid, end of a
+//              suspension), unless it was settled meanwhile (marked paid, voided): then the charge is money taken twice
+//              and a refund of all of it is written in the same transaction (kind duplicate_charge, key
+//              duplicate:<paymentId>), for the caller to carry out (reconciliation runs it if the caller cannot);
 //   failed:    invoice.payment_failed with the error code and what it means for dunning (decision), unless settled.
 import { dunningDecision } from '../../domain/paymentFailures.js';
 import type { Prisma } from '../db.js';
@@ -27,11 +29,18 @@ export interface RecordedAttempt {
   /** True when this call moved the attempt (false: it was already decided, by the other path). */
   changed: boolean;
   webhookEventIds: string[];
+  /** Refunds written by this call, to carry out after the commit (a duplicate charge's). */
+  refundIds: string[];
 }
 
 type AttemptRow = Awaited<ReturnType<Tx['paymentAttempt']['findUniqueOrThrow']>>;
 
-export function recordedOf(row: AttemptRow, changed: boolean, webhookEventIds: string[] = []): RecordedAttempt {
+export function recordedOf(
+  row: AttemptRow,
+  changed: boolean,
+  webhookEventIds: string[] = [],
+  refundIds: string[] = [],
+): RecordedAttempt {
   const status = row.status === 'succeeded' ? 'succeeded' : row.status === 'failed' ? 'failed' : 'pending';
   return {
     status,
@@ -40,6 +49,7 @@ export function recordedOf(row: AttemptRow, changed: boolean, webhookEventIds: s
     attempt: row.attemptNumber,
     changed,
     webhookEventIds,
+    refundIds,
   };
 }
 
@@ -95,8 +105,6 @@ export async function recordAttemptOutcome(
         at: input.at,
       }),
     );
-    // Settled meanwhile (marked paid out of band, voided) while the provider charged: the money is recorded on this
-    // Payment and the invoice left as it is, with no second invoice.paid.
     if (locked && locked.status === 'open') {
       const paid = await recordInvoicePaid(tx, locked, input.at, {
         paymentId: payment.id,
@@ -104,8 +112,13 @@ export async function recordAttemptOutcome(
         outOfBand: false,
       });
       ids.push(...paid.webhookEventIds);
+      return recordedOf(row, true, ids);
     }
-    return recordedOf(row, true, ids);
+    // Settled meanwhile (marked paid out of band, paid another way, voided) while the provider charged: the money is
+    // recorded on this Payment, the invoice left as it is (no second invoice.paid), and all of it goes back.
+    if (!locked) return recordedOf(row, true, ids);
+    const refund = await writeDuplicateChargeRefund(tx, succeeded, locked);
+    return recordedOf(row, true, ids, [refund]);
   }
   await tx.payment.update({
     where: { id: payment.id },
@@ -141,6 +154,32 @@ export async function recordAttemptOutcome(
 }
 
 /** The organization of a payment whose invoice was not found under lock (the entity's organization). */
+/** The refund of all of a charge that landed on an invoice already settled: written once per payment. */
+async function writeDuplicateChargeRefund(
+  tx: Tx,
+  payment: Awaited<ReturnType<Tx['payment']['findUniqueOrThrow']>>,
+  invoice: { id: string; organizationId: string; entityId: string | null },
+): Promise<string> {
+  const key = `duplicate:${payment.id}`;
+  const refund = await tx.refund.upsert({
+    where: { idempotencyKey: key },
+    create: {
+      organizationId: invoice.organizationId,
+      entityId: invoice.entityId ?? (payment.entityId as string),
+      invoiceId: invoice.id,
+      paymentId: payment.id,
+      kind: 'duplicate_charge',
+      amount: payment.amount,
+      currency: payment.currency,
+      provider: payment.provider,
+      reason: 'duplicate_charge',
+      idempotencyKey: key,
+    },
+    update: {},
+  });
+  return refund.id;
+}
+
 async function organizationOfPayment(tx: Tx, entityId: string | null): Promise<string> {
   if (!entityId) throw new Error('a collection payment without an entity');
   return (await tx.entity.findUniqueOrThrow({ where: { id: entityId }, select: { organizationId: true } }))

@@ -8,6 +8,7 @@
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
+import { executeRefundsNow } from '../refunds/executeRefund.js';
 import { tenantDbOf } from '../tenantDb.js';
 import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
@@ -50,13 +51,34 @@ const asResult = (r: RecordedAttempt): ChargeAttemptResult => ({
 
 /** Each activity runs as the invoice's organization (tenantDb.ts). */
 export function createInvoiceCollectionActivities(processDb: Db, provider: PaymentProvider) {
+  /** A charge that landed on an invoice settled meanwhile goes back at once; its outbox rows join the attempt's. */
+  const withRefundsCarriedOut = async (db: Db, recorded: RecordedAttempt): Promise<ChargeAttemptResult> => {
+    const result = asResult(recorded);
+    if (recorded.refundIds.length === 0) return result;
+    const refunded = await executeRefundsNow(db, provider, recorded.refundIds);
+    return { ...result, webhookEventIds: [...result.webhookEventIds, ...refunded.webhookEventIds] };
+  };
   return {
     async chargeInvoice(input: ChargeAttemptInput): Promise<ChargeAttemptResult> {
       const db = await tenantDbOf(processDb, 'invoice', input.invoiceId);
       const at = new Date(input.at);
       const invoice = await db.invoice.findUniqueOrThrow({ where: { id: input.invoiceId }, include: { entity: true } });
-      if (invoice.status === 'paid') return { status: 'already_paid', errorCode: null, webhookEventIds: [] };
-      if (invoice.status !== 'open') return { status: 'not_collectible', errorCode: null, webhookEventIds: [] };
+      // An attempt whose call went unanswered (a timeout) may have taken the money: it is asked again with its key even
+      // when the invoice was settled meanwhile, and a charge that did land goes back (attemptOutcomes.ts).
+      const unanswered = await db.paymentAttempt.findFirst({
+        where: {
+          attemptNumber: input.attempt,
+          status: 'pending',
+          payment: { idempotencyKey: collectionPaymentKey(invoice.id) },
+        },
+        select: { id: true },
+      });
+      if (!unanswered && invoice.status === 'paid') {
+        return { status: 'already_paid', errorCode: null, webhookEventIds: [] };
+      }
+      if (!unanswered && invoice.status !== 'open') {
+        return { status: 'not_collectible', errorCode: null, webhookEventIds: [] };
+      }
       const entity = invoice.entity!;
       const payment = await db.payment.upsert({
         where: { idempotencyKey: collectionPaymentKey(invoice.id) },
@@ -133,7 +155,7 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
         recordAttemptOutcome(tx, { invoiceId: invoice.id, attemptId, outcome, at }),
       );
       // Decided by the provider's webhook meanwhile: that path dispatched its outbox rows; report what it recorded.
-      return asResult(recorded);
+      return withRefundsCarriedOut(db, recorded);
     },
 
     /**
@@ -155,7 +177,7 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
       const recorded = await db.$transaction((tx) =>
         recordAttemptOutcome(tx, { invoiceId: input.invoiceId, attemptId: row.id, outcome, at: new Date(input.at) }),
       );
-      return asResult(recorded);
+      return withRefundsCarriedOut(db, recorded);
     },
 
     /** Dunning exhausted: the invoice is past due and the entity suspended (metering then rejects its events). */

@@ -1,6 +1,6 @@
 // The shapes shared by the provider-event dispatcher (providerEvents.ts) and its handlers (disputes.ts,
 // refunds/refundEvents.ts): in a module of their own so a handler never imports the dispatcher that calls it.
-import type { Prisma } from '../db.js';
+import type { Db, Prisma } from '../db.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -26,12 +26,17 @@ export interface ProviderEventResult {
   outcome: string;
   signals: AttemptSignal[];
   webhookEventIds: string[];
+  /** Refunds the event's transaction wrote (a duplicate charge's), to carry out after the commit, as `tenant`. */
+  refundIds: string[];
+  /** The Db scoped to the organization the event was applied as. */
+  tenant: Db;
 }
 
 export interface HandlerResult {
   outcome: string;
   signals?: AttemptSignal[];
   webhookEventIds?: string[];
+  refundIds?: string[];
 }
 
 /** Applies the event of `provider` in `tx`; called once per event. */

@@ -82,6 +82,7 @@ const paymentIntentOutcome: ProviderEventHandler = async (tx, event, at) => {
       },
     ],
     webhookEventIds: recorded.webhookEventIds,
+    refundIds: recorded.refundIds,
   };
 };
 
@@ -118,7 +119,7 @@ export async function applyProviderEvent(
   at: Date = new Date(),
 ): Promise<ProviderEventResult> {
   const db = await tenantOfEvent(processDb, provider, event);
-  return db.$transaction(async (tx) => {
+  const applied = await db.$transaction(async (tx) => {
     // First: a concurrent delivery of the same event waits here for this one and then finds it.
     const inserted = await tx.providerEvent.createMany({
       data: [{ provider, eventId: event.id, type: event.type, outcome: 'received' }],
@@ -129,7 +130,8 @@ export async function applyProviderEvent(
       const seen = await tx.providerEvent.findUnique({
         where: { provider_eventId: { provider, eventId: event.id } },
       });
-      return { replayed: true, outcome: seen?.outcome ?? 'already_recorded', signals: [], webhookEventIds: [] };
+      const outcome = seen?.outcome ?? 'already_recorded';
+      return { replayed: true, outcome, signals: [], webhookEventIds: [], refundIds: [] };
     }
     const handler = handlers.get(event.type);
     const result: HandlerResult = handler ? await handler(tx, event, at, provider) : { outcome: 'ignored' };
@@ -142,6 +144,8 @@ export async function applyProviderEvent(
       outcome: result.outcome,
       signals: result.signals ?? [],
       webhookEventIds: result.webhookEventIds ?? [],
+      refundIds: result.refundIds ?? [],
     };
   });
+  return { ...applied, tenant: db };
 }

@@ -45,6 +45,26 @@ export async function executeRefund(
 }
 
 /**
+ * Carries out refunds a transaction just wrote (a duplicate charge's), right after its commit. A refund that cannot be
+ * carried out now (a timeout, the provider down) stays pending: the reconciliation schedule runs it (executeStalledRefunds).
+ */
+export async function executeRefundsNow(
+  db: Db,
+  provider: PaymentProvider,
+  refundIds: string[],
+): Promise<{ webhookEventIds: string[] }> {
+  const webhookEventIds: string[] = [];
+  for (const id of refundIds) {
+    try {
+      webhookEventIds.push(...(await executeRefund(db, provider, id)).webhookEventIds);
+    } catch {
+      // Left pending for the reconciliation schedule, with the same key.
+    }
+  }
+  return { webhookEventIds };
+}
+
+/**
  * Pending refunds whose first run died or timed out, found by the reconciliation across organizations
  * (app_reconciliation_work): each run again as its own organization, with its own key.
  */

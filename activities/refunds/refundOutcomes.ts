@@ -2,7 +2,8 @@
 // provider's charge.refunded webhook), once, under the organization's, the invoice's and the entity's locks:
 //   accepted (succeeded, or pending payout at the provider): its credit note, numbered 1..N per organization without
 //     gaps (Organization.nextCreditNoteNumber under the organization's row lock, as invoice numbers are), the amount
-//     added to the invoice's and the payment's amountRefunded, credit_note.issued; succeeded also refund.succeeded;
+//     added to the invoice's (not for a duplicate charge: never part of what paid the invoice) and the payment's
+//     amountRefunded, credit_note.issued; succeeded also refund.succeeded;
 //   failed: refund.failed, and a downgrade's credit that could not be refunded goes back to the next invoice (an
 //     adjustment item), so the customer gets it one way or the other.
 import { Money } from '../../domain/money.js';
@@ -43,7 +44,12 @@ async function issueCreditNote(tx: Tx, refund: RefundRow, at: Date): Promise<{ i
     UPDATE "Organization" SET "nextCreditNoteNumber" = "nextCreditNoteNumber" + 1, "updatedAt" = now()
     WHERE id = ${refund.organizationId}::uuid RETURNING "nextCreditNoteNumber" - 1 AS number`;
   const amount = Money.of(refund.amount.toString(), refund.currency);
-  const what = refund.kind === 'downgrade_credit' ? 'Downgrade credit refunded' : 'Refund';
+  const what =
+    refund.kind === 'downgrade_credit'
+      ? 'Downgrade credit refunded'
+      : refund.kind === 'duplicate_charge'
+        ? 'Duplicate charge refunded'
+        : 'Refund';
   const note = await tx.creditNote.create({
     data: {
       organizationId: refund.organizationId,
@@ -58,7 +64,10 @@ async function issueCreditNote(tx: Tx, refund: RefundRow, at: Date): Promise<{ i
       issuedAt: at,
     },
   });
-  await tx.invoice.update({ where: { id: invoice.id }, data: { amountRefunded: { increment: amount.toString() } } });
+  // A duplicate charge was never part of what the invoice was paid with: only its payment shows it returned.
+  if (refund.kind !== 'duplicate_charge') {
+    await tx.invoice.update({ where: { id: invoice.id }, data: { amountRefunded: { increment: amount.toString() } } });
+  }
   await tx.payment.update({
     where: { id: refund.paymentId },
     data: { amountRefunded: { increment: amount.toString() } },

@@ -322,8 +322,10 @@ const RefundEvent = z
     invoiceId: Id,
     paymentId: Id,
     entityId: Id,
-    kind: z.enum(['invoice', 'downgrade_credit']).meta({
-      description: '`invoice`: asked for through the API; `downgrade_credit`: a downgrade credit refunded in cash',
+    kind: z.enum(['invoice', 'downgrade_credit', 'duplicate_charge']).meta({
+      description:
+        '`invoice`: asked for through the API; `downgrade_credit`: a downgrade credit refunded in cash; ' +
+        '`duplicate_charge`: a charge that succeeded on an invoice already settled another way, returned in full',
     }),
     amount: moneyAmount(),
     currency: Currency,

@@ -7,6 +7,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { applyProviderEvent } from '../../activities/payments/providerEvents.js';
 import { StripeSignatureError, verifyStripeEvent } from '../../activities/payments/stripeEvents.js';
+import { executeRefundsNow } from '../../activities/refunds/executeRefund.js';
 import { notifyProviderOutcome } from '../../temporal/signalCollection.js';
 import { bodyProblemResponses, json, problem, problemResponses } from '../openapiKit.js';
 import { ProblemError } from '../problem.js';
@@ -115,6 +116,9 @@ export function providerWebhookRoutes(deps: RouteDeps) {
       throw err;
     }
     const result = await applyProviderEvent(deps.db, 'stripe', event);
+    // A charge that succeeded on an invoice settled meanwhile goes back at once (else the reconciliation runs it).
+    const refunded = await executeRefundsNow(result.tenant, deps.paymentProvider, result.refundIds);
+    result.webhookEventIds.push(...refunded.webhookEventIds);
     if (result.webhookEventIds.length > 0) {
       try {
         await deps.outbox.dispatch(result.webhookEventIds);

@@ -40,8 +40,10 @@ export const RefundSchema = z
     invoiceId: z.uuid(),
     paymentId: z.uuid(),
     entityId: z.uuid(),
-    kind: z.enum(['invoice', 'downgrade_credit']).openapi({
-      description: "invoice: asked for through the API; downgrade_credit: a downgrade's credit refunded in cash",
+    kind: z.enum(['invoice', 'downgrade_credit', 'duplicate_charge']).openapi({
+      description:
+        "invoice: asked for through the API; downgrade_credit: a downgrade's credit refunded in cash; " +
+        'duplicate_charge: a charge that succeeded on an invoice already settled another way, returned in full',
     }),
     amount: z.string().openapi({ example: '10.00' }),
     currency: z.string().openapi({ example: 'USD' }),
