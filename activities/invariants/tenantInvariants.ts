@@ -4,7 +4,6 @@
 // organization and yet hold its key. The pairs come from the catalog: every single-column foreign key between two
 // tables that both carry organizationId, plus MarketplaceEvent.entityId, which has no foreign key on purpose.
 import type { Db } from '../db.js';
-import type { InvariantViolation } from './checkInvariants.js';
 
 interface Reference {
   child: string;
@@ -15,7 +14,14 @@ interface Reference {
 const EVENT_ENTITY: Reference = { child: 'MarketplaceEvent', column: 'entityId', parent: 'Entity' };
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export async function checkTenantInvariants(db: Db, organizationId: string | null): Promise<InvariantViolation[]> {
+/** In the shape of checkInvariants' violations (declared here: checkInvariants imports this module). */
+export interface TenantViolation {
+  rule: 'tenant_column';
+  ids: string[];
+  detail: string;
+}
+
+export async function checkTenantInvariants(db: Db, organizationId: string | null): Promise<TenantViolation[]> {
   const references = await db.$queryRaw<Reference[]>`
     SELECT c.relname AS child, a.attname AS "column", p.relname AS parent
     FROM pg_constraint k
@@ -28,7 +34,7 @@ export async function checkTenantInvariants(db: Db, organizationId: string | nul
       AND EXISTS (SELECT 1 FROM pg_attribute x WHERE x.attrelid = c.oid AND x.attname = 'id' AND NOT x.attisdropped)
       AND EXISTS (SELECT 1 FROM pg_attribute x WHERE x.attrelid = p.oid AND x.attname = 'organizationId' AND NOT x.attisdropped)
     ORDER BY 1, 2`;
-  const violations: InvariantViolation[] = [];
+  const violations: TenantViolation[] = [];
   for (const ref of [...references, EVENT_ENTITY]) {
     // Identifiers from the catalog, quoted; the organization is a parameter.
     const rows = await db.$queryRawUnsafe<Array<{ id: string; organizationId: string; parentOrganizationId: string }>>(
