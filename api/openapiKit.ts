@@ -366,16 +366,35 @@ export const EmailAddress = z
   .openapi({ pattern: z.regexes.email.source, example: 'billing@example.com' });
 
 /**
- * The time zones an entity may be created in: UTC and the IANA zones of this runtime (Intl.supportedValuesOf), listed
- * in the document as its enum. Validation takes exactly that list, so what the document offers is what is accepted
- * and nothing else is (an alias such as US/Eastern is refused: send its canonical name, America/New_York).
+ * The time zones an entity may be created in: any IANA name the runtime knows (isValidTimeZone), aliases included, so
+ * Asia/Kolkata and Europe/Kyiv are taken as well as the older names the runtime lists (Asia/Calcutta, Europe/Kiev).
+ * The document's enum lists UTC, the runtime's zones (Intl.supportedValuesOf) and the current names of zones it lists
+ * under an older one, so every zone the document offers is accepted.
  */
-const TIME_ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter(isValidTimeZone);
-const TIME_ZONE_SET = new Set(TIME_ZONES);
+const CURRENT_NAMES = [
+  'Etc/UTC',
+  'Asia/Kolkata',
+  'Europe/Kyiv',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Yangon',
+  'America/Argentina/Buenos_Aires',
+  'America/Indiana/Indianapolis',
+  'America/Kentucky/Louisville',
+  'America/Nuuk',
+  'Atlantic/Faroe',
+  'Pacific/Chuuk',
+  'Pacific/Pohnpei',
+  'Pacific/Kanton',
+];
+const TIME_ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone'), ...CURRENT_NAMES])]
+  .filter(isValidTimeZone)
+  .sort();
 
 export const TimeZone = z
   .string()
-  .refine((zone) => TIME_ZONE_SET.has(zone), { message: 'an IANA time zone, e.g. Europe/London' })
+  .max(64)
+  .refine(isValidTimeZone, { message: 'an IANA time zone, e.g. Europe/London' })
   .openapi({ example: 'America/New_York', enum: TIME_ZONES });
 
 /** A non-negative decimal amount as a string (never a JSON number: money is exact). */
