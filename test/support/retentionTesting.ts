@@ -12,6 +12,7 @@ import type { App } from '../../api/app.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { caller } from './apiFactories.js';
 import { createMeteringTenant, eventBody, grantCredits, type MeteringTenant } from './meteringFactories.js';
+import { eventually } from './workflowFactories.js';
 
 const OWNED: Record<ArchivedTable, string> = {
   MarketplaceEvent: `t."entityId" IN (SELECT id FROM "Entity" WHERE "organizationId" = $1::uuid)`,
@@ -76,6 +77,10 @@ export async function busyOrganization(ctx: { db: Db; app: App }): Promise<Busy>
     members: 2,
   });
   await grantCredits(ctx.db, t.organizationId, t.entityId, '10.00');
+  // The grant's outbox row (written by the fixture, which dispatches nothing); every later one comes from the API.
+  const notFromTheApi = (await ctx.db.webhookEvent.findMany({ where: { organizationId: t.organizationId } })).map(
+    (e) => e.id,
+  );
   const ingest = caller(ctx.app, t.ingestKey);
   const admin = caller(ctx.app, t.adminKey);
   const events: Array<Record<string, unknown>> = [];
@@ -93,6 +98,16 @@ export async function busyOrganization(ctx: { db: Db; app: App }): Promise<Busy>
   // A stored Idempotency-Key response (a POST on a route without a resource key of its own).
   const plan = { name: 'Retained seat', interval: 'month', pricePerSeat: '10.00', currency: 'USD' };
   expect((await admin('POST', '/api/billing/seat-plans', plan, { 'Idempotency-Key': randomUUID() })).status).toBe(201);
+
+  // The API hands the metering's outbox rows to delivery after commit, in the background: wait until it has, or
+  // a dispatch still under way would add a delivery for the endpoint created next (and change every count below).
+  await eventually(async () =>
+    (await ctx.db.webhookEvent.count({
+      where: { organizationId: t.organizationId, dispatchedAt: null, id: { notIn: notFromTheApi } },
+    })) === 0
+      ? true
+      : null,
+  );
 
   // Webhook rows: one outbox row delivered after a failed attempt, one still being retried (kept).
   const endpoint = await ctx.db.webhookEndpoint.create({
