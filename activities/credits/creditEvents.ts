@@ -1,9 +1,9 @@
 // credits.granted and credits.transferred: written in the transaction that moved the credits, under the entity lock
 // (so the balance they report is the one the next event sees). The threshold crossings (credits.low, .depleted) are
 // metering/outboxRows.ts; expiry is creditGrants/creditGrantExpiry.ts.
-import { BillingDecimal } from '../../domain/money.js';
+import { BillingDecimal, moneyText } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { usableGrants } from './entityCreditState.js';
 
 type Tx = Prisma.TransactionClient;
@@ -26,12 +26,12 @@ export async function recordCreditsGranted(tx: Tx, organizationId: string, grant
       grantId: grant.id,
       entityId: grant.entityId,
       source: grant.source,
-      amount: payloadMoney(grant.original, grant.currency),
+      amount: moneyText(grant.original, grant.currency),
       currency: grant.currency,
       expiresAt: grant.expiresAt?.toISOString() ?? null,
       packageId: grant.packageId,
       sourceGrantId: grant.sourceGrantId,
-      balance: payloadMoney(await usableBalance(tx, grant.entityId, at), grant.currency),
+      balance: moneyText(await usableBalance(tx, grant.entityId, at), grant.currency),
       grantedAt: at.toISOString(),
     },
   });

@@ -2,9 +2,11 @@
 // entity.reactivated are written by collection and settlement: payments/). Keys: entity.created:<entityId>, and
 // entity.updated:<entityId>:<uuid>, one per change (a change is written once with its transaction; two changes in one
 // millisecond must not share a key).
+
+import { moneyText } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
 import { uuidv7 } from '../metering/uuidv7.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 type EntityRow = Awaited<ReturnType<Tx['entity']['findUniqueOrThrow']>>;
@@ -31,7 +33,7 @@ export function recordEntityEvent(
     timeZone: entity.timeZone,
     billingAnchorDay: entity.billingAnchorDay,
     overagePolicy: entity.overagePolicy,
-    lowBalanceThreshold: payloadMoney(entity.lowBalanceThreshold, entity.currency),
+    lowBalanceThreshold: moneyText(entity.lowBalanceThreshold, entity.currency),
   };
   const base = { organizationId: entity.organizationId, entityId: entity.id };
   if (type === 'entity.created') {

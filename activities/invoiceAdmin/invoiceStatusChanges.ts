@@ -3,9 +3,10 @@
 // the caller dispatches the outbox rows after commit and tells the invoice's collection workflow to stop.
 // Marking paid has exactly the consequences of a successful charge (payments/invoiceSettlement.ts: invoice.paid,
 // and the end of the suspension it caused); voiding a past-due invoice ends that suspension too.
-import { moneyText } from '../../domain/money.js';
+
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db, Prisma } from '../db.js';
+import { invoiceStatusPayload } from '../invoicing/invoicePayload.js';
 import {
   cancelCollectionPayment,
   endSuspensionIfNothingPastDue,
@@ -25,19 +26,6 @@ async function lockInvoice(tx: Tx, organizationId: string, id: string) {
   return invoice;
 }
 
-function payloadOf(invoice: Awaited<ReturnType<Tx['invoice']['findUniqueOrThrow']>>) {
-  return {
-    invoiceId: invoice.id,
-    entityId: invoice.entityId,
-    number: invoice.number,
-    status: invoice.status,
-    currency: invoice.currency,
-    total: moneyText(invoice.total, invoice.currency),
-    amountDue: moneyText(invoice.amountDue, invoice.currency),
-    amountPaid: moneyText(invoice.amountPaid, invoice.currency),
-  };
-}
-
 export async function voidInvoice(db: Db, actor: Actor, organizationId: string, id: string, now = new Date()) {
   return db.$transaction(async (tx) => {
     const before = await lockInvoice(tx, organizationId, id);
@@ -51,7 +39,7 @@ export async function voidInvoice(db: Db, actor: Actor, organizationId: string, 
         organizationId,
         entityId: invoice.entityId,
         type: 'invoice.voided',
-        payload: payloadOf(invoice),
+        payload: invoiceStatusPayload(invoice),
         idempotencyKey: `invoice.voided:${id}`,
       }),
     ];

@@ -14,6 +14,7 @@ import { Money } from '../../domain/index.js';
 import { moneyText } from '../../domain/money.js';
 import type { Db } from '../db.js';
 import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { invoiceIdentity } from './invoicePayload.js';
 
 export interface FinalizedInvoice {
   invoiceId: string;
@@ -104,13 +105,10 @@ export async function finalizeInvoice(db: Db, invoiceId: string): Promise<Finali
         type: 'invoice.finalized',
         idempotencyKey: `invoice.finalized:${inv.id}`,
         payload: {
-          invoiceId: inv.id,
-          entityId: inv.entityId,
+          ...invoiceIdentity({ ...inv, number }),
           kind: inv.kind,
-          number,
           total: moneyText(total, inv.currency),
           amountDue: moneyText(amountDue, inv.currency),
-          currency: inv.currency,
           periodStart: inv.periodStart.toISOString(),
           periodEnd: inv.periodEnd.toISOString(),
         },

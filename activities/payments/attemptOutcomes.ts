@@ -9,7 +9,8 @@
 //   failed:    invoice.payment_failed with the error code and what it means for dunning (decision), unless settled.
 import { dunningDecision } from '../../domain/paymentFailures.js';
 import type { Prisma } from '../db.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { invoiceDuePayload } from '../invoicing/invoicePayload.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { lockInvoiceRow, recordInvoicePaid } from './invoiceSettlement.js';
 import { recordPaymentEvent } from './paymentEvents.js';
 
@@ -137,11 +138,7 @@ export async function recordAttemptOutcome(
       type: 'invoice.payment_failed',
       idempotencyKey: `invoice.payment_failed:${locked.id}:${row.attemptNumber}`,
       payload: {
-        invoiceId: locked.id,
-        entityId: locked.entityId,
-        number: locked.number,
-        amountDue: payloadMoney(locked.amountDue, locked.currency),
-        currency: locked.currency,
+        ...invoiceDuePayload(locked),
         attempt: row.attemptNumber,
         errorCode: outcome.errorCode,
         // retry: the next scheduled attempt may succeed; customer_action: none will until the customer acts.

@@ -8,9 +8,10 @@
 // What a paid invoice changes (invoice, entity, subscriptions, webhooks) is invoiceSettlement.ts, shared with the
 // out-of-band mark-paid. Each attempt re-reads the invoice first: one paid or voided meanwhile is never charged.
 import type { Db } from '../db.js';
+import { invoiceDuePayload } from '../invoicing/invoicePayload.js';
 import { executeRefundsNow } from '../refunds/executeRefund.js';
 import { tenantDbOf } from '../tenantDb.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { type AttemptOutcome, type RecordedAttempt, recordAttemptOutcome, recordedOf } from './attemptOutcomes.js';
 import { suspendEntity } from './entitySuspension.js';
 import { collectionPaymentKey, lockInvoiceRow } from './invoiceSettlement.js';
@@ -208,13 +209,7 @@ export function createInvoiceCollectionActivities(processDb: Db, provider: Payme
             ...base,
             type: 'invoice.past_due',
             idempotencyKey: `invoice.past_due:${invoice.id}`,
-            payload: {
-              invoiceId: invoice.id,
-              entityId: invoice.entityId,
-              number: invoice.number,
-              amountDue: payloadMoney(invoice.amountDue, invoice.currency),
-              currency: invoice.currency,
-            },
+            payload: invoiceDuePayload(invoice),
           }),
         ];
         // Under the entity's row lock, which lockInvoiceRow took.

@@ -9,7 +9,8 @@
 // (lockInvoiceRow), as metering holds the entity's: two invoices of one entity settled at once are serialized on the
 // entity, so the second sees the first settled and neither leaves the entity suspended by mistake.
 import type { Prisma } from '../db.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { invoiceStatusPayload } from '../invoicing/invoicePayload.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 import { endSuspensionIfNothingHolds } from './entitySuspension.js';
 import { recordPaymentEvent } from './paymentEvents.js';
 
@@ -75,14 +76,7 @@ export async function recordInvoicePaid(
       type: 'invoice.paid',
       idempotencyKey: `invoice.paid:${invoice.id}`,
       payload: {
-        invoiceId: invoice.id,
-        entityId: invoice.entityId,
-        number: invoice.number,
-        status: invoice.status,
-        currency: invoice.currency,
-        total: payloadMoney(invoice.total, invoice.currency),
-        amountDue: payloadMoney(invoice.amountDue, invoice.currency),
-        amountPaid: payloadMoney(invoice.amountPaid, invoice.currency),
+        ...invoiceStatusPayload(invoice),
         paymentId: by.paymentId,
         attempt: by.attempt,
         outOfBand: by.outOfBand,

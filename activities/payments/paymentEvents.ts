@@ -2,9 +2,11 @@
 // transaction that changed it (webhooks/eventCatalog.ts documents them). A Payment reaches each of these statuses at
 // most once, except that a failed invoice payment can still succeed (a retry after the entity was suspended): the key
 // is the type and the payment, payment.<status>:<paymentId>.
+
+import { moneyText } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
 import type { WebhookEventType } from '../webhooks/eventCatalog.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 type PaymentRow = Awaited<ReturnType<Tx['payment']['findUniqueOrThrow']>>;
@@ -44,7 +46,7 @@ export function recordPaymentEvent(
       entityId: payment.entityId,
       invoiceId: payment.invoiceId,
       status: payment.status,
-      amount: payloadMoney(payment.amount, payment.currency),
+      amount: moneyText(payment.amount, payment.currency),
       currency: payment.currency,
       provider: payment.provider,
       purpose: purposeOf(payment),

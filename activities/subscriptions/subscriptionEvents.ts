@@ -8,9 +8,10 @@
 //   subscription.reactivated:<id>:<invoiceId>       the suspension ended when that invoice was settled
 //   subscription.reactivated:<id>:dispute:<id>      ... or when that dispute closed
 import type { ProrationSettlement } from '../../domain/index.js';
+import { moneyText } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
 import type { WebhookEventType } from '../webhooks/eventCatalog.js';
-import { payloadMoney, recordWebhookEvent } from '../webhooks/outboxEvents.js';
+import { recordWebhookEvent } from '../webhooks/outboxEvents.js';
 
 type Tx = Prisma.TransactionClient;
 /** A subscription row with its plan and entity (subscriptionPeriods.ts lockSubscription reads one). */
@@ -83,7 +84,7 @@ export function recordSubscriptionEvent(
       planId: sub.planId,
       planName: sub.plan.name,
       interval: sub.plan.interval,
-      pricePerSeat: payloadMoney(sub.plan.pricePerSeat, currency),
+      pricePerSeat: moneyText(sub.plan.pricePerSeat, currency),
       currency,
       seats: sub.seats,
       status: sub.status,
@@ -99,7 +100,7 @@ export function recordSubscriptionEvent(
       proration: cause.proration
         ? {
             settlement: cause.proration.settlement,
-            net: payloadMoney(cause.proration.net, currency),
+            net: moneyText(cause.proration.net, currency),
             invoiceId: cause.proration.invoiceId,
           }
         : null,

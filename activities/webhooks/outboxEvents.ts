@@ -1,7 +1,6 @@
 // Writes an outbox row (WebhookEvent) inside the caller's transaction, keyed by a deterministic idempotency key so a
 // retried activity writes it once. Delivery happens after commit (dispatchWebhookEvents). The type and its payload
 // are checked at compile time against the event catalog (eventCatalog.ts), which documents them.
-import { Money } from '../../domain/money.js';
 import type { Prisma } from '../db.js';
 import type { WebhookEventType, WebhookPayload } from './eventCatalog.js';
 
@@ -47,12 +46,4 @@ export async function undispatchedWebhookEvents(
     orderBy: { id: 'asc' },
   });
   return rows.map((r) => r.id);
-}
-
-/**
- * A stored amount as a payload shows it: at least the currency's minor-unit digits ("137.10", never "137.1" or
- * "137.100000"), more only when the exact value has them.
- */
-export function payloadMoney(amount: { toString(): string }, currency: string): string {
-  return Money.of(amount.toString(), currency).toString();
 }
