@@ -283,9 +283,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     );
   }
   log(`starting ${opts.workers} workers and ${opts.apis} API processes`);
-  await Promise.all(services.filter((s) => s.state !== 'up').map((s) => s.start()));
-
-  return {
+  const platform: Platform = {
     dir,
     databaseUrl,
     temporalAddress,
@@ -319,6 +317,15 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       if (!keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
+  try {
+    await Promise.all(services.filter((s) => s.state !== 'up').map((s) => s.start()));
+  } catch (err) {
+    // A process that cannot start ends the run (ServiceStartError): stop what did start, keep the logs.
+    log(`a service did not start; stopping the others (logs in ${dir})`);
+    await platform.stop({ keepDir: true });
+    throw err;
+  }
+  return platform;
 }
 
 const quietBundlerLogger = {

@@ -23,6 +23,18 @@ export type ServiceState = 'starting' | 'up' | 'down' | 'stopped';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Start attempts a service gets before it has ever served (about 40 s of back-off). One that cannot start at all (a
+ * bad build, a missing tool, a configuration error) fails the run at once with its error instead of being retried
+ * for ever; once it has served, a restart after a kill is retried without limit (the outage is what is under test).
+ */
+export const FIRST_START_ATTEMPTS = 10;
+
+/** A service that never came up: the run stops with this (its message names the service and the last error). */
+export class ServiceStartError extends Error {
+  override name = 'ServiceStartError';
+}
+
 export class ManagedService {
   state: ServiceState = 'down';
   kills = 0;
@@ -31,10 +43,12 @@ export class ManagedService {
   private current: RunningProcess | undefined;
   private killedByUs = false;
   private stopping = false;
+  private everUp = false;
 
   constructor(
     readonly def: ServiceDefinition,
     private readonly log: (msg: string) => void,
+    private readonly firstStartAttempts = FIRST_START_ATTEMPTS,
   ) {}
 
   get name() {
@@ -44,7 +58,10 @@ export class ManagedService {
     return this.def.kind;
   }
 
-  /** Starts the service, retrying until it serves (or the supervisor stops). */
+  /**
+   * Starts the service, retrying until it serves (or the supervisor stops). Before it has ever served, throws a
+   * ServiceStartError after `firstStartAttempts` failed attempts.
+   */
   async start(): Promise<void> {
     this.state = 'starting';
     for (let attempt = 1; !this.stopping; attempt++) {
@@ -58,11 +75,19 @@ export class ManagedService {
         this.current = proc;
         this.killedByUs = false;
         this.state = 'up';
+        this.everUp = true;
         void proc.exited.then(() => this.onExit(proc));
         return;
       } catch (err) {
         this.startFailures += 1;
-        this.log(`${this.name}: start attempt ${attempt} failed: ${String((err as Error).message).split('\n')[0]}`);
+        const reason = String((err as Error).message).split('\n')[0];
+        this.log(`${this.name}: start attempt ${attempt} failed: ${reason}`);
+        if (!this.everUp && attempt >= this.firstStartAttempts) {
+          this.state = 'down';
+          throw new ServiceStartError(`${this.name} never started (${attempt} attempts); last error: ${reason}`, {
+            cause: err,
+          });
+        }
         await sleep(Math.min(1000 * attempt, 5000));
       }
     }
