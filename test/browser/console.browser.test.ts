@@ -1,8 +1,9 @@
 // The web console in a real browser: Debian's Chromium driven by playwright-core, the console (next start) against
 // the real API (createApp on a real HTTP server, real Postgres) and a Temporal dev server with its Web UI, so the
 // console's Temporal links are followed to the UI's own API. Every page is checked with axe-core (no serious or
-// critical violation) and photographed into docs/screenshots/ for the README.
-import { readFileSync } from 'node:fs';
+// critical violation) and photographed (into docs/screenshots/ for the README with UPDATE_SCREENSHOTS=1).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -24,7 +25,11 @@ import {
 import { serveOverHttp, testApp, testDb, uniqueTaskQueue } from '../support/services.js';
 
 const SECRET = 'browser-test-signing-secret-0123456789abcdef';
-const screenshots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+// The README's pictures are rewritten only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it was.
+const screenshots =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.resolve(import.meta.dirname, '../../docs/screenshots')
+    : mkdtempSync(path.join(tmpdir(), 'console-screenshots-'));
 const axeSource = readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 
 let db: Db;
