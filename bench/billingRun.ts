@@ -6,16 +6,20 @@
 //   npm run bench:billing-run                                   # N = 1000,10000; shapes 1x1 and 2x2
 //   BENCH_ENTITIES=1000 BENCH_SHAPES=1x1,2x2,2x1 BENCH_CONCURRENCY=64 npm run bench:billing-run
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/billing_bench npm run bench:billing-run
+//   TEMPORAL_SHAPE=postgres npm run bench:billing-run             # on the Temporal Server on Postgres (default: dev)
 // Other knobs: BENCH_POOL_SIZE (DATABASE_POOL_SIZE of every process, default 10), BENCH_TIMEOUT_S (per phase, default
 // 1800), BENCH_LOG_DIR (children's logs, one file per run).
 //
 // Without BENCH_DATABASE_URL a throwaway Postgres cluster (durable settings, like production) runs in a temp dir on a
-// free port; the Temporal dev server always runs in memory on a free port. Per shape: a fresh organization seeded by
+// free port. Temporal (TEMPORAL_SHAPE): the dev server in memory on a free port (dev, the default), or the Temporal
+// Server on PostgreSQL (postgres) on the same Postgres server as the billing database, in databases of its own that
+// are dropped before the run, so every run starts from an empty cluster. Per shape: a fresh organization seeded by
 // bulk SQL (bench/billingRunFixture.ts), W `worker/main.ts` and P `api/main.ts` children (bench/billingRunCluster.ts),
 // usage recorded through POST /api/billing/events/batch, billing cycles started, then the measured part: a closeNow
 // for every entity through the API (bench/billingRunDriver.ts) until every entity's invoice is written. Collection
 // (the sandbox charge) is awaited afterwards, outside the measurement, before the checks (bench/billingRunChecks.ts).
 // Exit code 1 when any check fails. Not part of `npm test`.
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -24,6 +28,8 @@ import { ensureTools } from '../scripts/lib/ensureTools.js';
 import { freePort } from '../scripts/lib/freePort.js';
 import { applyMigrations } from '../scripts/lib/prismaCli.js';
 import { startTemporalDevServer } from '../scripts/lib/temporalDevServer.js';
+import { dropTemporalDatabases, startTemporalPostgresServer } from '../scripts/lib/temporalPostgresServer.js';
+import { temporalShape } from '../scripts/lib/temporalShape.js';
 import { benchDatabase } from './benchDatabase.js';
 import { type BillingRunVerdict, compareTotals, verifyBillingRun } from './billingRunChecks.js';
 import { startCluster } from './billingRunCluster.js';
@@ -50,6 +56,9 @@ const POOL = env('BENCH_POOL_SIZE', '10');
 const LOG_DIR = process.env.BENCH_LOG_DIR;
 /** Give up waiting for any phase (periods opened, invoices written, collection) after this long. */
 const TIMEOUT_MS = Number(env('BENCH_TIMEOUT_S', '1800')) * 1000;
+const SHAPE = temporalShape();
+/** The Temporal Server's databases (TEMPORAL_SHAPE=postgres), beside the benchmark's own. */
+const TEMPORAL_DATABASES = { main: 'billing_run_temporal', visibility: 'billing_run_temporal_visibility' };
 
 interface Row extends CloseRunResult {
   shape: string;
@@ -84,11 +93,35 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+async function startBenchTemporal(databaseUrl: string, tools: { temporal?: string; 'temporal-server'?: string }) {
+  const port = await freePort();
+  if (SHAPE === 'dev') return startTemporalDevServer({ port, cli: tools.temporal });
+  await dropTemporalDatabases(databaseUrl, TEMPORAL_DATABASES);
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'billing-run-temporal-'));
+  const server = await startTemporalPostgresServer({
+    server: tools['temporal-server']!,
+    databaseUrl,
+    port,
+    stateDir,
+    databases: TEMPORAL_DATABASES,
+    ...(LOG_DIR ? { logFile: path.join(LOG_DIR, 'temporal-server.log') } : {}),
+  });
+  console.log(`temporal server started in ${JSON.stringify(server.timings)} ms`);
+  return {
+    address: server.address,
+    async stop() {
+      await server.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function main() {
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
   console.log(`load average at start: ${loadAverage()}`);
-  // Before anything starts: the Temporal CLI found, or built once (scripts/lib/ensureTools.ts).
-  const { temporal: temporalCli } = await ensureTools(['temporal']);
+  console.log(`temporal: ${SHAPE === 'postgres' ? 'the Temporal Server on Postgres' : 'the dev server, in memory'}`);
+  // Before anything starts: the Temporal CLI or Server found, or built once (scripts/lib/ensureTools.ts).
+  const tools = await ensureTools([SHAPE === 'postgres' ? 'temporal-server' : 'temporal']);
   const database = await benchDatabase('billing_run');
   teardown.push(() => database.stop());
   const databaseUrl = database.url;
@@ -96,7 +129,7 @@ async function main() {
   let failed = false;
   try {
     await applyMigrations(databaseUrl);
-    const temporal = await startTemporalDevServer({ port: await freePort(), cli: temporalCli });
+    const temporal = await startBenchTemporal(databaseUrl, tools);
     teardown.unshift(() => temporal.stop());
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     const db = createDb(databaseUrl, 2);

@@ -1,5 +1,6 @@
 // `npm run setup:tools [-- <tool>...]`: the tools step on its own (every entry point runs it anyway). Without
-// arguments: what `npm test` needs. Tools: temporal, temporal-test-server, schemathesis, stripe-mock, chromium.
+// arguments: what `npm test` needs. Tools: temporal, temporal-server, temporal-test-server, schemathesis, stripe-mock,
+// chromium.
 // Exit 1 with one line per tool that cannot be provided.
 import { ensureTools, type ToolName, ToolsUnavailableError, testTools } from './lib/ensureTools.js';
 import { TOOL_NAMES } from './lib/tools/toolDecision.js';

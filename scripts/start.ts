@@ -1,6 +1,7 @@
 // `npm start`: the whole platform on one machine.
 //   Postgres      DATABASE_URL, or a local cluster under .data/postgres (started here, stopped on exit)
-//   Temporal      TEMPORAL_ADDRESS, or the dev server with its Web UI (state in .data/temporal.db)
+//   Temporal      TEMPORAL_ADDRESS, or the dev server with its Web UI (state in .data/temporal.db), or with
+//                 TEMPORAL_SHAPE=postgres the Temporal Server on that Postgres (databases temporal, temporal_visibility)
 //   then          migrations, the demo seed on first run, the worker and the API as child processes
 // Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -23,6 +24,8 @@ import { startLocalPostgres } from './lib/localPostgres.js';
 import { applyMigrations, ensurePrismaClient, projectRoot } from './lib/prismaCli.js';
 import { registerSearchAttributes } from './lib/searchAttributeRegistration.js';
 import { startTemporalDevServer, stopChild, waitForTemporal } from './lib/temporalDevServer.js';
+import { startTemporalPostgresServer } from './lib/temporalPostgresServer.js';
+import { temporalShape } from './lib/temporalShape.js';
 import { ensureWebBuild, startWebConsole } from './lib/webConsole.js';
 
 const env = process.env;
@@ -78,8 +81,9 @@ async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
 }
 
 try {
-  // The Temporal CLI, unless an external Temporal is given: found, or built once (scripts/lib/ensureTools.ts).
-  const tools = await ensureTools(env.TEMPORAL_ADDRESS ? [] : ['temporal']);
+  const shape = temporalShape();
+  // The Temporal CLI or Server, unless an external Temporal is given: found, or built once (scripts/lib/ensureTools.ts).
+  const tools = await ensureTools(env.TEMPORAL_ADDRESS ? [] : [shape === 'postgres' ? 'temporal-server' : 'temporal']);
   await mkdir(localDataDir, { recursive: true });
   await ensurePrismaClient();
   // The key that seals webhook signing secrets at rest (activities/secretsAtRest.ts): SECRET_KEYS, or one generated
@@ -107,6 +111,20 @@ try {
   if (temporalAddress) {
     await waitForTemporal(temporalAddress, 30_000);
     await registerSearchAttributes(temporalAddress, namespace);
+  } else if (shape === 'postgres') {
+    const port = Number(env.TEMPORAL_PORT ?? 7233);
+    say(`starting the Temporal Server on Postgres (databases temporal, temporal_visibility; frontend on ${port})`);
+    const server = await startTemporalPostgresServer({
+      server: tools['temporal-server']!,
+      databaseUrl,
+      port,
+      stateDir: path.join(localDataDir, 'temporal-server'),
+      namespace,
+    });
+    const t = server.timings;
+    say(`Temporal Server ready in ${((t.schemaMs + t.serverMs + t.namespaceMs) / 1000).toFixed(1)} s`);
+    cleanups.push(() => server.stop());
+    temporalAddress = server.address;
   } else {
     const uiPort = Number(env.TEMPORAL_UI_PORT ?? 8233);
     say(`starting the Temporal dev server (state in .data/temporal.db, UI on ${uiPort})`);
@@ -183,6 +201,9 @@ try {
   await db.$disconnect();
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const noUi = env.TEMPORAL_ADDRESS
+    ? '(external Temporal: see your cluster UI)'
+    : '(none: the Temporal Server runs without one; TEMPORAL_UI_URL names one you run)';
   await waitForHealthy(`${apiUrl}/health`, 120_000);
   await ensureWebBuild((m) => say(m));
   const web = await startWebConsole({
@@ -202,7 +223,7 @@ try {
       `  Health       ${apiUrl}/health`,
       `  API docs     ${apiUrl}/docs`,
       `  OpenAPI      ${apiUrl}/openapi.json`,
-      `  Temporal UI  ${uiUrl ?? '(external Temporal: see your cluster UI)'}`,
+      `  Temporal UI  ${uiUrl ?? noUi}`,
       `  Demo key     ${demoKey ?? '(created on an earlier run; see its output or set DEMO_API_KEY)'}`,
       '',
       `  Try: curl -H "Authorization: Bearer ${demoKey ?? '<key>'}" ${apiUrl}/api/entities/${seeded.entityIds[0]}/billing-workflow`,

@@ -46,6 +46,7 @@ export interface EnsureToolsOptions {
 /** How long a first build took on a busy 2-core machine with empty Go, Maven and pip caches (7 Dec 2026). */
 const FIRST_BUILD: Record<ToolName, string> = {
   temporal: '5 to 20 minutes',
+  'temporal-server': '5 to 10 minutes',
   'temporal-test-server': 'about 30 s',
   schemathesis: 'about a minute',
   'stripe-mock': 'under a minute',
@@ -122,6 +123,8 @@ export async function ensureTools<T extends ToolName>(
 export function testTools(env: NodeJS.ProcessEnv = process.env): ToolName[] {
   const tools: ToolName[] = [];
   if (!env.TEST_TEMPORAL_ADDRESS) tools.push('temporal');
+  // The smoke test of the PostgreSQL shape (test/deploy/temporalPostgresShape.test.ts) starts one of its own.
+  tools.push('temporal-server');
   tools.push('temporal-test-server');
   if (env.SKIP_SCHEMATHESIS !== '1') tools.push('schemathesis');
   tools.push('stripe-mock');

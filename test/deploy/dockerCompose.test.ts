@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../../scripts/lib/prismaCli.js';
+import { HISTORY_SHARDS } from '../../scripts/lib/temporalPostgresServer.js';
+import { TOOL_VERSIONS } from '../../scripts/lib/tools/toolDecision.js';
 
 interface Service {
   image?: string;
@@ -41,6 +43,11 @@ describe('docker-compose.yml', () => {
     expect(env.DB).toMatch(/^postgres/);
     expect(env.POSTGRES_SEEDS).toBe('postgres');
     expect(services.temporal?.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it('runs the same Temporal Server as the Docker-less PostgreSQL shape: version and history shards', () => {
+    expect(services.temporal?.image).toBe(`temporalio/auto-setup:${TOOL_VERSIONS['temporal-server']}`);
+    expect(services.temporal?.environment?.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
   });
 
   it('exposes the API on 3000, the Temporal UI on 8233 and the frontend on 7233', () => {

@@ -1,6 +1,7 @@
 // Real services for the whole test run, started once:
-//   tools      the Temporal CLI, the time-skipping test server, schemathesis, stripe-mock: found, or built once into
-//              the tools cache (scripts/lib/ensureTools.ts), so `npm ci && npm test` needs nothing else
+//   tools      the Temporal CLI, the Temporal Server, the time-skipping test server, schemathesis, stripe-mock: found,
+//              or built once into the tools cache (scripts/lib/ensureTools.ts), so `npm ci && npm test` needs nothing
+//              else
 //   Postgres   TEST_DATABASE_URL, or a throwaway cluster in a temp dir (removed afterwards), migrated; the app and the
 //              worker of every test connect as the application role (TEST_APP_DATABASE_URL, else derived)
 //   Temporal   TEST_TEMPORAL_ADDRESS, or a headless in-memory dev server with our search attributes
@@ -34,6 +35,8 @@ declare module 'vitest' {
     testServerPath: string | undefined;
     /** stripe-mock, for tests of the payment provider (scripts/lib/stripeMock.ts). */
     stripeMockPath: string | undefined;
+    /** The Temporal Server (with temporal-sql-tool beside it), for the test of the PostgreSQL shape. */
+    temporalServerPath: string | undefined;
   }
 }
 
@@ -90,6 +93,7 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('testServerPath', tools['temporal-test-server']);
   project.provide('stripeMockPath', tools['stripe-mock']);
+  project.provide('temporalServerPath', tools['temporal-server']);
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown();

@@ -148,6 +148,46 @@ describe('time-skipping test server', () => {
   });
 });
 
+describe('Temporal Server (PostgreSQL shape)', () => {
+  const ts = layout['temporal-server'];
+
+  it('is cached only when both the server and its schema tool are in the entry', async () => {
+    expect(await decide('temporal-server', { files: [ts.exe, ts.sqlTool] })).toEqual({ kind: 'cached', path: ts.exe });
+    expect(await decide('temporal-server', { files: [ts.exe], go: '1.26.8' })).toEqual({
+      kind: 'build',
+      path: '/cache/temporal-server-1.29.1/temporal-server',
+      action: 'go install go.temporal.io/server/cmd/{server,tools/sql}@v1.29.1',
+    });
+  });
+
+  it('is present from TEMPORAL_SERVER_DIR holding both binaries, and never from PATH', async () => {
+    const dir = {
+      env: { TEMPORAL_SERVER_DIR: '/opt/t' },
+      files: ['/opt/t/temporal-server', '/opt/t/temporal-sql-tool'],
+    };
+    expect(await decide('temporal-server', dir)).toEqual({
+      kind: 'present',
+      path: '/opt/t/temporal-server',
+      via: 'TEMPORAL_SERVER_DIR',
+    });
+    const half = await decide('temporal-server', { ...dir, files: ['/opt/t/temporal-server'], go: '1.26.8' });
+    expect(half.kind === 'impossible' && half.reason).toBe(
+      'TEMPORAL_SERVER_DIR=/opt/t does not hold temporal-server and temporal-sql-tool (fix or unset it)',
+    );
+    expect((await decide('temporal-server', { commands: ['temporal-server'], go: '1.26.8' })).kind).toBe('build');
+  });
+
+  it('has no download fallback: without Go >= 1.25 it is impossible, naming Go and the Docker shape', async () => {
+    const p = probes({ go: '1.24.2', online: true });
+    const d = await decideTool('temporal-server', p, { allowDownload: true });
+    expect(d.kind === 'impossible' && d.reason).toBe(
+      'Temporal Server missing: Go 1.24.2 is too old (needs >= 1.25); install Go >= 1.25 (https://go.dev/dl; the ' +
+        'server 1.29.1 is built once), or set TEMPORAL_SERVER_DIR, or run the Docker shape (docker compose up)',
+    );
+    expect(p.asked).toEqual([]);
+  });
+});
+
 describe('schemathesis', () => {
   const sm = layout.schemathesis;
 

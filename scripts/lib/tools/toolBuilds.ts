@@ -2,7 +2,7 @@
 // buildAndPublish (toolCache.ts), except Chromium, which is a system package.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildAndPublish, writeFileAtomically } from './toolCache.js';
 import { cacheLayout, TOOL_VERSIONS, type ToolName } from './toolDecision.js';
@@ -52,6 +52,25 @@ async function goInstall(log: Log, entry: string, pkg: string, version: string):
       hint: GO_HINT,
     }),
   );
+}
+
+/**
+ * The Temporal Server and its schema tool, built together (one `go install`: their shared packages compile once). The
+ * tool carries the versioned schemas inside (`--schema-name postgresql/v12/temporal`), so the two binaries are all.
+ */
+async function buildTemporalServer(log: Log, cacheDir: string): Promise<void> {
+  const layout = cacheLayout(cacheDir)['temporal-server'];
+  const version = TOOL_VERSIONS['temporal-server'];
+  const module = 'go.temporal.io/server';
+  await buildAndPublish(layout.dir, async (dir) => {
+    await run(log, 'go', ['install', `${module}/cmd/server@v${version}`, `${module}/cmd/tools/sql@v${version}`], {
+      env: { GOBIN: dir, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
+      hint: GO_HINT,
+    });
+    // `server` and `sql` say little on their own in .tools/bin or a process list.
+    await rename(path.join(dir, 'server'), path.join(dir, path.basename(layout.exe)));
+    await rename(path.join(dir, 'sql'), path.join(dir, path.basename(layout.sqlTool)));
+  });
 }
 
 const testServerPom = (version: string) => `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -146,6 +165,8 @@ export async function buildTool(tool: ToolName, cacheDir: string, log: Log): Pro
   switch (tool) {
     case 'temporal':
       return goInstall(log, layout.temporal.dir, 'github.com/temporalio/cli/cmd/temporal', TOOL_VERSIONS.temporal);
+    case 'temporal-server':
+      return buildTemporalServer(log, cacheDir);
     case 'stripe-mock':
       return goInstall(log, layout['stripe-mock'].dir, 'github.com/stripe/stripe-mock', TOOL_VERSIONS['stripe-mock']);
     case 'temporal-test-server':

@@ -10,9 +10,16 @@
 //   impossible  one line naming what is missing and how to get it
 import path from 'node:path';
 
-export type ToolName = 'temporal' | 'temporal-test-server' | 'schemathesis' | 'stripe-mock' | 'chromium';
+export type ToolName =
+  | 'temporal'
+  | 'temporal-server'
+  | 'temporal-test-server'
+  | 'schemathesis'
+  | 'stripe-mock'
+  | 'chromium';
 export const TOOL_NAMES: readonly ToolName[] = [
   'temporal',
+  'temporal-server',
   'temporal-test-server',
   'schemathesis',
   'stripe-mock',
@@ -23,13 +30,16 @@ export const TOOL_NAMES: readonly ToolName[] = [
 export const TOOL_VERSIONS = {
   // v1.6+ carries a `replace` directive in go.mod, which `go install pkg@version` refuses; v1.5.1 has none.
   temporal: '1.5.1',
+  // The server the CLI above embeds, so both Temporal shapes run the same server; docker-compose.yml's
+  // temporalio/auto-setup image carries the same version (test/deploy/dockerCompose.test.ts holds them together).
+  'temporal-server': '1.29.1',
   'temporal-test-server': '1.38.0',
   schemathesis: '4.32.5',
   'stripe-mock': '0.203.0',
 } as const;
 
 /** The Go version each Go-built tool's go.mod asks for (GOTOOLCHAIN=local: an older Go cannot fetch a newer one). */
-export const GO_MINIMUM = { temporal: '1.25', 'stripe-mock': '1.22' } as const;
+export const GO_MINIMUM = { temporal: '1.25', 'temporal-server': '1.25', 'stripe-mock': '1.22' } as const;
 
 /** Where the SDK downloads the Temporal servers from. */
 export const TEMPORAL_DOWNLOAD_HOST = 'https://temporal.download';
@@ -71,11 +81,19 @@ export interface DecideOptions {
 export function cacheLayout(cacheDir: string) {
   const dir = (name: string) => path.join(cacheDir, name);
   const temporal = dir(`temporal-cli-${TOOL_VERSIONS.temporal}`);
+  const server = dir(`temporal-server-${TOOL_VERSIONS['temporal-server']}`);
   const testServer = dir(`temporal-test-server-${TOOL_VERSIONS['temporal-test-server']}`);
   const schemathesis = dir(`schemathesis-${TOOL_VERSIONS.schemathesis}`);
   const stripeMock = dir(`stripe-mock-${TOOL_VERSIONS['stripe-mock']}`);
   return {
     temporal: { dir: temporal, exe: path.join(temporal, 'temporal') },
+    // The server and its schema tool (temporal-sql-tool, which embeds the versioned schemas), built into one
+    // directory: callers run `exe` and find the tool beside it.
+    'temporal-server': {
+      dir: server,
+      exe: path.join(server, 'temporal-server'),
+      sqlTool: path.join(server, 'temporal-sql-tool'),
+    },
     // A directory of jars, complete when `.complete` exists; the wrapper script beside them is what callers run.
     'temporal-test-server': {
       dir: testServer,
@@ -121,7 +139,7 @@ function onPath(probes: ToolProbes, ...commands: string[]): ToolDecision | undef
 }
 
 /** The Go route: buildable with a new enough Go, else the reason Go cannot build it ('' when there is no Go). */
-function goBuild(probes: ToolProbes, tool: 'temporal' | 'stripe-mock', pkg: string, exe: string) {
+function goBuild(probes: ToolProbes, tool: keyof typeof GO_MINIMUM, pkg: string, exe: string) {
   const go = probes.goVersion();
   const minimum = GO_MINIMUM[tool];
   if (go && versionAtLeast(go, minimum)) {
@@ -155,6 +173,39 @@ async function decideTemporalCli(probes: ToolProbes, opts: DecideOptions): Promi
       `Temporal CLI missing: ${go.goProblem}install Go >= ${GO_MINIMUM.temporal} (https://go.dev/dl; it is built ` +
       `once), or install the Temporal CLI (https://docs.temporal.io/cli, e.g. \`brew install temporal\`) on PATH or ` +
       `set TEMPORAL_CLI_PATH${opts.allowDownload ? `; with internet access the Temporal SDK downloads it` : ''}`,
+  };
+}
+
+/**
+ * The Temporal Server for the PostgreSQL shape, with its schema tool. No PATH lookup and no download: a server found
+ * elsewhere need not come with the schema tool of its own version, and temporal.download serves the CLI only.
+ * TEMPORAL_SERVER_DIR names a directory laid out like the cache entry (both binaries).
+ */
+function decideTemporalServer(probes: ToolProbes): ToolDecision {
+  const layout = cacheLayout(probes.cacheDir)['temporal-server'];
+  const both = (dir: string) =>
+    ['temporal-server', 'temporal-sql-tool'].every((f) => probes.executable(path.join(dir, f)));
+  const given = probes.env.TEMPORAL_SERVER_DIR;
+  if (given) {
+    return both(given)
+      ? { kind: 'present', path: path.join(given, 'temporal-server'), via: 'TEMPORAL_SERVER_DIR' }
+      : {
+          kind: 'impossible',
+          reason: `TEMPORAL_SERVER_DIR=${given} does not hold temporal-server and temporal-sql-tool (fix or unset it)`,
+        };
+  }
+  // Both binaries are renamed into the build directory before it is published: the entry is whole or absent.
+  if (both(layout.dir)) return { kind: 'cached', path: layout.exe };
+  const version = TOOL_VERSIONS['temporal-server'];
+  const go = goBuild(probes, 'temporal-server', 'go.temporal.io/server/cmd/server', layout.exe);
+  if (go.decision?.kind === 'build') {
+    return { ...go.decision, action: `go install go.temporal.io/server/cmd/{server,tools/sql}@v${version}` };
+  }
+  return {
+    kind: 'impossible',
+    reason:
+      `Temporal Server missing: ${go.goProblem}install Go >= ${GO_MINIMUM['temporal-server']} (https://go.dev/dl; ` +
+      `the server ${version} is built once), or set TEMPORAL_SERVER_DIR, or run the Docker shape (docker compose up)`,
   };
 }
 
@@ -230,6 +281,8 @@ export async function decideTool(tool: ToolName, probes: ToolProbes, opts: Decid
   switch (tool) {
     case 'temporal':
       return decideTemporalCli(probes, opts);
+    case 'temporal-server':
+      return decideTemporalServer(probes);
     case 'temporal-test-server':
       return decideTestServer(probes, opts);
     case 'schemathesis':
