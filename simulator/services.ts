@@ -45,7 +45,8 @@ export interface ServiceOptions {
 
 export async function startSimulatorServices(opts: ServiceOptions = {}): Promise<SimulatorServices> {
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // No shutdown signals of the SDK's own: Ctrl-C is main.ts's (it finishes the sequence, then stops everything here).
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   } catch {
     // installed already (a test process)
   }
@@ -102,7 +103,7 @@ export async function startSimulatorServices(opts: ServiceOptions = {}): Promise
       env,
       app,
       async stop() {
-        worker.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await env.teardown();
       },
