@@ -161,7 +161,7 @@ type Broken = Exclude<Resolution, { kind: 'priced' | 'not_in_currency' }>;
 const booksOf = (res: Broken): string[] => (res.kind === 'priced_twice' ? res.bookIds : [res.bookId]);
 
 /** For an entity that exists on both sides, a regional gap is as good as no price (see the module comment). */
-const existing = (res: Resolution | undefined): Exclude<Resolution, { kind: 'not_in_currency' }> | undefined =>
+const gapAsUnpriced = (res: Resolution | undefined): Exclude<Resolution, { kind: 'not_in_currency' }> | undefined =>
   res?.kind === 'not_in_currency' ? undefined : res;
 
 /** Whether a price of `bookId` for `eventType` is active in the catalog. */
@@ -197,8 +197,8 @@ export function catalogViolations(before: Catalog, after: Catalog): CatalogViola
           created,
         );
       }
-      const a = existing(resolved) as Broken | undefined;
-      const b = existed ? existing(was.resolve(key, group.currency, eventType)) : undefined;
+      const a = gapAsUnpriced(resolved) as Broken | undefined;
+      const b = existed ? gapAsUnpriced(was.resolve(key, group.currency, eventType)) : undefined;
       if (b?.kind === 'priced') {
         const removed = !pricesActively(after, b.bookId, eventType);
         add(
