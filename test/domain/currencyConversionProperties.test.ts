@@ -5,7 +5,7 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BillingDecimal, convert, minorUnitDigits, Money, parseRate, rateInForce } from '../../domain/index.js';
+import { BillingDecimal, convert, Money, minorUnitDigits, parseRate, rateInForce } from '../../domain/index.js';
 
 const PROPERTY_TIMEOUT_MS = 60_000;
 const CURRENCIES = ['USD', 'EUR', 'JPY', 'KWD', 'BHD'] as const;
@@ -19,13 +19,9 @@ const rateArb = fc
 
 /** An amount already in whole minor units of `currency`, up to 10^10 units. */
 const amountArb = (currency: string) =>
-  fc
-    .bigInt({ min: -(10n ** 12n), max: 10n ** 12n })
-    .map((units) => Money.fromMinorUnits(units, currency));
+  fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).map((units) => Money.fromMinorUnits(units, currency));
 
-const pairArb = fc
-  .tuple(fc.constantFrom(...CURRENCIES), fc.constantFrom(...CURRENCIES))
-  .filter(([a, b]) => a !== b);
+const pairArb = fc.tuple(fc.constantFrom(...CURRENCIES), fc.constantFrom(...CURRENCIES)).filter(([a, b]) => a !== b);
 
 const at = new Date('2026-06-01T00:00:00Z');
 
@@ -37,7 +33,12 @@ describe('currency conversion properties', () => {
         fc.property(
           pairArb.chain(([a, b]) => fc.tuple(fc.constant(a), fc.constant(b), amountArb(a), rateArb)),
           ([a, b, amount, r]) => {
-            const applied = rateInForce([{ base: a, quote: b, rate: r.toFixed(), effectiveAt: at, source: 'p' }], a, b, at);
+            const applied = rateInForce(
+              [{ base: a, quote: b, rate: r.toFixed(), effectiveAt: at, source: 'p' }],
+              a,
+              b,
+              at,
+            );
             const converted = convert(amount, applied);
             expect(converted.currency).toBe(b);
             expect(converted.isRounded()).toBe(true);
@@ -63,7 +64,9 @@ describe('currency conversion properties', () => {
             const back = convert(there, rateInForce(rates, b, a, at));
             expect(back.isRounded()).toBe(true);
             const drift = back.amount.minus(amount.amount).abs();
-            const bound = unit(a).div(2).plus(unit(b).div(r.times(2)));
+            const bound = unit(a)
+              .div(2)
+              .plus(unit(b).div(r.times(2)));
             expect(drift.lessThanOrEqualTo(bound)).toBe(true);
             // In whole minor units of A the drift is at most one when B's minor unit is worth no more than A's.
             if (unit(b).div(r).lessThanOrEqualTo(unit(a))) expect(drift.lessThanOrEqualTo(unit(a))).toBe(true);
@@ -90,11 +93,18 @@ describe('currency conversion properties', () => {
             ),
           ),
           ([a, b, amount, r, weights]) => {
-            const applied = rateInForce([{ base: a, quote: b, rate: r.toFixed(), effectiveAt: at, source: 'p' }], a, b, at);
+            const applied = rateInForce(
+              [{ base: a, quote: b, rate: r.toFixed(), effectiveAt: at, source: 'p' }],
+              a,
+              b,
+              at,
+            );
             const parts = amount.allocate(weights).map((p) => convert(p, applied));
             const sum = Money.sum(parts, b);
             const whole = convert(amount, applied);
-            const limit = unit(b).div(2).times(weights.length + 1);
+            const limit = unit(b)
+              .div(2)
+              .times(weights.length + 1);
             expect(sum.amount.minus(whole.amount).abs().lessThanOrEqualTo(limit)).toBe(true);
           },
         ),

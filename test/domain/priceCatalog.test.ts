@@ -66,7 +66,13 @@ describe('catalogViolations', () => {
         { ...base, books: [org, book('eu', 'EUR', ['posted']), book('eu-2', 'EUR', ['posted'])] },
       ),
     ).toEqual([
-      { code: 'PRICE_BOOK_CONFLICT', eventType: 'posted', reason: 'priced_twice', priceBookIds: ['eu', 'eu-2'], entityIds: [] },
+      {
+        code: 'PRICE_BOOK_CONFLICT',
+        eventType: 'posted',
+        reason: 'priced_twice',
+        priceBookIds: ['eu', 'eu-2'],
+        entityIds: [],
+      },
     ]);
     // Twice at the organization level with no entity yet.
     const empty: Catalog = { books: [org], entities: [] };
@@ -81,12 +87,32 @@ describe('catalogViolations', () => {
       entities: [usd, eur],
     };
     const resolved = resolveCatalog(regional);
-    expect(resolved.get('e-usd')?.get('posted')).toEqual({ kind: 'priced', level: 'organization', bookId: 'org', currency: 'USD' });
-    expect(resolved.get('e-eur')?.get('posted')).toEqual({ kind: 'priced', level: 'organization', bookId: 'eu', currency: 'EUR' });
-    expect(resolved.get('e-eur')?.get('hired')).toEqual({ kind: 'not_in_currency', level: 'organization', bookIds: ['org'] });
+    expect(resolved.get('e-usd')?.get('posted')).toEqual({
+      kind: 'priced',
+      level: 'organization',
+      bookId: 'org',
+      currency: 'USD',
+    });
+    expect(resolved.get('e-eur')?.get('posted')).toEqual({
+      kind: 'priced',
+      level: 'organization',
+      bookId: 'eu',
+      currency: 'EUR',
+    });
+    expect(resolved.get('e-eur')?.get('hired')).toEqual({
+      kind: 'not_in_currency',
+      level: 'organization',
+      bookIds: ['org'],
+    });
     // Deleting the EUR book is in use by the EUR entity only.
     expect(catalogViolations(regional, { ...regional, books: [org] })).toEqual([
-      { code: 'PRICE_BOOK_IN_USE', eventType: 'posted', reason: 'no_price', priceBookIds: ['eu'], entityIds: ['e-eur'] },
+      {
+        code: 'PRICE_BOOK_IN_USE',
+        eventType: 'posted',
+        reason: 'no_price',
+        priceBookIds: ['eu'],
+        entityIds: ['e-eur'],
+      },
     ]);
   });
 
