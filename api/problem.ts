@@ -27,7 +27,7 @@ export const ProblemSchema = z
           reason: z.enum(['priced_twice', 'wrong_currency', 'no_price']).openapi({
             description:
               'What resolving the event type would run into after the write: two active prices at one level, ' +
-              "a price in another currency than the entity's, or no price at all",
+              "prices only in other currencies than the entity's (a new entity), or no price at all",
           }),
           priceBookIds: z.array(z.string()).openapi({ description: 'The book in use, or the books that conflict' }),
           entityIds: z.array(z.string()).openapi({ description: 'Affected entities (at most 100 listed)' }),

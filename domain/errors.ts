@@ -20,7 +20,9 @@ export type DomainErrorCode =
   | 'INVALID_SUBSCRIPTION_CHANGE'
   | 'INVALID_INVOICE_LINE'
   | 'INVALID_CREDIT_GRANT'
-  | 'REFUND_EXCEEDS_PAID';
+  | 'REFUND_EXCEEDS_PAID'
+  | 'INVALID_EXCHANGE_RATE'
+  | 'NO_EXCHANGE_RATE';
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -144,5 +146,19 @@ export class InvalidCreditGrantError extends BillingDomainError {
       grantId === undefined ? `Invalid credit grant: ${reason}` : `Invalid credit grant ${grantId}: ${reason}`,
       grantId === undefined ? { reason } : { reason, grantId },
     );
+  }
+}
+
+export class InvalidExchangeRateError extends BillingDomainError {
+  readonly code = 'INVALID_EXCHANGE_RATE' as const;
+  constructor(reason: string, value?: string) {
+    super(`Invalid exchange rate: ${reason}`, value === undefined ? { reason } : { reason, value });
+  }
+}
+
+export class NoExchangeRateError extends BillingDomainError {
+  readonly code = 'NO_EXCHANGE_RATE' as const;
+  constructor(base: string, quote: string, at: string) {
+    super(`No exchange rate from ${base} to ${quote} is in force at ${at}`, { base, quote, at });
   }
 }

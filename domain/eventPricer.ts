@@ -9,6 +9,9 @@ import { type CompiledPricing, compilePricing, type PricingScheme } from './tier
  *
  * Resolution: an entity's override for an event type replaces the organization's price book entry for it
  * entirely (no merging of tiers); event types with neither are an UnknownEventTypeError (UNKNOWN_EVENT_TYPE).
+ * Regional pricing: given the entity's currency, only the organization's definitions in that currency are seen (one
+ * price book per currency; a EUR and a USD price of one event type are two regions, not a duplicate), while an
+ * override in another currency is a CurrencyMismatchError (an entity's own book is in its currency).
  *
  * Rating is incremental against the period's usage counter: the amount of an event of quantity q when `used`
  * units were already counted this period is P(used + q) - P(used), where P is the tiered price rounded half-even
@@ -81,11 +84,17 @@ export class EventPricer {
   private readonly currency: CurrencyCode | undefined;
   private readonly compiled = new Map<string, CompiledEventPrice>();
 
-  /** `options.currency` (the entity's currency) makes a definition in another currency a CurrencyMismatchError. */
+  /**
+   * `options.currency` (the entity's currency) keeps the organization's definitions in that currency only, and makes
+   * an override in another currency a CurrencyMismatchError.
+   */
   constructor(book: PriceBook, options: { currency?: string } = {}) {
-    this.organization = indexByEventType(book.organizationPrices);
-    this.entity = indexByEventType(book.entityOverrides ?? []);
     this.currency = options.currency === undefined ? undefined : assertCurrency(options.currency);
+    const currency = this.currency;
+    this.organization = indexByEventType(
+      currency === undefined ? book.organizationPrices : book.organizationPrices.filter((d) => d.currency === currency),
+    );
+    this.entity = indexByEventType(book.entityOverrides ?? []);
   }
 
   has(eventType: string): boolean {

@@ -6,6 +6,7 @@
 export * from './billingPeriods.js';
 export * from './creditDrawdown.js';
 export * from './currencies.js';
+export * from './currencyConversion.js';
 export * from './errors.js';
 export * from './eventPricer.js';
 export * from './invoiceComposition.js';

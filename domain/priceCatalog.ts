@@ -1,18 +1,23 @@
 /**
  * What metering needs from an organization's price books, checked before a write instead of discovered per event.
  *
- * Resolution is EventPricer's (eventPricer.ts): for an entity and an event type, the prices of the entity's own
- * active books win; without one, the organization's active books price it; without either the type is unknown. A
- * level that prices the type twice (two active books of the organization, or two of one entity, whatever their
- * currencies) fails every event of that type (INVALID_PRICE_DEFINITION), and a price in another currency than the
- * entity's fails them too (CURRENCY_MISMATCH).
+ * Regional pricing is one price book per currency: an organization-level book has one currency, and an entity is
+ * rated in its own currency, always, by the organization's books in that currency (books in other currencies are
+ * invisible to it). Resolution is EventPricer's (eventPricer.ts): for an entity and an event type, the prices of the
+ * entity's own active books win (they are in the entity's currency); without one, the organization's active books
+ * in the entity's currency price it; without either the type is unknown. A level that prices the type twice in one
+ * currency (two active organization books of that currency, or two of one entity) fails every event of that type
+ * (INVALID_PRICE_DEFINITION); the same type priced by a EUR book and a USD book is two regions, not a conflict.
  *
  * catalogViolations(before, after) lists what a write would break, comparing the resolution of every entity before
  * and after it:
  *   - in use: an entity resolves an event type now through a price the write removes (a deleted or deactivated book,
  *     a deleted event price), and after it the entity no longer resolves that type to a price in its currency;
- *   - conflict: the write makes an entity resolve an event type twice or in another currency (it resolved it
- *     properly, or not at all, before), or prices an event type twice at the organization level.
+ *   - conflict: the write makes an entity resolve an event type twice (it resolved it properly, or not at all,
+ *     before), or prices an event type twice in one currency at the organization level;
+ *   - a new entity in a currency whose books miss an event type the organization prices in another currency
+ *     (reason wrong_currency): it could not rate those events. For an existing entity the same gap is not the
+ *     write's doing to refuse (a type is priced one region at a time), so it is reported only for a created entity.
  * A problem the catalog already had before the write is not the write's doing and does not refuse it; a book no
  * entity resolves through, or whose event types another active book takes over, can go.
  */
@@ -46,7 +51,9 @@ export type PriceLevel = 'entity' | 'organization';
 export type Resolution =
   | { kind: 'priced'; level: PriceLevel; bookId: string; currency: string }
   | { kind: 'priced_twice'; level: PriceLevel; bookIds: string[] }
-  | { kind: 'wrong_currency'; level: PriceLevel; bookId: string; currency: string };
+  | { kind: 'wrong_currency'; level: PriceLevel; bookId: string; currency: string }
+  /** The organization prices the type, but only in other currencies than the entity's (their books listed). */
+  | { kind: 'not_in_currency'; level: 'organization'; bookIds: string[] };
 
 export type ViolationCode = 'PRICE_BOOK_CONFLICT' | 'PRICE_BOOK_IN_USE';
 
@@ -114,16 +121,23 @@ class Resolver {
 
   resolve(key: string, currency: string, eventType: string): Resolution | undefined {
     const own = this.own.get(key)?.get(eventType);
-    const [level, prices] = own?.length
-      ? (['entity', own] as const)
-      : (['organization', this.organization.get(eventType)] as const);
-    if (!prices?.length) return undefined;
-    if (prices.length > 1) return { kind: 'priced_twice', level, bookIds: prices.map((p) => p.bookId).sort() };
-    const [p] = prices as [{ bookId: string; currency: string }];
-    return p.currency === currency
-      ? { kind: 'priced', level, bookId: p.bookId, currency }
-      : { kind: 'wrong_currency', level, bookId: p.bookId, currency: p.currency };
+    if (own?.length) return single('entity', own, currency);
+    const all = this.organization.get(eventType);
+    if (!all?.length) return undefined;
+    const regional = all.filter((p) => p.currency === currency);
+    if (regional.length === 0) {
+      return { kind: 'not_in_currency', level: 'organization', bookIds: [...new Set(all.map((p) => p.bookId))].sort() };
+    }
+    return single('organization', regional, currency);
   }
+}
+
+function single(level: PriceLevel, prices: Array<{ bookId: string; currency: string }>, currency: string): Resolution {
+  if (prices.length > 1) return { kind: 'priced_twice', level, bookIds: prices.map((p) => p.bookId).sort() };
+  const [p] = prices as [{ bookId: string; currency: string }];
+  return p.currency === currency
+    ? { kind: 'priced', level, bookId: p.bookId, currency }
+    : { kind: 'wrong_currency', level, bookId: p.bookId, currency: p.currency };
 }
 
 /** How every live entity resolves every event type it can see: entity id -> event type -> resolution. */
@@ -142,9 +156,13 @@ export function resolveCatalog(catalog: Catalog): Map<string, Map<string, Resolu
   return out;
 }
 
-type Broken = Exclude<Resolution, { kind: 'priced' }>;
+type Broken = Exclude<Resolution, { kind: 'priced' | 'not_in_currency' }>;
 
-const booksOf = (res: Resolution): string[] => (res.kind === 'priced_twice' ? res.bookIds : [res.bookId]);
+const booksOf = (res: Broken): string[] => (res.kind === 'priced_twice' ? res.bookIds : [res.bookId]);
+
+/** For an entity that exists on both sides, a regional gap is as good as no price (see the module comment). */
+const gapAsUnpriced = (res: Resolution | undefined): Exclude<Resolution, { kind: 'not_in_currency' }> | undefined =>
+  res?.kind === 'not_in_currency' ? undefined : res;
 
 /** Whether a price of `bookId` for `eventType` is active in the catalog. */
 function pricesActively(catalog: Catalog, bookId: string, eventType: string): boolean {
@@ -173,8 +191,14 @@ export function catalogViolations(before: Catalog, after: Catalog): CatalogViola
     for (const eventType of new Set([...now.eventTypes(key), ...(existed ? was.eventTypes(key) : [])])) {
       const resolved = now.resolve(key, group.currency, eventType);
       if (resolved?.kind === 'priced') continue;
-      const a: Broken | undefined = resolved;
-      const b = existed ? was.resolve(key, group.currency, eventType) : undefined;
+      if (resolved?.kind === 'not_in_currency' && created.length > 0) {
+        add(
+          { code: 'PRICE_BOOK_CONFLICT', eventType, reason: 'wrong_currency', priceBookIds: resolved.bookIds },
+          created,
+        );
+      }
+      const a = gapAsUnpriced(resolved) as Broken | undefined;
+      const b = existed ? gapAsUnpriced(was.resolve(key, group.currency, eventType)) : undefined;
       if (b?.kind === 'priced') {
         const removed = !pricesActively(after, b.bookId, eventType);
         add(
@@ -197,18 +221,19 @@ export function catalogViolations(before: Catalog, after: Catalog): CatalogViola
     }
   }
 
-  // Twice at the organization level even where no entity resolves through it (none yet, or all override it).
-  for (const [eventType, prices] of now.organization) {
-    if (prices.length < 2 || (was.organization.get(eventType)?.length ?? 0) > 1) continue;
-    add(
-      {
-        code: 'PRICE_BOOK_CONFLICT',
-        eventType,
-        reason: 'priced_twice',
-        priceBookIds: prices.map((p) => p.bookId).sort(),
-      },
-      [],
-    );
+  // Twice in one currency at the organization level even where no entity resolves through it (none yet, or all
+  // override it).
+  const byCurrency = (index: Index, eventType: string) => {
+    const out = new Map<string, string[]>();
+    for (const p of index.get(eventType) ?? []) out.set(p.currency, [...(out.get(p.currency) ?? []), p.bookId]);
+    return out;
+  };
+  for (const eventType of now.organization.keys()) {
+    const wasByCurrency = byCurrency(was.organization, eventType);
+    for (const [currency, bookIds] of byCurrency(now.organization, eventType)) {
+      if (bookIds.length < 2 || (wasByCurrency.get(currency)?.length ?? 0) > 1) continue;
+      add({ code: 'PRICE_BOOK_CONFLICT', eventType, reason: 'priced_twice', priceBookIds: bookIds.sort() }, []);
+    }
   }
 
   return [...found.values()]

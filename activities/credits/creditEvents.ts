@@ -47,6 +47,10 @@ export interface TransferEvent {
   fromBalance: string;
   toBalance: string;
   currency: string;
+  /** What the target received, in its currency, and the rate applied (null within one currency). */
+  toAmount: string;
+  toCurrency: string;
+  rate: string | null;
   at: Date;
 }
 
@@ -63,6 +67,9 @@ export function recordCreditsTransferred(tx: Tx, t: TransferEvent): Promise<stri
       toEntityId: t.toEntityId,
       amount: t.amount,
       currency: t.currency,
+      toAmount: t.toAmount,
+      toCurrency: t.toCurrency,
+      rate: t.rate,
       fromBalance: t.fromBalance,
       toBalance: t.toBalance,
       transferredAt: t.at.toISOString(),

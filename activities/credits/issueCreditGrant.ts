@@ -18,6 +18,8 @@ export interface IssueGrantInput {
   /** Ledger kind of the opening entry: `grant`, or `transfer_in` for a transfer's new grant. */
   ledgerKind?: 'grant' | 'transfer_in';
   ledgerKey?: (grantId: string) => string;
+  /** A cross-currency transfer's exchange, recorded on the opening entry (LedgerEntry.conversion). */
+  conversion?: Prisma.InputJsonValue | undefined;
 }
 
 export async function issueCreditGrant(tx: Tx, input: IssueGrantInput) {
@@ -43,6 +45,7 @@ export async function issueCreditGrant(tx: Tx, input: IssueGrantInput) {
       amount: input.amount,
       currency: input.currency,
       description: input.description,
+      ...(input.conversion === undefined ? {} : { conversion: input.conversion }),
       idempotencyKey: input.ledgerKey ? input.ledgerKey(grant.id) : `grant:${grant.id}`,
     },
   });

@@ -61,8 +61,9 @@ export async function createEntity(db: Db, actor: Actor, organizationId: string,
         const types = unpriced.map((v) => v.eventType);
         return new UnprocessableError(
           'ENTITY_CURRENCY_NOT_PRICED',
-          `The organization's price books price ${types.map((t) => `"${t}"`).join(', ')} in another currency than ` +
-            `${fields.currency}: give the entity its own price book in ${fields.currency} (priceBook) for them`,
+          `The organization prices ${types.map((t) => `"${t}"`).join(', ')} only in other currencies than ` +
+            `${fields.currency}: add an organization price book in ${fields.currency} for them, or give the entity ` +
+            `its own (priceBook)`,
           'currency',
           conflictItems(unpriced),
         );

@@ -11,6 +11,8 @@ export interface NewOrganization {
   name: string;
   billingEmail: string;
   domain?: string | null | undefined;
+  /** Currency of cross-entity reports (default USD). */
+  reportingCurrency?: string | undefined;
   apiKey: { name: string; scopes: ApiKeyScope[] };
 }
 
@@ -22,7 +24,13 @@ export async function createOrganization(db: Db, actor: Actor, input: NewOrganiz
   const id = uuidv7();
   return tenantDb(db, id).$transaction(async (tx) => {
     const organization = await tx.organization.create({
-      data: { id, name: input.name, billingEmail: input.billingEmail, domain: input.domain ?? null },
+      data: {
+        id,
+        name: input.name,
+        billingEmail: input.billingEmail,
+        domain: input.domain ?? null,
+        ...(input.reportingCurrency ? { reportingCurrency: input.reportingCurrency } : {}),
+      },
     });
     const key = await insertApiKey(tx, actor, organization.id, input.apiKey, { audit: false });
     await recordAudit(tx, actor, {

@@ -11,6 +11,7 @@ export interface OrganizationPatch {
   name?: string | undefined;
   billingEmail?: string | undefined;
   domain?: string | null | undefined;
+  reportingCurrency?: string | undefined;
 }
 
 export async function updateOrganization(db: Db, actor: Actor, id: string, patch: OrganizationPatch) {

@@ -1,5 +1,6 @@
 // The one place the price-book override rule is applied: an entity's event price is its own price book's entry for
-// the event type if it has one, else its organization's (active, not deleted books only). Used uncached by event
+// the event type if it has one, else its organization's in the entity's currency (active, not deleted books only;
+// one book per currency is regional pricing, domain/priceCatalog.ts). Used uncached by event
 // replays and cached per process by the metering path (metering/meteringContext.ts).
 import { type EventPriceDefinition, EventPricer } from '../../domain/eventPricer.js';
 import type { Tier } from '../../domain/tieredPricing.js';
@@ -38,7 +39,8 @@ export async function loadEntityPricer(db: Db, entity: PricedEntity): Promise<Ev
       organizationId: entity.organizationId,
       active: true,
       deletedAt: null,
-      OR: [{ entityId: null }, { entityId: entity.id }],
+      // Books in other currencies price other regions: an entity never sees them (nor could a duplicate there stop it).
+      OR: [{ entityId: null, currency: entity.currency }, { entityId: entity.id }],
     },
     include: { prices: true },
   });

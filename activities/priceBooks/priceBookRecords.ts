@@ -1,7 +1,7 @@
 // Price books and their event prices. A price book belongs to the organization (optionally overriding it for one
 // entity); its prices share its currency. Schemes are validated by the caller (domain validatePricingScheme).
 // Every write runs under guardCatalogWrite (priceCatalogGuard.ts): one that would leave an entity unable to price an
-// event type it prices now, or price one twice or in another currency, is refused (409 PRICE_BOOK_IN_USE /
+// event type it prices now, or price one twice in one currency, is refused (409 PRICE_BOOK_IN_USE /
 // PRICE_BOOK_CONFLICT) and changes nothing.
 import type { Tier } from '../../domain/tieredPricing.js';
 import { type Actor, recordAudit } from '../auditLog.js';

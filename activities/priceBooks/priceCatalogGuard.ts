@@ -52,7 +52,7 @@ export function conflictItems(violations: CatalogViolation[]): ConflictItem[] {
 
 const REASON: Record<CatalogViolation['reason'], string> = {
   priced_twice: 'would be priced twice at one level',
-  wrong_currency: "would be priced in another currency than the entity's",
+  wrong_currency: "is priced only in other currencies than the entity's",
   no_price: 'would have no price',
 };
 

@@ -1,4 +1,4 @@
-// Problems of metering and pricing: events, price books, money amounts.
+// Problems of metering, pricing and money: events, price books, amounts, exchange rates.
 import { k, type ProblemKind } from './problemKind.js';
 
 export const METERING_PROBLEMS: Record<string, ProblemKind> = {
@@ -60,6 +60,35 @@ export const METERING_PROBLEMS: Record<string, ProblemKind> = {
   ),
 
   // Money and prices.
+  INVALID_EXCHANGE_RATE: k(
+    422,
+    'Invalid exchange rate',
+    'An exchange rate that cannot be held: not positive, more than 10 decimals or 10 integer digits, or a pair of one ' +
+      'currency.',
+    'Send a positive rate between two different currencies.',
+  ),
+  NO_EXCHANGE_RATE: k(
+    422,
+    'No exchange rate in force',
+    'A conversion needs a rate between two currencies at an instant and the organization holds none for it (nor for ' +
+      'the reverse pair, nor both legs through EUR) at or before that instant. Nothing was written.',
+    'Post the rate (POST /api/billing/exchange-rates or `npm run rates:import`), or give the rate in the request ' +
+      'where the operation takes one.',
+  ),
+  EXCHANGE_RATE_CONFLICT: k(
+    409,
+    'Exchange rate already held',
+    'The organization already holds another rate for this pair and effective instant. A rate in force may have been ' +
+      'used by a transfer or a report, so it is never overwritten.',
+    'Post the corrected rate with a later `effectiveAt`.',
+  ),
+  EXCHANGE_RATE_NOT_APPLICABLE: k(
+    422,
+    'No rate is taken here',
+    'A rate was given for an operation between amounts of one currency (a transfer between two entities that share ' +
+      'a currency).',
+    'Leave `rate` out.',
+  ),
   CURRENCY_MISMATCH: k(
     422,
     'Currency mismatch',
@@ -88,8 +117,9 @@ export const METERING_PROBLEMS: Record<string, ProblemKind> = {
   PRICE_BOOK_CONFLICT: k(
     409,
     'Price book conflict',
-    'After the write an event type would be priced twice at one level, or in another currency than an entity using ' +
-      'it. `conflicts[]` lists event types, books and entities.',
+    'After the write an event type would be priced twice at one level in one currency (regional pricing is one book ' +
+      'per currency: a book in another currency is another region, never a conflict). `conflicts[]` lists event ' +
+      'types, books and entities.',
     'Deactivate or change the conflicting book first.',
   ),
   PRICE_BOOK_IN_USE: k(
@@ -102,8 +132,9 @@ export const METERING_PROBLEMS: Record<string, ProblemKind> = {
   ENTITY_CURRENCY_NOT_PRICED: k(
     422,
     'Entity currency not priced',
-    "The organization's price books price event types in another currency than the new entity's.",
-    'Create the entity with its own `priceBook` in its currency for the event types listed in `conflicts[]`.',
+    "The organization prices event types (`conflicts[]`) only in other currencies than the new entity's: it could " +
+      'not rate those events. Nothing was created.',
+    'Add an organization price book in that currency for them, or create the entity with its own `priceBook`.',
   ),
   INVALID_TEAM: k(422, 'Invalid team', 'teamId is not a team of this entity.', 'Use a team of the same entity.'),
 };

@@ -2,10 +2,13 @@
 // depletion. Read scope. Ranges default to the entity's current billing period.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { creditBurnRate } from '../../activities/analytics/creditBurnRate.js';
+import { revenueReport } from '../../activities/analytics/revenueReport.js';
 import { topSpenders, usageReport } from '../../activities/analytics/usageAnalytics.js';
 import { type AuthEnv, requireScope } from '../auth.js';
 import { apiRoute, isoDateTime, json } from '../openapiKit.js';
+import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { AppliedRate } from './exchangeRateSchemas.js';
 
 const base = { tags: ['Analytics'] };
 const Range = z.object({
@@ -115,6 +118,52 @@ const burnRoute = apiRoute({
   },
 });
 
+const revenueRoute = apiRoute({
+  ...base,
+  method: 'get',
+  path: '/api/analytics/revenue',
+  summary: "Revenue across the organization's entities, in its reporting currency, with the rates used",
+  description:
+    'Invoices issued in [from, to) (open, paid or uncollectible), summed exactly per currency, each sum converted ' +
+    "once into the organization's `reportingCurrency` at the rate in force at the range's last instant (now, if it " +
+    'ends later), rounded half-even to its minor unit; each figure shows the rate and the stored rates behind it, and the ' +
+    'totals are the sums of the converted figures. 422 `NO_EXCHANGE_RATE` when a currency has no rate; 422 ' +
+    '`INVALID_RANGE` unless from < to.',
+  middleware: [requireScope('read')] as const,
+  request: {
+    query: z.object({
+      from: isoDateTime({ offset: true }).openapi({ example: '2026-03-01T00:00:00Z' }),
+      to: isoDateTime({ offset: true }).openapi({ example: '2026-04-01T00:00:00Z', description: 'Exclusive' }),
+    }),
+  },
+  responses: {
+    200: json(
+      z
+        .object({
+          reportingCurrency: z.string(),
+          from: z.string(),
+          to: z.string(),
+          ratesAt: z.string(),
+          byCurrency: z.array(
+            z.object({
+              currency: z.string(),
+              invoices: z.number().int(),
+              entities: z.number().int(),
+              invoiced: z.string(),
+              paid: z.string(),
+              invoicedReported: z.string(),
+              paidReported: z.string(),
+              exchangeRate: AppliedRate,
+            }),
+          ),
+          totals: z.object({ invoiced: z.string(), paid: z.string() }),
+        })
+        .openapi('RevenueReport'),
+      'Revenue',
+    ),
+  },
+});
+
 export function analyticsRoutes(deps: RouteDeps) {
   return new OpenAPIHono<AuthEnv>()
     .openapi(usageRoute, async (c) => {
@@ -140,5 +189,13 @@ export function analyticsRoutes(deps: RouteDeps) {
     .openapi(burnRoute, async (c) => {
       const q = c.req.valid('query');
       return c.json(await creditBurnRate(c.var.db, c.var.auth.organizationId, q), 200);
+    })
+    .openapi(revenueRoute, async (c) => {
+      const q = c.req.valid('query');
+      const range = { from: new Date(q.from), to: new Date(q.to) };
+      if (range.to.getTime() <= range.from.getTime()) {
+        throw new ProblemError(422, 'INVALID_RANGE', 'Invalid range', '`to` must be after `from`');
+      }
+      return c.json(await revenueReport(c.var.db, c.var.auth.organizationId, range), 200);
     });
 }

@@ -23,6 +23,7 @@ import {
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { ProblemError } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { AppliedRate, RateString } from './exchangeRateSchemas.js';
 
 const decimal = z.string().regex(/^[0-9]{1,14}(\.[0-9]{1,6})?$/, 'a positive decimal string with at most 6 decimals');
 const tags = ['Credits'];
@@ -183,11 +184,17 @@ const Transfer = z
     toEntityId: z.uuid(),
     amount: z.string(),
     currency: z.string(),
+    toAmount: z.string().openapi({ description: 'What the target received, in its currency' }),
+    toCurrency: z.string(),
+    exchangeRate: AppliedRate.nullable().openapi({
+      description: 'The exchange applied between entities of different currencies; null when they share one',
+    }),
     legs: z.array(
       z.object({
         sourceGrantId: z.uuid(),
-        targetGrantId: z.uuid(),
+        targetGrantId: z.uuid().nullable(),
         amount: z.string(),
+        toAmount: z.string(),
         expiresAt: z.string().nullable(),
       }),
     ),
@@ -202,6 +209,12 @@ const transferRoute = apiRoute({
   method: 'post',
   path: '/api/billing/credits/transfers',
   summary: 'Transfer credits between two entities of the organization (keeps each grant’s expiry)',
+  description:
+    '`amount` is in the source entity’s currency. Between entities of different currencies it is converted at the ' +
+    'rate in force now (or at `rate`), rounded half-even to the target currency’s minor unit, and the answer shows ' +
+    '`toAmount` and the `exchangeRate` used (also recorded on both ledger entries): 422 `NO_EXCHANGE_RATE` when the ' +
+    'organization holds no rate for the pair, 422 `EXCHANGE_RATE_NOT_APPLICABLE` for a `rate` between entities of ' +
+    'one currency, 422 `INSUFFICIENT_CREDITS` when the source holds less. Idempotent on the Idempotency-Key.',
   middleware: [requireScope('admin')],
   idempotency: 'resource',
   request: {
@@ -213,6 +226,12 @@ const transferRoute = apiRoute({
           amount: decimal.openapi({ example: '40.00' }),
           idempotencyKey: DeprecatedIdempotencyKeyField,
           description: z.string().max(500).optional(),
+          rate: RateString.optional().openapi({
+            example: '1.0842',
+            description:
+              "Units of the target's currency per unit of the source's, for entities of different currencies " +
+              'only; without it the rate in force now applies (GET /api/billing/exchange-rates/in-force)',
+          }),
         })
         .openapi('CreditTransferInput'),
     ),

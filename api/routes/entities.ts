@@ -76,7 +76,7 @@ const NewEntitySchema = z
       .openapi({
         description:
           "The entity's own price book, in the entity's currency, created with it: its prices override the " +
-          "organization's. Needed when the organization's books price event types in another currency.",
+          "organization's. Needed when the organization prices event types only in other currencies.",
         example: {
           name: 'Acme EU prices',
           prices: [{ eventType: 'project.posted', model: 'flat', unitPrice: '2.30' }],
@@ -142,10 +142,10 @@ const createRoute = apiRoute({
   tags,
   summary: 'Create an entity and start its billing workflow',
   description:
-    "When the organization's active price books price event types in another currency than the entity's, the " +
-    'entity could not rate those events: 422 `ENTITY_CURRENCY_NOT_PRICED` (the problem lists them in `conflicts`), ' +
-    'unless `priceBook` gives the entity its own prices for them. An organization without price books accepts ' +
-    'any currency.',
+    "An entity is rated in its own currency, by its organization's price book in that currency. When the " +
+    "organization prices event types only in other currencies than the entity's, the entity could not rate those " +
+    'events: 422 `ENTITY_CURRENCY_NOT_PRICED` (the problem lists them in `conflicts`, nothing is created), unless ' +
+    '`priceBook` gives the entity its own prices for them. An organization without price books accepts any currency.',
   middleware: [requireScope('admin')],
   request: { body: jsonBody(NewEntitySchema) },
   responses: { 201: json(EntitySchema, 'Created; billing:<entityId> is running') },

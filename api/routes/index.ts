@@ -15,6 +15,7 @@ import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
 import { entitlementRoutes } from './entitlements.js';
+import { exchangeRateRoutes } from './exchangeRates.js';
 import { invoiceDocumentLinkRoutes } from './invoiceDocuments.js';
 import { invoiceRoutes } from './invoices.js';
 import { legacyCustomerRoutes } from './legacyCustomers.js';
@@ -53,6 +54,7 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', userRoutes(deps))
       .route('/', priceBookRoutes(deps))
       .route('/', seatPlanRoutes(deps))
+      .route('/', exchangeRateRoutes(deps))
       .route('/', invoiceRoutes(deps))
       .route('/', paymentMethodRoutes(deps))
       .route('/', paymentRoutes(deps))

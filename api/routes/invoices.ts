@@ -7,6 +7,7 @@ import {
   listInvoiceLines,
   listInvoices,
 } from '../../activities/invoiceAdmin/invoiceQueries.js';
+import { invoiceReportingTotal } from '../../activities/invoiceAdmin/invoiceReportingTotal.js';
 import { markInvoicePaidOutOfBand, voidInvoice } from '../../activities/invoiceAdmin/invoiceStatusChanges.js';
 import { notifyInvoiceSettled } from '../../temporal/invoiceSettled.js';
 import { type AuthEnv, actorOf, requireScope } from '../auth.js';
@@ -27,6 +28,7 @@ import {
 import { ListQuery, listResponse, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
+import { AppliedRate } from './exchangeRateSchemas.js';
 
 const Status = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
 
@@ -66,6 +68,22 @@ export const InvoiceSchema = z
     updatedAt: Timestamp,
   })
   .openapi('Invoice');
+
+const InvoiceWithReportingTotal = InvoiceSchema.extend({
+  reportingTotal: z
+    .object({
+      amount: z.string(),
+      currency: z.string(),
+      ratesAt: Timestamp,
+      exchangeRate: AppliedRate,
+    })
+    .nullable()
+    .openapi({
+      description:
+        "Information only: the total in the organization's reporting currency at the rate in force when the invoice " +
+        'was issued. Null for a draft, an invoice in the reporting currency, or when no rate is held for that instant.',
+    }),
+}).openapi('InvoiceDetail');
 
 const LineFraction = z
   .object({
@@ -132,7 +150,7 @@ const readRoute = apiRoute({
   summary: 'Read an invoice',
   middleware: [requireScope('read')],
   request: { params: InvoiceParams },
-  responses: { 200: json(InvoiceSchema, 'The invoice') },
+  responses: { 200: json(InvoiceWithReportingTotal, 'The invoice') },
 });
 const linesRoute = apiRoute({
   method: 'get',
@@ -254,7 +272,8 @@ export function invoiceRoutes(deps: RouteDeps) {
     .openapi(readRoute, async (c) => {
       const invoice = await findInvoice(c.var.db, c.var.auth.organizationId, c.req.valid('param').invoiceId);
       if (!invoice) throw notFound('invoice');
-      return c.json(presentInvoice(invoice), 200);
+      const reportingTotal = await invoiceReportingTotal(c.var.db, c.var.auth.organizationId, invoice);
+      return c.json({ ...presentInvoice(invoice), reportingTotal }, 200);
     })
     .openapi(linesRoute, async (c) => {
       const { invoice, page } = await listInvoiceLines(

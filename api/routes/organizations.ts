@@ -5,7 +5,7 @@ import { createApiKey, createFirstApiKey } from '../../activities/apiKeyLifecycl
 import { createOrganization } from '../../activities/organizations/createOrganization.js';
 import { findOrganization, updateOrganization } from '../../activities/organizations/organizationRecords.js';
 import { type AuthEnv, actorOf, allowBootstrap, requireScope } from '../auth.js';
-import { apiRoute, EmailAddress, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
+import { apiRoute, CurrencyCode, EmailAddress, idParam, iso, json, jsonBody, Timestamp } from '../openapiKit.js';
 import { ListQuery, listSchema, pageRequest } from '../pagination.js';
 import { notFound } from '../problem.js';
 import type { RouteDeps } from '../routeDeps.js';
@@ -17,6 +17,10 @@ const OrganizationSchema = z
     name: z.string(),
     billingEmail: z.string(),
     domain: z.string().nullable(),
+    reportingCurrency: z.string().openapi({
+      example: 'USD',
+      description: 'Currency of cross-entity reports and informational invoice totals (entities bill in their own)',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -27,6 +31,9 @@ const NewOrganization = z
     name: z.string().min(1).max(200),
     billingEmail: EmailAddress,
     domain: z.string().min(1).max(253).nullable().optional(),
+    reportingCurrency: CurrencyCode.optional().openapi({
+      description: 'Currency of cross-entity reports and informational invoice totals (default USD)',
+    }),
     apiKey: z
       .strictObject({
         name: z.string().min(1).max(200).default('Admin key'),
@@ -46,6 +53,7 @@ const OrganizationPatch = z
     name: z.string().min(1).max(200).optional(),
     billingEmail: EmailAddress.optional(),
     domain: z.string().min(1).max(253).nullable().optional(),
+    reportingCurrency: CurrencyCode.optional(),
   })
   .openapi('OrganizationPatch');
 
@@ -109,6 +117,7 @@ const present = (o: OrganizationRow) => ({
   name: o.name,
   billingEmail: o.billingEmail,
   domain: o.domain,
+  reportingCurrency: o.reportingCurrency,
   createdAt: iso(o.createdAt),
   updatedAt: iso(o.updatedAt),
 });
@@ -121,6 +130,7 @@ export function organizationRoutes(deps: RouteDeps) {
         name: body.name,
         billingEmail: body.billingEmail,
         domain: body.domain,
+        reportingCurrency: body.reportingCurrency,
         apiKey: body.apiKey ?? { name: 'Admin key', scopes: ['admin'] },
       });
       return c.json(

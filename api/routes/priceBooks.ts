@@ -150,11 +150,12 @@ const PriceBookPatch = z
 /** What every price book write is checked against; repeated in each write's description. */
 const CATALOG_RULES =
   'Refused, changing nothing, when it would break what metering needs (an entity prices an event type with the ' +
-  "prices of its own active books, else with its organization's): 409 `PRICE_BOOK_IN_USE` when an entity prices " +
-  'an event type through this book (or price) and no other active book would price it for the entity in its ' +
-  'currency afterwards; 409 `PRICE_BOOK_CONFLICT` when an event type would be priced twice at one level (two ' +
-  'active organization books, or two of one entity, whatever their currencies) or in another currency than an ' +
-  "entity's that would price it through this book. The problem's `conflicts` lists each event type, the books and " +
+  "prices of its own active books, else with its organization's active books in the entity's currency: one book " +
+  'per currency is regional pricing): 409 `PRICE_BOOK_IN_USE` when an entity prices an event type through this ' +
+  'book (or price) and no other active book would price it for the entity in its currency afterwards; 409 ' +
+  '`PRICE_BOOK_CONFLICT` when an event type would be priced twice at one level in one currency (two active ' +
+  'organization books of that currency, or two of one entity). A book in another currency than an entity prices ' +
+  "in is another region and changes nothing for it. The problem's `conflicts` lists each event type, the books and " +
   'the entities affected.';
 
 const BookParams = z.object({ priceBookId: z.uuid().openapi({ param: { name: 'priceBookId', in: 'path' } }) });

@@ -56,7 +56,7 @@ export async function transfer(ctx: ScenarioContext, op: Extract<Op, { kind: 'tr
   const now = await ctx.now();
   const expected = ctx.model.balance(from, now).greaterThanOrEqualTo(op.amount) ? 'ok' : 'INSUFFICIENT_CREDITS';
   let actual: string;
-  let legs: Array<{ targetGrantId: string }> = [];
+  let legs: Array<{ targetGrantId: string | null }> = [];
   try {
     const result = await transferCredits(
       ctx.db,

@@ -125,6 +125,24 @@ describe('EventPricer', () => {
     );
   });
 
+  it("prices each entity in its own currency: the organization's definitions in other currencies are other regions", () => {
+    const regional = {
+      organizationPrices: [
+        { eventType: 'project.posted', model: 'flat' as const, currency: 'USD', unitPrice: '2.50' },
+        { eventType: 'project.posted', model: 'flat' as const, currency: 'EUR', unitPrice: '2.30' },
+        { eventType: 'project.posted', model: 'flat' as const, currency: 'JPY', unitPrice: '380' },
+        { eventType: 'message.sent', model: 'flat' as const, currency: 'USD', unitPrice: '0.10' },
+      ],
+    };
+    expect(new EventPricer(regional, { currency: 'USD' }).rate('project.posted', 2).amount.toString()).toBe('5.00');
+    expect(new EventPricer(regional, { currency: 'EUR' }).rate('project.posted', 2).amount.toString()).toBe('4.60');
+    const yen = new EventPricer(regional, { currency: 'JPY' });
+    expect(yen.rate('project.posted', 2).amount.toJSON()).toEqual({ amount: '760', currency: 'JPY' });
+    // Priced in USD only: unknown to a JPY entity, not a currency mismatch.
+    expect(yen.has('message.sent')).toBe(false);
+    expect(() => yen.rate('message.sent', 1)).toThrow(UnknownEventTypeError);
+  });
+
   it("property: the amounts of a period's events sum exactly to the period price", () => {
     const pricer = new EventPricer({
       organizationPrices: [

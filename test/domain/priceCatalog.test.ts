@@ -45,30 +45,74 @@ describe('catalogViolations', () => {
     expect(catalogViolations({ ...base, books: [org, own] }, base)).toEqual([]);
   });
 
-  it('refuses a second price at one level, whatever its currency, and a price in another currency', () => {
-    const twice = catalogViolations(base, { ...base, books: [org, book('eu', 'EUR', ['posted'])] });
+  it('refuses a second price in one currency at one level; another currency is another region', () => {
+    const twice = catalogViolations(base, { ...base, books: [org, book('usd-2', 'USD', ['posted'])] });
     expect(twice).toEqual([
       {
         code: 'PRICE_BOOK_CONFLICT',
         eventType: 'posted',
         reason: 'priced_twice',
-        priceBookIds: ['eu', 'org'],
+        priceBookIds: ['org', 'usd-2'],
         entityIds: ['e-usd'],
       },
     ]);
-    expect(catalogViolations(base, { ...base, books: [org, book('eu', 'EUR', ['new'])] })).toEqual([
+    // A EUR book pricing the same type, or a type the USD book lacks: the USD entity does not see it.
+    expect(catalogViolations(base, { ...base, books: [org, book('eu', 'EUR', ['posted'])] })).toEqual([]);
+    expect(catalogViolations(base, { ...base, books: [org, book('eu', 'EUR', ['new'])] })).toEqual([]);
+    // Two EUR books pricing one type conflict even before any EUR entity exists.
+    expect(
+      catalogViolations(
+        { ...base, books: [org, book('eu', 'EUR', ['posted'])] },
+        { ...base, books: [org, book('eu', 'EUR', ['posted']), book('eu-2', 'EUR', ['posted'])] },
+      ),
+    ).toEqual([
       {
         code: 'PRICE_BOOK_CONFLICT',
-        eventType: 'new',
-        reason: 'wrong_currency',
-        priceBookIds: ['eu'],
-        entityIds: ['e-usd'],
+        eventType: 'posted',
+        reason: 'priced_twice',
+        priceBookIds: ['eu', 'eu-2'],
+        entityIds: [],
       },
     ]);
     // Twice at the organization level with no entity yet.
     const empty: Catalog = { books: [org], entities: [] };
     expect(catalogViolations(empty, { ...empty, books: [org, book('b', 'USD', ['hired'])] })).toMatchObject([
       { code: 'PRICE_BOOK_CONFLICT', eventType: 'hired', reason: 'priced_twice', entityIds: [] },
+    ]);
+  });
+
+  it('resolves each entity through the books of its own currency', () => {
+    const regional: Catalog = {
+      books: [org, book('eu', 'EUR', ['posted'])],
+      entities: [usd, eur],
+    };
+    const resolved = resolveCatalog(regional);
+    expect(resolved.get('e-usd')?.get('posted')).toEqual({
+      kind: 'priced',
+      level: 'organization',
+      bookId: 'org',
+      currency: 'USD',
+    });
+    expect(resolved.get('e-eur')?.get('posted')).toEqual({
+      kind: 'priced',
+      level: 'organization',
+      bookId: 'eu',
+      currency: 'EUR',
+    });
+    expect(resolved.get('e-eur')?.get('hired')).toEqual({
+      kind: 'not_in_currency',
+      level: 'organization',
+      bookIds: ['org'],
+    });
+    // Deleting the EUR book is in use by the EUR entity only.
+    expect(catalogViolations(regional, { ...regional, books: [org] })).toEqual([
+      {
+        code: 'PRICE_BOOK_IN_USE',
+        eventType: 'posted',
+        reason: 'no_price',
+        priceBookIds: ['eu'],
+        entityIds: ['e-eur'],
+      },
     ]);
   });
 
@@ -99,15 +143,20 @@ describe('catalogViolations', () => {
   // The reference: each entity resolved on its own, the rules stated pairwise.
   const TYPES = ['a', 'b', 'c'];
   const CURRENCIES = ['USD', 'EUR'];
-  type Res = 'priced' | 'broken' | undefined;
+  type Res = 'priced' | 'broken' | 'gap' | undefined;
   function naive(c: Catalog, e: CatalogEntity, t: string): Res {
     const pricing = (books: CatalogBook[]) =>
       books.filter((b) => b.active).flatMap((b) => b.prices.filter((p) => p.eventType === t));
     const own = pricing(c.books.filter((b) => b.entityId === e.id));
-    const prices = own.length > 0 ? own : pricing(c.books.filter((b) => b.entityId === null));
-    if (prices.length === 0) return undefined;
-    return prices.length === 1 && prices[0]!.currency === e.currency ? 'priced' : 'broken';
+    if (own.length > 0) return own.length === 1 && own[0]!.currency === e.currency ? 'priced' : 'broken';
+    const organization = pricing(c.books.filter((b) => b.entityId === null));
+    if (organization.length === 0) return undefined;
+    const regional = organization.filter((p) => p.currency === e.currency);
+    if (regional.length === 0) return 'gap';
+    return regional.length === 1 ? 'priced' : 'broken';
   }
+  /** For an entity on both sides of a write, a regional gap counts as no price. */
+  const norm = (r: Res): Res => (r === 'gap' ? undefined : r);
 
   const entitiesArb = fc.uniqueArray(
     fc.record({ id: fc.constantFrom('e1', 'e2', 'e3', 'e4'), currency: fc.constantFrom(...CURRENCIES) }),
@@ -138,8 +187,14 @@ describe('catalogViolations', () => {
         for (const e of after.entities) {
           for (const t of TYPES) {
             const a = naive(after, e, t);
-            const b = known.has(e.id) ? naive(before, e, t) : undefined;
-            if (a !== 'priced' && (b === 'priced' || (b === undefined && a === 'broken'))) expected.add(`${e.id}:${t}`);
+            if (!known.has(e.id)) {
+              if (a === 'broken' || a === 'gap') expected.add(`${e.id}:${t}`);
+              continue;
+            }
+            const [now, was] = [norm(a), norm(naive(before, e, t))];
+            if (now !== 'priced' && (was === 'priced' || (was === undefined && now === 'broken'))) {
+              expected.add(`${e.id}:${t}`);
+            }
           }
         }
         const flagged = new Set(
@@ -161,7 +216,10 @@ describe('catalogViolations', () => {
           for (const t of TYPES) {
             const r = resolved.get(e.id)?.get(t);
             const want = naive(c, e, t);
-            expect(r === undefined ? undefined : r.kind === 'priced' ? 'priced' : 'broken').toBe(want);
+            const kind = r === undefined ? undefined : r.kind;
+            expect(kind === 'priced' || kind === undefined ? kind : kind === 'not_in_currency' ? 'gap' : 'broken').toBe(
+              want,
+            );
           }
         }
       }),

@@ -156,3 +156,39 @@ describe('organization_users', () => {
     }
   });
 });
+
+describe('multi_currency', () => {
+  it("sets each organization's reporting currency to its first live entity's currency, else USD", async () => {
+    const box = await migrationSandbox(inject('databaseUrl'), 'multi_currency');
+    try {
+      const q = (text: string, values: unknown[] = []) => box.client.query(text, values);
+      const [euro, bare, deleted] = [randomUUID(), randomUUID(), randomUUID()];
+      for (const id of [euro, bare, deleted]) {
+        await q(
+          `INSERT INTO "Organization" (id, name, "billingEmail", "updatedAt") VALUES ($1, 'o', 'b@o.example', now())`,
+          [id],
+        );
+      }
+      const entity = (organizationId: string, currency: string, createdAt: Date, deletedAt: Date | null = null) =>
+        q(
+          `INSERT INTO "Entity" (id, "organizationId", name, currency, "createdAt", "updatedAt", "deletedAt")
+           VALUES ($1, $2, 'e', $3, $4, $4, $5)`,
+          [randomUUID(), organizationId, currency, createdAt, deletedAt],
+        );
+      const t = (day: number) => new Date(Date.UTC(2026, 10, day));
+      await entity(euro, 'JPY', t(2));
+      await entity(euro, 'EUR', t(1));
+      await entity(deleted, 'GBP', t(1), t(3));
+      await box.applyTarget();
+      const rows = await q(`SELECT id, "reportingCurrency" FROM "Organization" WHERE id = ANY($1::uuid[])`, [
+        [euro, bare, deleted],
+      ]);
+      const byId = Object.fromEntries(
+        rows.rows.map((r: { id: string; reportingCurrency: string }) => [r.id, r.reportingCurrency]),
+      );
+      expect([byId[euro], byId[bare], byId[deleted]]).toEqual(['EUR', 'USD', 'USD']);
+    } finally {
+      await box.drop();
+    }
+  });
+});

@@ -1,5 +1,7 @@
 // A stacked bar chart of daily spend, rendered on the server as SVG (no client script). Each series keeps one
 // colour; the table below it carries the same numbers for screen readers and copying.
+import { currencyDigits } from '../lib/money';
+
 const COLORS = ['#0b57d0', '#b3261e', '#146c2e', '#8a4b00', '#6750a4', '#006a6a', '#5c5f62'];
 
 export interface Series {
@@ -39,7 +41,7 @@ export function UsageChart({
       >
         <line x1={pad.left} x2={width - pad.right} y1={height - pad.bottom} y2={height - pad.bottom} stroke="#8a939f" />
         <text x={pad.left - 6} y={pad.top + 10} textAnchor="end" fontSize="11" fill="#4a5360">
-          {max.toFixed(2)}
+          {max.toFixed(currencyDigits(currency))}
         </text>
         <text x={pad.left - 6} y={height - pad.bottom} textAnchor="end" fontSize="11" fill="#4a5360">
           0

@@ -17,12 +17,28 @@ function fromUnits(u: bigint, decimals: number): string {
   return neg ? `-${shown}` : shown;
 }
 
-/** Exact sum, shown with two decimals (amounts from the API are already rounded to the currency). */
-export function sumAmounts(amounts: string[], decimals = 2): string {
+const decimalsOf = (s: string) => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
+
+/**
+ * Exact sum of amounts of one currency, shown with as many decimals as the amounts have: the API prints each with at
+ * least its currency's minor-unit digits (JPY none, USD two, KWD three), so a yen sum shows no cents and a dinar sum
+ * keeps its fils. `decimals` forces a number of decimals (at most 6).
+ */
+export function sumAmounts(amounts: string[], decimals?: number): string {
+  const shown = decimals ?? amounts.reduce((d, a) => Math.max(d, decimalsOf(a)), 0);
   return fromUnits(
     amounts.reduce((s, a) => s + toUnits(a), 0n),
-    decimals,
+    Math.min(shown, SCALE),
   );
 }
 
 export const amountNumber = (s: string) => Number(s);
+
+/** Decimals of the currency's minor unit (JPY 0, USD 2, KWD 3), as the runtime's currency data has them; else 2. */
+export function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}

@@ -57,3 +57,10 @@ export interface BillingWorkflowStatus {
   runId: string;
   status: string;
 }
+
+export interface RevenueReport {
+  reportingCurrency: string;
+  ratesAt: string;
+  byCurrency: Array<{ currency: string; invoicedReported: string; exchangeRate: { rate: string; method: string } }>;
+  totals: { invoiced: string; paid: string };
+}

@@ -59,10 +59,16 @@ const CreditsTransferred = z
     transferId: Id,
     fromEntityId: Id,
     toEntityId: Id,
-    amount: moneyAmount(),
+    amount: moneyAmount('Taken from the source, in `currency` (the source entity’s)'),
     currency: Currency,
-    fromBalance: moneyAmount(),
-    toBalance: moneyAmount(),
+    toAmount: moneyAmount('Given to the target, in `toCurrency` (the target entity’s)'),
+    toCurrency: Currency,
+    rate: z
+      .string()
+      .nullable()
+      .meta({ description: 'The exchange rate applied (toCurrency per currency); null when both currencies are one' }),
+    fromBalance: moneyAmount('In `currency`'),
+    toBalance: moneyAmount('In `toCurrency`'),
     transferredAt: Instant,
   })
   .meta({ id: 'CreditsTransferredData' });
@@ -92,9 +98,12 @@ export const creditEvents = {
       fromEntityId: ENTITY,
       toEntityId: ENTITY_2,
       amount: '100.00',
-      currency: 'USD',
+      currency: 'EUR',
+      toAmount: '108.42',
+      toCurrency: 'USD',
+      rate: '1.0842',
       fromBalance: '37.10',
-      toBalance: '100.00',
+      toBalance: '108.42',
       transferredAt: AT,
     },
   ),

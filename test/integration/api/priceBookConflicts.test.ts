@@ -1,7 +1,8 @@
 // A tenant cannot stop its own metering through valid price book calls: a write that would leave an entity unable
-// to price an event type it prices now (in-use delete or deactivation), or price one twice or in another currency,
-// is refused with 409 and changes nothing; one that another active book covers goes through. A new entity in a
-// currency the organization's books do not price is 422 unless it brings its own book.
+// to price an event type it prices now (in-use delete or deactivation), or price one twice in its currency, is
+// refused with 409 and changes nothing; one that another active book covers goes through, and a book in another
+// currency is another region (regionalPricing.test.ts). A new entity in a currency the organization's books do not
+// price is 422 unless it brings its own book.
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearMeteringCache } from '../../../activities/metering/meteringContext.js';
 import { type ApiResponse, caller, expectProblem, terminateBillingWorkflows } from '../../support/apiFactories.js';
@@ -68,10 +69,10 @@ describe('price book writes that would break metering are refused when written',
     expect(await meter()).toEqual(['accepted', null, '2.50']);
   });
 
-  it('a second active organization book pricing the same event type (another currency) is 409 PRICE_BOOK_CONFLICT', async () => {
+  it('a second active organization book pricing the same event type in the same currency is 409 PRICE_BOOK_CONFLICT', async () => {
     const { t, book, admin, meter } = await meteredTenant();
     const before = await bookState(t.organizationId);
-    for (const currency of ['EUR', 'USD']) {
+    for (const currency of ['USD']) {
       const res = await admin('POST', books, {
         name: `Second ${currency}`,
         currency,
@@ -107,16 +108,13 @@ describe('price book writes that would break metering are refused when written',
     expect(await meter()).toEqual(['accepted', null, '2.50']);
   });
 
-  it('an organization price in another currency than the entities pricing through it is 409 PRICE_BOOK_CONFLICT', async () => {
+  it('an organization book in another currency is another region: 201, and the USD entity meters as before', async () => {
     const { t, admin, meter } = await meteredTenant();
-    const res = await admin('POST', books, { name: 'Euro only', currency: 'EUR', prices: [flat('freelancer.hired')] });
-    expectProblem(res, 409, 'PRICE_BOOK_CONFLICT');
-    expect(res.body.conflicts[0]).toMatchObject({
-      eventType: 'freelancer.hired',
-      reason: 'wrong_currency',
-      entityIds: [t.entityId],
-    });
-    expect(await ctx.db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(1);
+    for (const prices of [[flat('freelancer.hired')], [flat('project.posted', '2.30')]]) {
+      const res = await admin('POST', books, { name: 'Euro', currency: 'EUR', prices });
+      expect(res.status).toBe(201);
+    }
+    expect(await ctx.db.priceBook.count({ where: { organizationId: t.organizationId } })).toBe(3);
     expect(await meter()).toEqual(['accepted', null, '2.50']);
   });
 

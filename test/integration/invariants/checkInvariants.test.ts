@@ -65,7 +65,13 @@ describe('checkInvariants', () => {
     const t = await busyTenant();
     const consume = await ctx.db.ledgerEntry.findFirstOrThrow({ where: { entityId: t.entityId, kind: 'consume' } });
     const copy = await ctx.db.ledgerEntry.create({
-      data: { ...consume, id: undefined, idempotencyKey: `duplicate:${consume.id}`, createdAt: undefined },
+      data: {
+        ...consume,
+        id: undefined,
+        idempotencyKey: `duplicate:${consume.id}`,
+        createdAt: undefined,
+        conversion: undefined,
+      },
     });
     const report = await checkInvariants(ctx.db, { organizationId: t.organizationId, outboxGraceSeconds: 3600 });
     expect(rules(report.violations)).toEqual(['grant_balance', 'ledger_cause']);

@@ -5,14 +5,24 @@ import { api, listAll } from '../../lib/api';
 import { sumAmounts } from '../../lib/money';
 import { requireOpsKey } from '../../lib/session';
 import { workflowIds } from '../../lib/temporalLinks';
-import type { BillingWorkflowStatus, Delivery, Entity, Invoice, UsageReport } from '../../lib/types';
+import type { BillingWorkflowStatus, Delivery, Entity, Invoice, RevenueReport, UsageReport } from '../../lib/types';
 
 export const dynamic = 'force-dynamic';
 
 function byCurrency<T>(items: T[], currency: (t: T) => string, amount: (t: T) => string) {
   const groups = new Map<string, string[]>();
   for (const i of items) groups.set(currency(i), [...(groups.get(currency(i)) ?? []), amount(i)]);
-  return [...groups.entries()].map(([c, a]) => `${sumAmounts(a)} ${c}`).join(' · ') || '0.00';
+  return [...groups.entries()].map(([c, a]) => `${sumAmounts(a)} ${c}`).join(' · ') || '0';
+}
+
+/** This month's invoiced revenue in the organization's reporting currency, with the rates it was converted at. */
+function revenueLine(report: RevenueReport | Error): { value: string; rates: string } {
+  if (report instanceof Error) return { value: 'not available', rates: report.message };
+  const rates = report.byCurrency
+    .filter((c) => c.currency !== report.reportingCurrency)
+    .map((c) => `1 ${c.currency} = ${c.exchangeRate.rate} ${report.reportingCurrency}`)
+    .join(' · ');
+  return { value: `${report.totals.invoiced} ${report.reportingCurrency}`, rates };
 }
 
 export default async function OpsOverview() {
@@ -26,6 +36,13 @@ export default async function OpsOverview() {
     listAll<Delivery>(key, '/api/webhooks/deliveries?status=failed'),
     listAll<Delivery>(key, '/api/webhooks/deliveries?status=dead'),
   ]);
+  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const revenue = revenueLine(
+    await api<RevenueReport>(
+      key,
+      `/api/analytics/revenue?from=${monthStart.toISOString()}&to=${nextMonth.toISOString()}`,
+    ).catch((err: Error) => err),
+  );
   const recent = await listAll<Invoice & { issuedAt: string | null }>(
     key,
     `/api/billing/invoices?periodStartFrom=${new Date(monthStart.getTime() - 62 * 86_400_000).toISOString()}`,
@@ -77,6 +94,13 @@ export default async function OpsOverview() {
               (i) => i.total,
             )}
           </div>
+        </div>
+        <div className="stat">
+          <div className="label">Invoiced this month, in the reporting currency</div>
+          <div className="value" data-testid="revenue-reported">
+            {revenue.value}
+          </div>
+          <div className="muted">{revenue.rates}</div>
         </div>
         <div className="stat">
           <div className="label">Open invoices</div>
