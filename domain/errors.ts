@@ -20,7 +20,11 @@ export type DomainErrorCode =
   | 'INVALID_SUBSCRIPTION_CHANGE'
   | 'INVALID_INVOICE_LINE'
   | 'INVALID_CREDIT_GRANT'
-  | 'REFUND_EXCEEDS_PAID';
+  | 'REFUND_EXCEEDS_PAID'
+  | 'INVALID_COMMISSION_PLAN'
+  | 'INVALID_SPLIT_RULE'
+  | 'INVALID_WORK_PAYMENT'
+  | 'UNBALANCED_LEDGER_TRANSACTION';
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
 
