@@ -10,9 +10,12 @@ import { createCloseBillingPeriodActivities } from './invoicing/closeBillingPeri
 import { createBatchImportActivities } from './jobs/batchImport.js';
 import { createBillingJobActivities } from './jobs/billingJobRecords.js';
 import { createEventReplayActivities } from './jobs/eventReplay.js';
+import { createPayoutActivities } from './marketplace/payouts.js';
 import { createInvoiceCollectionActivities } from './payments/invoiceCollection.js';
 import type { PaymentProvider } from './payments/paymentProvider.js';
 import { createSandboxPaymentProvider } from './payments/sandboxPaymentProvider.js';
+import type { PayoutProvider } from './payouts/payoutProvider.js';
+import { createSandboxPayoutProvider } from './payouts/sandboxPayoutProvider.js';
 import { createReconciliationActivities } from './reconciliation/reconcile.js';
 import { createRefundActivities } from './refunds/refundActivities.js';
 import { DEFAULT_ARCHIVE_DIR } from './retention/archiveFiles.js';
@@ -32,6 +35,8 @@ export interface ActivityDeps {
   taskQueue?: string;
   /** Defaults to the built-in sandbox provider. */
   paymentProvider?: PaymentProvider;
+  /** Pays payees out (payout:<payeeId>); defaults to the built-in sandbox payout provider. */
+  payoutProvider?: PayoutProvider;
   /** Per-attempt webhook HTTP timeout. */
   webhookTimeoutMs?: number;
   /** Dev mode: deliver webhooks to loopback/private addresses (WEBHOOK_ALLOW_INTERNAL_URLS). Default false. */
@@ -51,6 +56,7 @@ export function createActivities({
   temporal,
   taskQueue = 'billing',
   paymentProvider,
+  payoutProvider,
   webhookTimeoutMs,
   allowInternalWebhookUrls = false,
   resolveWebhookHost,
@@ -64,6 +70,7 @@ export function createActivities({
     ...createCloseBillingPeriodActivities(db),
     ...createInvoiceCollectionActivities(db, provider),
     ...createRefundActivities(db, provider),
+    ...createPayoutActivities(db, payoutProvider ?? createSandboxPayoutProvider()),
     ...createSubscriptionLifecycleActivities(db),
     ...createCreditGrantExpiryActivities(db),
     ...createWebhookDeliveryActivities(db, secretKeys, {

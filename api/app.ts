@@ -200,6 +200,12 @@ const TAGS = [
       'Payment methods (provider tokens only: PCI DSS SAQ-A), payments and their attempts, retries, refunds, credit ' +
       'notes, disputes and the payment settings of the organization.',
   },
+  {
+    name: 'Marketplace',
+    description:
+      'Money flows of the marketplace on a double-entry ledger: payees (payout details as provider tokens only), ' +
+      'commission plans, revenue-share split rules, work payments from client entities and their refunds.',
+  },
   { name: 'Webhooks', description: 'Signed (Standard Webhooks) notifications: endpoints, deliveries, redelivery.' },
   { name: 'Audit log', description: 'Every admin write, with actor and before/after.' },
   {

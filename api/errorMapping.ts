@@ -43,7 +43,13 @@ export function toProblem(err: unknown): ProblemError | undefined {
       'The payment provider did not answer; retry the request with the same Idempotency-Key',
     );
   }
-  if (isBillingDomainError(err)) return new ProblemError(422, err.code, 'Invalid request', err.message);
+  if (isBillingDomainError(err)) {
+    // A ledger transaction that does not balance is the platform's defect, never the request's: refused, not written.
+    if (err.code === 'UNBALANCED_LEDGER_TRANSACTION') {
+      return new ProblemError(500, err.code, 'Unbalanced ledger transaction', err.message);
+    }
+    return new ProblemError(422, err.code, 'Invalid request', err.message);
+  }
   const database = classifyDatabaseError(err);
   switch (database?.kind) {
     case 'unique_violation':

@@ -2,6 +2,7 @@
 // `/problems/<code>` on the API itself (api/problemPages.ts serves this catalog there), so the URL in every error
 // resolves to its explanation. test/integration/api/problemPages.test.ts fails on a code in the source missing here.// The entries live in problems/, one file per area; this module joins them.
 import { BILLING_PROBLEMS } from './problems/billingProblems.js';
+import { MARKETPLACE_PROBLEMS } from './problems/marketplaceProblems.js';
 import { METERING_PROBLEMS } from './problems/meteringProblems.js';
 import { OPERATIONS_PROBLEMS } from './problems/operationsProblems.js';
 import { PAYMENT_PROBLEMS } from './problems/paymentProblems.js';
@@ -15,6 +16,7 @@ export const PROBLEM_CATALOG: Record<string, ProblemKind> = {
   ...METERING_PROBLEMS,
   ...BILLING_PROBLEMS,
   ...PAYMENT_PROBLEMS,
+  ...MARKETPLACE_PROBLEMS,
   ...OPERATIONS_PROBLEMS,
 };
 

@@ -1,7 +1,8 @@
 // The chaos run's marketplace, set up through the API before the workload starts: two organizations, each with a
 // signed webhook endpoint (registered with the receiver), a price book, a seat plan, a credit package and two
 // entities (one billing overage later, one rejecting it) of three users, a payment method (the provider's good test
-// card) and a seat subscription of two seats.
+// card) and a seat subscription of two seats; for work payments, a freelancer and a referral partner as payees, the
+// sliding 20/10/5 commission plan and a 10 % referral share of the commission.
 import type { MarketplaceClient } from './marketplaceClient.js';
 import type { PlatformPayments } from './platform.js';
 import type { WebhookReceiver } from './webhookReceiver.js';
@@ -19,6 +20,8 @@ export interface OrgRef {
   client: MarketplaceClient;
   packageId: string;
   entities: EntityRef[];
+  /** What a work payment names: the freelancer paid, the commission plan and the referral split rule. */
+  work: { freelancerId: string; commissionPlanId: string; commissionSplitRuleId: string };
 }
 
 /** The body of an answer with one of the `ok` statuses; anything else throws. */
@@ -99,7 +102,61 @@ export async function setUpMarketplace(
       [201],
       'credit package',
     ) as { id: string };
-    const org: OrgRef = { id: created.organization.id, client, packageId: pkg.id, entities: [] };
+    const payee = async (kind: string, name: string) =>
+      (
+        expectStatus(
+          await client.request('POST', '/api/marketplace/payees', { kind, name }, key(`payee-${kind}-${o}`)),
+          [201],
+          'payee',
+        ) as { id: string }
+      ).id;
+    const freelancerId = await payee('freelancer', 'Chaos freelancer');
+    const referrerId = await payee('referral_partner', 'Chaos referrer');
+    const commissionPlan = expectStatus(
+      await client.request(
+        'POST',
+        '/api/marketplace/commission-plans',
+        {
+          name: 'Sliding 20/10/5',
+          definition: {
+            kind: 'sliding',
+            currency: 'USD',
+            tiers: [
+              { upTo: '500', percent: '20' },
+              { upTo: '10000', percent: '10' },
+              { upTo: null, percent: '5' },
+            ],
+          },
+        },
+        key(`commission-plan-${o}`),
+      ),
+      [201],
+      'commission plan',
+    ) as { id: string };
+    const referral = expectStatus(
+      await client.request(
+        'POST',
+        '/api/marketplace/split-rules',
+        {
+          name: 'Referral 10 %',
+          appliesTo: 'commission',
+          shares: [
+            { party: 'marketplace', percent: '90' },
+            { party: referrerId, percent: '10' },
+          ],
+        },
+        key(`split-rule-${o}`),
+      ),
+      [201],
+      'split rule',
+    ) as { id: string };
+    const org: OrgRef = {
+      id: created.organization.id,
+      client,
+      packageId: pkg.id,
+      entities: [],
+      work: { freelancerId, commissionPlanId: commissionPlan.id, commissionSplitRuleId: referral.id },
+    };
     for (let e = 0; e < 2; e++) {
       const entity = expectStatus(
         await client.request(

@@ -38,6 +38,7 @@ export function formatSummary(s: ChaosSummary, opts: ChaosOptions): string {
     `  seats         changes ${c.seatChanges} (refused ${c.seatChangesRefused}), pauses ${c.pauses}, resumes ${c.resumes}`,
     `  periods       closes ${c.closes}`,
     `  payments      provider ${s.paymentProvider}, refunds ${c.refunds} (refused ${c.refundsRefused}), disputes opened ${c.disputesOpened}, closed ${c.disputesClosed}${s.paymentProvider === 'stripe' ? `, Stripe answers held back ${s.stripeStalls}` : ''}`,
+    `  work          payments ${c.workPayments} (refused ${c.workPaymentsRefused}), refunds ${c.workPaymentRefunds} (refused ${c.workPaymentRefundsRefused})`,
     `  refused       ${
       Object.entries(s.refusals)
         .map(([k, n]) => `${k} ${n}`)

@@ -1,7 +1,7 @@
 // The seeded random workload on the marketplace of marketplaceSetup.ts: `concurrency` clients loop until the deadline
 // over single events, batches, credit purchases, credit transfers, seat changes, pauses and resumes, period closes
-// (the billing workflow's closeNow, through the API: time compressed), partial refunds of paid invoices, and with
-// Stripe, disputes opened and closed by signed provider events to the webhook endpoint. Every answer a client got is
+// (the billing workflow's closeNow, through the API: time compressed), partial refunds of paid invoices, work payments
+// of the marketplace's clients (sliding commission, referral share) and partial refunds of them, and with Stripe, disputes opened and closed by signed provider events to the webhook endpoint. Every answer a client got is
 // recorded (workloadRecord.ts) for the verifier.
 import { Decimal } from 'decimal.js';
 import Stripe from 'stripe';
@@ -31,6 +31,8 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
       close: 4,
       dispute: rec.payments.provider === 'stripe' ? 2 : 0,
       refund: 4,
+      workPayment: 6,
+      workPaymentRefund: 2,
     });
     const newEvent = () => ({
       entityId: entity.id,
@@ -173,6 +175,12 @@ async function clientLoop(rec: WorkloadRecord, seed: number, loop: number, stop:
         case 'dispute':
           await disputeOnce(rec, org, entity, rng, loop, k('dispute'));
           break;
+        case 'workPayment':
+          await workPaymentOnce(rec, org, entity, rng, k('work-payment'));
+          break;
+        case 'workPaymentRefund':
+          await workPaymentRefundOnce(rec, org, entity, rng, k('work-payment-refund'));
+          break;
       }
     } catch (err) {
       if (err instanceof GaveUpError) rec.counts.gaveUp += 1;
@@ -210,6 +218,61 @@ async function refundOnce(rec: WorkloadRecord, org: OrgRef, entity: EntityRef, r
     rec.counts.refundsRefused += 1;
     refuse(rec, 'refund', res);
   } else expectStatus(res, [201], 'refund');
+}
+
+/** A client entity pays the organization's freelancer for a milestone of 10.00 to 2,000.00 (whole cents). */
+async function workPaymentOnce(rec: WorkloadRecord, org: OrgRef, entity: EntityRef, rng: Rng, idempotencyKey: string) {
+  const amount = new Decimal(rng.int(1000, 200_000)).div(100).toFixed(2);
+  const res = await org.client.request(
+    'POST',
+    '/api/marketplace/work-payments',
+    {
+      entityId: entity.id,
+      payeeId: org.work.freelancerId,
+      kind: 'milestone',
+      reference: idempotencyKey,
+      amount,
+      currency: 'USD',
+      commissionPlanId: org.work.commissionPlanId,
+      commissionSplitRuleId: org.work.commissionSplitRuleId,
+    },
+    idempotencyKey,
+  );
+  if (res.status === 200 || res.status === 201) rec.counts.workPayments += 1;
+  else if (res.status === 402) {
+    rec.counts.workPaymentsRefused += 1;
+    refuse(rec, 'work payment', res);
+  } else expectStatus(res, [201], 'work payment');
+}
+
+/** A partial refund (1.00) of one of the entity's succeeded work payments with something left to refund. */
+async function workPaymentRefundOnce(
+  rec: WorkloadRecord,
+  org: OrgRef,
+  entity: EntityRef,
+  rng: Rng,
+  idempotencyKey: string,
+) {
+  const list = await org.client.request<{ data: Array<{ id: string; amount: string; amountRefunded: string }> }>(
+    'GET',
+    `/api/marketplace/work-payments?entityId=${entity.id}&status=succeeded&limit=100`,
+  );
+  expectStatus(list, [200], 'work payments');
+  const refundable = list.body.data.filter((p) => new Decimal(p.amount).minus(p.amountRefunded).gte(1));
+  if (refundable.length === 0) return;
+  const payment = rng.pick(refundable);
+  const res = await org.client.request(
+    'POST',
+    `/api/marketplace/work-payments/${payment.id}/refunds`,
+    { amount: '1.00' },
+    idempotencyKey,
+  );
+  if (res.status === 200 || res.status === 201) rec.counts.workPaymentRefunds += 1;
+  else if (res.status === 402 || res.status === 422) {
+    // Another client's refund took what was left meanwhile (REFUND_EXCEEDS_PAID), or the provider refused.
+    rec.counts.workPaymentRefundsRefused += 1;
+    refuse(rec, 'work payment refund', res);
+  } else expectStatus(res, [201], 'work payment refund');
 }
 
 /**

@@ -33,6 +33,10 @@ export interface WorkloadCounts {
   refundsRefused: number;
   disputesOpened: number;
   disputesClosed: number;
+  workPayments: number;
+  workPaymentsRefused: number;
+  workPaymentRefunds: number;
+  workPaymentRefundsRefused: number;
   gaveUp: number;
 }
 
@@ -98,6 +102,10 @@ export function newWorkloadRecord(orgs: OrgRef[], payments: PlatformPayments): W
       refundsRefused: 0,
       disputesOpened: 0,
       disputesClosed: 0,
+      workPayments: 0,
+      workPaymentsRefused: 0,
+      workPaymentRefunds: 0,
+      workPaymentRefundsRefused: 0,
       gaveUp: 0,
     },
     refusals: new Map(),

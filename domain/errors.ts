@@ -22,7 +22,11 @@ export type DomainErrorCode =
   | 'INVALID_CREDIT_GRANT'
   | 'REFUND_EXCEEDS_PAID'
   | 'INVALID_EXCHANGE_RATE'
-  | 'NO_EXCHANGE_RATE';
+  | 'NO_EXCHANGE_RATE'
+  | 'INVALID_COMMISSION_PLAN'
+  | 'INVALID_SPLIT_RULE'
+  | 'INVALID_WORK_PAYMENT'
+  | 'UNBALANCED_LEDGER_TRANSACTION';
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
 

@@ -6,10 +6,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const SEARCH_ATTRIBUTES = {
   OrganizationId: 'Keyword',
   EntityId: 'Keyword',
+  PayeeId: 'Keyword',
 } as const;
 
 export const OrganizationIdKey = defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD);
 export const EntityIdKey = defineSearchAttributeKey('EntityId', SearchAttributeType.KEYWORD);
+/** Set on payout:<payeeId> runs: `PayeeId = "0193..."` finds a payee's payouts. */
+export const PayeeIdKey = defineSearchAttributeKey('PayeeId', SearchAttributeType.KEYWORD);
 
 /** Whom a workflow works for: an organization, and the entity where there is one. */
 export interface Tenant {

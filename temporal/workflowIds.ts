@@ -10,6 +10,9 @@ export const subscriptionWorkflowId = (subscriptionId: string) => `subscription:
 /** An invoice's collection and dunning (invoiceCollectionWorkflow). */
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 
+/** A payee's payouts: security hold, schedule, provider retries (payoutWorkflow). */
+export const payoutWorkflowId = (payeeId: string) => `payout:${payeeId}`;
+
 /** A credit grant's notice and expiry timers (creditGrantWorkflow). */
 export const creditGrantWorkflowId = (grantId: string) => `credit-grant:${grantId}`;
 

@@ -7,11 +7,12 @@
 // the workflow's input as its own file declares it.
 import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Actor } from '../activities/auditLog.js';
-import { type Tenant, tenantSearchAttributes } from './searchAttributes.js';
+import { PayeeIdKey, type Tenant, tenantSearchAttributes } from './searchAttributes.js';
 import {
   billingWorkflowId,
   creditGrantWorkflowId,
   invoiceWorkflowId,
+  payoutWorkflowId,
   subscriptionWorkflowId,
   webhookWorkflowId,
 } from './workflowIds.js';
@@ -265,5 +266,53 @@ export async function startBillingJobWorkflow(
     args: [arg],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `Billing job ${job.id} (${job.kind}) for ${described.label}`,
+  });
+}
+
+/** The tenant's search attributes and PayeeId, where the server has ours (none on the time-skipping server). */
+function payeeSearchAttributes(
+  options: { typedSearchAttributes?: ReturnType<typeof tenantSearchAttributes> },
+  payeeId: string,
+) {
+  return options.typedSearchAttributes
+    ? { typedSearchAttributes: [...options.typedSearchAttributes, { key: PayeeIdKey, value: payeeId }] }
+    : {};
+}
+
+/**
+ * payout:<payeeId>, once a payee has money on its balance (a work payment's success) or asks to be paid now: started if
+ * it is not running (a finished run, a payee gone, may be followed by a new one), with the PayeeId search attribute.
+ * Payouts run on wall time: money leaves for real.
+ */
+export async function startPayoutWorkflow(
+  starter: WorkflowStarter,
+  payee: { id: string; organizationId: string },
+): Promise<StartedWorkflow> {
+  const described = await describedStart(starter, { organizationId: payee.organizationId });
+  const options = described.options;
+  const handle = await starter.temporal.workflow.start('payoutWorkflow', {
+    workflowId: payoutWorkflowId(payee.id),
+    ...options,
+    ...payeeSearchAttributes(options, payee.id),
+    args: [{ organizationId: payee.organizationId, payeeId: payee.id }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    staticSummary: `Payouts of payee ${payee.id} of ${described.label}`,
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+}
+
+/** Asks payout:<payeeId> to pay what is available now (an on_demand payee), starting it if it is not running. */
+export async function signalPayNow(starter: WorkflowStarter, payee: { id: string; organizationId: string }) {
+  const described = await describedStart(starter, { organizationId: payee.organizationId });
+  const options = described.options;
+  await starter.temporal.workflow.signalWithStart('payoutWorkflow', {
+    workflowId: payoutWorkflowId(payee.id),
+    ...options,
+    ...payeeSearchAttributes(options, payee.id),
+    args: [{ organizationId: payee.organizationId, payeeId: payee.id }],
+    signal: 'payNow',
+    signalArgs: [],
+    staticSummary: `Payouts of payee ${payee.id} of ${described.label}`,
   });
 }

@@ -6,6 +6,7 @@ import { applicationDatabaseUrl, assertApplicationRole } from '../activities/dat
 import { closeDb, createDb } from '../activities/db.js';
 import { createLogger } from '../activities/logger.js';
 import { createPaymentProvider } from '../activities/payments/providerSelection.js';
+import { createPayoutProvider } from '../activities/payouts/payoutProviderSelection.js';
 import { secretKeyringFromEnv } from '../activities/secretsAtRest.js';
 import { createBillingWorker } from './createWorker.js';
 
@@ -32,6 +33,7 @@ try {
     activityDeps: {
       allowInternalWebhookUrls: config.WEBHOOK_ALLOW_INTERNAL_URLS,
       paymentProvider: createPaymentProvider(config),
+      payoutProvider: createPayoutProvider(config),
       archiveDir: config.RETENTION_ARCHIVE_DIR,
       secretKeys,
     },

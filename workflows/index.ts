@@ -5,6 +5,7 @@ export { creditGrantWorkflow } from './creditGrantWorkflow.js';
 export { entityBillingWorkflow } from './entityBillingWorkflow.js';
 export { eventReplayWorkflow } from './eventReplayWorkflow.js';
 export { invoiceCollectionWorkflow } from './invoiceCollectionWorkflow.js';
+export { payoutWorkflow } from './payoutWorkflow.js';
 export { reconciliationWorkflow } from './reconciliationWorkflow.js';
 export { retentionWorkflow } from './retentionWorkflow.js';
 export { subscriptionWorkflow } from './subscriptionWorkflow.js';

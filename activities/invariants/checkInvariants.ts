@@ -26,11 +26,16 @@
 //   invoice_payment, payment_attempts, payment_refunds, refund_credit_note, credit_note_numbering, payment_disputes:
 //                          payments, refunds, credit notes and disputes, see paymentInvariants.ts
 //   tenant_column          every row's organizationId is its parent's (row-level security), see tenantInvariants.ts
+//   ledger_transaction_balance, ledger_account_balance, work_payment_ledger, payout_ledger: the marketplace's
+//                          double-entry ledger (every transaction balances, every account and payee balance is the sum
+//                          of its postings, work payments and payouts posted exactly theirs), see
+//                          marketplaceLedgerInvariants.ts
 //
 // It reads every organization's rows, so it runs as the tables' owner (a superuser or BYPASSRLS role): as the
 // application role, row-level security would show it nothing and it would report nothing. It refuses to.
 import { assertSeesEveryTenant } from '../databaseRoles.js';
 import type { Db } from '../db.js';
+import { checkMarketplaceLedgerInvariants, type MarketplaceLedgerViolation } from './marketplaceLedgerInvariants.js';
 import { checkPaymentInvariants, type PaymentViolation } from './paymentInvariants.js';
 import { checkPeriodInvariants } from './periodInvariants.js';
 import { checkTenantInvariants } from './tenantInvariants.js';
@@ -52,7 +57,8 @@ export type InvariantRule =
   | 'event_invoiced'
   | 'archived_usage'
   | 'tenant_column'
-  | PaymentViolation['rule'];
+  | PaymentViolation['rule']
+  | MarketplaceLedgerViolation['rule'];
 
 export interface InvariantViolation {
   rule: InvariantRule;
@@ -295,5 +301,6 @@ export async function checkInvariants(db: Db, opts: InvariantOptions = {}): Prom
   violations.push(...(await checkPeriodInvariants(db, org)));
   violations.push(...(await checkPaymentInvariants(db, org)));
   violations.push(...(await checkTenantInvariants(db, org)));
+  violations.push(...(await checkMarketplaceLedgerInvariants(db, org)));
   return { checkedAt: now.toISOString(), violations };
 }

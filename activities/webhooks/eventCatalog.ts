@@ -14,6 +14,7 @@ import { creditEvents } from './catalog/creditEvents.js';
 import { endpointEvents } from './catalog/endpointEvents.js';
 import { entityEvents } from './catalog/entityEvents.js';
 import { invoiceEvents } from './catalog/invoiceEvents.js';
+import { marketplaceEvents } from './catalog/marketplaceEvents.js';
 import { meteringEvents } from './catalog/meteringEvents.js';
 import { paymentEvents } from './catalog/paymentEvents.js';
 import { subscriptionEvents } from './catalog/subscriptionEvents.js';
@@ -27,6 +28,7 @@ export const WEBHOOK_EVENT_CATALOG = {
   ...subscriptionEvents,
   ...invoiceEvents,
   ...paymentEvents,
+  ...marketplaceEvents,
   ...endpointEvents,
 } as const;
 

@@ -11,6 +11,7 @@ import { billingEventReadRoutes } from './billingEventReads.js';
 import { billingEventRoutes } from './billingEvents.js';
 import { billingJobRoutes } from './billingJobs.js';
 import { billingWorkflowRoutes } from './billingWorkflow.js';
+import { commissionPlanRoutes } from './commissionPlans.js';
 import { creditPackageRoutes } from './creditPackages.js';
 import { creditRoutes } from './credits.js';
 import { entityRoutes } from './entities.js';
@@ -22,21 +23,25 @@ import { legacyCustomerRoutes } from './legacyCustomers.js';
 import { legacyInvoiceRoutes } from './legacyInvoices.js';
 import { organizationRoutes } from './organizations.js';
 import { outboxEventRoutes } from './outboxEvents.js';
+import { payeeRoutes } from './payees.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
 import { paymentSettingsRoutes } from './paymentSettings.js';
 import { paymentRoutes } from './payments.js';
+import { payoutRoutes } from './payouts.js';
 import { portalRoutes } from './portal.js';
 import { priceBookRoutes } from './priceBooks.js';
 import { recommendationRoutes } from './recommendations.js';
 import { refundRoutes } from './refunds.js';
 import { retentionPolicyRoutes } from './retentionPolicy.js';
 import { seatPlanRoutes } from './seatPlans.js';
+import { splitRuleRoutes } from './splitRules.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { teamRoutes } from './teams.js';
 import { testClockRoutes } from './testClocks.js';
 import { userLimitRoutes } from './userLimits.js';
 import { userRoutes } from './users.js';
 import { webhookEndpointRoutes } from './webhookEndpoints.js';
+import { workPaymentRoutes } from './workPayments.js';
 
 export function apiRoutes(deps: RouteDeps) {
   return (
@@ -73,6 +78,12 @@ export function apiRoutes(deps: RouteDeps) {
       .route('/', creditRoutes(deps))
       .route('/', userLimitRoutes(deps))
       .route('/', analyticsRoutes(deps))
+      // Marketplace money flows: payees, commission plans, split rules, work payments on the double-entry ledger.
+      .route('/', payeeRoutes(deps))
+      .route('/', commissionPlanRoutes(deps))
+      .route('/', splitRuleRoutes(deps))
+      .route('/', workPaymentRoutes(deps))
+      .route('/', payoutRoutes(deps))
       // The console: document links, recommendations, customer portal sessions.
       .route('/', invoiceDocumentLinkRoutes(deps))
       .route('/', recommendationRoutes(deps))

@@ -37,10 +37,12 @@ describe('webhook event catalog', () => {
       'entity',
       'invoice',
       'payment',
+      'payout',
       'refund',
       'subscription',
       'user',
       'webhook',
+      'work_payment',
     ]);
     expect(WEBHOOK_EVENT_TYPES.filter((t) => t.startsWith('subscription.')).sort()).toEqual([
       'subscription.cancel_scheduled',

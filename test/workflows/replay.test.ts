@@ -20,6 +20,7 @@ describe('replay of recorded workflow histories', () => {
       'subscriptionWorkflow',
       'creditGrantWorkflow',
       'webhookDeliveryWorkflow',
+      'payoutWorkflow',
     ]) {
       expect(types.has(t), `${t} history recorded`).toBe(true);
     }

@@ -37,6 +37,10 @@ const ID_OF_COLLECTION: Record<string, string[]> = {
   'payment-methods': ['paymentMethodId'],
   replays: ['jobId'],
   imports: ['jobId'],
+  payees: ['payeeId'],
+  'commission-plans': ['commissionPlanId'],
+  'split-rules': ['splitRuleId'],
+  'work-payments': ['workPaymentId'],
 };
 
 const EXAMPLE_ID = '0193b0a4-7c5e-7d1e-9f3a-2b8c4d5e6f70';
