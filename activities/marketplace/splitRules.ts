@@ -5,6 +5,7 @@ import { MARKETPLACE_PARTY, parseSplitRule, type SplitRuleDefinition } from '../
 import type { Prisma } from '../../prisma/generated/client.js';
 import { type Actor, recordAudit } from '../auditLog.js';
 import type { Db } from '../db.js';
+import { UUID_PATTERN } from '../metering/eventInput.js';
 import { type PageRequest, pageArgs, toPage } from '../pagination.js';
 import { UnprocessableError } from '../resourceErrors.js';
 
@@ -25,7 +26,9 @@ export async function createSplitRule(db: Db, actor: Actor, organizationId: stri
   }
   return db.$transaction(async (tx) => {
     const payeeIds = rule.shares.map((s) => s.party).filter((p) => p !== MARKETPLACE_PARTY);
-    const known = await tx.payee.findMany({ where: { organizationId, id: { in: payeeIds } }, select: { id: true } });
+    // A party that is not even a UUID is no payee (and must not reach a uuid column: Postgres would refuse the query).
+    const candidates = payeeIds.filter((id) => UUID_PATTERN.test(id));
+    const known = await tx.payee.findMany({ where: { organizationId, id: { in: candidates } }, select: { id: true } });
     const missing = payeeIds.find((id) => !known.some((k) => k.id === id));
     if (missing !== undefined) {
       const index = rule.shares.findIndex((s) => s.party === missing);

@@ -38,12 +38,12 @@ export function createStripePayoutProvider(options: StripeProviderOptions): Payo
       } catch (err) {
         if (!(err instanceof Stripe.errors.StripeError)) throw err;
         const e = err as unknown as { type?: string; code?: string; message?: string; statusCode?: number };
-        const unknown =
-          e.type === 'StripeConnectionError' ||
-          e.type === 'StripeAPIError' ||
-          e.type === 'StripeRateLimitError' ||
-          (e.statusCode !== undefined && e.statusCode >= 500);
-        if (unknown)
+        // Only Stripe's refusal of the request itself says no transfer was made. Anything else may have made one:
+        // a timeout, a 5xx, and a 409 idempotency error (the same key still in flight after a timed-out first call,
+        // whose transfer may yet succeed). Returning those as failures would put the money back on the balance and
+        // pay it again next time, so they are "outcome unknown" and the activity asks again with the same key.
+        const refused = e.type === 'StripeInvalidRequestError' || e.type === 'StripeCardError';
+        if (!refused)
           throw new PayoutProviderTimeoutError(`Stripe transfer: outcome unknown (${e.type}: ${e.message ?? ''})`);
         const code = e.code || 'transfer_failed';
         return {

@@ -10,11 +10,12 @@
 //      matching and history answer too, registers the platform's search attributes and waits until they are listed.
 // stop() ends the server with SIGTERM (it drains and exits; SIGKILL after a grace period).
 import { type ChildProcess, execFile as execFileCb, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
@@ -307,6 +308,19 @@ async function ensureNamespace(address: string, namespace: string, deadline: num
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
       const missing = Object.keys(SEARCH_ATTRIBUTES).filter((n) => !(n in (customAttributes ?? {})));
       if (missing.length > 0) throw new Error(`not listed yet: ${missing.join(', ')}`);
+    });
+    // Listed is not yet usable: a start that sets them is checked against the namespace's mapping of attributes to
+    // visibility columns, which reaches the frontend through its namespace cache seconds later ("Namespace default
+    // has no mapping defined for search attribute OrganizationId"). So: a start that sets every one of them, on a
+    // task queue nobody polls, must be taken; it is terminated at once.
+    const client = new Client({ connection, namespace });
+    await retrying('waiting for the search attributes to be usable', deadline, async () => {
+      const handle = await client.workflow.start('searchAttributeReadiness', {
+        taskQueue: 'temporal-postgres-readiness',
+        workflowId: `temporal-postgres-readiness-${randomUUID()}`,
+        searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, ['readiness']])),
+      });
+      await handle.terminate('readiness probe');
     });
   } finally {
     await connection.close();

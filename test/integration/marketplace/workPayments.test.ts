@@ -228,6 +228,15 @@ describe('work payments', () => {
       }),
       'UNKNOWN_PAYEE',
     );
+    // Not even an id (schemathesis sent "0": it reached the uuid column and answered 500).
+    await refused(
+      createSplitRule(m.db, actor, m.org, {
+        name: 'Not an id',
+        appliesTo: 'commission',
+        shares: [{ party: '0', percent: '100' }],
+      }),
+      'UNKNOWN_PAYEE',
+    );
     await refused(
       createSplitRule(m.db, actor, m.org, {
         name: 'Short',

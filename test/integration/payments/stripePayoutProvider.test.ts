@@ -1,6 +1,8 @@
 // The Stripe Connect payout provider against stripe-mock: a transfer to the payee's connected account with the
 // payout's key answers paid with Stripe's transfer id; a Stripe that does not answer is an unknown outcome (thrown, to
 // be repeated with the same key), never a failure that would return the money to the balance.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createStripePayoutProvider,
@@ -39,4 +41,47 @@ describe('Stripe payout provider', () => {
     const provider = createStripePayoutProvider({ secretKey: 'sk_test_123', apiBase: gone.url, timeoutMs: 2_000 });
     await expect(provider.transfer(request)).rejects.toBeInstanceOf(PayoutProviderTimeoutError);
   });
+
+  it("is an unknown outcome when Stripe answers 409 for the key (the first call's transfer may yet be made)", async () => {
+    const stripe = await stripeAnswering(409, { type: 'idempotency_error', message: 'request in progress' });
+    try {
+      const provider = createStripePayoutProvider({ secretKey: 'sk_test_123', apiBase: stripe.url, timeoutMs: 2_000 });
+      await expect(provider.transfer(request)).rejects.toBeInstanceOf(PayoutProviderTimeoutError);
+    } finally {
+      await stripe.close();
+    }
+  });
+
+  it('fails (the money goes back to the balance) only when Stripe refuses the request itself', async () => {
+    const stripe = await stripeAnswering(400, {
+      type: 'invalid_request_error',
+      code: 'account_closed',
+      message: 'The destination account is closed.',
+    });
+    try {
+      const provider = createStripePayoutProvider({ secretKey: 'sk_test_123', apiBase: stripe.url, timeoutMs: 2_000 });
+      expect(await provider.transfer(request)).toEqual({
+        status: 'failed',
+        errorCode: 'account_closed',
+        errorMessage: 'The destination account is closed.',
+        retryable: false,
+      });
+    } finally {
+      await stripe.close();
+    }
+  });
 });
+
+/** A local stand-in for Stripe that answers every request with one error. */
+async function stripeAnswering(status: number, error: Record<string, string>) {
+  const server = createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
