@@ -20,11 +20,13 @@ import { BillingDecimal, type DecimalInput, Money, toDecimal } from './money.js'
  * (uA, uB: one minor unit of A and of B), that is within one minor unit of whichever currency's minor unit is
  * worth more (test/domain/currencyConversionProperties.test.ts).
  *
- * Which rate applies at an instant: of the rates held for the pair, the one with the latest `effectiveAt` at or
- * before the instant (a rate is in force from its effective time until the next one of the same pair). The
- * direct pair (base -> quote) wins; without one, the inverse of the reverse pair (quote -> base) applies; without
- * either, a cross rate through EUR (the reference currency of ECB files: EUR -> base and EUR -> quote) applies.
- * Each leg is chosen by the same rule; no rate at all is NoExchangeRateError (NO_EXCHANGE_RATE).
+ * Which rate applies at an instant: the freshest one the rates held can give. Of each pair's rates, the one with
+ * the latest `effectiveAt` at or before the instant counts (a rate is in force from its effective time until the
+ * next one of the same pair). The candidates are the direct pair (base -> quote), the inverse of the reverse pair
+ * (quote -> base), and a cross rate through EUR (the reference currency of ECB files), whose freshness is that of
+ * its older leg; the one with the latest effective time applies, a tie going to direct, then inverse, then cross.
+ * So a daily EUR -> USD import is not overruled by a USD -> EUR rate someone posted months ago. Each leg of a cross
+ * rate is chosen by the same rule; no rate at all is NoExchangeRateError (NO_EXCHANGE_RATE).
  */
 
 export const RATE_SCALE = 10;
@@ -109,11 +111,22 @@ function latestOf(rates: readonly ExchangeRate[], base: string, quote: string, a
 
 const ONE = new BillingDecimal(1);
 
+/** The fresher of the direct and the inverted reverse rate of one leg (a tie: direct); `asOf` is its effective time. */
 function legRate(rates: readonly ExchangeRate[], from: string, to: string, at: Date) {
   const direct = latestOf(rates, from, to, at);
-  if (direct) return { rate: new BillingDecimal(direct.rate), legs: [direct], inverse: false };
   const reverse = latestOf(rates, to, from, at);
-  if (reverse) return { rate: ONE.div(new BillingDecimal(reverse.rate)), legs: [reverse], inverse: true };
+  if (direct && (!reverse || direct.effectiveAt.getTime() >= reverse.effectiveAt.getTime())) {
+    return {
+      rate: new BillingDecimal(direct.rate),
+      legs: [direct],
+      inverse: false,
+      asOf: direct.effectiveAt.getTime(),
+    };
+  }
+  if (reverse) {
+    const rate = ONE.div(new BillingDecimal(reverse.rate));
+    return { rate, legs: [reverse], inverse: true, asOf: reverse.effectiveAt.getTime() };
+  }
   return undefined;
 }
 
@@ -126,19 +139,21 @@ export function rateInForce(rates: readonly ExchangeRate[], base: string, quote:
   const to = assertCurrency(quote);
   if (from === to) return { base: from, quote: to, rate: ONE, method: 'identity', legs: [] };
   const one = legRate(rates, from, to, at);
-  if (one) return { base: from, quote: to, rate: one.rate, method: one.inverse ? 'inverse' : 'direct', legs: one.legs };
-  if (from !== PIVOT_CURRENCY && to !== PIVOT_CURRENCY) {
-    const toPivot = legRate(rates, from, PIVOT_CURRENCY, at);
-    const fromPivot = legRate(rates, PIVOT_CURRENCY, to, at);
-    if (toPivot && fromPivot) {
-      return {
-        base: from,
-        quote: to,
-        rate: toPivot.rate.times(fromPivot.rate),
-        method: 'cross',
-        legs: [...toPivot.legs, ...fromPivot.legs],
-      };
-    }
+  const viaPivot = from !== PIVOT_CURRENCY && to !== PIVOT_CURRENCY;
+  const toPivot = viaPivot ? legRate(rates, from, PIVOT_CURRENCY, at) : undefined;
+  const fromPivot = viaPivot ? legRate(rates, PIVOT_CURRENCY, to, at) : undefined;
+  const crossAsOf = toPivot && fromPivot ? Math.min(toPivot.asOf, fromPivot.asOf) : undefined;
+  if (one && (crossAsOf === undefined || one.asOf >= crossAsOf)) {
+    return { base: from, quote: to, rate: one.rate, method: one.inverse ? 'inverse' : 'direct', legs: one.legs };
+  }
+  if (toPivot && fromPivot) {
+    return {
+      base: from,
+      quote: to,
+      rate: toPivot.rate.times(fromPivot.rate),
+      method: 'cross',
+      legs: [...toPivot.legs, ...fromPivot.legs],
+    };
   }
   throw new NoExchangeRateError(from, to, at.toISOString());
 }

@@ -87,7 +87,7 @@ describe('parseRate and validateExchangeRate', () => {
   });
 });
 
-describe('rateInForce: the latest rate of the pair at or before the instant', () => {
+describe('rateInForce: the freshest rate held at or before the instant', () => {
   const rates = [
     rate('EUR', 'USD', '1.10', '2026-03-01T00:00:00Z', 'a'),
     rate('EUR', 'USD', '1.20', '2026-03-02T00:00:00Z', 'b'),
@@ -120,9 +120,34 @@ describe('rateInForce: the latest rate of the pair at or before the instant', ()
     expect(appliedRateToJSON(applied).rate).toBe('133.3333333333333333');
   });
 
-  it('prefers the direct pair over its inverse, even when the inverse is newer', () => {
-    const both = [...rates, rate('USD', 'EUR', '0.5', '2026-03-04T00:00:00Z', 'd')];
-    expect(rateInForce(both, 'EUR', 'USD', at('2026-03-05T00:00:00Z')).legs[0]?.id).toBe('b');
+  it('takes the freshest of direct, inverse and cross: an old direct rate does not overrule a newer inverse one', () => {
+    // A USD -> EUR rate posted once in January; EUR -> USD imported daily since: the daily one applies both ways.
+    const held = [
+      rate('USD', 'EUR', '0.90', '2026-01-15T00:00:00Z', 'old'),
+      rate('EUR', 'USD', '1.25', '2026-03-04T00:00:00Z', 'daily'),
+    ];
+    const applied = rateInForce(held, 'USD', 'EUR', at('2026-03-05T00:00:00Z'));
+    expect({ method: applied.method, legs: applied.legs.map((l) => l.id) }).toEqual({
+      method: 'inverse',
+      legs: ['daily'],
+    });
+    expect(convert(Money.of('10.00', 'USD'), applied).toString()).toBe('8.00');
+    // Before the daily one, the January rate is the freshest there is.
+    expect(rateInForce(held, 'USD', 'EUR', at('2026-03-01T00:00:00Z')).legs[0]?.id).toBe('old');
+    // A cross rate is as fresh as its older leg: newer than an old direct rate, it applies.
+    const cross = [
+      rate('USD', 'JPY', '100', '2026-01-01T00:00:00Z', 'stale'),
+      rate('EUR', 'USD', '1.25', '2026-03-03T00:00:00Z', 'e1'),
+      rate('EUR', 'JPY', '160', '2026-03-04T00:00:00Z', 'e2'),
+    ];
+    expect(rateInForce(cross, 'USD', 'JPY', at('2026-03-05T00:00:00Z')).method).toBe('cross');
+    expect(rateInForce(cross, 'USD', 'JPY', at('2026-03-03T12:00:00Z')).legs[0]?.id).toBe('stale');
+  });
+
+  it('breaks a tie of effective times to the direct pair, then the inverse, then the cross rate', () => {
+    const tied = [...rates, rate('USD', 'EUR', '0.5', '2026-03-02T00:00:00Z', 'd')];
+    expect(rateInForce(tied, 'EUR', 'USD', at('2026-03-05T00:00:00Z')).legs[0]?.id).toBe('b');
+    expect(rateInForce(tied, 'USD', 'EUR', at('2026-03-05T00:00:00Z')).legs[0]?.id).toBe('d');
   });
 
   it('converts a currency into itself at 1 with no legs', () => {
