@@ -72,6 +72,40 @@ describe('Stripe payout provider', () => {
   });
 });
 
+describe('Stripe payout provider: zero- and three-decimal currencies', () => {
+  it('sends whole yen and fils as Stripe minor units (JPY 1030 is 1030, KWD 10.005 is 10005)', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `tr_${bodies.length}`, object: 'transfer' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const provider = createStripePayoutProvider({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${port}` });
+      expect(await provider.transfer({ ...request, amount: '1030', currency: 'JPY' })).toEqual({
+        status: 'paid',
+        providerRef: 'tr_1',
+      });
+      await provider.transfer({ ...request, amount: '10.005', currency: 'KWD' });
+      const sent = bodies.map((b) => Object.fromEntries(new URLSearchParams(b)));
+      expect(sent.map((b) => [b.amount, b.currency])).toEqual([
+        ['1030', 'jpy'],
+        ['10005', 'kwd'],
+      ]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 /** A local stand-in for Stripe that answers every request with one error. */
 async function stripeAnswering(status: number, error: Record<string, string>) {
   const server = createServer((_req, res) => {
