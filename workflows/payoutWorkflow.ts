@@ -21,6 +21,12 @@ const WAKE_UPS_PER_RUN = 50;
 export interface PayoutWorkflowInput {
   organizationId: string;
   payeeId: string;
+  /** Carried into the next run by continue-as-new: a pay-now it had received and not yet carried out. */
+  payNow?: boolean;
+  /** Carried into the next run: the scheduled payout it was waiting for (ms), due or not. */
+  nextRunAt?: number | null;
+  /** Wake-ups before continuing as new (default WAKE_UPS_PER_RUN; tests make it small). */
+  wakeUpsPerRun?: number;
 }
 
 export interface PayoutWorkflowState {
@@ -46,7 +52,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     paid: 0,
     failed: 0,
   };
-  let payNow = false;
+  let payNow = input.payNow ?? false;
   wf.setHandler(payNowSignal, () => {
     payNow = true;
   });
@@ -94,8 +100,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     }
   };
 
-  let nextRunAt: number | null = null;
-  for (let wakeUp = 0; wakeUp < WAKE_UPS_PER_RUN; wakeUp++) {
+  let nextRunAt: number | null = input.nextRunAt ?? null;
+  for (let wakeUp = 0; wakeUp < (input.wakeUpsPerRun ?? WAKE_UPS_PER_RUN); wakeUp++) {
     const current = await payoutState({ ...ref, at: at() });
     if (current.schedule === null) {
       state.phase = 'payee_gone';
@@ -136,5 +142,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     else await wf.condition(() => payNow, Math.max(1, nextRunAt - Date.now()));
     if (wf.workflowInfo().continueAsNewSuggested) break;
   }
-  return wf.continueAsNew<typeof payoutWorkflow>(input);
+  // The last wait may have ended because a payout fell due or a pay-now arrived: the next run does it, so both travel
+  // with it (a new run would otherwise take the next scheduled date after now, and a pay-now would be lost).
+  return wf.continueAsNew<typeof payoutWorkflow>({ ...input, payNow, nextRunAt });
 }

@@ -81,11 +81,11 @@ async function marketplace(payee: { payoutToken: string; payoutSchedule: 'weekly
     h.db.payout
       .findMany({ where: { payeeId: freelancer.id }, orderBy: { createdAt: 'asc' } })
       .then((rows) => rows.map((p) => ({ amount: p.amount.toFixed(2), status: p.status, attempts: p.attempts })));
-  const start = () =>
+  const start = (options: { wakeUpsPerRun?: number } = {}) =>
     h.env.client.workflow.start(payoutWorkflow, {
       workflowId: `payout:${freelancer.id}`,
       taskQueue: h.taskQueue,
-      args: [{ organizationId: org, payeeId: freelancer.id }],
+      args: [{ organizationId: org, payeeId: freelancer.id, ...options }],
     });
   return { tenant, org, db, freelancer, pay, balance, payouts, start };
 }
@@ -145,6 +145,22 @@ describe('payoutWorkflow', () => {
     expect(types).toEqual(['payout.created', 'payout.paid', 'payout.created', 'payout.paid']);
     expect((await checkInvariants(h.db, { organizationId: m.org, outboxGraceSeconds: 3600 })).violations).toEqual([]);
     await recordHistory(h.env, handle.workflowId, 'payoutWorkflow-hold-retry-netting');
+    await handle.terminate('test done');
+  });
+
+  it('a pay-now that ends the last wait of a run is carried out by the next run (continue-as-new)', async () => {
+    const m = await marketplace({ payoutToken: 'acct_sandbox_ok', payoutSchedule: 'on_demand' });
+    await h.db.marketplaceSettings.create({ data: { organizationId: m.org, payoutHoldDays: 0 } });
+    await m.pay('milestone-1', '1200.00');
+    // One wake-up per run: the wait the signal ends is the run's last, so the run continues as new right after it.
+    const handle = await m.start({ wakeUpsPerRun: 1 });
+    await eventually(async () => ((await handle.query(payoutStateQuery)).phase === 'waiting' ? true : undefined));
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal(payNowSignal);
+    await eventually(async () => ((await m.payouts())[0]?.status === 'paid' ? true : undefined));
+    expect(await m.payouts()).toEqual([{ amount: '1030.00', status: 'paid', attempts: 1 }]);
+    expect(await m.balance()).toBe('0.00');
+    expect((await h.env.client.workflow.getHandle(`payout:${m.freelancer.id}`).describe()).runId).not.toBe(firstRun);
     await handle.terminate('test done');
   });
 
