@@ -1,13 +1,8 @@
 // The HTML rendering of a credit note (GET /api/billing/credit-notes/{id}/html): a self-contained page like the
 // invoice's (api/invoiceHtml.ts), printable to PDF by any browser. Every value is escaped; amounts as the API shows them.
 import { formatDateInZone } from '../domain/zonedTime.js';
+import { documentPage, escapeHtml } from './documentHtml.js';
 import { money } from './openapiKit.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
-  );
 
 type Amount = { toString(): string };
 
@@ -38,18 +33,9 @@ export function renderCreditNoteHtml(note: CreditNoteDocument): string {
   const m = (a: Amount) => `${escapeHtml(money(a, note.currency))} ${escapeHtml(note.currency)}`;
   const title = `Credit note ${note.number}`;
   const invoice = note.invoice.number === null ? note.invoice.id : `Invoice ${note.invoice.number}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<title>${escapeHtml(title)} — ${escapeHtml(note.organization.name)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:right}.totals td{border:none}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  return documentPage(
+    `${title} — ${note.organization.name}`,
+    `<h1>${escapeHtml(title)}</h1>
 <p>From: ${escapeHtml(note.organization.name)} (${escapeHtml(note.organization.billingEmail)})<br>
 To: ${escapeHtml(note.entity.name)}<br>
 Credits: ${escapeHtml(invoice)} (total ${m(note.invoice.total)}, paid ${m(note.invoice.amountPaid)})<br>
@@ -65,8 +51,6 @@ Credit note id: ${escapeHtml(note.id)} · Refund: ${escapeHtml(note.refund.id)} 
 <table class="totals">
 <tr><td><strong>Total credited</strong></td><td class="n"><strong>${m(note.amount)}</strong></td></tr>
 <tr><td>Refunded to</td><td class="n">${escapeHtml(note.refund.provider === 'out_of_band' ? 'paid out of band' : `the original payment (${note.refund.provider})`)}</td></tr>
-</table>
-</body>
-</html>
-`;
+</table>`,
+  );
 }

@@ -9,13 +9,8 @@ import { describePeriod } from '../domain/billingPeriods.js';
 import { amountRemaining, type InvoiceStatusName } from '../domain/invoiceComposition.js';
 import { Money } from '../domain/money.js';
 import { formatDateInZone } from '../domain/zonedTime.js';
+import { documentPage, escapeHtml } from './documentHtml.js';
 import { money } from './openapiKit.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
-  );
 
 type Amount = { toString(): string };
 
@@ -84,19 +79,9 @@ export function renderInvoiceHtml(inv: InvoiceDocument): string {
     })
     .join('\n');
   const credits = Money.of(inv.creditsApplied.toString(), inv.currency);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<title>${escapeHtml(title)} — ${escapeHtml(inv.organization.name)} — total ${m(inv.total)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:right}.totals td{border:none}
-.status{text-transform:uppercase;font-weight:bold}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  return documentPage(
+    `${title} — ${inv.organization.name} — total ${money(inv.total, inv.currency)} ${inv.currency}`,
+    `<h1>${escapeHtml(title)}</h1>
 <p class="status">${escapeHtml(inv.status)}</p>
 <p>From: ${escapeHtml(inv.organization.name)} (${escapeHtml(inv.organization.billingEmail)})<br>
 Bill to: ${escapeHtml(billTo)}<br>
@@ -114,8 +99,7 @@ ${rows}
 ${credits.isZero() ? '' : `<tr><td>Credits applied</td><td class="n">${m(credits.negate())}</td></tr>\n`}<tr><td>Total</td><td class="n">${m(inv.total)}</td></tr>
 <tr><td>Amount paid</td><td class="n">${m(inv.amountPaid)}</td></tr>
 <tr><td><strong>Amount due</strong></td><td class="n"><strong>${escapeHtml(stillOwed(inv))} ${escapeHtml(inv.currency)}</strong></td></tr>
-</table>
-</body>
-</html>
-`;
+</table>`,
+    '.status{text-transform:uppercase;font-weight:bold}',
+  );
 }

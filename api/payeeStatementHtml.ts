@@ -1,12 +1,7 @@
 // The HTML rendering of a payee's statement (GET /api/marketplace/payees/{id}/statement): a self-contained page like
 // the credit note's (api/creditNoteHtml.ts), printable to PDF by any browser. Every value is escaped; times in UTC.
 import type { PayeeStatement } from '../activities/marketplace/payeeStatement.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
-  );
+import { documentPage, escapeHtml } from './documentHtml.js';
 
 const KINDS: Record<string, string> = {
   work_payment: 'Earnings',
@@ -26,18 +21,9 @@ export function renderPayeeStatementHtml(s: PayeeStatement): string {
         `<td>${escapeHtml(l.description)}</td><td class="n">${m(l.amount)}</td></tr>`,
     )
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<title>${escapeHtml(title)} — ${escapeHtml(s.organization.name)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:right}.totals td{border:none}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  return documentPage(
+    `${title} — ${s.organization.name}`,
+    `<h1>${escapeHtml(title)}</h1>
 <p>From: ${escapeHtml(s.organization.name)}<br>
 Payee: ${escapeHtml(s.payee.name)} (${escapeHtml(s.payee.kind)}, ${escapeHtml(s.payee.id)})<br>
 Period: ${day(s.from)} to ${day(s.to)} (UTC, end exclusive) · Currency: ${escapeHtml(s.currency)}</p>
@@ -50,8 +36,6 @@ ${rows}
 </table>
 <table class="totals">
 <tr><td><strong>Closing balance</strong></td><td class="n"><strong>${m(s.closing)}</strong></td></tr>
-</table>
-</body>
-</html>
-`;
+</table>`,
+  );
 }
