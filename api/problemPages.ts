@@ -3,6 +3,7 @@
 // means and what to do, in a browser (HTML) or a client (`Accept: application/json`). No key needed.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { escapeHtml } from './documentHtml.js';
 import { PROBLEM_CATALOG, type ProblemKind, problemCode, problemTypeUrl } from './problemCatalog.js';
 
 const ProblemKindSchema = z
@@ -78,8 +79,6 @@ const codeRoute = createRoute({
 
 const view = (code: string, kind: ProblemKind) => ({ code, type: problemTypeUrl(code), ...kind });
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
 // `code` spans in the catalog's prose, shown as code.
 const prose = (s: string) => escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
